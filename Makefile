@@ -1,0 +1,122 @@
+# hln - the Health Learning Network node. `make check` tests, `make demo` shows it working.
+# Sources are found by wildcard: a new module (crypto/ proto/ store/ node/*.c),
+# test (tests/test_*.c, tests/t_*.sh), fuzz target (tests/fuzz/fuzz_*.c) or
+# perf program (tests/perf/perf_*.c) needs no edit here. Files named *_main.c
+# are program entry points and stay out of the library.
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PKGS     = libzmq libsodium lmdb msgpack inih json-c libsystemd
+OPT     ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Werror
+CPPFLAGS_HLN = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_HLN   = -std=c11 $(WARN) $(OPT) $(CPPFLAGS_HLN) $(EXTRA_CFLAGS)
+LIBS_HLN     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
+CMOCKA_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+LIB_SRC  = $(filter-out %_main.c,$(wildcard crypto/*.c proto/*.c store/*.c node/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+SIM_SRC  = $(filter-out %_main.c,$(wildcard tests/sim/*.c))
+SIM_OBJ  = $(SIM_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC = $(wildcard tests/test_*.c)
+TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+PERF_SRC = $(wildcard tests/perf/perf_*.c)
+PERFS    = $(PERF_SRC:tests/perf/%.c=$(BUILD)/perf/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h tests/*.h tests/sim/*.h)
+BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
+
+.PHONY: all deps check test asan fuzz fuzz-check perf sim demo install clean format
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HLN) -c $< -o $@
+
+$(BUILD)/libhln.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libhlnsim.a: $(SIM_OBJ)
+	@rm -f $@
+	ar rcs $@ $(SIM_OBJ)
+
+$(BUILD)/hlnd: $(BUILD)/node/hlnd_main.o $(BUILD)/libhln.a
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_HLN)
+
+$(BUILD)/hlnctl: $(BUILD)/node/hlnctl_main.o $(BUILD)/libhln.a
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_HLN)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libhlnsim.a $(BUILD)/libhln.a
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS_HLN)
+
+$(BUILD)/perf/%: tests/perf/%.c $(BUILD)/libhlnsim.a $(BUILD)/libhln.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhlnsim.a $(BUILD)/libhln.a $(LIBS_HLN)
+
+# Every test: cmocka binaries, then shell tests that drive the real programs.
+check: deps
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory fuzz-check
+	@BUILD=$(BUILD) sh scripts/run-tests.sh $(TESTS) $(sort $(wildcard tests/t_*.sh))
+
+test: check
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  all $(TESTS:$(BUILD)/%=build-asan/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  BUILD=build-asan HLN_SLOW=1 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) $(sort $(wildcard tests/t_*.sh))
+
+# libFuzzer targets, built with clang against the library sources.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS  = -std=c11 -g -O1 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS_HLN)
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	  echo "fuzz: $$n for $${FUZZ_SECONDS:-60}s"; \
+	  $$f -max_total_time=$${FUZZ_SECONDS:-60} $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# A short bounded pass over the checked-in corpus (part of check).
+fuzz-check: $(FUZZERS)
+	@for f in $(FUZZERS); do n=$$(basename $$f); \
+	  $$f -runs=3000 -max_total_time=15 -seed=1 tests/fuzz/corpus/$$n >$(BUILD)/fuzz/$$n.log 2>&1 \
+	    || { tail -30 $(BUILD)/fuzz/$$n.log; echo "fuzz-check: $$n FAILED"; exit 1; }; \
+	  echo "fuzz-check: $$n ok"; done
+
+perf: deps
+	@$(MAKE) --no-print-directory OPT="-O2 -g -DNDEBUG" all $(PERFS)
+	@for p in $(PERFS); do echo "== $$p"; $$p || exit 1; done
+
+sim: deps
+	@$(MAKE) --no-print-directory $(BUILD)/perf/perf_sim
+	@$(BUILD)/perf/perf_sim
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/hlnctl $(DESTDIR)$(PREFIX)/bin/hlnctl
+	install -m 0755 $(BUILD)/hlnd $(DESTDIR)$(PREFIX)/sbin/hlnd
+
+format:
+	clang-format -i $(LIB_SRC) $(HDRS) $(TEST_SRC) node/*_main.c
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,31 @@
+/* codes.h - the strict patterns for scopes, jurisdictions, indicator codes, periods, units and strata. */
+#ifndef HLN_CODES_H
+#define HLN_CODES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ISO 3166-1 alpha-2 ("CA") or ISO 3166-2 ("CA-ON": 1-3 upper-case letters or digits). */
+bool hln_code_jurisdiction(const char *s, size_t len);
+/* A jurisdiction or "global". */
+bool hln_code_scope(const char *s, size_t len);
+/* true if jurisdiction/scope `inner` lies inside `outer` (equal counts; every
+ * jurisdiction lies inside "global"; "CA-ON" inside "CA"). */
+bool hln_scope_within(const char *inner, const char *outer);
+/* The country part of a jurisdiction ("CA-ON" -> "CA") into out[3]. */
+void hln_scope_country(const char *jurisdiction, char out[3]);
+/* Indicator code: namespace '.' name, lower-case [a-z0-9_-], each part
+ * starting with a letter or digit, 3-64 bytes: "mhpc.depression-remission-12m". */
+bool hln_code_indicator(const char *s, size_t len);
+/* Period: "YYYY", "YYYY-Qn" (n 1-4) or "YYYY-MM" (01-12), year 1900-9999. */
+bool hln_code_period(const char *s, size_t len);
+/* Reporting unit: empty, or [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
+bool hln_code_unit(const char *s, size_t len);
+/* Stratum: empty (the total) or [a-z0-9][a-z0-9._=-]{0,63} ("age=65+" is not
+ * allowed; "age=65-plus" is). */
+bool hln_code_stratum(const char *s, size_t len);
+/* Valid UTF-8 with no control characters other than none at all (for names,
+ * titles, reasons and descriptions; descriptions may contain '\n'). */
+bool hln_text_valid(const char *s, size_t len, bool allow_newline);
+
+#endif

@@ -1,0 +1,193 @@
+/* record.h - hln's signed record types: build, seal, encode, strictly decode, verify. */
+#ifndef HLN_RECORD_H
+#define HLN_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../crypto/crypto.h"
+
+#define HLN_FORMAT_VERSION 1
+
+/* Limits (docs/PROTOCOL.md repeats them; the decoder enforces them). */
+#define HLN_SCOPE_MAX 6     /* "global", "CA", "CA-ON", "GB-ENG" */
+#define HLN_CODE_MAX 64     /* indicator codes, units, strata */
+#define HLN_PERIOD_MAX 7    /* "2026", "2026-Q3", "2026-09" */
+#define HLN_NAME_MAX 128    /* display names, titles, reasons (UTF-8 bytes) */
+#define HLN_DESC_MAX 1024   /* indicator descriptions (UTF-8 bytes) */
+#define HLN_STRATA_MAX 16   /* strata an indicator may be split by */
+#define HLN_ENDPOINT_MAX 128
+#define HLN_ENDPOINTS_MAX 4
+#define HLN_ENV_MAX 256     /* encoded envelope */
+#define HLN_BODY_MAX 4096   /* encoded body */
+/* The transport form: a msgpack array [envelope bin, signature bin, body bin|nil]. */
+#define HLN_RECORD_MAX (16 + HLN_ENV_MAX + HLN_SIG_LEN + HLN_BODY_MAX)
+
+typedef enum {
+    HLN_REC_MEMBER = 1,
+    HLN_REC_REVOKE = 2,
+    HLN_REC_INDICATOR = 3,
+    HLN_REC_POLICY = 4,
+    HLN_REC_OBSERVATION = 5,
+    HLN_REC_RETRACT = 6,
+    HLN_REC_ADDRESS = 7,
+} hln_rec_type;
+
+typedef enum {
+    HLN_LEVEL_ORGANIZATION = 0,
+    HLN_LEVEL_SUBNATIONAL = 1,
+    HLN_LEVEL_NATIONAL = 2,
+    HLN_LEVEL_GLOBAL = 3,
+} hln_level;
+
+typedef enum { HLN_DOMAIN_PROCESS = 0, HLN_DOMAIN_EXPERIENCE = 1, HLN_DOMAIN_OUTCOME = 2, HLN_DOMAIN_COST = 3 } hln_domain;
+typedef enum { HLN_KIND_PROPORTION = 0, HLN_KIND_RATE = 1 } hln_kind;
+typedef enum { HLN_DIR_HIGHER = 0, HLN_DIR_LOWER = 1 } hln_direction;
+typedef enum { HLN_FUNNEL_EXACT = 0, HLN_FUNNEL_WILSON = 1 } hln_funnel_method;
+
+/* Member roles (a bit set). */
+#define HLN_ROLE_PUBLISH 1u   /* may author observations */
+#define HLN_ROLE_ADMIT 2u     /* may author member and revoke records */
+#define HLN_ROLE_CATALOGUE 4u /* may author indicator and policy records */
+
+/* A feed: the pair (author, scope). */
+typedef struct {
+    uint8_t author[HLN_KEY_LEN];
+    char scope[HLN_SCOPE_MAX + 1]; /* NUL-terminated, NUL-padded */
+} hln_feed_id;
+
+typedef struct {
+    uint32_t version; /* HLN_FORMAT_VERSION */
+    uint32_t type;    /* hln_rec_type */
+    uint8_t author[HLN_KEY_LEN];
+    char scope[HLN_SCOPE_MAX + 1];
+    uint64_t seq;  /* 1, 2, 3, ... within the feed */
+    bool has_prev; /* false exactly when seq == 1 */
+    uint8_t prev[HLN_HASH_LEN];
+    uint64_t timestamp_ms; /* the author's clock, informational */
+    uint8_t body_hash[HLN_HASH_LEN];
+    uint32_t body_len;
+} hln_envelope;
+
+typedef struct {
+    uint8_t subject[HLN_KEY_LEN];
+    char name[HLN_NAME_MAX + 1];
+    uint32_t level; /* hln_level */
+    char jurisdiction[HLN_SCOPE_MAX + 1];
+    uint32_t roles;          /* HLN_ROLE_* */
+    uint64_t valid_from_ms;  /* in force from */
+    uint64_t valid_until_ms; /* 0: no end */
+} hln_member;
+
+typedef struct {
+    uint8_t subject[HLN_KEY_LEN];
+    uint64_t from_ms; /* records by the subject dated from here on are void */
+    char reason[HLN_NAME_MAX + 1];
+} hln_revoke;
+
+typedef struct {
+    char code[HLN_CODE_MAX + 1]; /* namespaced: "mhpc.depression-screening" */
+    uint32_t version;
+    char title[HLN_NAME_MAX + 1];
+    uint32_t domain;     /* hln_domain */
+    uint32_t kind;       /* hln_kind */
+    uint32_t multiplier; /* rates shown per `multiplier` (1 for proportions) */
+    uint32_t direction;  /* hln_direction */
+    uint32_t method;     /* hln_funnel_method */
+    uint32_t n_strata;
+    char strata[HLN_STRATA_MAX][HLN_CODE_MAX + 1];
+    char description[HLN_DESC_MAX + 1];
+} hln_indicator;
+
+typedef struct {
+    char jurisdiction[HLN_SCOPE_MAX + 1];
+    uint32_t min_cell;
+} hln_policy;
+
+typedef struct {
+    char indicator[HLN_CODE_MAX + 1];
+    char period[HLN_PERIOD_MAX + 1];
+    char unit[HLN_CODE_MAX + 1];    /* "" : the author's own node */
+    char stratum[HLN_CODE_MAX + 1]; /* "" : the total */
+    uint64_t numerator;
+    uint64_t denominator; /* exposure for rates */
+    bool suppressed;      /* counts withheld: numerator = denominator = 0 */
+} hln_observation;
+
+typedef struct {
+    uint8_t target[HLN_HASH_LEN]; /* id of the withdrawn record, same author */
+    bool erase;                   /* drop the withdrawn record's body everywhere */
+    char reason[HLN_NAME_MAX + 1];
+} hln_retract;
+
+typedef struct {
+    uint32_t n;
+    char endpoints[HLN_ENDPOINTS_MAX][HLN_ENDPOINT_MAX + 1];
+} hln_address;
+
+typedef union {
+    hln_member member;
+    hln_revoke revoke;
+    hln_indicator indicator;
+    hln_policy policy;
+    hln_observation observation;
+    hln_retract retract;
+    hln_address address;
+} hln_body;
+
+/* A record, decoded, with its bytes. `raw` holds the transport form; the
+ * envelope and body bytes are slices of it. */
+typedef struct {
+    hln_envelope env;
+    bool has_body; /* false once the body is erased */
+    hln_body body;
+    uint8_t id[HLN_HASH_LEN]; /* BLAKE2b-256 of the encoded envelope */
+    uint8_t sig[HLN_SIG_LEN];
+    size_t env_off, env_len;   /* the encoded envelope within raw */
+    size_t body_off, body_len; /* the encoded body within raw (0 if erased) */
+    size_t raw_len;
+    uint8_t raw[HLN_RECORD_MAX];
+} hln_record;
+
+/* Prepare `r` for building: zero it, set version, type, author, scope, seq,
+ * prev (NULL for seq 1) and timestamp. Fill r->body afterwards. */
+void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_KEY_LEN],
+                     const char *scope, uint64_t seq, const uint8_t *prev, uint64_t ts_ms);
+
+/* Validate every field, encode body and envelope canonically, sign with `id`
+ * (whose key must be the author) and fill id, sig and raw. HLN_EINVAL with a
+ * message naming the field in `err` (may be NULL) when a field is invalid. */
+int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t errlen);
+
+/* Strictly decode the transport form of an untrusted record: size cap,
+ * structure, canonical form, field types, sizes and patterns, the body
+ * against its hash. Does not check the signature (hln_record_verify).
+ * HLN_EDECODE / HLN_EVERSION / HLN_ETOOBIG / HLN_EHASH, with the field named
+ * in `err`. `r` is undefined on failure. */
+int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, size_t errlen);
+
+/* Check the author's signature over the envelope bytes. 0 or HLN_ESIG. */
+int hln_record_verify(const hln_record *r);
+
+/* Drop the body (an erasure): raw is re-encoded with a nil body; the id and
+ * signature stay valid. */
+void hln_record_erase_body(hln_record *r);
+
+/* The feed the record belongs to. */
+void hln_record_feed(const hln_record *r, hln_feed_id *feed);
+
+/* "member", "observation", ...; "unknown" otherwise. */
+const char *hln_rec_type_name(uint32_t type);
+/* Parse a type name; HLN_EINVAL if unknown. */
+int hln_rec_type_parse(const char *name, uint32_t *type);
+
+/* A one-line human summary of the body ("mhpc.dep-screen 2026-09 unit=... 45/120"),
+ * sanitized for terminals and logs. */
+void hln_record_summary(const hln_record *r, char *buf, size_t len);
+
+/* Level names: "organization", "subnational", "national", "global". */
+const char *hln_level_name(uint32_t level);
+int hln_level_parse(const char *name, uint32_t *level);
+
+#endif
