@@ -27,7 +27,7 @@ PERFS    = $(PERF_SRC:tests/perf/%.c=$(BUILD)/perf/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h tests/*.h tests/sim/*.h)
-BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
+BINS     = $(patsubst node/%_main.c,$(BUILD)/%,$(wildcard node/*_main.c))
 
 .PHONY: all deps check test asan fuzz fuzz-check perf sim demo install clean format
 .DELETE_ON_ERROR:
