@@ -24,8 +24,14 @@ bool hln_code_unit(const char *s, size_t len);
 /* Stratum: empty (the total) or [a-z0-9][a-z0-9._=-]{0,63} ("age=65+" is not
  * allowed; "age=65-plus" is). */
 bool hln_code_stratum(const char *s, size_t len);
-/* Valid UTF-8 with no control characters other than none at all (for names,
- * titles, reasons and descriptions; descriptions may contain '\n'). */
+/* Peer endpoint of an address record: "tcp://" host ':' port, host a DNS name
+ * or IPv4 address [A-Za-z0-9.-] (starting alphanumeric) or a bracketed IPv6
+ * address, port 1-65535 without leading zeros, at most 128 bytes. */
+bool hln_code_endpoint(const char *s, size_t len);
+/* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without
+ * control characters: C0, DEL, C1, U+2028/U+2029 and the bidirectional
+ * controls U+202A-U+202E, U+2066-U+2069 are refused; with `allow_newline`,
+ * '\n' alone is allowed (descriptions). For names, titles, reasons. */
 bool hln_text_valid(const char *s, size_t len, bool allow_newline);
 
 #endif

@@ -21,6 +21,8 @@
 #define HLN_ENDPOINTS_MAX 4
 #define HLN_ENV_MAX 256     /* encoded envelope */
 #define HLN_BODY_MAX 4096   /* encoded body */
+/* Observation counts stay exactly representable as IEEE doubles (JSON). */
+#define HLN_COUNT_MAX ((UINT64_C(1) << 53) - 1)
 /* The transport form: a msgpack array [envelope bin, signature bin, body bin|nil]. */
 #define HLN_RECORD_MAX (16 + HLN_ENV_MAX + HLN_SIG_LEN + HLN_BODY_MAX)
 
@@ -159,6 +161,14 @@ void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_
  * (whose key must be the author) and fill id, sig and raw. HLN_EINVAL with a
  * message naming the field in `err` (may be NULL) when a field is invalid. */
 int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t errlen);
+
+/* Re-create the canonical bytes of `r` from its fields and its present
+ * signature, without signing: validates every field as seal does, encodes
+ * body (if present: body_hash and body_len are recomputed) and envelope, and
+ * fills id and raw. For tests, fuzzing and repair; a decoded record encodes
+ * back to exactly the bytes it came from. HLN_EDECODE / HLN_ETOOBIG /
+ * HLN_EVERSION with the field named in `err`. */
+int hln_record_encode(hln_record *r, char *err, size_t errlen);
 
 /* Strictly decode the transport form of an untrusted record: size cap,
  * structure, canonical form, field types, sizes and patterns, the body

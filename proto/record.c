@@ -1,0 +1,846 @@
+/* record.c - hln's signed records: validate, canonically encode, seal, strictly decode, verify. */
+#include "record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../crypto/err.h"
+#include "codes.h"
+#include "mp.h"
+
+/* Map sizes: every key of an envelope or body is always present, so a map
+ * of type T has exactly these keys 0..n-1 (docs/PROTOCOL.md). */
+#define ENV_KEYS 9
+static const uint32_t body_keys[] = {0, 7, 3, 10, 2, 7, 3, 1};
+
+static const char *const type_names[] = {NULL,     "member",      "revoke",  "indicator",
+                                         "policy", "observation", "retract", "address"};
+static const char *const level_names[] = {"organization", "subnational", "national", "global"};
+
+/* ---- Errors ------------------------------------------------------------ */
+
+/* Where a message goes and which part of the record is being looked at. */
+typedef struct {
+    char *buf;
+    size_t len;
+    const char *sect; /* "record", "envelope", "member", ... */
+} ectx;
+
+static int fail_at(ectx *e, const char *field, int rc, const char *why)
+{
+    if (e->buf && e->len)
+        snprintf(e->buf, e->len, "%s%s%s: %s", e->sect, field ? "." : "", field ? field : "", why);
+    return rc;
+}
+
+/* ---- String rules, shared by seal and decode ------------------------- */
+
+typedef struct {
+    size_t max;
+    bool (*ok)(const char *s, size_t len);
+    const char *what;
+} str_rule;
+
+static bool name_ok(const char *s, size_t len) { return len > 0 && hln_text_valid(s, len, false); }
+static bool line_ok(const char *s, size_t len) { return hln_text_valid(s, len, false); }
+static bool desc_ok(const char *s, size_t len) { return hln_text_valid(s, len, true); }
+static bool stratum_set_ok(const char *s, size_t len) { return len > 0 && hln_code_stratum(s, len); }
+
+static const str_rule R_SCOPE = {HLN_SCOPE_MAX, hln_code_scope, "not a scope"};
+static const str_rule R_INDICATOR = {HLN_CODE_MAX, hln_code_indicator, "not an indicator code"};
+static const str_rule R_PERIOD = {HLN_PERIOD_MAX, hln_code_period, "not a period"};
+static const str_rule R_UNIT = {HLN_CODE_MAX, hln_code_unit, "not a unit code"};
+static const str_rule R_STRATUM = {HLN_CODE_MAX, hln_code_stratum, "not a stratum code"};
+static const str_rule R_STRATUM_SET = {HLN_CODE_MAX, stratum_set_ok, "not a stratum code"};
+static const str_rule R_NAME = {HLN_NAME_MAX, name_ok,
+                                "empty, not UTF-8, or holds a control character"};
+static const str_rule R_REASON = {HLN_NAME_MAX, line_ok, "not UTF-8 or holds a control character"};
+static const str_rule R_DESC = {HLN_DESC_MAX, desc_ok, "not UTF-8 or holds a control character"};
+static const str_rule R_ENDPOINT = {HLN_ENDPOINT_MAX, hln_code_endpoint,
+                                    "not an endpoint (tcp://host:port)"};
+
+static int check_str(ectx *e, const char *field, const str_rule *rule, const char *s, size_t len)
+{
+    if (len > rule->max)
+        return fail_at(e, field, HLN_ETOOBIG, "too long");
+    if (!rule->ok(s, len))
+        return fail_at(e, field, HLN_EDECODE, rule->what);
+    return 0;
+}
+
+/* A struct field: NUL-terminated within its array of `cap` bytes. */
+static int check_cstr(ectx *e, const char *field, const str_rule *rule, const char *s, size_t cap)
+{
+    size_t len = strnlen(s, cap);
+    if (len == cap)
+        return fail_at(e, field, HLN_ETOOBIG, "not terminated");
+    return check_str(e, field, rule, s, len);
+}
+
+/* ---- Value rules, shared by seal and decode -------------------------- */
+
+static int values_envelope(ectx *e, const hln_envelope *v)
+{
+    if (v->version != HLN_FORMAT_VERSION)
+        return fail_at(e, "version", HLN_EVERSION, "unknown version");
+    if (v->type < HLN_REC_MEMBER || v->type > HLN_REC_ADDRESS)
+        return fail_at(e, "type", HLN_EDECODE, "unknown record type");
+    if (v->seq == 0)
+        return fail_at(e, "seq", HLN_EDECODE, "must be at least 1");
+    if (v->has_prev != (v->seq > 1))
+        return fail_at(e, "prev", HLN_EDECODE, "must be nil exactly when seq is 1");
+    if (v->body_len > HLN_BODY_MAX)
+        return fail_at(e, "body_len", HLN_ETOOBIG, "over the body size limit");
+    return 0;
+}
+
+static int values_member(ectx *e, const hln_member *m)
+{
+    if (m->level > HLN_LEVEL_GLOBAL)
+        return fail_at(e, "level", HLN_EDECODE, "not a level");
+    size_t jl = strlen(m->jurisdiction);
+    bool global = jl == 6; /* the scope pattern already held: 6 bytes is "global" */
+    bool ok = false;
+    switch (m->level) {
+    case HLN_LEVEL_GLOBAL: ok = global; break;
+    case HLN_LEVEL_NATIONAL: ok = jl == 2; break;
+    case HLN_LEVEL_SUBNATIONAL: ok = jl > 2 && !global; break;
+    default: ok = !global; break;
+    }
+    if (!ok)
+        return fail_at(e, "jurisdiction", HLN_EDECODE, "does not fit the level");
+    if (m->roles & ~(uint32_t)(HLN_ROLE_PUBLISH | HLN_ROLE_ADMIT | HLN_ROLE_CATALOGUE))
+        return fail_at(e, "roles", HLN_EDECODE, "unknown role bits");
+    if (m->valid_until_ms != 0 && m->valid_until_ms <= m->valid_from_ms)
+        return fail_at(e, "valid_until_ms", HLN_EDECODE, "not after valid_from_ms");
+    return 0;
+}
+
+static int values_indicator(ectx *e, const hln_indicator *d)
+{
+    if (d->version == 0)
+        return fail_at(e, "version", HLN_EDECODE, "must be at least 1");
+    if (d->domain > HLN_DOMAIN_COST)
+        return fail_at(e, "domain", HLN_EDECODE, "not a domain");
+    if (d->kind > HLN_KIND_RATE)
+        return fail_at(e, "kind", HLN_EDECODE, "not a kind");
+    if (d->kind == HLN_KIND_PROPORTION ? d->multiplier != 1 : d->multiplier == 0)
+        return fail_at(e, "multiplier", HLN_EDECODE,
+                       "must be 1 for a proportion, at least 1 for a rate");
+    if (d->direction > HLN_DIR_LOWER)
+        return fail_at(e, "direction", HLN_EDECODE, "not a direction");
+    if (d->method > HLN_FUNNEL_WILSON)
+        return fail_at(e, "method", HLN_EDECODE, "not a funnel method");
+    if (d->n_strata > HLN_STRATA_MAX)
+        return fail_at(e, "strata", HLN_ETOOBIG, "too many strata");
+    /* A set has one canonical form: strictly ascending byte order. */
+    for (uint32_t i = 1; i < d->n_strata; i++)
+        if (strcmp(d->strata[i - 1], d->strata[i]) >= 0)
+            return fail_at(e, "strata", HLN_EDECODE, "not strictly ascending");
+    return 0;
+}
+
+static int values_observation(ectx *e, const hln_observation *o)
+{
+    if (o->numerator > HLN_COUNT_MAX)
+        return fail_at(e, "numerator", HLN_EDECODE, "over 2^53-1");
+    if (o->denominator > HLN_COUNT_MAX)
+        return fail_at(e, "denominator", HLN_EDECODE, "over 2^53-1");
+    if (o->suppressed && (o->numerator || o->denominator))
+        return fail_at(e, "suppressed", HLN_EDECODE, "counts must be 0 when suppressed");
+    if (o->denominator == 0 && o->numerator != 0)
+        return fail_at(e, "numerator", HLN_EDECODE, "not 0 over a zero denominator");
+    return 0;
+}
+
+static int values_address(ectx *e, const hln_address *a)
+{
+    if (a->n > HLN_ENDPOINTS_MAX)
+        return fail_at(e, "endpoints", HLN_ETOOBIG, "too many endpoints");
+    for (uint32_t i = 0; i < a->n; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(a->endpoints[i], a->endpoints[j]) == 0)
+                return fail_at(e, "endpoints", HLN_EDECODE, "repeats an endpoint");
+    return 0;
+}
+
+/* Every field of a record built in memory, as the decoder would judge it. */
+static int validate(const hln_record *r, ectx *e)
+{
+    const hln_envelope *v = &r->env;
+    e->sect = "envelope";
+    int rc = values_envelope(e, v);
+    if (rc == 0)
+        rc = check_cstr(e, "scope", &R_SCOPE, v->scope, sizeof v->scope);
+    if (rc || !r->has_body)
+        return rc;
+    const hln_body *b = &r->body;
+    e->sect = type_names[v->type];
+    switch (v->type) {
+    case HLN_REC_MEMBER:
+        if ((rc = check_cstr(e, "name", &R_NAME, b->member.name, sizeof b->member.name))
+            || (rc = check_cstr(e, "jurisdiction", &R_SCOPE, b->member.jurisdiction,
+                                sizeof b->member.jurisdiction)))
+            return rc;
+        return values_member(e, &b->member);
+    case HLN_REC_REVOKE:
+        return check_cstr(e, "reason", &R_REASON, b->revoke.reason, sizeof b->revoke.reason);
+    case HLN_REC_INDICATOR: {
+        const hln_indicator *d = &b->indicator;
+        if ((rc = check_cstr(e, "code", &R_INDICATOR, d->code, sizeof d->code))
+            || (rc = check_cstr(e, "title", &R_NAME, d->title, sizeof d->title))
+            || (rc = check_cstr(e, "description", &R_DESC, d->description, sizeof d->description)))
+            return rc;
+        for (uint32_t i = 0; i < d->n_strata && i < HLN_STRATA_MAX; i++)
+            if ((rc = check_cstr(e, "strata", &R_STRATUM_SET, d->strata[i], sizeof d->strata[i])))
+                return rc;
+        return values_indicator(e, d);
+    }
+    case HLN_REC_POLICY:
+        return check_cstr(e, "jurisdiction", &R_SCOPE, b->policy.jurisdiction,
+                          sizeof b->policy.jurisdiction);
+    case HLN_REC_OBSERVATION: {
+        const hln_observation *o = &b->observation;
+        if ((rc = check_cstr(e, "indicator", &R_INDICATOR, o->indicator, sizeof o->indicator))
+            || (rc = check_cstr(e, "period", &R_PERIOD, o->period, sizeof o->period))
+            || (rc = check_cstr(e, "unit", &R_UNIT, o->unit, sizeof o->unit))
+            || (rc = check_cstr(e, "stratum", &R_STRATUM, o->stratum, sizeof o->stratum)))
+            return rc;
+        return values_observation(e, o);
+    }
+    case HLN_REC_RETRACT:
+        return check_cstr(e, "reason", &R_REASON, b->retract.reason, sizeof b->retract.reason);
+    case HLN_REC_ADDRESS:
+        for (uint32_t i = 0; i < b->address.n && i < HLN_ENDPOINTS_MAX; i++)
+            if ((rc = check_cstr(e, "endpoints", &R_ENDPOINT, b->address.endpoints[i],
+                                 sizeof b->address.endpoints[i])))
+                return rc;
+        return values_address(e, &b->address);
+    }
+    return fail_at(e, NULL, HLN_EDECODE, "unknown record type");
+}
+
+/* ---- Encoding ---------------------------------------------------------- */
+
+static void put_key(hln_mp_writer *w, uint64_t k) { hln_mp_put_uint(w, k); }
+
+static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *len)
+{
+    hln_mp_writer w;
+    hln_mp_writer_init(&w, out, HLN_BODY_MAX);
+    hln_mp_put_map(&w, body_keys[type]);
+    switch (type) {
+    case HLN_REC_MEMBER: {
+        const hln_member *m = &b->member;
+        put_key(&w, 0), hln_mp_put_bin(&w, m->subject, HLN_KEY_LEN);
+        put_key(&w, 1), hln_mp_put_cstr(&w, m->name);
+        put_key(&w, 2), hln_mp_put_uint(&w, m->level);
+        put_key(&w, 3), hln_mp_put_cstr(&w, m->jurisdiction);
+        put_key(&w, 4), hln_mp_put_uint(&w, m->roles);
+        put_key(&w, 5), hln_mp_put_uint(&w, m->valid_from_ms);
+        put_key(&w, 6), hln_mp_put_uint(&w, m->valid_until_ms);
+        break;
+    }
+    case HLN_REC_REVOKE:
+        put_key(&w, 0), hln_mp_put_bin(&w, b->revoke.subject, HLN_KEY_LEN);
+        put_key(&w, 1), hln_mp_put_uint(&w, b->revoke.from_ms);
+        put_key(&w, 2), hln_mp_put_cstr(&w, b->revoke.reason);
+        break;
+    case HLN_REC_INDICATOR: {
+        const hln_indicator *d = &b->indicator;
+        put_key(&w, 0), hln_mp_put_cstr(&w, d->code);
+        put_key(&w, 1), hln_mp_put_uint(&w, d->version);
+        put_key(&w, 2), hln_mp_put_cstr(&w, d->title);
+        put_key(&w, 3), hln_mp_put_uint(&w, d->domain);
+        put_key(&w, 4), hln_mp_put_uint(&w, d->kind);
+        put_key(&w, 5), hln_mp_put_uint(&w, d->multiplier);
+        put_key(&w, 6), hln_mp_put_uint(&w, d->direction);
+        put_key(&w, 7), hln_mp_put_uint(&w, d->method);
+        put_key(&w, 8), hln_mp_put_array(&w, d->n_strata);
+        for (uint32_t i = 0; i < d->n_strata; i++)
+            hln_mp_put_cstr(&w, d->strata[i]);
+        put_key(&w, 9), hln_mp_put_cstr(&w, d->description);
+        break;
+    }
+    case HLN_REC_POLICY:
+        put_key(&w, 0), hln_mp_put_cstr(&w, b->policy.jurisdiction);
+        put_key(&w, 1), hln_mp_put_uint(&w, b->policy.min_cell);
+        break;
+    case HLN_REC_OBSERVATION: {
+        const hln_observation *o = &b->observation;
+        put_key(&w, 0), hln_mp_put_cstr(&w, o->indicator);
+        put_key(&w, 1), hln_mp_put_cstr(&w, o->period);
+        put_key(&w, 2), hln_mp_put_cstr(&w, o->unit);
+        put_key(&w, 3), hln_mp_put_cstr(&w, o->stratum);
+        put_key(&w, 4), hln_mp_put_uint(&w, o->numerator);
+        put_key(&w, 5), hln_mp_put_uint(&w, o->denominator);
+        put_key(&w, 6), hln_mp_put_bool(&w, o->suppressed);
+        break;
+    }
+    case HLN_REC_RETRACT:
+        put_key(&w, 0), hln_mp_put_bin(&w, b->retract.target, HLN_HASH_LEN);
+        put_key(&w, 1), hln_mp_put_bool(&w, b->retract.erase);
+        put_key(&w, 2), hln_mp_put_cstr(&w, b->retract.reason);
+        break;
+    case HLN_REC_ADDRESS:
+        put_key(&w, 0), hln_mp_put_array(&w, b->address.n);
+        for (uint32_t i = 0; i < b->address.n; i++)
+            hln_mp_put_cstr(&w, b->address.endpoints[i]);
+        break;
+    }
+    *len = w.len;
+    return hln_mp_writer_status(&w);
+}
+
+static int encode_envelope(const hln_envelope *v, uint8_t *out, size_t *len)
+{
+    hln_mp_writer w;
+    hln_mp_writer_init(&w, out, HLN_ENV_MAX);
+    hln_mp_put_map(&w, ENV_KEYS);
+    put_key(&w, 0), hln_mp_put_uint(&w, v->version);
+    put_key(&w, 1), hln_mp_put_uint(&w, v->type);
+    put_key(&w, 2), hln_mp_put_bin(&w, v->author, HLN_KEY_LEN);
+    put_key(&w, 3), hln_mp_put_cstr(&w, v->scope);
+    put_key(&w, 4), hln_mp_put_uint(&w, v->seq);
+    put_key(&w, 5);
+    if (v->has_prev)
+        hln_mp_put_bin(&w, v->prev, HLN_HASH_LEN);
+    else
+        hln_mp_put_nil(&w);
+    put_key(&w, 6), hln_mp_put_uint(&w, v->timestamp_ms);
+    put_key(&w, 7), hln_mp_put_bin(&w, v->body_hash, HLN_HASH_LEN);
+    put_key(&w, 8), hln_mp_put_uint(&w, v->body_len);
+    *len = w.len;
+    return hln_mp_writer_status(&w);
+}
+
+/* The transport form [envelope, signature, body|nil] into r->raw, with the
+ * offsets of the envelope and body inside it. */
+static int assemble(hln_record *r, const uint8_t *env, size_t env_len, const uint8_t *body,
+                    size_t body_len)
+{
+    hln_mp_writer w;
+    hln_mp_writer_init(&w, r->raw, sizeof r->raw);
+    hln_mp_put_array(&w, 3);
+    hln_mp_put_bin(&w, env, env_len);
+    r->env_off = w.len - env_len;
+    r->env_len = env_len;
+    hln_mp_put_bin(&w, r->sig, HLN_SIG_LEN);
+    if (body) {
+        hln_mp_put_bin(&w, body, body_len);
+        r->body_off = w.len - body_len;
+        r->body_len = body_len;
+    } else {
+        hln_mp_put_nil(&w);
+        r->body_off = r->body_len = 0;
+    }
+    r->raw_len = w.len;
+    return hln_mp_writer_status(&w);
+}
+
+/* Validate, encode body and envelope; the caller signs between the two
+ * halves, so this stops at the envelope bytes. */
+static int encode_parts(hln_record *r, uint8_t *env, size_t *env_len, uint8_t *body,
+                        size_t *body_len, ectx *e)
+{
+    int rc = validate(r, e);
+    if (rc)
+        return rc;
+    if (r->has_body) {
+        e->sect = type_names[r->env.type];
+        if (encode_body(r->env.type, &r->body, body, body_len))
+            return fail_at(e, NULL, HLN_ETOOBIG, "body over the size limit");
+        hln_hash(body, *body_len, r->env.body_hash);
+        r->env.body_len = (uint32_t)*body_len;
+    }
+    e->sect = "envelope";
+    if (encode_envelope(&r->env, env, env_len))
+        return fail_at(e, NULL, HLN_ETOOBIG, "over the size limit");
+    return 0;
+}
+
+void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_KEY_LEN],
+                     const char *scope, uint64_t seq, const uint8_t *prev, uint64_t ts_ms)
+{
+    memset(r, 0, sizeof *r);
+    r->env.version = HLN_FORMAT_VERSION;
+    r->env.type = (uint32_t)type;
+    if (author)
+        memcpy(r->env.author, author, HLN_KEY_LEN);
+    /* A scope too long to hold is left empty, which seal refuses, rather
+     * than truncated into a different valid scope. */
+    if (scope && strlen(scope) <= HLN_SCOPE_MAX)
+        memcpy(r->env.scope, scope, strlen(scope));
+    r->env.seq = seq;
+    if (prev) {
+        r->env.has_prev = true;
+        memcpy(r->env.prev, prev, HLN_HASH_LEN);
+    }
+    r->env.timestamp_ms = ts_ms;
+    r->has_body = true;
+}
+
+int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t errlen)
+{
+    ectx e = {err, errlen, "envelope"};
+    uint8_t env[HLN_ENV_MAX], body[HLN_BODY_MAX];
+    size_t env_len = 0, body_len = 0;
+    if (!r->has_body)
+        return fail_at(&e, NULL, HLN_EINVAL, "a record is sealed with its body");
+    if (!id || memcmp(hln_identity_pk(id), r->env.author, HLN_KEY_LEN) != 0)
+        return fail_at(&e, "author", HLN_EINVAL, "not the signing key");
+    if (encode_parts(r, env, &env_len, body, &body_len, &e))
+        return HLN_EINVAL; /* the message is in err already */
+    hln_identity_sign(id, env, env_len, r->sig);
+    hln_hash(env, env_len, r->id);
+    e.sect = "record";
+    if (assemble(r, env, env_len, body, body_len))
+        return fail_at(&e, NULL, HLN_EINVAL, "over the size limit");
+    return 0;
+}
+
+int hln_record_encode(hln_record *r, char *err, size_t errlen)
+{
+    ectx e = {err, errlen, "envelope"};
+    uint8_t env[HLN_ENV_MAX], body[HLN_BODY_MAX];
+    size_t env_len = 0, body_len = 0;
+    int rc = encode_parts(r, env, &env_len, body, &body_len, &e);
+    if (rc)
+        return rc;
+    hln_hash(env, env_len, r->id);
+    e.sect = "record";
+    if (assemble(r, env, env_len, r->has_body ? body : NULL, body_len))
+        return fail_at(&e, NULL, HLN_ETOOBIG, "over the size limit");
+    return 0;
+}
+
+/* ---- Decoding ---------------------------------------------------------- */
+
+/* The cursor over one map and where its messages go. */
+typedef struct {
+    hln_mp_reader rd;
+    ectx e;
+    uint32_t nkeys;
+} dctx;
+
+static int d_fail(dctx *d, const char *field, int rc)
+{
+    return fail_at(&d->e, field, rc, d->rd.why ? d->rd.why : "malformed");
+}
+
+/* The map header: exactly `nkeys` entries. */
+static int d_map(dctx *d, uint32_t nkeys)
+{
+    uint32_t n;
+    int rc = hln_mp_get_map(&d->rd, UINT32_MAX, &n);
+    if (rc)
+        return d_fail(d, NULL, rc);
+    if (n != nkeys)
+        return fail_at(&d->e, NULL, HLN_EDECODE, n > nkeys ? "unknown map key" : "missing map key");
+    d->nkeys = n;
+    return 0;
+}
+
+static int d_key(dctx *d, uint32_t k, const char *field)
+{
+    int rc = hln_mp_get_key(&d->rd, k, d->nkeys);
+    return rc ? d_fail(d, field, rc) : 0;
+}
+
+static int d_uint(dctx *d, uint32_t k, const char *field, uint64_t max, uint64_t *v)
+{
+    int rc = d_key(d, k, field);
+    if (rc == 0 && (rc = hln_mp_get_uint_max(&d->rd, max, v)))
+        return d_fail(d, field, rc);
+    return rc;
+}
+
+static int d_u32(dctx *d, uint32_t k, const char *field, uint32_t *v)
+{
+    uint64_t x = 0;
+    int rc = d_uint(d, k, field, UINT32_MAX, &x);
+    *v = (uint32_t)x;
+    return rc;
+}
+
+static int d_bool(dctx *d, uint32_t k, const char *field, bool *v)
+{
+    int rc = d_key(d, k, field);
+    if (rc == 0 && (rc = hln_mp_get_bool(&d->rd, v)))
+        return d_fail(d, field, rc);
+    return rc;
+}
+
+static int d_bin32(dctx *d, uint32_t k, const char *field, uint8_t out[32])
+{
+    const uint8_t *b;
+    int rc = d_key(d, k, field);
+    if (rc == 0 && (rc = hln_mp_get_bin_exact(&d->rd, 32, &b)))
+        return d_fail(d, field, rc);
+    if (rc == 0)
+        memcpy(out, b, 32);
+    return rc;
+}
+
+/* A str checked against its rule and copied NUL-terminated into `out`
+ * (which has rule->max + 1 bytes). */
+static int d_strval(dctx *d, const char *field, const str_rule *rule, char *out)
+{
+    const char *s;
+    size_t len;
+    int rc = hln_mp_get_str(&d->rd, rule->max, &s, &len);
+    if (rc)
+        return d_fail(d, field, rc);
+    if ((rc = check_str(&d->e, field, rule, s, len)))
+        return rc;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return 0;
+}
+
+static int d_str(dctx *d, uint32_t k, const char *field, const str_rule *rule, char *out)
+{
+    int rc = d_key(d, k, field);
+    return rc ? rc : d_strval(d, field, rule, out);
+}
+
+static int d_array(dctx *d, uint32_t k, const char *field, uint32_t max, uint32_t *n)
+{
+    int rc = d_key(d, k, field);
+    if (rc == 0 && (rc = hln_mp_get_array(&d->rd, max, n)))
+        return d_fail(d, field, rc);
+    return rc;
+}
+
+static int decode_envelope(dctx *d, hln_envelope *v)
+{
+    uint32_t n;
+    uint64_t x;
+    int rc = hln_mp_get_map(&d->rd, UINT32_MAX, &n);
+    if (rc)
+        return d_fail(d, NULL, rc);
+    d->nkeys = n;
+    /* The version comes first so that a record of a later format is told
+     * apart from a malformed one before its other keys are judged. */
+    if ((rc = d_uint(d, 0, "version", UINT64_MAX, &x)))
+        return rc;
+    if (x != HLN_FORMAT_VERSION)
+        return fail_at(&d->e, "version", HLN_EVERSION, "unknown version");
+    v->version = (uint32_t)x;
+    if (n != ENV_KEYS)
+        return fail_at(&d->e, NULL, HLN_EDECODE, n > ENV_KEYS ? "unknown map key" : "missing map key");
+    if ((rc = d_u32(d, 1, "type", &v->type)))
+        return rc;
+    if (v->type < HLN_REC_MEMBER || v->type > HLN_REC_ADDRESS)
+        return fail_at(&d->e, "type", HLN_EDECODE, "unknown record type");
+    if ((rc = d_bin32(d, 2, "author", v->author))
+        || (rc = d_str(d, 3, "scope", &R_SCOPE, v->scope))
+        || (rc = d_uint(d, 4, "seq", UINT64_MAX, &v->seq)) || (rc = d_key(d, 5, "prev")))
+        return rc;
+    if (v->seq == 0)
+        return fail_at(&d->e, "seq", HLN_EDECODE, "must be at least 1");
+    if (hln_mp_peek_nil(&d->rd)) {
+        (void)hln_mp_get_nil(&d->rd);
+        v->has_prev = false;
+    } else {
+        const uint8_t *b;
+        if ((rc = hln_mp_get_bin_exact(&d->rd, HLN_HASH_LEN, &b)))
+            return d_fail(d, "prev", rc);
+        memcpy(v->prev, b, HLN_HASH_LEN);
+        v->has_prev = true;
+    }
+    if (v->has_prev != (v->seq > 1))
+        return fail_at(&d->e, "prev", HLN_EDECODE, "must be nil exactly when seq is 1");
+    if ((rc = d_uint(d, 6, "timestamp_ms", UINT64_MAX, &v->timestamp_ms))
+        || (rc = d_bin32(d, 7, "body_hash", v->body_hash))
+        || (rc = d_key(d, 8, "body_len")))
+        return rc;
+    if ((rc = hln_mp_get_uint(&d->rd, &x)))
+        return d_fail(d, "body_len", rc);
+    if (x > HLN_BODY_MAX)
+        return fail_at(&d->e, "body_len", HLN_ETOOBIG, "over the body size limit");
+    v->body_len = (uint32_t)x;
+    if ((rc = hln_mp_finish(&d->rd)))
+        return d_fail(d, NULL, rc);
+    return 0;
+}
+
+static int decode_body(dctx *d, uint32_t type, hln_body *b)
+{
+    int rc = d_map(d, body_keys[type]);
+    if (rc)
+        return rc;
+    switch (type) {
+    case HLN_REC_MEMBER: {
+        hln_member *m = &b->member;
+        if ((rc = d_bin32(d, 0, "subject", m->subject))
+            || (rc = d_str(d, 1, "name", &R_NAME, m->name))
+            || (rc = d_u32(d, 2, "level", &m->level))
+            || (rc = d_str(d, 3, "jurisdiction", &R_SCOPE, m->jurisdiction))
+            || (rc = d_u32(d, 4, "roles", &m->roles))
+            || (rc = d_uint(d, 5, "valid_from_ms", UINT64_MAX, &m->valid_from_ms))
+            || (rc = d_uint(d, 6, "valid_until_ms", UINT64_MAX, &m->valid_until_ms)))
+            return rc;
+        rc = values_member(&d->e, m);
+        break;
+    }
+    case HLN_REC_REVOKE:
+        if ((rc = d_bin32(d, 0, "subject", b->revoke.subject))
+            || (rc = d_uint(d, 1, "from_ms", UINT64_MAX, &b->revoke.from_ms))
+            || (rc = d_str(d, 2, "reason", &R_REASON, b->revoke.reason)))
+            return rc;
+        break;
+    case HLN_REC_INDICATOR: {
+        hln_indicator *x = &b->indicator;
+        if ((rc = d_str(d, 0, "code", &R_INDICATOR, x->code))
+            || (rc = d_u32(d, 1, "version", &x->version))
+            || (rc = d_str(d, 2, "title", &R_NAME, x->title))
+            || (rc = d_u32(d, 3, "domain", &x->domain)) || (rc = d_u32(d, 4, "kind", &x->kind))
+            || (rc = d_u32(d, 5, "multiplier", &x->multiplier))
+            || (rc = d_u32(d, 6, "direction", &x->direction))
+            || (rc = d_u32(d, 7, "method", &x->method))
+            || (rc = d_array(d, 8, "strata", HLN_STRATA_MAX, &x->n_strata)))
+            return rc;
+        for (uint32_t i = 0; i < x->n_strata; i++)
+            if ((rc = d_strval(d, "strata", &R_STRATUM_SET, x->strata[i])))
+                return rc;
+        if ((rc = d_str(d, 9, "description", &R_DESC, x->description)))
+            return rc;
+        rc = values_indicator(&d->e, x);
+        break;
+    }
+    case HLN_REC_POLICY:
+        if ((rc = d_str(d, 0, "jurisdiction", &R_SCOPE, b->policy.jurisdiction))
+            || (rc = d_u32(d, 1, "min_cell", &b->policy.min_cell)))
+            return rc;
+        break;
+    case HLN_REC_OBSERVATION: {
+        hln_observation *o = &b->observation;
+        if ((rc = d_str(d, 0, "indicator", &R_INDICATOR, o->indicator))
+            || (rc = d_str(d, 1, "period", &R_PERIOD, o->period))
+            || (rc = d_str(d, 2, "unit", &R_UNIT, o->unit))
+            || (rc = d_str(d, 3, "stratum", &R_STRATUM, o->stratum))
+            || (rc = d_uint(d, 4, "numerator", UINT64_MAX, &o->numerator))
+            || (rc = d_uint(d, 5, "denominator", UINT64_MAX, &o->denominator))
+            || (rc = d_bool(d, 6, "suppressed", &o->suppressed)))
+            return rc;
+        rc = values_observation(&d->e, o);
+        break;
+    }
+    case HLN_REC_RETRACT:
+        if ((rc = d_bin32(d, 0, "target", b->retract.target))
+            || (rc = d_bool(d, 1, "erase", &b->retract.erase))
+            || (rc = d_str(d, 2, "reason", &R_REASON, b->retract.reason)))
+            return rc;
+        break;
+    case HLN_REC_ADDRESS:
+        if ((rc = d_array(d, 0, "endpoints", HLN_ENDPOINTS_MAX, &b->address.n)))
+            return rc;
+        for (uint32_t i = 0; i < b->address.n; i++)
+            if ((rc = d_strval(d, "endpoints", &R_ENDPOINT, b->address.endpoints[i])))
+                return rc;
+        rc = values_address(&d->e, &b->address);
+        break;
+    }
+    if (rc)
+        return rc;
+    if ((rc = hln_mp_finish(&d->rd)))
+        return d_fail(d, NULL, rc);
+    return 0;
+}
+
+int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, size_t errlen)
+{
+    dctx d = {.e = {err, errlen, "record"}};
+    int rc;
+    /* 1. Size cap, before anything else is looked at. */
+    if (!buf || len > HLN_RECORD_MAX)
+        return fail_at(&d.e, NULL, HLN_ETOOBIG, "over the record size limit");
+    /* memmove: the caller may decode a record's own raw bytes in place. */
+    memmove(r->raw, buf, len);
+    r->raw_len = len;
+    memset(&r->env, 0, sizeof r->env);
+    memset(&r->body, 0, sizeof r->body);
+
+    /* 2. Structure: [envelope bin, signature bin(64), body bin | nil], nothing after. */
+    const uint8_t *env, *sig, *body = NULL;
+    size_t env_len, body_len = 0;
+    uint32_t n;
+    hln_mp_reader_init(&d.rd, r->raw, len);
+    if ((rc = hln_mp_get_array(&d.rd, UINT32_MAX, &n)))
+        return d_fail(&d, NULL, rc);
+    if (n != 3)
+        return fail_at(&d.e, NULL, HLN_EDECODE, "not an array of 3");
+    if ((rc = hln_mp_get_bin(&d.rd, HLN_ENV_MAX, &env, &env_len)))
+        return d_fail(&d, "envelope", rc);
+    if ((rc = hln_mp_get_bin_exact(&d.rd, HLN_SIG_LEN, &sig)))
+        return d_fail(&d, "signature", rc);
+    if (hln_mp_peek_nil(&d.rd))
+        (void)hln_mp_get_nil(&d.rd);
+    else if ((rc = hln_mp_get_bin(&d.rd, HLN_BODY_MAX, &body, &body_len)))
+        return d_fail(&d, "body", rc);
+    if ((rc = hln_mp_finish(&d.rd)))
+        return d_fail(&d, NULL, rc);
+    r->env_off = (size_t)(env - r->raw);
+    r->env_len = env_len;
+    r->has_body = body != NULL;
+    r->body_off = body ? (size_t)(body - r->raw) : 0;
+    r->body_len = body_len;
+    memcpy(r->sig, sig, HLN_SIG_LEN);
+
+    /* 3. Fields: the envelope, then the body its type names. */
+    d.e.sect = "envelope";
+    hln_mp_reader_init(&d.rd, env, env_len);
+    if ((rc = decode_envelope(&d, &r->env)))
+        return rc;
+    if (body) {
+        d.e.sect = type_names[r->env.type];
+        hln_mp_reader_init(&d.rd, body, body_len);
+        if ((rc = decode_body(&d, r->env.type, &r->body)))
+            return rc;
+    }
+
+    /* 4. The body against the hash the signature covers. */
+    if (body) {
+        uint8_t h[HLN_HASH_LEN];
+        d.e.sect = "body";
+        if (body_len != r->env.body_len)
+            return fail_at(&d.e, NULL, HLN_EHASH, "length does not match envelope.body_len");
+        hln_hash(body, body_len, h);
+        if (memcmp(h, r->env.body_hash, HLN_HASH_LEN) != 0)
+            return fail_at(&d.e, NULL, HLN_EHASH, "does not match envelope.body_hash");
+    }
+    hln_hash(env, env_len, r->id);
+    return 0;
+}
+
+int hln_record_verify(const hln_record *r)
+{
+    return hln_verify(r->env.author, r->raw + r->env_off, r->env_len, r->sig);
+}
+
+void hln_record_erase_body(hln_record *r)
+{
+    if (!r->has_body)
+        return;
+    /* The array header, envelope and signature are unchanged: only the
+     * third element becomes nil. */
+    size_t at = r->env_off + r->env_len + 2 + HLN_SIG_LEN;
+    r->raw[at] = 0xc0;
+    r->raw_len = at + 1;
+    r->has_body = false;
+    r->body_off = r->body_len = 0;
+    memset(&r->body, 0, sizeof r->body);
+}
+
+void hln_record_feed(const hln_record *r, hln_feed_id *feed)
+{
+    memset(feed, 0, sizeof *feed);
+    memcpy(feed->author, r->env.author, HLN_KEY_LEN);
+    memcpy(feed->scope, r->env.scope, HLN_SCOPE_MAX);
+}
+
+const char *hln_rec_type_name(uint32_t type)
+{
+    return type >= HLN_REC_MEMBER && type <= HLN_REC_ADDRESS ? type_names[type] : "unknown";
+}
+
+int hln_rec_type_parse(const char *name, uint32_t *type)
+{
+    for (uint32_t t = HLN_REC_MEMBER; name && t <= HLN_REC_ADDRESS; t++)
+        if (strcmp(name, type_names[t]) == 0) {
+            *type = t;
+            return 0;
+        }
+    return HLN_EINVAL;
+}
+
+const char *hln_level_name(uint32_t level)
+{
+    return level <= HLN_LEVEL_GLOBAL ? level_names[level] : "unknown";
+}
+
+int hln_level_parse(const char *name, uint32_t *level)
+{
+    for (uint32_t l = 0; name && l <= HLN_LEVEL_GLOBAL; l++)
+        if (strcmp(name, level_names[l]) == 0) {
+            *level = l;
+            return 0;
+        }
+    return HLN_EINVAL;
+}
+
+/* A copy of `s` safe for a terminal: ASCII controls and DEL become '?'.
+ * Decoded text cannot hold them; records built in memory might. */
+static void safe(char *out, size_t cap, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    out[i] = '\0';
+}
+
+void hln_record_summary(const hln_record *r, char *buf, size_t len)
+{
+    char a[HLN_DESC_MAX + 1], b[HLN_CODE_MAX + 1], c[HLN_CODE_MAX + 1], k[HLN_ID_SHORT_LEN + 1];
+    char hex[17];
+    if (!buf || !len)
+        return;
+    const char *tn = hln_rec_type_name(r->env.type);
+    if (!r->has_body) {
+        snprintf(buf, len, "%s (body erased)", tn);
+        return;
+    }
+    const hln_body *x = &r->body;
+    switch (r->env.type) {
+    case HLN_REC_MEMBER:
+        hln_id_short(x->member.subject, k);
+        safe(a, sizeof a, x->member.name);
+        safe(b, sizeof b, x->member.jurisdiction);
+        snprintf(buf, len, "member %s \"%s\" %s %s roles=%s%s%s", k, a,
+                 hln_level_name(x->member.level), b,
+                 x->member.roles & HLN_ROLE_PUBLISH ? "p" : "-",
+                 x->member.roles & HLN_ROLE_ADMIT ? "a" : "-",
+                 x->member.roles & HLN_ROLE_CATALOGUE ? "c" : "-");
+        break;
+    case HLN_REC_REVOKE:
+        hln_id_short(x->revoke.subject, k);
+        snprintf(buf, len, "revoke %s from=%llu", k, (unsigned long long)x->revoke.from_ms);
+        break;
+    case HLN_REC_INDICATOR:
+        safe(b, sizeof b, x->indicator.code);
+        safe(a, sizeof a, x->indicator.title);
+        snprintf(buf, len, "indicator %s v%u \"%s\"", b, (unsigned)x->indicator.version, a);
+        break;
+    case HLN_REC_POLICY:
+        safe(b, sizeof b, x->policy.jurisdiction);
+        snprintf(buf, len, "policy %s min_cell=%u", b, (unsigned)x->policy.min_cell);
+        break;
+    case HLN_REC_OBSERVATION: {
+        const hln_observation *o = &x->observation;
+        char p[HLN_PERIOD_MAX + 1];
+        safe(b, sizeof b, o->indicator);
+        safe(p, sizeof p, o->period);
+        safe(c, sizeof c, o->unit);
+        safe(a, sizeof a, o->stratum);
+        if (o->suppressed)
+            snprintf(buf, len, "%s %s unit=%s stratum=%s suppressed", b, p, c, a);
+        else
+            snprintf(buf, len, "%s %s unit=%s stratum=%s %llu/%llu", b, p, c, a,
+                     (unsigned long long)o->numerator, (unsigned long long)o->denominator);
+        break;
+    }
+    case HLN_REC_RETRACT:
+        hln_hex(x->retract.target, 8, hex);
+        snprintf(buf, len, "retract %s%s", hex, x->retract.erase ? " erase" : "");
+        break;
+    case HLN_REC_ADDRESS:
+        safe(a, sizeof a, x->address.n ? x->address.endpoints[0] : "");
+        snprintf(buf, len, "address %s%s", x->address.n ? a : "(none)",
+                 x->address.n > 1 ? " ..." : "");
+        break;
+    default: snprintf(buf, len, "%s", tn); break;
+    }
+}
