@@ -110,7 +110,10 @@ typedef int (*hln_kv_cb)(void *ctx, const void *key, size_t klen, const void *va
 int hln_store_kv_foreach(hln_store *s, hln_table t, hln_kv_cb cb, void *ctx);
 
 /* A compacting copy of the store to `path` (a new file), safe while others
- * write (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). */
+ * write (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). `path` is created as a
+ * new directory holding data.mdb, so it opens with hln_store_open as it is;
+ * the copy gets a fresh incarnation id (a restored backup has forgotten
+ * what it told its peers). HLN_EEXIST if `path` exists. */
 int hln_store_backup(hln_store *s, const char *path);
 
 /* Re-check every record: decode, signature, body hash, chain links, heads
