@@ -1,0 +1,138 @@
+/* bench.h - the benchmark query engine: store to figures, digest, JSON/table/CSV, trends. */
+#ifndef HLN_BENCH_H
+#define HLN_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../proto/record.h"
+#include "../store/store.h"
+#include "stats.h"
+
+/* The engine's version string: part of every evidence digest, so it changes
+ * whenever a figure could change for the same evidence. */
+#define HLN_BENCH_VERSION "hln-bench/1"
+
+/* true if `author` passes (is in the group; or, for `excluded`, is flagged). */
+typedef bool (*hln_bench_author_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN]);
+
+/* A benchmark query. Strings are borrowed for the call. */
+typedef struct {
+    const hln_indicator *indicator; /* code, kind, multiplier, direction, method */
+    const char *period;             /* "2026-Q3" */
+    const char *group; /* its text for output and digest: "all", "CA", "CA-ON", "level:national";
+                          NULL = "all" */
+    hln_bench_author_fn in_group; /* NULL: every author is in the group */
+    void *group_ctx;
+    hln_bench_author_fn excluded; /* NULL: none; true: untrusted or flagged, left out */
+    void *excluded_ctx;
+    const char *stratum; /* NULL or "": the total */
+    int method;          /* -1: the indicator's; 0 exact; 1 wilson */
+    uint32_t ci;         /* hln_stats_ci, intervals for proportions */
+} hln_bench_query;
+
+/* One unit that counted: whose, which record, and its figures. */
+typedef struct {
+    uint8_t author[HLN_KEY_LEN];
+    char unit[HLN_CODE_MAX + 1];
+    uint8_t id[HLN_HASH_LEN];
+    uint64_t timestamp_ms;
+    hln_stats_unit s; /* figures per one unit of exposure (rates: not multiplied) */
+} hln_bench_unit;
+
+/* A unit that reported its counts as suppressed. */
+typedef struct {
+    uint8_t author[HLN_KEY_LEN];
+    char unit[HLN_CODE_MAX + 1];
+    uint8_t id[HLN_HASH_LEN];
+} hln_bench_suppressed;
+
+typedef struct {
+    /* the query, copied */
+    char indicator[HLN_CODE_MAX + 1];
+    char period[HLN_PERIOD_MAX + 1];
+    char group[HLN_CODE_MAX + 1];
+    char stratum[HLN_CODE_MAX + 1];
+    uint32_t kind, direction, multiplier, method, ci;
+    /* what the walk found */
+    size_t n_units;        /* units that counted */
+    hln_bench_unit *units; /* sorted by (author, unit) */
+    size_t n_suppressed;
+    hln_bench_suppressed *suppressed; /* sorted by (author, unit) */
+    size_t n_excluded;                /* (author, unit) pairs of excluded authors */
+    size_t n_outside_group;           /* (author, unit) pairs outside the group */
+    size_t n_retracted;               /* observations withdrawn (any, not only the latest) */
+    size_t n_superseded;              /* older observations replaced by a later one */
+    size_t n_empty;                   /* latest observation with denominator 0: left out */
+    size_t n_invalid;                 /* proportion with numerator > denominator: left out */
+    bool has_stats;                   /* false when no unit counted: the summary is zero */
+    hln_stats_summary summary;
+    uint8_t digest[HLN_HASH_LEN];
+} hln_bench_result;
+
+/* Run a query over the store's observation index. On success *out is a new
+ * result the caller frees with hln_bench_result_destroy. A query that finds
+ * no unit succeeds with has_stats false. HLN_EINVAL on a bad query (missing
+ * indicator or period, unknown method, strings too long); HLN_ENOMEM;
+ * HLN_ERANGE if counts overflow; store errors as the store returns them. */
+int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out);
+
+/* Free a result; sets *r to NULL. */
+void hln_bench_result_destroy(hln_bench_result **r);
+
+/* The evidence digest of docs/BENCHMARKS.md: BLAKE2b-256 over the engine
+ * version, the query fields and the sorted ids counted and suppressed.
+ * `counted` and `suppressed` are arrays of ids, sorted here in place. */
+void hln_bench_digest(const char *indicator, const char *period, const char *group,
+                      const char *stratum, const char *method, uint8_t (*counted)[HLN_HASH_LEN],
+                      size_t n_counted, uint8_t (*suppressed)[HLN_HASH_LEN], size_t n_suppressed,
+                      uint8_t out[HLN_HASH_LEN]);
+
+/* Write the result as one JSON object and a newline, with stable field names
+ * and doubles as "%.17g": equal evidence gives byte-identical output.
+ * HLN_EIO if writing fails. */
+int hln_bench_write_json(const hln_bench_result *r, FILE *f);
+
+/* Write a table for people: one line per unit, the caller's own units marked
+ * with '*' (own_author may be NULL), then summary lines. HLN_EIO. */
+int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own_author, FILE *f);
+
+/* Write one CSV row per unit (and per suppressed unit), with a header. HLN_EIO. */
+int hln_bench_write_csv(const hln_bench_result *r, FILE *f);
+
+/* One period of a trend. */
+typedef struct {
+    char period[HLN_PERIOD_MAX + 1];
+    size_t units, suppressed;
+    bool has_stats;
+    double theta0, q1, median, q3, abc; /* multiplied (rates) */
+    bool overdispersed;
+    bool has_unit;            /* the unit asked for counted this period */
+    double value, lo95, hi95; /* its value and interval, multiplied */
+    hln_stats_place place;    /* its place_used */
+    int judgement;
+    uint8_t digest[HLN_HASH_LEN];
+} hln_bench_trend_point;
+
+/* The figures of every period that holds observations of the indicator (in
+ * period order), with q's group, stratum and method; q->period is ignored.
+ * If `author` is not NULL, each point also carries that author's `unit`
+ * ("" for its own node). *out (caller frees with free()) gets *count points.
+ * Errors as hln_bench_run. */
+int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *author, const char *unit,
+                    hln_bench_trend_point **out, size_t *count);
+
+/* A trend as JSON (one object) or as a table. HLN_EIO. */
+int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_point *p,
+                               size_t count, FILE *f);
+int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_point *p,
+                                size_t count, FILE *f);
+
+/* "proportion"/"rate", "higher"/"lower", "exact"/"wilson". */
+const char *hln_bench_kind_name(uint32_t kind);
+const char *hln_bench_direction_name(uint32_t direction);
+const char *hln_bench_method_name(uint32_t method);
+
+#endif
