@@ -1,0 +1,433 @@
+/* csvin.c - the observation CSV parser: every row checked, every bad row with its line. */
+#include "csvin.h"
+
+#include <csv.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../crypto/err.h"
+#include "../proto/codes.h"
+
+#define NFIELDS 6
+#define FIELD_CAP 160 /* longer fields are wrong anyway; keep enough to say so */
+#define REASON_MAX 320
+
+enum { F_INDICATOR, F_PERIOD, F_UNIT, F_STRATUM, F_NUMERATOR, F_DENOMINATOR };
+static const char *const field_names[NFIELDS] = {"indicator", "period",    "unit",
+                                                 "stratum",   "numerator", "denominator"};
+
+typedef struct {
+    unsigned long line;
+    size_t order;
+    char reason[REASON_MAX];
+} problem;
+
+typedef struct {
+    /* the row being read */
+    char field[NFIELDS][FIELD_CAP];
+    size_t field_len[NFIELDS];
+    bool field_nul[NFIELDS]; /* held a NUL byte */
+    size_t nfields;
+    unsigned long row_line;
+    /* the file so far */
+    bool header_seen, header_bad, stop;
+    size_t nrows_seen;
+    hln_csv_row *rows;
+    size_t nrows, caprows;
+    problem *probs;
+    size_t nprob, capprob;
+    bool oom;
+    hln_csv_lookup_cb lookup;
+    void *lookup_ctx;
+} csv_ctx;
+
+static void sanitize(char *out, size_t cap, const char *in, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 1 < cap; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (i >= 40) {
+            if (o + 4 < cap) {
+                memcpy(out + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[o] = '\0';
+}
+
+static problem *new_problem(csv_ctx *c, unsigned long line)
+{
+    if (c->nprob == c->capprob) {
+        size_t cap = c->capprob ? c->capprob * 2 : 16;
+        problem *p = realloc(c->probs, cap * sizeof *p);
+        if (!p) {
+            c->oom = true;
+            return NULL;
+        }
+        c->probs = p;
+        c->capprob = cap;
+    }
+    problem *p = &c->probs[c->nprob];
+    p->order = c->nprob++;
+    p->line = line;
+    p->reason[0] = '\0';
+    return p;
+}
+
+/* Append a reason to a row's message, joined by "; ". */
+static void reason_add(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reason_add(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used && used + 2 < cap) {
+        memcpy(buf + used, "; ", 3);
+        used += 2;
+    }
+    if (used + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, cap - used, fmt, ap);
+    va_end(ap);
+}
+
+static void on_field(void *data, size_t len, void *user)
+{
+    csv_ctx *c = user;
+    if (c->nfields < NFIELDS) {
+        size_t i = c->nfields;
+        size_t cp = len < FIELD_CAP - 1 ? len : FIELD_CAP - 1;
+        memcpy(c->field[i], data, cp);
+        c->field[i][cp] = '\0';
+        c->field_len[i] = len; /* the real length: too long is caught by the patterns */
+        c->field_nul[i] = memchr(data, '\0', len) != NULL;
+    }
+    c->nfields++;
+}
+
+/* A whole count: digits only (no sign, no exponent, no separators). */
+static void parse_count(const csv_ctx *c, int f, uint64_t *out, char *why, size_t cap)
+{
+    const char *v = c->field[f];
+    size_t n = c->field_len[f];
+    char safe[64];
+    sanitize(safe, sizeof safe, v, n < FIELD_CAP - 1 ? n : FIELD_CAP - 1);
+    *out = 0;
+    if (n == 0) {
+        reason_add(why, cap, "%s: empty", field_names[f]);
+        return;
+    }
+    if (v[0] == '-') {
+        reason_add(why, cap, "%s: '%s' is negative", field_names[f], safe);
+        return;
+    }
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i >= FIELD_CAP - 1 || v[i] < '0' || v[i] > '9') {
+            reason_add(why, cap, "%s: '%s' is not a whole number", field_names[f], safe);
+            return;
+        }
+        if (x > HLN_CSV_COUNT_MAX) /* keep going to see other characters; no overflow */
+            continue;
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (x > HLN_CSV_COUNT_MAX) {
+        reason_add(why, cap, "%s: '%s' is larger than 10^12", field_names[f], safe);
+        return;
+    }
+    *out = x;
+}
+
+static bool header_ok(const csv_ctx *c)
+{
+    if (c->nfields != NFIELDS)
+        return false;
+    for (int i = 0; i < NFIELDS; i++)
+        if (c->field_len[i] != strlen(field_names[i]) || strcmp(c->field[i], field_names[i]))
+            return false;
+    return true;
+}
+
+static bool stratum_allowed(const hln_indicator *def, const char *stratum)
+{
+    if (!stratum[0])
+        return true; /* the total */
+    for (uint32_t i = 0; i < def->n_strata && i < HLN_STRATA_MAX; i++)
+        if (strcmp(def->strata[i], stratum) == 0)
+            return true;
+    return false;
+}
+
+static void check_row(csv_ctx *c)
+{
+    char why[REASON_MAX] = "";
+    hln_csv_row row;
+    memset(&row, 0, sizeof row);
+    row.line = c->row_line;
+    if (c->nfields != NFIELDS) {
+        reason_add(why, sizeof why, "expected %d fields, found %zu", NFIELDS, c->nfields);
+        goto done;
+    }
+    for (int f = 0; f < NFIELDS; f++)
+        if (c->field_nul[f])
+            reason_add(why, sizeof why, "%s: NUL byte", field_names[f]);
+    if (why[0])
+        goto done;
+    static const struct {
+        int f;
+        bool (*ok)(const char *, size_t);
+        size_t max;
+        const char *what;
+    } codes[] = {
+        {F_INDICATOR, hln_code_indicator, HLN_CODE_MAX, "not an indicator code"},
+        {F_PERIOD, hln_code_period, HLN_PERIOD_MAX, "not a period (2026, 2026-Q3, 2026-09)"},
+        {F_UNIT, hln_code_unit, HLN_CODE_MAX, "not a unit code ([A-Za-z0-9][A-Za-z0-9._-]*)"},
+        {F_STRATUM, hln_code_stratum, HLN_CODE_MAX, "not a stratum code ([a-z0-9][a-z0-9._=-]*)"},
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        int f = codes[i].f;
+        size_t n = c->field_len[f];
+        if (n > codes[i].max || !codes[i].ok(c->field[f], n)) {
+            char safe[64];
+            sanitize(safe, sizeof safe, c->field[f], n < FIELD_CAP - 1 ? n : FIELD_CAP - 1);
+            reason_add(why, sizeof why, "%s: '%s' is %s", field_names[f], safe, codes[i].what);
+        }
+    }
+    hln_observation *o = &row.obs;
+    parse_count(c, F_NUMERATOR, &o->numerator, why, sizeof why);
+    parse_count(c, F_DENOMINATOR, &o->denominator, why, sizeof why);
+    if (!why[0] && o->denominator == 0)
+        reason_add(why, sizeof why, "denominator: must be above 0");
+    if (why[0])
+        goto done;
+    memcpy(o->indicator, c->field[F_INDICATOR], c->field_len[F_INDICATOR] + 1);
+    memcpy(o->period, c->field[F_PERIOD], c->field_len[F_PERIOD] + 1);
+    memcpy(o->unit, c->field[F_UNIT], c->field_len[F_UNIT] + 1);
+    memcpy(o->stratum, c->field[F_STRATUM], c->field_len[F_STRATUM] + 1);
+    row.kind = HLN_KIND_PROPORTION;
+    if (c->lookup) {
+        const hln_indicator *def = c->lookup(c->lookup_ctx, o->indicator);
+        if (!def) {
+            reason_add(why, sizeof why, "indicator: '%s' is not defined (hlnctl indicator define)",
+                       o->indicator);
+            goto done;
+        }
+        row.kind = def->kind;
+        if (!stratum_allowed(def, o->stratum))
+            reason_add(why, sizeof why, "stratum: '%s' is not one of the strata of %s", o->stratum,
+                       o->indicator);
+        if (def->kind == HLN_KIND_PROPORTION && o->numerator > o->denominator)
+            reason_add(why, sizeof why, "numerator %llu is above denominator %llu (a proportion)",
+                       (unsigned long long)o->numerator, (unsigned long long)o->denominator);
+    }
+done:
+    if (why[0]) {
+        problem *p = new_problem(c, c->row_line);
+        if (p)
+            memcpy(p->reason, why, sizeof why);
+        return;
+    }
+    if (c->nrows == c->caprows) {
+        size_t cap = c->caprows ? c->caprows * 2 : 64;
+        hln_csv_row *r = realloc(c->rows, cap * sizeof *r);
+        if (!r) {
+            c->oom = true;
+            return;
+        }
+        c->rows = r;
+        c->caprows = cap;
+    }
+    c->rows[c->nrows++] = row;
+}
+
+static void on_row(int term, void *user)
+{
+    (void)term;
+    csv_ctx *c = user;
+    if (c->stop || c->oom) {
+        c->nfields = 0;
+        return;
+    }
+    if (!c->header_seen) {
+        c->header_seen = true;
+        if (!header_ok(c)) {
+            problem *p = new_problem(c, c->row_line);
+            if (p)
+                snprintf(p->reason, sizeof p->reason, "the header must be exactly %s",
+                         HLN_CSV_HEADER);
+            c->header_bad = true;
+            c->stop = true; /* the columns mean nothing without it */
+        }
+    } else if (++c->nrows_seen > HLN_CSV_ROWS_MAX) {
+        problem *p = new_problem(c, c->row_line);
+        if (p)
+            snprintf(p->reason, sizeof p->reason, "more than %u rows in one file; split it",
+                     HLN_CSV_ROWS_MAX);
+        c->stop = true;
+    } else {
+        check_row(c);
+    }
+    c->nfields = 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    const hln_csv_row *x = a, *y = b;
+    int r = strcmp(x->obs.indicator, y->obs.indicator);
+    if (!r)
+        r = strcmp(x->obs.period, y->obs.period);
+    if (!r)
+        r = strcmp(x->obs.unit, y->obs.unit);
+    if (!r)
+        r = strcmp(x->obs.stratum, y->obs.stratum);
+    if (!r)
+        r = x->line < y->line ? -1 : x->line > y->line;
+    return r;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    const hln_csv_row *x = a, *y = b;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmp_problem(const void *a, const void *b)
+{
+    const problem *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Two rows for one (indicator, period, unit, stratum) would make the
+ * published value depend on their order: refuse the later ones. */
+static void check_duplicates(csv_ctx *c)
+{
+    if (c->nrows < 2)
+        return;
+    qsort(c->rows, c->nrows, sizeof *c->rows, cmp_key);
+    size_t first = 0;
+    for (size_t i = 1; i < c->nrows; i++) {
+        const hln_observation *a = &c->rows[first].obs, *b = &c->rows[i].obs;
+        if (strcmp(a->indicator, b->indicator) || strcmp(a->period, b->period) ||
+            strcmp(a->unit, b->unit) || strcmp(a->stratum, b->stratum)) {
+            first = i;
+            continue;
+        }
+        problem *p = new_problem(c, c->rows[i].line);
+        if (p)
+            snprintf(p->reason, sizeof p->reason,
+                     "duplicate of line %lu (same indicator, "
+                     "period, unit and stratum)",
+                     c->rows[first].line);
+    }
+    qsort(c->rows, c->nrows, sizeof *c->rows, cmp_line);
+}
+
+int hln_csvin_parse(const char *buf, size_t len, hln_csv_lookup_cb lookup, void *lookup_ctx,
+                    hln_csv_problem_cb cb, void *cb_ctx, hln_csv_row **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    if (len > HLN_CSV_FILE_MAX)
+        return HLN_ETOOBIG;
+    csv_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return HLN_ENOMEM;
+    c->lookup = lookup;
+    c->lookup_ctx = lookup_ctx;
+    int rc = 0;
+    struct csv_parser p;
+    /* Strict: a stray quote is an error rather than a guess. */
+    const unsigned char opts = CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL;
+    if (csv_init(&p, opts) != 0) {
+        free(c);
+        return HLN_ENOMEM;
+    }
+    size_t pos = 0;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    /* Feed one physical line at a time so that every row knows the line it
+     * starts on: a row starts on line L when the parser stands between rows
+     * as line L begins (libcsv's pstate 0, ROW_NOT_BEGUN). */
+    unsigned long line = 0;
+    while (pos < len && !c->stop && !c->oom) {
+        const char *start = buf + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t ll = nl ? (size_t)(nl - start) + 1 : len - pos;
+        line++;
+        if (p.pstate == 0 && c->nfields == 0)
+            c->row_line = line;
+        size_t used = csv_parse(&p, start, ll, on_field, on_row, c);
+        pos += ll;
+        if (used != ll) {
+            problem *pr = new_problem(c, c->row_line);
+            if (pr)
+                snprintf(pr->reason, sizeof pr->reason,
+                         "malformed CSV (%s): a quote inside an unquoted field, or text "
+                         "after a closing quote",
+                         csv_strerror(csv_error(&p)));
+            if (!c->header_seen)
+                c->stop = true;
+            /* Start afresh on the next line: the rest of this row is lost. */
+            csv_free(&p);
+            if (csv_init(&p, opts) != 0) {
+                c->oom = true;
+                break;
+            }
+            c->nfields = 0;
+        }
+    }
+    if (!c->stop && !c->oom) {
+        if (p.pstate == 0 && c->nfields == 0)
+            c->row_line = line ? line : 1;
+        if (csv_fini(&p, on_field, on_row, c) != 0) {
+            problem *pr = new_problem(c, c->row_line);
+            if (pr)
+                snprintf(pr->reason, sizeof pr->reason,
+                         "malformed CSV: a quoted field is not closed");
+        }
+    }
+    csv_free(&p);
+    if (c->oom) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    if (!c->header_seen) {
+        problem *pr = new_problem(c, 1);
+        if (pr)
+            snprintf(pr->reason, sizeof pr->reason, "empty file: expected the header %s",
+                     HLN_CSV_HEADER);
+    } else if (!c->header_bad && c->nrows_seen == 0 && c->nprob == 0) {
+        problem *pr = new_problem(c, line ? line : 1);
+        if (pr)
+            snprintf(pr->reason, sizeof pr->reason, "no rows after the header");
+    }
+    check_duplicates(c);
+    if (c->oom) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    if (c->nprob) {
+        qsort(c->probs, c->nprob, sizeof *c->probs, cmp_problem);
+        for (size_t i = 0; cb && i < c->nprob; i++)
+            cb(cb_ctx, c->probs[i].line, c->probs[i].reason);
+        rc = HLN_EINVAL;
+        goto out;
+    }
+    *rows = c->rows;
+    *n = c->nrows;
+    c->rows = NULL;
+out:
+    free(c->rows);
+    free(c->probs);
+    free(c);
+    return rc;
+}

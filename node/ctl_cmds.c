@@ -1,0 +1,426 @@
+/* ctl_cmds.c - hlnctl peer add/remove/list and online status; the PEERS table's format. */
+#include "ctl_cmds.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../crypto/err.h"
+#include "../proto/codes.h"
+#include "config.h"
+#include "control.h"
+
+#define CTL_TIMEOUT_MS 3000
+
+static void die_msg(const char *fmt, const char *a)
+{
+    fprintf(stderr, "hlnctl: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+}
+
+static bool name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n <= HLN_PEER_NAME_MAX && hln_text_valid(s, n, false);
+}
+
+int hln_peer_put(hln_store *s, const hln_peer_entry *p)
+{
+    if ((p->endpoint[0] && !hln_config_endpoint_valid(p->endpoint)) || !name_valid(p->name))
+        return HLN_EINVAL;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return HLN_ENOMEM;
+    json_object_object_add(o, "endpoint", json_object_new_string(p->endpoint));
+    json_object_object_add(o, "name", json_object_new_string(p->name));
+    json_object_object_add(o, "added_ms", json_object_new_int64((int64_t)p->added_ms));
+    size_t len = 0;
+    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    int rc = hln_store_kv_put(s, HLN_TABLE_PEERS, p->id, HLN_KEY_LEN, txt, len);
+    json_object_put(o);
+    return rc;
+}
+
+int hln_peer_del(hln_store *s, const uint8_t id[HLN_KEY_LEN])
+{
+    return hln_store_kv_del(s, HLN_TABLE_PEERS, id, HLN_KEY_LEN);
+}
+
+/* The value is read back from our own store, but a damaged or hand-edited
+ * one must not crash hlnd: every field is checked like untrusted input. */
+static int decode_entry(const void *key, size_t klen, const void *val, size_t vlen,
+                        hln_peer_entry *p)
+{
+    if (klen != HLN_KEY_LEN || vlen == 0 || vlen > 4096)
+        return HLN_EDECODE;
+    memset(p, 0, sizeof *p);
+    memcpy(p->id, key, HLN_KEY_LEN);
+    json_tokener *tok = json_tokener_new_ex(4);
+    if (!tok)
+        return HLN_ENOMEM;
+    json_object *o = json_tokener_parse_ex(tok, val, (int)vlen);
+    int rc = HLN_EDECODE;
+    json_object *ep, *nm, *at;
+    if (!o || json_tokener_get_parse_end(tok) != vlen || !json_object_is_type(o, json_type_object))
+        goto out;
+    if (!json_object_object_get_ex(o, "endpoint", &ep) ||
+        !json_object_is_type(ep, json_type_string) || !json_object_object_get_ex(o, "name", &nm) ||
+        !json_object_is_type(nm, json_type_string))
+        goto out;
+    const char *e = json_object_get_string(ep), *n = json_object_get_string(nm);
+    if (strlen(e) > HLN_ENDPOINT_MAX || (e[0] && !hln_config_endpoint_valid(e)) ||
+        strlen(n) > HLN_PEER_NAME_MAX || !name_valid(n))
+        goto out;
+    strcpy(p->endpoint, e);
+    strcpy(p->name, n);
+    if (json_object_object_get_ex(o, "added_ms", &at) && json_object_is_type(at, json_type_int))
+        p->added_ms = (uint64_t)json_object_get_int64(at);
+    rc = 0;
+out:
+    json_object_put(o);
+    json_tokener_free(tok);
+    return rc;
+}
+
+typedef struct {
+    hln_peer_cb cb;
+    void *ctx;
+    size_t skipped;
+} foreach_ctx;
+
+static int foreach_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    foreach_ctx *fc = ctx;
+    hln_peer_entry p;
+    if (decode_entry(key, klen, val, vlen, &p) != 0) {
+        fc->skipped++;
+        return 0;
+    }
+    return fc->cb(fc->ctx, &p);
+}
+
+int hln_peer_foreach(hln_store *s, hln_peer_cb cb, void *ctx, size_t *skipped)
+{
+    foreach_ctx fc = {cb, ctx, 0};
+    int rc = hln_store_kv_foreach(s, HLN_TABLE_PEERS, foreach_one, &fc);
+    if (skipped)
+        *skipped = fc.skipped;
+    return rc;
+}
+
+static int open_store(const char *datadir, unsigned flags, hln_store **s)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/store", datadir) >= (int)sizeof path)
+        return HLN_ETOOBIG;
+    int rc = hln_store_open(path, flags, s);
+    if (rc != 0)
+        fprintf(stderr, "hlnctl: cannot open the store in %s/store: %s\n", datadir,
+                hln_strerror(rc));
+    return rc;
+}
+
+bool hln_cli_daemon_running(const char *datadir)
+{
+    return hln_control_daemon_running(datadir);
+}
+
+int hln_ctl_notify_appended(const char *datadir)
+{
+    json_object *rep = NULL;
+    int rc = hln_control_call(datadir, "appended", CTL_TIMEOUT_MS, &rep, NULL, 0);
+    json_object_put(rep);
+    return rc == HLN_ESTATE ? 0 : rc;
+}
+
+int hln_ctl_notify_reload(const char *datadir)
+{
+    json_object *rep = NULL;
+    int rc = hln_control_call(datadir, "reload", CTL_TIMEOUT_MS, &rep, NULL, 0);
+    json_object_put(rep);
+    return rc == HLN_ESTATE ? 0 : rc;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void print_usage(void)
+{
+    fprintf(stderr, "usage: hlnctl peer add ID [ENDPOINT] [--name NAME]\n"
+                    "       hlnctl peer remove ID\n"
+                    "       hlnctl peer list [--json]\n");
+}
+
+static int reload_daemon(const char *datadir)
+{
+    int rc = hln_ctl_notify_reload(datadir);
+    if (rc != 0)
+        fprintf(stderr,
+                "hlnctl: saved, but hlnd did not take it yet (%s); it will on SIGHUP "
+                "or restart\n",
+                hln_strerror(rc));
+    return 0;
+}
+
+static int peer_add(const char *datadir, int argc, char **argv)
+{
+    hln_peer_entry p;
+    memset(&p, 0, sizeof p);
+    const char *id = NULL, *ep = NULL, *name = "";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            print_usage();
+            return 2;
+        } else if (!id)
+            id = argv[i];
+        else if (!ep)
+            ep = argv[i];
+        else {
+            print_usage();
+            return 2;
+        }
+    }
+    if (!id) {
+        print_usage();
+        return 2;
+    }
+    int rc = hln_id_from_text(id, p.id);
+    if (rc != 0) {
+        die_msg(rc == HLN_ECHECKSUM ? "%s: node id checksum does not match (mistyped?)"
+                                    : "%s: not a node id",
+                id);
+        return 2;
+    }
+    if (ep && (strlen(ep) > HLN_ENDPOINT_MAX || !hln_config_endpoint_valid(ep))) {
+        die_msg("%s: not an endpoint (tcp://HOST:PORT or ipc://PATH)", ep);
+        return 2;
+    }
+    if (!name_valid(name)) {
+        die_msg("%s", "name: at most 64 bytes of printable UTF-8");
+        return 2;
+    }
+    snprintf(p.endpoint, sizeof p.endpoint, "%s", ep ? ep : "");
+    snprintf(p.name, sizeof p.name, "%s", name);
+    p.added_ms = wall_ms();
+    hln_store *s = NULL;
+    if (open_store(datadir, 0, &s) != 0)
+        return 1;
+    rc = hln_peer_put(s, &p);
+    hln_store_close(&s);
+    if (rc != 0) {
+        die_msg("cannot save the peer: %s", hln_strerror(rc));
+        return 1;
+    }
+    return reload_daemon(datadir);
+}
+
+static int peer_remove(const char *datadir, int argc, char **argv)
+{
+    uint8_t id[HLN_KEY_LEN];
+    if (argc != 2) {
+        print_usage();
+        return 2;
+    }
+    if (hln_id_from_text(argv[1], id) != 0) {
+        die_msg("%s: not a node id", argv[1]);
+        return 2;
+    }
+    hln_store *s = NULL;
+    if (open_store(datadir, 0, &s) != 0)
+        return 1;
+    int rc = hln_peer_del(s, id);
+    hln_store_close(&s);
+    if (rc == HLN_ENOTFOUND) {
+        die_msg("%s: not a configured peer", argv[1]);
+        return 1;
+    }
+    if (rc != 0) {
+        die_msg("cannot remove the peer: %s", hln_strerror(rc));
+        return 1;
+    }
+    return reload_daemon(datadir);
+}
+
+/* The daemon down: the list comes from the table, every state "offline". */
+static int list_offline_one(void *ctx, const hln_peer_entry *p)
+{
+    json_object *arr = ctx;
+    char idt[HLN_ID_TEXT_LEN + 1];
+    hln_id_to_text(p->id, idt);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(idt));
+    json_object_object_add(o, "name", json_object_new_string(p->name));
+    json_object_object_add(o, "endpoint", json_object_new_string(p->endpoint));
+    json_object_object_add(o, "state", json_object_new_string("offline"));
+    json_object_object_add(o, "configured", json_object_new_boolean(1));
+    json_object_object_add(o, "last_seen_s", json_object_new_int64(-1));
+    json_object_object_add(o, "behind", json_object_new_int64(0));
+    json_object_object_add(o, "bytes_in", json_object_new_int64(0));
+    json_object_object_add(o, "bytes_out", json_object_new_int64(0));
+    json_object_array_add(arr, o);
+    return 0;
+}
+
+static int64_t get_i64(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+static const char *get_str(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : "";
+}
+
+static void human_bytes(uint64_t b, char *out, size_t cap)
+{
+    if (b < 10000)
+        snprintf(out, cap, "%lluB", (unsigned long long)b);
+    else if (b < 10000000)
+        snprintf(out, cap, "%.1fK", (double)b / 1024);
+    else
+        snprintf(out, cap, "%.1fM", (double)b / (1024 * 1024));
+}
+
+static int peer_list(const char *datadir, int argc, char **argv, bool json)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else {
+            print_usage();
+            return 2;
+        }
+    }
+    json_object *rep = NULL, *arr = NULL;
+    char err[256];
+    int rc = hln_control_call(datadir, "peers", CTL_TIMEOUT_MS, &rep, err, sizeof err);
+    if (rc == 0) {
+        if (!json_object_object_get_ex(rep, "peers", &arr) ||
+            !json_object_is_type(arr, json_type_array)) {
+            die_msg("%s", "hlnd sent a reply without a peer list");
+            json_object_put(rep);
+            return 1;
+        }
+        json_object_get(arr);
+        json_object_put(rep);
+    } else if (rc == HLN_ESTATE) {
+        hln_store *s = NULL;
+        if (open_store(datadir, HLN_STORE_RDONLY, &s) != 0)
+            return 1;
+        arr = json_object_new_array();
+        size_t skipped = 0;
+        rc = hln_peer_foreach(s, list_offline_one, arr, &skipped);
+        hln_store_close(&s);
+        if (skipped)
+            fprintf(stderr, "hlnctl: %zu damaged peer entries skipped\n", skipped);
+        if (rc != 0) {
+            die_msg("cannot read the peers: %s", hln_strerror(rc));
+            json_object_put(arr);
+            return 1;
+        }
+    } else {
+        die_msg("hlnd did not answer: %s", err);
+        return 1;
+    }
+    if (json) {
+        printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    } else {
+        printf("%-15s %-16s %-28s %-10s %9s %8s %8s %8s\n", "ID", "NAME", "ENDPOINT", "STATE",
+               "LAST-SEEN", "BEHIND", "IN", "OUT");
+        size_t n = json_object_array_length(arr);
+        for (size_t i = 0; i < n; i++) {
+            json_object *o = json_object_array_get_idx(arr, i);
+            char seen[32], in[16], out[16], idshort[16];
+            int64_t ls = get_i64(o, "last_seen_s");
+            if (ls < 0)
+                snprintf(seen, sizeof seen, "never");
+            else
+                snprintf(seen, sizeof seen, "%llds", (long long)ls);
+            human_bytes((uint64_t)get_i64(o, "bytes_in"), in, sizeof in);
+            human_bytes((uint64_t)get_i64(o, "bytes_out"), out, sizeof out);
+            snprintf(idshort, sizeof idshort, "%.15s", get_str(o, "id"));
+            const char *ep = get_str(o, "endpoint");
+            printf("%-15s %-16.16s %-28.28s %-10s %9s %8lld %8s %8s\n", idshort,
+                   get_str(o, "name")[0] ? get_str(o, "name") : "-", ep[0] ? ep : "(incoming)",
+                   get_str(o, "state"), seen, (long long)get_i64(o, "behind"), in, out);
+        }
+    }
+    json_object_put(arr);
+    return 0;
+}
+
+int hln_cli_peer(const char *datadir, int argc, char **argv, bool json)
+{
+    if (argc > 0 && strcmp(argv[0], "peer") == 0) {
+        argc--;
+        argv++;
+    }
+    if (argc < 1) {
+        print_usage();
+        return 2;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
+        print_usage();
+        return 0;
+    }
+    if (strcmp(argv[0], "add") == 0)
+        return peer_add(datadir, argc, argv);
+    if (strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "rm") == 0)
+        return peer_remove(datadir, argc, argv);
+    if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "ls") == 0)
+        return peer_list(datadir, argc, argv, json);
+    print_usage();
+    return 2;
+}
+
+int hln_cli_status_online(const char *datadir, int argc, char **argv, bool json)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "status") != 0) {
+            fprintf(stderr, "usage: hlnctl status [--json]\n");
+            return 2;
+        }
+    }
+    json_object *rep = NULL;
+    char err[256];
+    int rc = hln_control_call(datadir, "status", CTL_TIMEOUT_MS, &rep, err, sizeof err);
+    if (rc == HLN_ESTATE)
+        return HLN_CLI_NOT_RUNNING;
+    if (rc != 0) {
+        die_msg("hlnd did not answer: %s", err);
+        return 1;
+    }
+    json_object_object_del(rep, "ok");
+    if (json) {
+        printf("%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PRETTY |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    } else {
+        printf("node      %s\n", get_str(rep, "node"));
+        printf("listen    %s\n", get_str(rep, "listen")[0] ? get_str(rep, "listen") : "-");
+        printf("running   %llds (pid %lld)\n", (long long)get_i64(rep, "uptime_s"),
+               (long long)get_i64(rep, "pid"));
+        printf("feeds     %lld\n", (long long)get_i64(rep, "feeds"));
+        printf("records   %lld\n", (long long)get_i64(rep, "records"));
+        printf("peers     %lld up of %lld\n", (long long)get_i64(rep, "peers_up"),
+               (long long)get_i64(rep, "peers"));
+        printf("behind    %lld records\n", (long long)get_i64(rep, "behind"));
+    }
+    json_object_put(rep);
+    return 0;
+}

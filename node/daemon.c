@@ -1,0 +1,944 @@
+/* daemon.c - hlnd's main loop: the sync engine driven by the ZeroMQ transport, the control socket,
+ * signals, systemd. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../crypto/err.h"
+#include "../proto/wire.h"
+#include "control.h"
+#include "ctl_cmds.h"
+#include "node.h"
+#include "sync.h"
+#include "sync_store.h"
+#include "transport.h"
+
+/* ---- logging ------------------------------------------------------------ */
+
+static int log_level = 6;
+
+void hlnd_log_set_level(int level)
+{
+    log_level = level;
+}
+
+void hlnd_log(int prio, const char *module, const char *fmt, ...)
+{
+    if (prio > log_level)
+        return;
+    char line[1024];
+    int n = snprintf(line, sizeof line, "<%d>%s ", prio, module);
+    if (n < 0 || (size_t)n >= sizeof line)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    /* One write per line, so lines from one process never interleave. */
+    size_t len = strlen(line);
+    if (len + 1 < sizeof line) {
+        line[len++] = '\n';
+        line[len] = '\0';
+    } else
+        line[sizeof line - 2] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, strlen(line));
+    (void)w;
+}
+
+void hlnd_log_safe(char *out, size_t cap, const char *in, size_t len)
+{
+    size_t j = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < len && j + 1 < cap; i++) {
+        unsigned char c = (unsigned char)in[i];
+        out[j++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+    }
+    out[j] = '\0';
+}
+
+bool hlnd_ratelimit_ok(hlnd_ratelimit *rl, uint64_t now_ms, uint32_t burst, uint32_t ivl_ms)
+{
+    if (rl->last_ms == 0) {
+        rl->tokens = burst;
+        rl->last_ms = now_ms;
+    }
+    uint64_t refill = ivl_ms ? (now_ms - rl->last_ms) / ivl_ms : burst;
+    if (refill) {
+        rl->tokens = (uint32_t)((rl->tokens + refill > burst) ? burst : rl->tokens + refill);
+        rl->last_ms = now_ms;
+    }
+    if (rl->tokens == 0) {
+        rl->suppressed++;
+        return false;
+    }
+    rl->tokens--;
+    return true;
+}
+
+uint64_t hlnd_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+int hlnd_load_config(const hlnd_args *a, hln_config *c, char *err, size_t errlen)
+{
+    int rc;
+    hln_config_defaults(c);
+    if (a->config_path && (rc = hln_config_load(c, a->config_path, err, errlen)) != 0)
+        return rc;
+    if (a->data_dir) {
+        if (strlen(a->data_dir) >= sizeof c->data_dir) {
+            snprintf(err, errlen, "-d: path too long");
+            return HLN_ECONFIG;
+        }
+        strcpy(c->data_dir, a->data_dir);
+    }
+    if (a->listen) {
+        if (!hln_config_endpoint_valid(a->listen)) {
+            snprintf(err, errlen,
+                     "--listen %.128s: not an endpoint (tcp://HOST:PORT or ipc://PATH)", a->listen);
+            return HLN_ECONFIG;
+        }
+        strcpy(c->listen, a->listen);
+    }
+    return 0;
+}
+
+/* ---- peers' announced heads (for "records behind") ----------------------- */
+
+/* An open-addressing map feed -> seq, one per peer: what the peer's clock
+ * messages said it holds. Bounded, so a peer cannot grow it without limit. */
+#define HEADMAP_MAX (1u << 20)
+typedef struct {
+    hln_feed_id feed;
+    uint64_t seq; /* 0: empty slot */
+} head_slot;
+typedef struct {
+    head_slot *slots;
+    size_t cap, n;
+} headmap;
+
+static uint64_t feed_hash(const hln_feed_id *f)
+{
+    uint64_t h = 1469598103934665603ull;
+    const uint8_t *p = (const uint8_t *)f;
+    for (size_t i = 0; i < sizeof *f; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void headmap_clear(headmap *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
+
+static int headmap_put(headmap *m, const hln_feed_id *f, uint64_t seq)
+{
+    if (seq == 0)
+        return 0; /* the map never removes: a seq of 0 is "nothing known" anyway */
+    if ((m->n + 1) * 2 > m->cap) {
+        if (m->n >= HEADMAP_MAX)
+            return HLN_ETOOBIG;
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        head_slot *ns = calloc(cap, sizeof *ns);
+        if (!ns)
+            return HLN_ENOMEM;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slots[i].seq)
+                continue;
+            size_t j = feed_hash(&m->slots[i].feed) & (cap - 1);
+            while (ns[j].seq)
+                j = (j + 1) & (cap - 1);
+            ns[j] = m->slots[i];
+        }
+        free(m->slots);
+        m->slots = ns;
+        m->cap = cap;
+    }
+    size_t j = feed_hash(f) & (m->cap - 1);
+    while (m->slots[j].seq && memcmp(&m->slots[j].feed, f, sizeof *f) != 0)
+        j = (j + 1) & (m->cap - 1);
+    if (!m->slots[j].seq) {
+        m->n++;
+        m->slots[j].feed = *f;
+    }
+    m->slots[j].seq = seq;
+    return 0;
+}
+
+/* ---- the daemon --------------------------------------------------------- */
+
+typedef struct {
+    uint8_t id[HLN_KEY_LEN];
+    char short_id[HLN_ID_SHORT_LEN + 1];
+    char name[HLN_PEER_NAME_MAX + 1];
+    char endpoint[HLN_ENDPOINT_MAX + 1];
+    bool configured, anchor, up, dropped;
+    uint32_t bad;           /* bad messages in the current window */
+    uint64_t bad_window_ms; /* start of that window */
+    uint64_t resync_ms;     /* last out-of-session recovery */
+    hlnd_ratelimit rl;
+    headmap heads;
+} dpeer;
+
+typedef struct {
+    hlnd_args args;
+    hln_config cfg;
+    hln_node *node;
+    hln_store *store;
+    hln_sync_store *ss;
+    hln_sync_host inner; /* the store side, ctx = ss */
+    hln_sync_host host;  /* what the engine gets, ctx = this daemon */
+    hln_sync *sync;
+    hln_transport *tr;
+    hln_control *ctl;
+    int lock_fd;
+    dpeer *peers; /* the index is the engine's peer handle: never reused */
+    size_t n_peers, cap_peers;
+    uint64_t started_ms, next_tick_ms, next_status_ms;
+    char id_text[HLN_ID_TEXT_LEN + 1];
+    char short_id[HLN_ID_SHORT_LEN + 1];
+} hlnd;
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int e = errno;
+    unsigned char c = (unsigned char)sig;
+    ssize_t w = write(sig_pipe[1], &c, 1);
+    (void)w;
+    errno = e;
+}
+
+static int find_peer(const hlnd *d, const uint8_t id[HLN_KEY_LEN])
+{
+    for (size_t i = 0; i < d->n_peers; i++)
+        if (memcmp(d->peers[i].id, id, HLN_KEY_LEN) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int get_peer(hlnd *d, const uint8_t id[HLN_KEY_LEN])
+{
+    int i = find_peer(d, id);
+    if (i >= 0)
+        return i;
+    if (d->n_peers == d->cap_peers) {
+        size_t cap = d->cap_peers ? d->cap_peers * 2 : 16;
+        dpeer *np = realloc(d->peers, cap * sizeof *np);
+        if (!np)
+            return HLN_ENOMEM;
+        d->peers = np;
+        d->cap_peers = cap;
+    }
+    dpeer *p = &d->peers[d->n_peers];
+    memset(p, 0, sizeof *p);
+    memcpy(p->id, id, HLN_KEY_LEN);
+    hln_id_short(id, p->short_id);
+    return (int)d->n_peers++;
+}
+
+/* A peer sent something invalid. Logged at most a few times a minute per
+ * peer; past bad_limit within a minute the peer is dropped for drop_ms. */
+static void penalize(hlnd *d, uint32_t h, int rc)
+{
+    if (h >= d->n_peers)
+        return;
+    dpeer *p = &d->peers[h];
+    uint64_t now = hlnd_now_ms();
+    if (now - p->bad_window_ms > 60000) {
+        p->bad_window_ms = now;
+        p->bad = 0;
+    }
+    p->bad++;
+    if (hlnd_ratelimit_ok(&p->rl, now, 5, 10000)) {
+        hlnd_log(4, "sync", "peer=%s reason=%s bad=%u suppressed=%u", p->short_id, hln_errname(rc),
+                 p->bad, p->rl.suppressed);
+        p->rl.suppressed = 0;
+    }
+    if (p->bad >= d->cfg.bad_limit && !p->dropped) {
+        hlnd_log(4, "net", "event=peer-dropped peer=%s bad=%u for_ms=%u", p->short_id, p->bad,
+                 (unsigned)d->cfg.drop_ms);
+        p->dropped = true;
+        p->bad = 0;
+        hln_transport_drop(d->tr, p->id, now + d->cfg.drop_ms);
+        if (p->up) {
+            p->up = false;
+            headmap_clear(&p->heads);
+            hln_sync_peer_down(d->sync, now, h);
+        }
+    }
+}
+
+static void host_penalty(void *ctx, uint32_t peer, int rc)
+{
+    penalize(ctx, peer, rc);
+}
+
+/* The engine's host has one ctx; the store side keeps its own behind these. */
+static int w_heads(void *ctx, hln_sync_head_cb cb, void *cbctx)
+{
+    hlnd *d = ctx;
+    return d->inner.heads(d->inner.ctx, cb, cbctx);
+}
+
+static int w_read(void *ctx, const hln_feed_id *feed, uint64_t from, uint64_t to,
+                  hln_sync_rec_cb cb, void *cbctx)
+{
+    hlnd *d = ctx;
+    return d->inner.read(d->inner.ctx, feed, from, to, cb, cbctx);
+}
+
+static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
+{
+    hlnd *d = ctx;
+    return d->inner.store(d->inner.ctx, from_peer, recs, n, results);
+}
+
+static bool w_wants(void *ctx, const hln_feed_id *feed)
+{
+    hlnd *d = ctx;
+    return d->inner.wants(d->inner.ctx, feed);
+}
+
+static int w_fork(void *ctx, uint32_t from_peer, const hln_record *a, const hln_record *b)
+{
+    hlnd *d = ctx;
+    int rc = d->inner.fork(d->inner.ctx, from_peer, a, b);
+    if (rc == 0) {
+        char who[HLN_ID_SHORT_LEN + 1];
+        hln_id_short(a->env.author, who);
+        hlnd_log(4, "sync", "event=fork author=%s seq=%llu", who, (unsigned long long)a->env.seq);
+    }
+    return rc;
+}
+
+static int w_forks(void *ctx, hln_sync_fork_cb cb, void *cbctx)
+{
+    hlnd *d = ctx;
+    return d->inner.forks(d->inner.ctx, cb, cbctx);
+}
+
+static int host_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
+{
+    hlnd *d = ctx;
+    if (peer >= d->n_peers)
+        return HLN_ENOTFOUND;
+    return hln_transport_send(d->tr, d->peers[peer].id, msg, len);
+}
+
+/* Follow what a peer's clock messages say it holds, to report how far
+ * behind we are. Only messages the engine accepted get here. */
+static void observe_clock(dpeer *p, const uint8_t *msg, size_t len)
+{
+    if (len < 2)
+        return;
+    unsigned type = 0;
+    if (msg[0] >= 0x90 && msg[0] <= 0x9f)
+        type = msg[1];
+    else if (msg[0] == 0xdc && len >= 4)
+        type = msg[3];
+    if (type != HLN_MSG_CLOCK)
+        return;
+    hln_wire_msg m;
+    if (hln_wire_decode(msg, len, &m) != 0)
+        return;
+    if (m.flags & HLN_CLOCK_FULL)
+        headmap_clear(&p->heads);
+    hln_wire_clock_entry e;
+    while (hln_wire_clock_next(&m, &e) == 1)
+        if (headmap_put(&p->heads, &e.feed, HLN_CLOCK_SEQ(e.value)) != 0)
+            break;
+}
+
+/* A message before the peer's hello: the two sides disagree about the
+ * session (one restarted it alone). Not the peer's fault, so not counted;
+ * when we dial it, a new connection makes both sides greet again. */
+static void out_of_session(hlnd *d, dpeer *p, uint64_t now)
+{
+    if (now - p->resync_ms < 5000)
+        return;
+    p->resync_ms = now;
+    bool redialed = hln_transport_redial(d->tr, p->id) == 0;
+    hlnd_log(5, "sync", "event=out-of-session peer=%s action=%s", p->short_id,
+             redialed ? "redial" : "wait");
+}
+
+static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], const uint8_t *data,
+                         size_t len)
+{
+    hlnd *d = ctx;
+    uint64_t now = hlnd_now_ms();
+    int h = get_peer(d, id);
+    if (h < 0)
+        return;
+    dpeer *p = &d->peers[h];
+    switch (ev) {
+    case HLN_TEV_UP:
+        p->up = true;
+        p->dropped = false;
+        if (hln_sync_peer_up(d->sync, now, (uint32_t)h) != 0)
+            hlnd_log(3, "sync", "event=peer-up-failed peer=%s", p->short_id);
+        break;
+    case HLN_TEV_DOWN:
+        if (p->up) {
+            p->up = false;
+            headmap_clear(&p->heads);
+            hln_sync_peer_down(d->sync, now, (uint32_t)h);
+        }
+        break;
+    case HLN_TEV_MSG: {
+        /* The engine reports bad messages and records through the host's
+         * penalty callback itself; only the session state is handled here. */
+        int rc = hln_sync_receive(d->sync, now, (uint32_t)h, data, len);
+        if (rc == 0)
+            observe_clock(p, data, len);
+        else if (rc == HLN_ESTATE)
+            out_of_session(d, p, now);
+        break;
+    }
+    case HLN_TEV_BAD:
+        penalize(d, (uint32_t)h, -(int)len);
+        break;
+    case HLN_TEV_REFUSED:
+        break;
+    }
+}
+
+/* Trust anchors are keys in the TRUST table; they are admitted by the ZAP
+ * handler like configured peers. The key may be the binary id or its text. */
+typedef struct {
+    hlnd *d;
+    hln_admitted *set;
+    size_t n, cap;
+} admit_ctx;
+
+static int admit_add(admit_ctx *a, const uint8_t id[HLN_KEY_LEN])
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (memcmp(a->set[i].id, id, HLN_KEY_LEN) == 0)
+            return 0;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        hln_admitted *ns = realloc(a->set, cap * sizeof *ns);
+        if (!ns)
+            return HLN_ENOMEM;
+        a->set = ns;
+        a->cap = cap;
+    }
+    if (hln_admitted_make(id, &a->set[a->n]) != 0)
+        return 0; /* not a valid point: no CURVE key can match it */
+    a->n++;
+    return 0;
+}
+
+static int trust_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void)val;
+    (void)vlen;
+    admit_ctx *a = ctx;
+    uint8_t id[HLN_KEY_LEN];
+    char text[HLN_ID_TEXT_LEN + 1];
+    if (klen == HLN_KEY_LEN)
+        memcpy(id, key, HLN_KEY_LEN);
+    else if (klen == HLN_ID_TEXT_LEN) {
+        memcpy(text, key, klen);
+        text[klen] = '\0';
+        if (hln_id_from_text(text, id) != 0)
+            return 0;
+    } else
+        return 0;
+    int h = get_peer(a->d, id);
+    if (h >= 0)
+        a->d->peers[h].anchor = true;
+    return admit_add(a, id);
+}
+
+static int peer_one(void *ctx, const hln_peer_entry *e)
+{
+    admit_ctx *a = ctx;
+    int h = get_peer(a->d, e->id);
+    if (h < 0)
+        return h;
+    dpeer *p = &a->d->peers[h];
+    p->configured = true;
+    strcpy(p->name, e->name);
+    strcpy(p->endpoint, e->endpoint);
+    return admit_add(a, e->id);
+}
+
+/* Re-read the PEERS and TRUST tables: the ZAP handler's admitted set, and
+ * an outgoing connection for every configured peer with an endpoint. */
+static int reload_peers(hlnd *d)
+{
+    admit_ctx a = {.d = d};
+    size_t skipped = 0;
+    for (size_t i = 0; i < d->n_peers; i++) {
+        d->peers[i].configured = false;
+        d->peers[i].anchor = false;
+    }
+    int rc = hln_peer_foreach(d->store, peer_one, &a, &skipped);
+    if (rc == 0)
+        rc = hln_store_kv_foreach(d->store, HLN_TABLE_TRUST, trust_one, &a);
+    if (rc != 0) {
+        hlnd_log(3, "node", "event=reload-failed reason=%s", hln_errname(rc));
+        free(a.set);
+        return rc;
+    }
+    if (skipped)
+        hlnd_log(4, "node", "event=peers-skipped count=%zu reason=malformed", skipped);
+    rc = hln_transport_set_admitted(d->tr, a.set, a.n);
+    free(a.set);
+    if (rc != 0)
+        return rc;
+    size_t dialed = 0;
+    for (size_t i = 0; i < d->n_peers; i++) {
+        dpeer *p = &d->peers[i];
+        if (p->configured && p->endpoint[0]) {
+            if (hln_transport_connect(d->tr, p->id, p->endpoint) == 0)
+                dialed++;
+        } else
+            hln_transport_disconnect(d->tr, p->id);
+    }
+    hlnd_log(6, "node", "event=peers-loaded admitted=%zu dialing=%zu", a.n, dialed);
+    return 0;
+}
+
+/* Records that reached the store without passing through the engine
+ * (hlnctl publish, import): every feed whose stored head is ahead of the
+ * engine's is handed over record by record, to be pushed to peers. */
+typedef struct {
+    hlnd *d;
+    uint64_t now, count;
+} appended_ctx;
+
+static int appended_rec(void *ctx, const hln_record *r)
+{
+    appended_ctx *a = ctx;
+    if (hln_sync_appended(a->d->sync, a->now, r) == 0)
+        a->count++;
+    return 0;
+}
+
+static int appended_head(void *ctx, const hln_feed_id *feed, uint64_t seq,
+                         const uint8_t id[HLN_HASH_LEN])
+{
+    (void)id;
+    appended_ctx *a = ctx;
+    uint64_t have = hln_sync_head(a->d->sync, feed);
+    if (seq > have)
+        return hln_store_foreach_feed(a->d->store, feed, have + 1, seq, appended_rec, a);
+    return 0;
+}
+
+static int scan_appended(hlnd *d, uint64_t *count)
+{
+    appended_ctx a = {d, hlnd_now_ms(), 0};
+    int rc = hln_store_foreach_head(d->store, appended_head, &a);
+    if (count)
+        *count = a.count;
+    if (a.count)
+        hlnd_log(6, "sync", "event=local-records count=%llu", (unsigned long long)a.count);
+    return rc;
+}
+
+/* How many records `p` (or, with p NULL, the best of all peers) holds that
+ * we do not, over the feeds we want. */
+static uint64_t behind(hlnd *d, const dpeer *only)
+{
+    uint64_t total = 0;
+    /* Best-known head per feed across the peers considered. */
+    headmap best = {0};
+    for (size_t i = 0; i < d->n_peers; i++) {
+        const dpeer *p = &d->peers[i];
+        if (only && p != only)
+            continue;
+        for (size_t j = 0; j < p->heads.cap; j++) {
+            const head_slot *s = &p->heads.slots[j];
+            if (!s->seq)
+                continue;
+            /* Fold into best: keep the maximum. */
+            size_t k;
+            uint64_t cur = 0;
+            if (best.cap) {
+                k = feed_hash(&s->feed) & (best.cap - 1);
+                while (best.slots[k].seq && memcmp(&best.slots[k].feed, &s->feed, sizeof s->feed))
+                    k = (k + 1) & (best.cap - 1);
+                cur = best.slots[k].seq;
+            }
+            if (s->seq > cur)
+                headmap_put(&best, &s->feed, s->seq);
+        }
+    }
+    for (size_t j = 0; j < best.cap; j++) {
+        const head_slot *s = &best.slots[j];
+        if (!s->seq || !d->host.wants(d->host.ctx, &s->feed))
+            continue;
+        uint64_t have = hln_sync_head(d->sync, &s->feed);
+        if (s->seq > have)
+            total += s->seq - have;
+    }
+    headmap_clear(&best);
+    return total;
+}
+
+static size_t peers_up(const hlnd *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_peers; i++)
+        n += d->peers[i].up;
+    return n;
+}
+
+static void add_i64(json_object *o, const char *k, int64_t v)
+{
+    json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static int ctl_status(hlnd *d, json_object *reply)
+{
+    uint64_t feeds = 0, records = 0;
+    int rc = hln_store_counts(d->store, &feeds, &records);
+    if (rc != 0)
+        return rc;
+    size_t known = 0;
+    for (size_t i = 0; i < d->n_peers; i++)
+        known += d->peers[i].configured || d->peers[i].up;
+    hln_sync_stats st;
+    hln_sync_stats_get(d->sync, &st);
+    json_object_object_add(reply, "node", json_object_new_string(d->id_text));
+    json_object_object_add(reply, "listen", json_object_new_string(hln_transport_endpoint(d->tr)));
+    add_i64(reply, "pid", (int64_t)getpid());
+    add_i64(reply, "uptime_s", (int64_t)((hlnd_now_ms() - d->started_ms) / 1000));
+    add_i64(reply, "feeds", (int64_t)feeds);
+    add_i64(reply, "records", (int64_t)records);
+    add_i64(reply, "peers", (int64_t)known);
+    add_i64(reply, "peers_up", (int64_t)peers_up(d));
+    add_i64(reply, "behind", (int64_t)behind(d, NULL));
+    add_i64(reply, "records_received", (int64_t)st.records_stored);
+    add_i64(reply, "records_refused", (int64_t)st.records_bad);
+    add_i64(reply, "forks_detected", (int64_t)(st.forks_detected + st.forks_learned));
+    add_i64(reply, "bad_messages", (int64_t)st.bad_msgs);
+    /* The engine's counters, for operators and the tests. */
+    json_object *eng = json_object_new_object();
+    add_i64(eng, "msgs_in", (int64_t)st.msgs_in);
+    add_i64(eng, "msgs_out", (int64_t)st.msgs_out);
+    add_i64(eng, "bytes_in", (int64_t)st.bytes_in);
+    add_i64(eng, "bytes_out", (int64_t)st.bytes_out);
+    add_i64(eng, "records_stored", (int64_t)st.records_stored);
+    add_i64(eng, "records_dup", (int64_t)st.records_dup);
+    add_i64(eng, "records_bad", (int64_t)st.records_bad);
+    add_i64(eng, "records_unwanted", (int64_t)st.records_unwanted);
+    add_i64(eng, "forks_detected", (int64_t)st.forks_detected);
+    add_i64(eng, "forks_learned", (int64_t)st.forks_learned);
+    add_i64(eng, "requests_sent", (int64_t)st.requests_sent);
+    add_i64(eng, "requests_timed_out", (int64_t)st.requests_timed_out);
+    add_i64(eng, "requests_served", (int64_t)st.requests_served);
+    add_i64(eng, "clock_repairs", (int64_t)st.clock_repairs);
+    add_i64(eng, "bad_msgs", (int64_t)st.bad_msgs);
+    add_i64(eng, "feeds", (int64_t)st.feeds);
+    json_object_object_add(reply, "engine", eng);
+    return 0;
+}
+
+static int ctl_peers(hlnd *d, json_object *reply)
+{
+    json_object *arr = json_object_new_array();
+    uint64_t now = hlnd_now_ms();
+    for (size_t i = 0; i < d->n_peers; i++) {
+        dpeer *p = &d->peers[i];
+        hln_peer_stats st;
+        bool have = hln_transport_peer_stats(d->tr, p->id, &st) == 0;
+        /* Configured peers, and anyone else with a live session (an anchor
+         * that dialed us); a removed peer disappears once it is down. */
+        if (!p->configured && !p->up)
+            continue;
+        char idt[HLN_ID_TEXT_LEN + 1];
+        hln_id_to_text(p->id, idt);
+        const char *state = p->up                                 ? "up"
+                            : (have && st.dropped_until_ms > now) ? "dropped"
+                            : p->endpoint[0] && p->configured     ? "connecting"
+                            : p->configured                       ? "waiting"
+                                                                  : "removed";
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_string(idt));
+        json_object_object_add(o, "name", json_object_new_string(p->name));
+        json_object_object_add(o, "endpoint", json_object_new_string(p->endpoint));
+        json_object_object_add(o, "state", json_object_new_string(state));
+        json_object_object_add(o, "configured", json_object_new_boolean(p->configured));
+        json_object_object_add(o, "anchor", json_object_new_boolean(p->anchor));
+        add_i64(o, "last_seen_s",
+                have && st.last_seen_ms ? (int64_t)((now - st.last_seen_ms) / 1000) : -1);
+        add_i64(o, "behind", (int64_t)behind(d, p));
+        add_i64(o, "bytes_in", have ? (int64_t)st.bytes_in : 0);
+        add_i64(o, "bytes_out", have ? (int64_t)st.bytes_out : 0);
+        add_i64(o, "msgs_in", have ? (int64_t)st.msgs_in : 0);
+        add_i64(o, "msgs_out", have ? (int64_t)st.msgs_out : 0);
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(reply, "peers", arr);
+    return 0;
+}
+
+static int on_control(void *ctx, const char *cmd, json_object *req, json_object *reply)
+{
+    (void)req;
+    hlnd *d = ctx;
+    if (strcmp(cmd, "status") == 0)
+        return ctl_status(d, reply);
+    if (strcmp(cmd, "peers") == 0)
+        return ctl_peers(d, reply);
+    if (strcmp(cmd, "reload") == 0)
+        return reload_peers(d);
+    if (strcmp(cmd, "appended") == 0) {
+        uint64_t n = 0;
+        int rc = scan_appended(d, &n);
+        add_i64(reply, "records", (int64_t)n);
+        return rc;
+    }
+    return HLN_EINVAL;
+}
+
+/* SIGHUP: the configuration file again (what can change while running),
+ * then trust and peers. */
+static void reload_all(hlnd *d)
+{
+    hln_config c;
+    char err[512];
+    if (hlnd_load_config(&d->args, &c, err, sizeof err) != 0) {
+        char safe[512];
+        hlnd_log_safe(safe, sizeof safe, err, strlen(err));
+        hlnd_log(3, "config", "event=reload-refused reason=\"%s\"", safe);
+    } else {
+        if (strcmp(c.listen, d->cfg.listen) != 0 || strcmp(c.data_dir, d->cfg.data_dir) != 0)
+            hlnd_log(5, "config", "event=restart-needed keys=listen,data_dir");
+        /* Socket settings apply to connections opened from now on. */
+        c.max_message = d->cfg.max_message;
+        strcpy(c.listen, d->cfg.listen);
+        strcpy(c.data_dir, d->cfg.data_dir);
+        d->cfg = c;
+        hlnd_log_set_level(c.log_level);
+        hlnd_log(6, "config", "event=reloaded");
+    }
+    if (d->ss)
+        hln_sync_store_reload(d->ss);
+    reload_peers(d);
+}
+
+static void notify_status(hlnd *d)
+{
+    uint64_t feeds = 0, records = 0;
+    hln_store_counts(d->store, &feeds, &records);
+    sd_notifyf(0, "STATUS=%zu peers up, %llu feeds, %llu records", peers_up(d),
+               (unsigned long long)feeds, (unsigned long long)records);
+}
+
+static int start(hlnd *d, char *err, size_t errlen)
+{
+    int rc;
+    if ((rc = hln_control_lock(d->cfg.data_dir, &d->lock_fd)) != 0) {
+        snprintf(err, errlen, "%s",
+                 rc == HLN_EEXIST ? "another hlnd runs on this data directory"
+                                  : "cannot create the lock file");
+        return rc;
+    }
+    if ((rc = hln_node_open(d->cfg.data_dir, 0, &d->node, err, errlen)) != 0)
+        return rc;
+    d->store = hln_node_store(d->node);
+    const uint8_t *pk = hln_node_pk(d->node);
+    hln_id_to_text(pk, d->id_text);
+    hln_id_short(pk, d->short_id);
+
+    hln_transport_opts o = {
+        .max_message = d->cfg.max_message,
+        .heartbeat_ivl_ms = d->cfg.heartbeat_ivl_ms,
+        .heartbeat_timeout_ms = d->cfg.heartbeat_timeout_ms,
+        .heartbeat_ttl_ms = d->cfg.heartbeat_ttl_ms,
+        .reconnect_ivl_ms = d->cfg.reconnect_ivl_ms,
+        .reconnect_ivl_max_ms = d->cfg.reconnect_ivl_max_ms,
+        .handshake_ms = d->cfg.handshake_ms,
+        .linger_ms = d->cfg.linger_ms,
+        .sndhwm = d->cfg.sndhwm,
+    };
+    /* The ZAP handler is bound inside hln_transport_new: it exists before
+     * anything can bind, or the daemon does not start. */
+    if ((rc = hln_transport_new(hln_node_identity(d->node), &o, on_transport, d, &d->tr)) != 0) {
+        snprintf(err, errlen, "cannot start the transport and its ZAP handler");
+        return rc;
+    }
+
+    if ((rc = hln_sync_store_new(d->node, &d->ss)) != 0) {
+        snprintf(err, errlen, "cannot prepare the store for sync: %s", hln_strerror(rc));
+        return rc;
+    }
+    hln_sync_store_host(d->ss, &d->inner);
+    d->host = (hln_sync_host){
+        .ctx = d,
+        .send = host_send,
+        .heads = w_heads,
+        .read = w_read,
+        .store = w_store,
+        .wants = w_wants,
+        .fork = w_fork,
+        .forks = w_forks,
+        .penalty = host_penalty,
+    };
+
+    hln_sync_config sc;
+    hln_sync_config_default(&sc);
+    memcpy(sc.node_id, pk, HLN_KEY_LEN);
+    hln_store_incarnation(d->store, sc.incarnation);
+    hln_random(&sc.seed, sizeof sc.seed);
+    sc.ae_interval_ms = d->cfg.anti_entropy_ms;
+    sc.ae_fanout = d->cfg.fanout;
+    sc.batch_records =
+        d->cfg.batch_size < HLN_WIRE_BATCH_MAX ? d->cfg.batch_size : HLN_WIRE_BATCH_MAX;
+    if (d->cfg.max_inflight < sc.push_window)
+        sc.push_window = d->cfg.max_inflight;
+    d->started_ms = hlnd_now_ms();
+    if ((rc = hln_sync_new(&sc, &d->host, d->started_ms, &d->sync)) != 0) {
+        snprintf(err, errlen, "cannot start the sync engine: %s", hln_strerror(rc));
+        return rc;
+    }
+    if ((rc = reload_peers(d)) != 0) {
+        snprintf(err, errlen, "cannot read peers and trust anchors: %s", hln_strerror(rc));
+        return rc;
+    }
+    if (d->cfg.listen[0] && (rc = hln_transport_listen(d->tr, d->cfg.listen)) != 0) {
+        snprintf(err, errlen, "cannot listen on %s", d->cfg.listen);
+        return rc;
+    }
+    if ((rc = hln_control_listen(hln_transport_zctx(d->tr), d->cfg.data_dir, on_control, d,
+                                 &d->ctl)) != 0) {
+        snprintf(err, errlen, "cannot open the control socket in %s: %s", d->cfg.data_dir,
+                 hln_strerror(rc));
+        return rc;
+    }
+    return 0;
+}
+
+static void stop(hlnd *d)
+{
+    hln_control_close(&d->ctl);
+    hln_sync_destroy(&d->sync);
+    hln_transport_destroy(&d->tr);
+    hln_sync_store_destroy(&d->ss);
+    hln_node_close(&d->node);
+    for (size_t i = 0; i < d->n_peers; i++)
+        headmap_clear(&d->peers[i].heads);
+    free(d->peers);
+    d->peers = NULL;
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
+}
+
+int hlnd_run(const hlnd_args *a)
+{
+    hlnd d = {.args = *a, .lock_fd = -1};
+    char err[512] = "";
+    int rc = hlnd_load_config(a, &d.cfg, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "hlnd: %s\n", err);
+        return rc;
+    }
+    if (!d.cfg.data_dir[0]) {
+        fprintf(stderr, "hlnd: no data directory (-d DIR or [node] data_dir)\n");
+        return HLN_ECONFIG;
+    }
+    hlnd_log_set_level(d.cfg.log_level);
+    if (hln_crypto_init() != 0)
+        return HLN_EIO;
+
+    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return HLN_EIO;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((rc = start(&d, err, sizeof err)) != 0) {
+        char safe[512];
+        hlnd_log_safe(safe, sizeof safe, err, strlen(err));
+        hlnd_log(3, "node", "event=start-failed reason=%s detail=\"%s\"", hln_errname(rc), safe);
+        stop(&d);
+        return rc;
+    }
+    rc = scan_appended(&d, NULL);
+    hlnd_log(5, "node", "event=started node=%s listen=%s data_dir=%s pid=%ld", d.short_id,
+             hln_transport_endpoint(d.tr)[0] ? hln_transport_endpoint(d.tr) : "-", d.cfg.data_dir,
+             (long)getpid());
+    sd_notify(0, "READY=1");
+    notify_status(&d);
+
+    bool running = true;
+    d.next_tick_ms = hlnd_now_ms();
+    d.next_status_ms = d.next_tick_ms + 10000;
+    zmq_pollitem_t items[1024];
+    while (running) {
+        int n = hln_transport_pollitems(d.tr, items, sizeof items / sizeof items[0] - 2);
+        if (n < 0)
+            n = 0; /* more peers than poll slots: only the ZAP and server sockets are polled */
+        items[n] = (zmq_pollitem_t){.socket = hln_control_socket(d.ctl), .events = ZMQ_POLLIN};
+        items[n + 1] = (zmq_pollitem_t){.fd = sig_pipe[0], .events = ZMQ_POLLIN};
+        uint64_t now = hlnd_now_ms();
+        long timeout = d.next_tick_ms > now ? (long)(d.next_tick_ms - now) : 0;
+        if (zmq_poll(items, n + 2, timeout) < 0 && zmq_errno() != EINTR) {
+            hlnd_log(2, "net", "event=poll-failed reason=%s", zmq_strerror(zmq_errno()));
+            rc = HLN_ENET;
+            break;
+        }
+        if (items[n + 1].revents & ZMQ_POLLIN) {
+            unsigned char sig;
+            while (read(sig_pipe[0], &sig, 1) == 1) {
+                if (sig == SIGHUP) {
+                    hlnd_log(5, "node", "event=reload signal=SIGHUP");
+                    reload_all(&d);
+                } else
+                    running = false;
+            }
+        }
+        if (!running)
+            break;
+        hln_transport_process(d.tr, items, (size_t)n, 512);
+        if (items[n].revents & ZMQ_POLLIN)
+            hln_control_process(d.ctl);
+        now = hlnd_now_ms();
+        if (now >= d.next_tick_ms) {
+            hln_sync_tick(d.sync, now);
+            d.next_tick_ms = now + d.cfg.tick_ms;
+        }
+        if (now >= d.next_status_ms) {
+            notify_status(&d);
+            d.next_status_ms = now + 10000;
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    hlnd_log(5, "node", "event=stopping node=%s", d.short_id);
+    stop(&d);
+    close(sig_pipe[0]);
+    close(sig_pipe[1]);
+    sig_pipe[0] = sig_pipe[1] = -1;
+    return rc == HLN_ENET ? rc : 0;
+}

@@ -1,0 +1,1037 @@
+/* gov_cmds.c - hlnctl trust/member/policy, the TRUST table, and a node's trust graph. */
+#include "gov_cmds.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../crypto/err.h"
+#include "../proto/codes.h"
+#include "ctl_cmds.h"
+#include "disclosure.h"
+
+/* ---- small helpers ---- */
+
+static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warnx(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("hlnctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void print_json(json_object *o)
+{
+    puts(json_object_to_json_string_ext(o,
+                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
+static void jstr(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static void jint(json_object *o, const char *k, uint64_t v)
+{
+    json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static void jbool(json_object *o, const char *k, bool v)
+{
+    json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static void id_text(const uint8_t id[HLN_KEY_LEN], char out[HLN_ID_TEXT_LEN + 1])
+{
+    hln_id_to_text(id, out);
+}
+
+/* A date for a table: YYYY-MM-DD, or "-" for none. */
+static void fmt_date(uint64_t ms, char *out, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms == 0 || ms / 1000 > 253402300799ull || !gmtime_r(&s, &tm)) {
+        snprintf(out, len, "-");
+        return;
+    }
+    strftime(out, len, "%Y-%m-%d", &tm);
+}
+
+int hln_gov_parse_date(const char *s, uint64_t *ms)
+{
+    if (!s || !ms)
+        return HLN_EINVAL;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end && *end == 'T')
+        end = strptime(end, "T%H:%M:%SZ", &tm);
+    if (!end || *end || tm.tm_year < 70)
+        return HLN_EINVAL;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return HLN_EINVAL;
+    *ms = (uint64_t)t * 1000u;
+    return 0;
+}
+
+/* The level and jurisdiction of a member record fit together (the rule of
+ * the record decoder, checked here to give a usage error first). */
+static bool level_fits(uint32_t level, const char *j)
+{
+    size_t n = strlen(j);
+    switch (level) {
+    case HLN_LEVEL_GLOBAL:
+        return strcmp(j, "global") == 0;
+    case HLN_LEVEL_NATIONAL:
+        return n == 2 && hln_code_jurisdiction(j, n);
+    case HLN_LEVEL_SUBNATIONAL:
+        return n > 2 && hln_code_jurisdiction(j, n);
+    case HLN_LEVEL_ORGANIZATION:
+        return hln_code_jurisdiction(j, n);
+    default:
+        return false;
+    }
+}
+
+static bool name_ok(const char *s, bool may_be_empty)
+{
+    size_t n = strlen(s);
+    return (may_be_empty || n > 0) && n <= HLN_NAME_MAX && hln_text_valid(s, n, false);
+}
+
+/* Parse a node id argument; a usage error names what is wrong with it. */
+static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
+{
+    int rc = hln_id_from_text(text, id);
+    if (rc == HLN_ECHECKSUM)
+        warnx("%s: node id checksum does not match (mistyped?)", text);
+    else if (rc)
+        warnx("%s: not a node id", text);
+    return rc;
+}
+
+/* ---- the TRUST table ---- */
+
+int hln_anchor_put(hln_store *s, const hln_anchor_entry *a)
+{
+    if (!s || !a || !name_ok(a->name, true))
+        return HLN_EINVAL;
+    if (a->level != HLN_TRUST_LEVEL_ANY && !level_fits((uint32_t)a->level, a->jurisdiction))
+        return HLN_EINVAL;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return HLN_ENOMEM;
+    jstr(o, "name", a->name);
+    if (a->level != HLN_TRUST_LEVEL_ANY) {
+        jstr(o, "level", hln_level_name((uint32_t)a->level));
+        jstr(o, "jurisdiction", a->jurisdiction);
+    }
+    jint(o, "added_ms", a->added_ms);
+    size_t len = 0;
+    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, a->id, HLN_KEY_LEN, txt, len);
+    json_object_put(o);
+    return rc;
+}
+
+int hln_anchor_del(hln_store *s, const uint8_t id[HLN_KEY_LEN])
+{
+    return hln_store_kv_del(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN);
+}
+
+/* A string field of `o`, or NULL when absent; *bad when present but not a
+ * string. */
+static const char *opt_str(json_object *o, const char *k, bool *bad)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
+        return NULL;
+    if (!json_object_is_type(v, json_type_string)) {
+        *bad = true;
+        return NULL;
+    }
+    return json_object_get_string(v);
+}
+
+int hln_anchor_decode(const void *key, size_t klen, const void *val, size_t vlen,
+                      hln_anchor_entry *out)
+{
+    if (!key || !out || vlen > 4096)
+        return HLN_EDECODE;
+    memset(out, 0, sizeof *out);
+    out->level = HLN_TRUST_LEVEL_ANY;
+    if (klen == HLN_KEY_LEN) {
+        memcpy(out->id, key, HLN_KEY_LEN);
+    } else if (klen == HLN_ID_TEXT_LEN) {
+        char text[HLN_ID_TEXT_LEN + 1];
+        memcpy(text, key, klen);
+        text[klen] = '\0';
+        if (hln_id_from_text(text, out->id) != 0)
+            return HLN_EDECODE;
+    } else {
+        return HLN_EDECODE;
+    }
+    if (vlen == 0)
+        return 0; /* a bare key: trusted, nothing else said */
+    json_tokener *tok = json_tokener_new_ex(4);
+    if (!tok)
+        return HLN_ENOMEM;
+    json_object *o = json_tokener_parse_ex(tok, val, (int)vlen);
+    int rc = HLN_EDECODE;
+    bool bad = false;
+    if (!o || json_tokener_get_parse_end(tok) != vlen || !json_object_is_type(o, json_type_object))
+        goto out;
+    const char *name = opt_str(o, "name", &bad);
+    const char *level = opt_str(o, "level", &bad);
+    const char *j = opt_str(o, "jurisdiction", &bad);
+    if (bad || (name && !name_ok(name, true)) || (!level != !j))
+        goto out;
+    if (name)
+        snprintf(out->name, sizeof out->name, "%s", name);
+    if (level) {
+        uint32_t l;
+        if (hln_level_parse(level, &l) != 0 || strlen(j) > HLN_SCOPE_MAX || !level_fits(l, j))
+            goto out;
+        out->level = (int)l;
+        snprintf(out->jurisdiction, sizeof out->jurisdiction, "%s", j);
+    }
+    json_object *at;
+    if (json_object_object_get_ex(o, "added_ms", &at) && json_object_is_type(at, json_type_int) &&
+        json_object_get_int64(at) > 0)
+        out->added_ms = (uint64_t)json_object_get_int64(at);
+    rc = 0;
+out:
+    json_object_put(o);
+    json_tokener_free(tok);
+    return rc;
+}
+
+typedef struct {
+    hln_anchor_cb cb;
+    void *ctx;
+    size_t skipped;
+} anchor_walk;
+
+static int anchor_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    anchor_walk *w = ctx;
+    hln_anchor_entry a;
+    int rc = hln_anchor_decode(key, klen, val, vlen, &a);
+    if (rc == HLN_ENOMEM)
+        return rc;
+    if (rc) {
+        w->skipped++;
+        return 0;
+    }
+    return w->cb(w->ctx, &a);
+}
+
+int hln_anchor_foreach(hln_store *s, hln_anchor_cb cb, void *ctx, size_t *skipped)
+{
+    anchor_walk w = {cb, ctx, 0};
+    int rc = hln_store_kv_foreach(s, HLN_TABLE_TRUST, anchor_one, &w);
+    if (skipped)
+        *skipped = w.skipped;
+    return rc;
+}
+
+/* ---- the trust graph of a node ---- */
+
+static int load_anchor(void *ctx, const hln_anchor_entry *a)
+{
+    int rc = hln_trust_add_anchor(ctx, a->id, a->name, a->level,
+                                  a->level == HLN_TRUST_LEVEL_ANY ? NULL : a->jurisdiction);
+    return rc == HLN_EEXIST || rc == HLN_EINVAL ? 0 : rc;
+}
+
+static int load_record(void *ctx, const hln_record *r)
+{
+    int rc = hln_trust_add_record(ctx, r);
+    return rc == HLN_EDUP || rc == HLN_EINVAL ? 0 : rc;
+}
+
+static int load_fork(void *ctx, const hln_record *a, const hln_record *b)
+{
+    (void)b;
+    return hln_trust_flag(ctx, a->env.author, "fork");
+}
+
+/* The node's own jurisdiction for trust: the global level stands for
+ * "global" (hlnctl init keeps no jurisdiction for it). */
+static const char *self_jurisdiction(const hln_node_info *info)
+{
+    if (info->level == HLN_LEVEL_GLOBAL)
+        return "global";
+    return info->jurisdiction[0] ? info->jurisdiction : NULL;
+}
+
+int hln_gov_trust_load(hln_node *n, hln_trust **out)
+{
+    *out = NULL;
+    hln_trust *t = hln_trust_new();
+    if (!t)
+        return HLN_ENOMEM;
+    const hln_node_info *info = hln_node_get_info(n);
+    const char *j = self_jurisdiction(info);
+    if (j)
+        hln_trust_set_self(t, hln_node_pk(n), info->level, j);
+    hln_store *s = hln_node_store(n);
+    int rc = hln_anchor_foreach(s, load_anchor, t, NULL);
+    if (!rc)
+        rc = hln_store_foreach_record(s, load_record, t);
+    if (!rc)
+        rc = hln_store_foreach_fork(s, load_fork, t);
+    if (rc) {
+        hln_trust_destroy(&t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+/* ---- options ---- */
+
+typedef struct {
+    const char *name, *level, *jurisdiction, *from, *until, *scope, *reason, *min_cell, *at;
+    bool json;
+    int npos;
+    const char *pos[2];
+} gopts;
+
+/* Parse the options after the verb. `allowed` lists the long names taken
+ * besides --json, space-separated. 0 to go on, or 2 after a usage message. */
+static int parse_opts(int argc, char **argv, const char *allowed, int maxpos, gopts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            o->json = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (o->npos >= maxpos) {
+                warnx("unexpected argument '%s'", a);
+                return 2;
+            }
+            o->pos[o->npos++] = a;
+            continue;
+        }
+        char name[32];
+        const char *eq = strchr(a + 2, '=');
+        size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (nl == 0 || nl >= sizeof name) {
+            warnx("unknown option '%s'", a);
+            return 2;
+        }
+        memcpy(name, a + 2, nl);
+        name[nl] = '\0';
+        /* Whole-word match in the allowed list. */
+        const char *p = allowed;
+        bool ok = false;
+        while ((p = strstr(p, name)) != NULL) {
+            bool start = p == allowed || p[-1] == ' ';
+            bool stop = p[nl] == '\0' || p[nl] == ' ';
+            if (start && stop) {
+                ok = true;
+                break;
+            }
+            p += nl;
+        }
+        if (!ok) {
+            warnx("unknown option '--%s'", name);
+            return 2;
+        }
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v) {
+            warnx("option '--%s' needs a value", name);
+            return 2;
+        }
+        const char **slot = !strcmp(name, "name")           ? &o->name
+                            : !strcmp(name, "level")        ? &o->level
+                            : !strcmp(name, "jurisdiction") ? &o->jurisdiction
+                            : !strcmp(name, "from")         ? &o->from
+                            : !strcmp(name, "until")        ? &o->until
+                            : !strcmp(name, "scope")        ? &o->scope
+                            : !strcmp(name, "reason")       ? &o->reason
+                            : !strcmp(name, "min-cell")     ? &o->min_cell
+                                                            : &o->at;
+        *slot = v;
+    }
+    return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    return false;
+}
+
+static int open_node(const char *datadir, unsigned flags, hln_node **n)
+{
+    char err[256] = "";
+    int rc = hln_node_open(datadir, flags, n, err, sizeof err);
+    if (rc)
+        warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
+    return rc;
+}
+
+/* ---- trust ---- */
+
+static void trust_usage(FILE *f)
+{
+    fprintf(f, "usage: hlnctl trust add ID [--name NAME] [--level LEVEL --jurisdiction CODE]\n"
+               "       hlnctl trust remove ID\n"
+               "       hlnctl trust list [--json]\n"
+               "\n"
+               "Trust anchors: keys this node trusts outright (docs/GOVERNANCE.md). Without\n"
+               "--level and --jurisdiction, an anchor's own self-signed member record says\n"
+               "where it stands.\n");
+}
+
+static int trust_add(const char *datadir, int argc, char **argv)
+{
+    gopts o = {0};
+    if (parse_opts(argc, argv, "name level jurisdiction", 1, &o))
+        return 2;
+    hln_anchor_entry a;
+    memset(&a, 0, sizeof a);
+    a.level = HLN_TRUST_LEVEL_ANY;
+    if (o.npos != 1) {
+        trust_usage(stderr);
+        return 2;
+    }
+    if (parse_id(o.pos[0], a.id))
+        return 2;
+    if (o.name && !name_ok(o.name, true)) {
+        warnx("--name: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
+        return 2;
+    }
+    snprintf(a.name, sizeof a.name, "%s", o.name ? o.name : "");
+    if (!o.level != !o.jurisdiction) {
+        warnx("--level and --jurisdiction go together");
+        return 2;
+    }
+    if (o.level) {
+        uint32_t l;
+        if (hln_level_parse(o.level, &l) != 0) {
+            warnx("--level: '%s' is not organization, subnational, national or global", o.level);
+            return 2;
+        }
+        if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !level_fits(l, o.jurisdiction)) {
+            warnx("--jurisdiction: '%s' does not fit level %s (global: global; national: CA; "
+                  "subnational: CA-ON)",
+                  o.jurisdiction, o.level);
+            return 2;
+        }
+        a.level = (int)l;
+        snprintf(a.jurisdiction, sizeof a.jurisdiction, "%s", o.jurisdiction);
+    }
+    a.added_ms = wall_ms();
+    hln_node *n = NULL;
+    if (open_node(datadir, 0, &n))
+        return 1;
+    int rc = hln_anchor_put(hln_node_store(n), &a);
+    hln_node_close(&n);
+    if (rc) {
+        warnx("cannot save the anchor: %s", hln_strerror(rc));
+        return 1;
+    }
+    if ((rc = hln_ctl_notify_reload(datadir)) != 0)
+        warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
+              hln_strerror(rc));
+    return 0;
+}
+
+static int trust_remove(const char *datadir, int argc, char **argv)
+{
+    gopts o = {0};
+    if (parse_opts(argc, argv, "", 1, &o))
+        return 2;
+    uint8_t id[HLN_KEY_LEN];
+    if (o.npos != 1) {
+        trust_usage(stderr);
+        return 2;
+    }
+    if (parse_id(o.pos[0], id))
+        return 2;
+    hln_node *n = NULL;
+    if (open_node(datadir, 0, &n))
+        return 1;
+    int rc = hln_anchor_del(hln_node_store(n), id);
+    hln_node_close(&n);
+    if (rc == HLN_ENOTFOUND) {
+        warnx("%s: not a trust anchor", o.pos[0]);
+        return 1;
+    }
+    if (rc) {
+        warnx("cannot remove the anchor: %s", hln_strerror(rc));
+        return 1;
+    }
+    if ((rc = hln_ctl_notify_reload(datadir)) != 0)
+        warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
+              hln_strerror(rc));
+    return 0;
+}
+
+typedef struct {
+    hln_trust_anchor *v;
+    size_t n, cap;
+} anchor_list;
+
+static int collect_anchor(void *ctx, const hln_trust_anchor *a)
+{
+    anchor_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        hln_trust_anchor *v = realloc(l->v, nc * sizeof *v);
+        if (!v)
+            return HLN_ENOMEM;
+        l->v = v;
+        l->cap = nc;
+    }
+    l->v[l->n++] = *a;
+    return 0;
+}
+
+static int trust_list(const char *datadir, int argc, char **argv, bool json)
+{
+    gopts o = {.json = json};
+    if (parse_opts(argc, argv, "", 0, &o))
+        return 2;
+    hln_node *n = NULL;
+    if (open_node(datadir, HLN_NODE_RDONLY, &n))
+        return 1;
+    hln_trust *t = NULL;
+    anchor_list l = {0};
+    int rc = hln_gov_trust_load(n, &t);
+    if (!rc)
+        rc = hln_trust_foreach_anchor(t, collect_anchor, &l);
+    if (rc) {
+        warnx("cannot read the trust anchors: %s", hln_strerror(rc));
+        hln_trust_destroy(&t);
+        hln_node_close(&n);
+        free(l.v);
+        return 1;
+    }
+    json_object *arr = o.json ? json_object_new_array() : NULL;
+    if (!o.json)
+        printf("%-63s  %-12s  %-6s  %-8s  %s\n", "ID", "LEVEL", "JURIS", "SOURCE", "NAME");
+    for (size_t i = 0; i < l.n; i++) {
+        const hln_trust_anchor *a = &l.v[i];
+        char idt[HLN_ID_TEXT_LEN + 1];
+        id_text(a->key, idt);
+        bool known = a->level != HLN_TRUST_LEVEL_ANY;
+        const char *source = a->given ? "operator" : known ? "learnt" : "unknown";
+        const char *level = known ? hln_level_name((uint32_t)a->level) : NULL;
+        if (o.json) {
+            json_object *x = json_object_new_object();
+            jstr(x, "id", idt);
+            jstr(x, "name", a->name);
+            jstr(x, "level", level);
+            jstr(x, "jurisdiction", known ? a->jurisdiction : NULL);
+            jstr(x, "source", source);
+            json_object_array_add(arr, x);
+        } else {
+            printf("%-63s  %-12s  %-6s  %-8s  %s\n", idt, level ? level : "-",
+                   known ? a->jurisdiction : "-", source, a->name[0] ? a->name : "-");
+        }
+    }
+    if (o.json)
+        print_json(arr);
+    free(l.v);
+    hln_trust_destroy(&t);
+    hln_node_close(&n);
+    return 0;
+}
+
+int hln_cli_trust(const char *datadir, int argc, char **argv, bool json)
+{
+    if (argc > 0 && strcmp(argv[0], "trust") == 0) {
+        argc--;
+        argv++;
+    }
+    if (argc < 1) {
+        trust_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "help") || wants_help(argc, argv)) {
+        trust_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[0], "add"))
+        return trust_add(datadir, argc, argv);
+    if (!strcmp(argv[0], "remove") || !strcmp(argv[0], "rm"))
+        return trust_remove(datadir, argc, argv);
+    if (!strcmp(argv[0], "list") || !strcmp(argv[0], "ls"))
+        return trust_list(datadir, argc, argv, json);
+    warnx("trust: unknown command '%s'", argv[0]);
+    trust_usage(stderr);
+    return 2;
+}
+
+/* ---- writing governance records ---- */
+
+/* The feed a governance record of this node goes in by default
+ * (docs/GOVERNANCE.md §6): the global coordinator's in global; a national
+ * authority's description of itself in global, so that every country can
+ * learn it; everything else in the country, so that every node of the
+ * country can verify every chain. */
+static void default_scope(const hln_node_info *info, bool about_self, char out[HLN_SCOPE_MAX + 1])
+{
+    if (info->level == HLN_LEVEL_GLOBAL || !info->jurisdiction[0] ||
+        (about_self && info->level == HLN_LEVEL_NATIONAL)) {
+        snprintf(out, HLN_SCOPE_MAX + 1, "global");
+        return;
+    }
+    char c[3];
+    hln_scope_country(info->jurisdiction, c);
+    snprintf(out, HLN_SCOPE_MAX + 1, "%s", c);
+}
+
+/* Check the record against this node's own view of the rules, then append
+ * it to the node's feed for `scope` and tell a running hlnd. Returns the
+ * exit status. */
+static int write_governance(const char *datadir, hln_node *n, uint32_t type, const hln_body *body,
+                            const char *scope, bool json)
+{
+    hln_trust *t = NULL;
+    int rc = hln_gov_trust_load(n, &t);
+    if (rc) {
+        warnx("cannot read the trust graph: %s", hln_strerror(rc));
+        return 1;
+    }
+    uint64_t ts = wall_ms();
+    hln_record *r = calloc(1, sizeof *r);
+    if (!r) {
+        hln_trust_destroy(&t);
+        warnx("out of memory");
+        return 1;
+    }
+    hln_record_init(r, (hln_rec_type)type, hln_node_pk(n), scope, 1, NULL, ts);
+    r->body = *body;
+    char why[160] = "";
+    rc = hln_trust_may_author(t, r, why, sizeof why);
+    free(r);
+    hln_trust_destroy(&t);
+    if (rc) {
+        /* A refused record would stop this node's feed on every peer. */
+        warnx("refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
+        if (strcmp(why, "author is not a member") == 0)
+            warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
+                  "receive the member record that admits it");
+        return 1;
+    }
+    hln_node_item item;
+    memset(&item, 0, sizeof item);
+    item.type = type;
+    item.body = *body;
+    uint64_t seq = 0;
+    char err[256] = "";
+    rc = hln_node_append(n, scope, &item, 1, ts, &seq, err, sizeof err);
+    if (rc) {
+        warnx("cannot write the %s record: %s", hln_rec_type_name(type),
+              err[0] ? err : hln_strerror(rc));
+        return 1;
+    }
+    if (json) {
+        json_object *x = json_object_new_object();
+        jstr(x, "type", hln_rec_type_name(type));
+        jstr(x, "scope", scope);
+        jint(x, "seq", seq);
+        jint(x, "timestamp_ms", ts);
+        print_json(x);
+    } else {
+        printf("%s record %llu in scope %s\n", hln_rec_type_name(type), (unsigned long long)seq,
+               scope);
+    }
+    if ((rc = hln_ctl_notify_appended(datadir)) != 0)
+        warnx("written, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
+    return 0;
+}
+
+/* ---- member ---- */
+
+static void member_usage(FILE *f)
+{
+    fprintf(f, "usage: hlnctl member issue ID --name NAME --level LEVEL --jurisdiction CODE\n"
+               "                          [--from DATE] [--until DATE] [--scope CODE|global]\n"
+               "       hlnctl member revoke ID [--reason R] [--from DATE] [--scope CODE|global]\n"
+               "       hlnctl member list [--json] [--at DATE]\n"
+               "\n"
+               "Admit a key, withdraw it, or list who stands where (docs/GOVERNANCE.md).\n"
+               "LEVEL: organization, subnational, national or global. DATE: YYYY-MM-DD or\n"
+               "YYYY-MM-DDTHH:MM:SSZ (UTC); --from defaults to now. Issuing your own id\n"
+               "publishes the node's self-description, which anchors without a level use.\n");
+}
+
+static int scope_arg(const char *s, const hln_node_info *info, bool about_self,
+                     char out[HLN_SCOPE_MAX + 1])
+{
+    if (!s) {
+        default_scope(info, about_self, out);
+        return 0;
+    }
+    if (strlen(s) > HLN_SCOPE_MAX || !hln_code_scope(s, strlen(s))) {
+        warnx("--scope: '%s' is not global or an ISO 3166 code", s);
+        return 2;
+    }
+    snprintf(out, HLN_SCOPE_MAX + 1, "%s", s);
+    return 0;
+}
+
+static int member_issue(const char *datadir, int argc, char **argv, bool json)
+{
+    gopts o = {.json = json};
+    if (parse_opts(argc, argv, "name level jurisdiction from until scope", 1, &o))
+        return 2;
+    if (o.npos != 1 || !o.name || !o.level || !o.jurisdiction) {
+        warnx("member issue needs ID, --name, --level and --jurisdiction");
+        member_usage(stderr);
+        return 2;
+    }
+    hln_body body;
+    memset(&body, 0, sizeof body);
+    hln_member *m = &body.member;
+    if (parse_id(o.pos[0], m->subject))
+        return 2;
+    if (!name_ok(o.name, false)) {
+        warnx("--name: 1 to %d bytes of printable UTF-8", HLN_NAME_MAX);
+        return 2;
+    }
+    snprintf(m->name, sizeof m->name, "%s", o.name);
+    if (hln_level_parse(o.level, &m->level) != 0) {
+        warnx("--level: '%s' is not organization, subnational, national or global", o.level);
+        return 2;
+    }
+    if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !level_fits(m->level, o.jurisdiction)) {
+        warnx("--jurisdiction: '%s' does not fit level %s", o.jurisdiction, o.level);
+        return 2;
+    }
+    snprintf(m->jurisdiction, sizeof m->jurisdiction, "%s", o.jurisdiction);
+    /* Every role the level can use: an organization publishes; an
+     * authority also admits and keeps a catalogue and a policy. */
+    m->roles = m->level == HLN_LEVEL_ORGANIZATION
+                   ? HLN_ROLE_PUBLISH
+                   : HLN_ROLE_PUBLISH | HLN_ROLE_ADMIT | HLN_ROLE_CATALOGUE;
+    m->valid_from_ms = wall_ms();
+    if (o.from && hln_gov_parse_date(o.from, &m->valid_from_ms)) {
+        warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
+        return 2;
+    }
+    if (o.until && hln_gov_parse_date(o.until, &m->valid_until_ms)) {
+        warnx("--until: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.until);
+        return 2;
+    }
+    if (o.until && m->valid_until_ms <= m->valid_from_ms) {
+        warnx("--until: must come after the start (%s)", o.from ? o.from : "now");
+        return 2;
+    }
+    hln_node *n = NULL;
+    if (open_node(datadir, 0, &n))
+        return 1;
+    char scope[HLN_SCOPE_MAX + 1];
+    bool self = memcmp(m->subject, hln_node_pk(n), HLN_KEY_LEN) == 0;
+    int rc = scope_arg(o.scope, hln_node_get_info(n), self, scope);
+    if (!rc)
+        rc = write_governance(datadir, n, HLN_REC_MEMBER, &body, scope, o.json);
+    hln_node_close(&n);
+    return rc;
+}
+
+static int member_revoke(const char *datadir, int argc, char **argv, bool json)
+{
+    gopts o = {.json = json};
+    if (parse_opts(argc, argv, "reason from scope", 1, &o))
+        return 2;
+    if (o.npos != 1) {
+        member_usage(stderr);
+        return 2;
+    }
+    hln_body body;
+    memset(&body, 0, sizeof body);
+    hln_revoke *v = &body.revoke;
+    if (parse_id(o.pos[0], v->subject))
+        return 2;
+    if (o.reason && !name_ok(o.reason, true)) {
+        warnx("--reason: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
+        return 2;
+    }
+    snprintf(v->reason, sizeof v->reason, "%s", o.reason ? o.reason : "");
+    v->from_ms = wall_ms();
+    if (o.from && hln_gov_parse_date(o.from, &v->from_ms)) {
+        warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
+        return 2;
+    }
+    hln_node *n = NULL;
+    if (open_node(datadir, 0, &n))
+        return 1;
+    char scope[HLN_SCOPE_MAX + 1];
+    bool self = memcmp(v->subject, hln_node_pk(n), HLN_KEY_LEN) == 0;
+    int rc = scope_arg(o.scope, hln_node_get_info(n), self, scope);
+    if (!rc)
+        rc = write_governance(datadir, n, HLN_REC_REVOKE, &body, scope, o.json);
+    hln_node_close(&n);
+    return rc;
+}
+
+static void roles_json(json_object *x, uint32_t roles)
+{
+    json_object *a = json_object_new_array();
+    if (roles & HLN_ROLE_PUBLISH)
+        json_object_array_add(a, json_object_new_string("publish"));
+    if (roles & HLN_ROLE_ADMIT)
+        json_object_array_add(a, json_object_new_string("admit"));
+    if (roles & HLN_ROLE_CATALOGUE)
+        json_object_array_add(a, json_object_new_string("catalogue"));
+    json_object_object_add(x, "roles", a);
+}
+
+typedef struct {
+    json_object *arr; /* NULL: a table */
+    size_t n;
+} member_walk;
+
+static int list_member(void *ctx, const hln_trust_info *in)
+{
+    member_walk *w = ctx;
+    char idt[HLN_ID_TEXT_LEN + 1], iss[HLN_ID_TEXT_LEN + 1] = "", by[HLN_ID_TEXT_LEN + 1] = "";
+    id_text(in->key, idt);
+    if (in->has_issuer)
+        id_text(in->issuer, iss);
+    if (in->revoked)
+        id_text(in->revoked_by, by);
+    bool known = in->level != HLN_TRUST_LEVEL_ANY;
+    const char *level = known ? hln_level_name((uint32_t)in->level) : NULL;
+    w->n++;
+    if (w->arr) {
+        json_object *x = json_object_new_object();
+        jstr(x, "id", idt);
+        jstr(x, "name", in->name);
+        jstr(x, "level", level);
+        jstr(x, "jurisdiction", in->jurisdiction[0] ? in->jurisdiction : NULL);
+        jstr(x, "status", hln_trust_status_name(in->status));
+        jbool(x, "anchor", in->anchor);
+        roles_json(x, in->roles);
+        jstr(x, "issuer", in->has_issuer ? iss : NULL);
+        jint(x, "valid_from_ms", in->valid_from_ms);
+        if (in->valid_until_ms)
+            jint(x, "valid_until_ms", in->valid_until_ms);
+        else
+            jstr(x, "valid_until_ms", NULL);
+        /* Stable field names: absent values are null, never missing. */
+        jbool(x, "revoked", in->revoked);
+        if (in->revoked)
+            jint(x, "revoked_from_ms", in->revoked_from_ms);
+        else
+            jstr(x, "revoked_from_ms", NULL);
+        jstr(x, "revoked_by", in->revoked ? by : NULL);
+        jstr(x, "revoke_reason", in->revoked ? in->revoke_reason : NULL);
+        jbool(x, "flagged", in->flagged);
+        jstr(x, "flag_reason", in->flagged ? in->flag_reason : NULL);
+        json_object_array_add(w->arr, x);
+        return 0;
+    }
+    char until[16], rev[16] = "-";
+    fmt_date(in->valid_until_ms, until, sizeof until);
+    if (in->revoked)
+        fmt_date(in->revoked_from_ms, rev, sizeof rev);
+    char is[HLN_ID_SHORT_LEN + 1] = "-", ids[HLN_ID_SHORT_LEN + 1];
+    hln_id_short(in->key, ids);
+    if (in->has_issuer)
+        hln_id_short(in->issuer, is);
+    printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-4s  %s\n", ids, level ? level : "-",
+           in->jurisdiction[0] ? in->jurisdiction : "-", hln_trust_status_name(in->status), until,
+           rev, is, in->flagged ? "yes" : "-", in->name[0] ? in->name : "-");
+    return 0;
+}
+
+static int member_list(const char *datadir, int argc, char **argv, bool json)
+{
+    gopts o = {.json = json};
+    if (parse_opts(argc, argv, "at", 0, &o))
+        return 2;
+    uint64_t at = wall_ms();
+    if (o.at && hln_gov_parse_date(o.at, &at)) {
+        warnx("--at: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.at);
+        return 2;
+    }
+    hln_node *n = NULL;
+    if (open_node(datadir, HLN_NODE_RDONLY, &n))
+        return 1;
+    hln_trust *t = NULL;
+    int rc = hln_gov_trust_load(n, &t);
+    member_walk w = {o.json ? json_object_new_array() : NULL, 0};
+    if (!rc && !o.json)
+        printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-4s  %s\n", "ID", "LEVEL", "JURIS",
+               "STATUS", "UNTIL", "REVOKED", "ISSUER", "FLAG", "NAME");
+    if (!rc)
+        rc = hln_trust_foreach_member(t, at, list_member, &w);
+    hln_trust_destroy(&t);
+    hln_node_close(&n);
+    if (rc) {
+        json_object_put(w.arr);
+        warnx("cannot list members: %s", hln_strerror(rc));
+        return 1;
+    }
+    if (w.arr)
+        print_json(w.arr);
+    return 0;
+}
+
+int hln_cli_member(const char *datadir, int argc, char **argv, bool json)
+{
+    if (argc > 0 && strcmp(argv[0], "member") == 0) {
+        argc--;
+        argv++;
+    }
+    if (argc < 1) {
+        member_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "help") || wants_help(argc, argv)) {
+        member_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[0], "issue"))
+        return member_issue(datadir, argc, argv, json);
+    if (!strcmp(argv[0], "revoke"))
+        return member_revoke(datadir, argc, argv, json);
+    if (!strcmp(argv[0], "list") || !strcmp(argv[0], "ls"))
+        return member_list(datadir, argc, argv, json);
+    warnx("member: unknown command '%s'", argv[0]);
+    member_usage(stderr);
+    return 2;
+}
+
+/* ---- policy ---- */
+
+static void policy_usage(FILE *f)
+{
+    fprintf(f, "usage: hlnctl policy set --min-cell N [--scope CODE]\n"
+               "       hlnctl policy show [CODE] [--json]\n"
+               "\n"
+               "set: publish this authority's minimum cell for jurisdiction CODE (default:\n"
+               "its own). show: the minimum cell in force for CODE (default: this node's):\n"
+               "the strictest of every entitled authority's policy and this node's own.\n");
+}
+
+static int policy_set(const char *datadir, int argc, char **argv, bool json)
+{
+    gopts o = {.json = json};
+    if (parse_opts(argc, argv, "min-cell scope", 0, &o))
+        return 2;
+    if (!o.min_cell) {
+        warnx("policy set needs --min-cell N");
+        return 2;
+    }
+    char *end = NULL;
+    unsigned long long mc = strtoull(o.min_cell, &end, 10);
+    if (!end || *end || o.min_cell[0] == '-' || mc < 1 || mc > HLN_MIN_CELL_MAX) {
+        warnx("--min-cell: '%s' is not a number from 1 to %u", o.min_cell, HLN_MIN_CELL_MAX);
+        return 2;
+    }
+    hln_node *n = NULL;
+    if (open_node(datadir, 0, &n))
+        return 1;
+    const hln_node_info *info = hln_node_get_info(n);
+    const char *j = o.scope ? o.scope : self_jurisdiction(info);
+    int rc = 0;
+    if (!j || strlen(j) > HLN_SCOPE_MAX || !hln_code_scope(j, strlen(j))) {
+        warnx("--scope: %s",
+              j ? "not global or an ISO 3166 code" : "needed (the node has no jurisdiction)");
+        rc = 2;
+    }
+    if (!rc) {
+        hln_body body;
+        memset(&body, 0, sizeof body);
+        snprintf(body.policy.jurisdiction, sizeof body.policy.jurisdiction, "%s", j);
+        body.policy.min_cell = (uint32_t)mc;
+        char scope[HLN_SCOPE_MAX + 1];
+        default_scope(info, false, scope);
+        rc = write_governance(datadir, n, HLN_REC_POLICY, &body, scope, o.json);
+    }
+    hln_node_close(&n);
+    return rc;
+}
+
+static int policy_show(const char *datadir, int argc, char **argv, bool json)
+{
+    gopts o = {.json = json};
+    if (parse_opts(argc, argv, "", 1, &o))
+        return 2;
+    hln_node *n = NULL;
+    if (open_node(datadir, HLN_NODE_RDONLY, &n))
+        return 1;
+    const hln_node_info *info = hln_node_get_info(n);
+    const char *arg = o.npos ? o.pos[0] : self_jurisdiction(info);
+    if (!arg || strlen(arg) > HLN_SCOPE_MAX || !hln_code_scope(arg, strlen(arg))) {
+        warnx("%s",
+              arg ? "not global or an ISO 3166 code" : "which jurisdiction? (the node has none)");
+        hln_node_close(&n);
+        return 2;
+    }
+    /* A copy: the node's own jurisdiction goes with the node. */
+    char j[HLN_SCOPE_MAX + 1];
+    snprintf(j, sizeof j, "%s", arg);
+    uint32_t floor = hln_disclosure_min_cell(info->min_cell, NULL, 0);
+    hln_trust *t = NULL;
+    int rc = hln_gov_trust_load(n, &t);
+    uint32_t mc = rc ? 0 : hln_trust_policy_min_cell(t, j, floor);
+    hln_trust_destroy(&t);
+    hln_node_close(&n);
+    if (rc) {
+        warnx("cannot read the trust graph: %s", hln_strerror(rc));
+        return 1;
+    }
+    if (o.json) {
+        json_object *x = json_object_new_object();
+        jstr(x, "jurisdiction", j);
+        jint(x, "min_cell", mc);
+        jint(x, "local_floor", floor);
+        print_json(x);
+    } else {
+        printf("min_cell %u for %s (this node's own floor: %u)\n", mc, j, floor);
+    }
+    return 0;
+}
+
+int hln_cli_policy(const char *datadir, int argc, char **argv, bool json)
+{
+    if (argc > 0 && strcmp(argv[0], "policy") == 0) {
+        argc--;
+        argv++;
+    }
+    if (argc < 1) {
+        policy_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "help") || wants_help(argc, argv)) {
+        policy_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[0], "set"))
+        return policy_set(datadir, argc, argv, json);
+    if (!strcmp(argv[0], "show"))
+        return policy_show(datadir, argc, argv, json);
+    warnx("policy: unknown command '%s'", argv[0]);
+    policy_usage(stderr);
+    return 2;
+}

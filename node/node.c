@@ -1,0 +1,697 @@
+/* node.c - the local node: data directory, identity, store, settings, own-feed appends. */
+#include "node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../crypto/err.h"
+#include "../proto/codes.h"
+
+struct hln_node {
+    char *dir;
+    hln_identity *id;
+    hln_store *store;
+    hln_node_info info;
+    uint8_t pk[HLN_KEY_LEN];
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + 1 + strlen(name) + 1;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int info_valid(const hln_node_info *info, char *err, size_t errlen)
+{
+    size_t nl = strnlen(info->name, sizeof info->name);
+    if (nl == 0 || nl > HLN_NAME_MAX || !hln_text_valid(info->name, nl, false)) {
+        seterr(err, errlen, "name: 1-%d bytes of UTF-8 text without control characters",
+               HLN_NAME_MAX);
+        return HLN_EINVAL;
+    }
+    if (info->level > HLN_LEVEL_GLOBAL) {
+        seterr(err, errlen, "level: not organization, subnational, national or global");
+        return HLN_EINVAL;
+    }
+    size_t jl = strnlen(info->jurisdiction, sizeof info->jurisdiction);
+    if (jl && !hln_code_jurisdiction(info->jurisdiction, jl)) {
+        seterr(err, errlen, "jurisdiction: not an ISO 3166 code such as CA or CA-ON");
+        return HLN_EINVAL;
+    }
+    if (info->min_cell &&
+        (info->min_cell < HLN_MIN_CELL_DEFAULT || info->min_cell > HLN_MIN_CELL_MAX)) {
+        seterr(err, errlen, "min-cell: from %u to %u", HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
+        return HLN_EINVAL;
+    }
+    return 0;
+}
+
+static int meta_put(hln_store *s, const char *key, const void *val, size_t vlen)
+{
+    return hln_store_kv_put(s, HLN_TABLE_META, key, strlen(key), val, vlen);
+}
+
+/* A text setting into out[cap]; "" when absent. */
+static int meta_get_text(hln_store *s, const char *key, char *out, size_t cap)
+{
+    size_t vlen = 0;
+    int rc = hln_store_kv_get(s, HLN_TABLE_META, key, strlen(key), out, cap - 1, &vlen);
+    if (rc == HLN_ENOTFOUND) {
+        out[0] = '\0';
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (vlen > cap - 1)
+        return HLN_EDECODE;
+    out[vlen] = '\0';
+    return 0;
+}
+
+int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, char *err,
+                    size_t errlen)
+{
+    *out = NULL;
+    int rc = info_valid(info, err, errlen);
+    if (rc < 0)
+        return rc;
+    if ((rc = hln_crypto_init()) < 0)
+        return rc;
+    hln_node *n = calloc(1, sizeof *n);
+    char *keypath = NULL, *storepath = NULL;
+    bool key_written = false;
+    if (!n || !(n->dir = strdup(dir)) || !(keypath = path_join(dir, HLN_NODE_KEY_FILE)) ||
+        !(storepath = path_join(dir, HLN_NODE_STORE_DIR))) {
+        rc = HLN_ENOMEM;
+        goto fail;
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        seterr(err, errlen, "%s: %s", dir, strerror(errno));
+        rc = HLN_EIO;
+        goto fail;
+    }
+    if (access(keypath, F_OK) == 0 || errno != ENOENT) {
+        seterr(err, errlen, "%s: an identity exists already; refusing to replace it", keypath);
+        rc = HLN_EEXIST;
+        goto fail;
+    }
+    n->id = hln_identity_generate();
+    if (!n->id) {
+        rc = HLN_ENOMEM;
+        goto fail;
+    }
+    rc = hln_identity_save(n->id, keypath);
+    if (rc < 0) {
+        seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
+        goto fail;
+    }
+    key_written = true;
+    memcpy(n->pk, hln_identity_pk(n->id), HLN_KEY_LEN);
+    if (mkdir(storepath, 0700) < 0 && errno != EEXIST) {
+        seterr(err, errlen, "%s: %s", storepath, strerror(errno));
+        rc = HLN_EIO;
+        goto fail;
+    }
+    rc = hln_store_open(storepath, 0, &n->store);
+    if (rc < 0) {
+        seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
+        goto fail;
+    }
+    /* A store left behind by an earlier identity is not adopted silently. */
+    uint8_t old[HLN_KEY_LEN];
+    size_t oldlen = 0;
+    if (hln_store_kv_get(n->store, HLN_TABLE_META, HLN_META_ID, strlen(HLN_META_ID), old,
+                         sizeof old, &oldlen) == 0) {
+        seterr(err, errlen, "%s: a store of another identity is here; refusing to adopt it",
+               storepath);
+        rc = HLN_EEXIST;
+        goto fail;
+    }
+    n->info = *info;
+    char level[16];
+    snprintf(level, sizeof level, "%s", hln_level_name(info->level));
+    char mc[16];
+    snprintf(mc, sizeof mc, "%u", info->min_cell);
+    if ((rc = meta_put(n->store, HLN_META_ID, n->pk, HLN_KEY_LEN)) < 0 ||
+        (rc = meta_put(n->store, HLN_META_NAME, info->name, strlen(info->name))) < 0 ||
+        (rc = meta_put(n->store, HLN_META_LEVEL, level, strlen(level))) < 0 ||
+        (rc = meta_put(n->store, HLN_META_JURISDICTION, info->jurisdiction,
+                       strlen(info->jurisdiction))) < 0 ||
+        (info->min_cell && (rc = meta_put(n->store, HLN_META_MIN_CELL, mc, strlen(mc))) < 0)) {
+        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        goto fail;
+    }
+    free(keypath);
+    free(storepath);
+    *out = n;
+    return 0;
+fail:
+    /* A key without its store would make the next init refuse: take it back. */
+    if (key_written)
+        unlink(keypath);
+    free(keypath);
+    free(storepath);
+    hln_node_close(&n);
+    return rc;
+}
+
+int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int rc = hln_crypto_init();
+    if (rc < 0)
+        return rc;
+    hln_node *n = calloc(1, sizeof *n);
+    char *keypath = NULL, *storepath = NULL;
+    if (!n || !(n->dir = strdup(dir)) || !(keypath = path_join(dir, HLN_NODE_KEY_FILE)) ||
+        !(storepath = path_join(dir, HLN_NODE_STORE_DIR))) {
+        rc = HLN_ENOMEM;
+        goto fail;
+    }
+    struct stat st;
+    if (lstat(keypath, &st) < 0 && errno == ENOENT) {
+        seterr(err, errlen, "%s: no identity here (hlnctl init)", dir);
+        rc = HLN_ENOTFOUND;
+        goto fail;
+    }
+    rc = hln_identity_load(keypath, &n->id);
+    if (rc < 0) {
+        if (rc == HLN_EPERM)
+            seterr(err, errlen, "%s: refused: the key file must be a regular file of mode 0600",
+                   keypath);
+        else
+            seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
+        goto fail;
+    }
+    memcpy(n->pk, hln_identity_pk(n->id), HLN_KEY_LEN);
+    if (stat(storepath, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        seterr(err, errlen, "%s: no store here", storepath);
+        rc = HLN_ENOTFOUND;
+        goto fail;
+    }
+    rc = hln_store_open(storepath, (flags & HLN_NODE_RDONLY) ? HLN_STORE_RDONLY : 0, &n->store);
+    if (rc < 0) {
+        seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
+        goto fail;
+    }
+    uint8_t pk[HLN_KEY_LEN];
+    size_t vlen = 0;
+    rc = hln_store_kv_get(n->store, HLN_TABLE_META, HLN_META_ID, strlen(HLN_META_ID), pk, sizeof pk,
+                          &vlen);
+    if (rc < 0 || vlen != HLN_KEY_LEN || memcmp(pk, n->pk, HLN_KEY_LEN) != 0) {
+        seterr(err, errlen, "%s: the store does not belong to this identity", dir);
+        rc = HLN_ESTATE;
+        goto fail;
+    }
+    char level[32], mc[16];
+    if ((rc = meta_get_text(n->store, HLN_META_NAME, n->info.name, sizeof n->info.name)) < 0 ||
+        (rc = meta_get_text(n->store, HLN_META_LEVEL, level, sizeof level)) < 0 ||
+        (rc = meta_get_text(n->store, HLN_META_JURISDICTION, n->info.jurisdiction,
+                            sizeof n->info.jurisdiction)) < 0 ||
+        (rc = meta_get_text(n->store, HLN_META_MIN_CELL, mc, sizeof mc)) < 0) {
+        seterr(err, errlen, "store settings: %s", hln_strerror(rc));
+        goto fail;
+    }
+    if (hln_level_parse(level, &n->info.level) < 0)
+        n->info.level = HLN_LEVEL_ORGANIZATION;
+    n->info.min_cell = (uint32_t)strtoul(mc, NULL, 10);
+    free(keypath);
+    free(storepath);
+    *out = n;
+    return 0;
+fail:
+    free(keypath);
+    free(storepath);
+    hln_node_close(&n);
+    return rc;
+}
+
+void hln_node_close(hln_node **np)
+{
+    hln_node *n = *np;
+    if (!n)
+        return;
+    if (n->store)
+        hln_store_close(&n->store);
+    hln_identity_destroy(&n->id);
+    free(n->dir);
+    free(n);
+    *np = NULL;
+}
+
+const hln_node_info *hln_node_get_info(const hln_node *n)
+{
+    return &n->info;
+}
+
+const uint8_t *hln_node_pk(const hln_node *n)
+{
+    return n->pk;
+}
+
+const hln_identity *hln_node_identity(const hln_node *n)
+{
+    return n->id;
+}
+
+hln_store *hln_node_store(hln_node *n)
+{
+    return n->store;
+}
+
+const char *hln_node_dir(const hln_node *n)
+{
+    return n->dir;
+}
+
+void hln_node_default_scope(const hln_node *n, char out[HLN_SCOPE_MAX + 1])
+{
+    memset(out, 0, HLN_SCOPE_MAX + 1);
+    if (n->info.jurisdiction[0]) {
+        char c[3];
+        hln_scope_country(n->info.jurisdiction, c);
+        memcpy(out, c, 3);
+    } else {
+        memcpy(out, "global", 7);
+    }
+}
+
+bool hln_node_scope_ok(const hln_node *n, const char *scope)
+{
+    size_t l = strlen(scope);
+    if (l > HLN_SCOPE_MAX || !hln_code_scope(scope, l))
+        return false;
+    return !n->info.jurisdiction[0] || hln_scope_within(n->info.jurisdiction, scope);
+}
+
+/* The latest policy record of each author, found by walking the store. */
+typedef struct {
+    const char *jurisdiction;
+    struct pol {
+        uint8_t author[HLN_KEY_LEN];
+        uint64_t ts, seq;
+        uint32_t min_cell;
+    } * v;
+    size_t n, cap;
+    bool oom;
+} policy_walk;
+
+static int policy_cb(void *ctx, const hln_record *r)
+{
+    policy_walk *w = ctx;
+    if (r->env.type != HLN_REC_POLICY || !r->has_body)
+        return 0;
+    const hln_policy *p = &r->body.policy;
+    if (!w->jurisdiction[0] || !hln_scope_within(w->jurisdiction, p->jurisdiction))
+        return 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (!memcmp(w->v[i].author, r->env.author, HLN_KEY_LEN)) {
+            if (r->env.timestamp_ms > w->v[i].ts ||
+                (r->env.timestamp_ms == w->v[i].ts && r->env.seq > w->v[i].seq)) {
+                w->v[i].ts = r->env.timestamp_ms;
+                w->v[i].seq = r->env.seq;
+                w->v[i].min_cell = p->min_cell;
+            }
+            return 0;
+        }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 8;
+        struct pol *v = realloc(w->v, cap * sizeof *v);
+        if (!v) {
+            w->oom = true;
+            return HLN_ENOMEM;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    struct pol *e = &w->v[w->n++];
+    memcpy(e->author, r->env.author, HLN_KEY_LEN);
+    e->ts = r->env.timestamp_ms;
+    e->seq = r->env.seq;
+    e->min_cell = p->min_cell;
+    return 0;
+}
+
+int hln_node_min_cell(hln_node *n, uint32_t configured, uint32_t *out)
+{
+    policy_walk w = {.jurisdiction = n->info.jurisdiction};
+    int rc = hln_store_foreach_record(n->store, policy_cb, &w);
+    if (rc < 0) {
+        free(w.v);
+        return w.oom ? HLN_ENOMEM : rc;
+    }
+    uint32_t *mins = w.n ? malloc(w.n * sizeof *mins) : NULL;
+    if (w.n && !mins) {
+        free(w.v);
+        return HLN_ENOMEM;
+    }
+    for (size_t i = 0; i < w.n; i++)
+        mins[i] = w.v[i].min_cell;
+    uint32_t own = hln_disclosure_min_cell(configured, &n->info.min_cell, 1);
+    *out = hln_disclosure_min_cell(own, mins, w.n);
+    free(mins);
+    free(w.v);
+    return 0;
+}
+
+int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
+                    uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
+{
+    if (count == 0)
+        return 0;
+    if (!hln_node_scope_ok(n, scope)) {
+        seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
+        return HLN_EPERM;
+    }
+    hln_feed_id feed;
+    memset(&feed, 0, sizeof feed);
+    memcpy(feed.author, n->pk, HLN_KEY_LEN);
+    memcpy(feed.scope, scope, strlen(scope));
+    uint64_t head = 0;
+    uint8_t prev[HLN_HASH_LEN];
+    int rc = hln_store_head(n->store, &feed, &head, prev);
+    if (rc < 0 && rc != HLN_ENOTFOUND) {
+        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        return rc;
+    }
+    if (rc == HLN_ENOTFOUND)
+        head = 0;
+    if (!ts_ms)
+        ts_ms = now_ms();
+    hln_record *recs = calloc(count, sizeof *recs);
+    int *results = calloc(count, sizeof *results);
+    if (!recs || !results) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    /* Seal everything first: a bad field anywhere stops the batch before
+     * the store sees any of it. */
+    for (size_t i = 0; i < count; i++) {
+        hln_record *r = &recs[i];
+        hln_record_init(r, (hln_rec_type)items[i].type, n->pk, scope, head + 1 + i,
+                        head + i ? (i ? recs[i - 1].id : prev) : NULL, ts_ms);
+        r->body = items[i].body;
+        r->has_body = true;
+        char why[160] = "";
+        rc = hln_record_seal(r, n->id, why, sizeof why);
+        if (rc < 0) {
+            seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
+            goto out;
+        }
+    }
+    rc = hln_store_append_batch(n->store, recs, count, results);
+    if (rc < 0) {
+        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        goto out;
+    }
+    /* Each record continues the one before, so if the first was refused
+     * (another writer moved the head) every one was, and nothing changed. */
+    size_t stored = 0;
+    for (size_t i = 0; i < count; i++)
+        stored += results[i] == 0;
+    if (stored != count) {
+        int first_bad = 0;
+        for (size_t i = 0; i < count && !first_bad; i++)
+            first_bad = results[i];
+        rc = first_bad ? first_bad : HLN_ESTORE;
+        seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
+        goto out;
+    }
+    if (first_seq)
+        *first_seq = head + 1;
+    rc = 0;
+out:
+    free(recs);
+    free(results);
+    return rc;
+}
+
+typedef struct {
+    hln_node_def *v;
+    size_t n, cap;
+} def_walk;
+
+static int def_cb(void *ctx, const hln_record *r)
+{
+    def_walk *w = ctx;
+    if (r->env.type != HLN_REC_INDICATOR || !r->has_body)
+        return 0;
+    const hln_indicator *d = &r->body.indicator;
+    for (size_t i = 0; i < w->n; i++) {
+        hln_node_def *e = &w->v[i];
+        if (strcmp(e->def.code, d->code) != 0)
+            continue;
+        if (d->version > e->def.version ||
+            (d->version == e->def.version && r->env.timestamp_ms > e->timestamp_ms)) {
+            e->def = *d;
+            memcpy(e->author, r->env.author, HLN_KEY_LEN);
+            memcpy(e->scope, r->env.scope, sizeof e->scope);
+            e->seq = r->env.seq;
+            e->timestamp_ms = r->env.timestamp_ms;
+        }
+        return 0;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        hln_node_def *v = realloc(w->v, cap * sizeof *v);
+        if (!v)
+            return HLN_ENOMEM;
+        w->v = v;
+        w->cap = cap;
+    }
+    hln_node_def *e = &w->v[w->n++];
+    memset(e, 0, sizeof *e);
+    e->def = *d;
+    memcpy(e->author, r->env.author, HLN_KEY_LEN);
+    memcpy(e->scope, r->env.scope, sizeof e->scope);
+    e->seq = r->env.seq;
+    e->timestamp_ms = r->env.timestamp_ms;
+    return 0;
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+    return strcmp(((const hln_node_def *)a)->def.code, ((const hln_node_def *)b)->def.code);
+}
+
+int hln_node_definitions(hln_node *n, hln_node_def **defs, size_t *count)
+{
+    def_walk w = {0};
+    *defs = NULL;
+    *count = 0;
+    int rc = hln_store_foreach_record(n->store, def_cb, &w);
+    if (rc < 0) {
+        free(w.v);
+        return rc;
+    }
+    if (w.n)
+        qsort(w.v, w.n, sizeof *w.v, cmp_def);
+    *defs = w.v;
+    *count = w.n;
+    return 0;
+}
+
+const hln_node_def *hln_node_find_def(const hln_node_def *defs, size_t count, const char *code)
+{
+    hln_node_def key;
+    memset(&key, 0, sizeof key);
+    snprintf(key.def.code, sizeof key.def.code, "%s", code);
+    return count ? bsearch(&key, defs, count, sizeof *defs, cmp_def) : NULL;
+}
+
+typedef struct {
+    const hln_node_def *defs;
+    size_t n;
+} lookup_ctx;
+
+static const hln_indicator *lookup_def(void *ctx, const char *code)
+{
+    const lookup_ctx *l = ctx;
+    const hln_node_def *d = hln_node_find_def(l->defs, l->n, code);
+    return d ? &d->def : NULL;
+}
+
+void hln_publish_result_free(hln_publish_result *res)
+{
+    free(res->items);
+    free(res->lines);
+    res->items = NULL;
+    res->lines = NULL;
+    res->n = 0;
+}
+
+int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_publish_opts *o,
+                         hln_csv_problem_cb cb, void *ctx, hln_publish_result *res, char *err,
+                         size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    if (o->scope)
+        snprintf(res->scope, sizeof res->scope, "%s", o->scope);
+    else
+        hln_node_default_scope(n, res->scope);
+    if ((o->scope && strlen(o->scope) > HLN_SCOPE_MAX) || !hln_node_scope_ok(n, res->scope)) {
+        seterr(err, errlen, "scope: must be global or a jurisdiction that contains %s",
+               n->info.jurisdiction[0] ? n->info.jurisdiction : "the node's");
+        return HLN_EPERM;
+    }
+    if (o->min_cell > HLN_MIN_CELL_MAX) {
+        seterr(err, errlen, "min-cell: at most %u", HLN_MIN_CELL_MAX);
+        return HLN_EINVAL;
+    }
+    hln_node_def *defs = NULL;
+    size_t ndefs = 0;
+    hln_csv_row *rows = NULL;
+    size_t nrows = 0;
+    hln_node_item *items = NULL;
+    int rc = hln_node_definitions(n, &defs, &ndefs);
+    if (rc < 0) {
+        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        goto out;
+    }
+    lookup_ctx l = {defs, ndefs};
+    rc = hln_csvin_parse(buf, len, lookup_def, &l, cb, ctx, &rows, &nrows);
+    if (rc < 0) {
+        if (rc == HLN_ETOOBIG)
+            seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
+        goto out;
+    }
+    if ((rc = hln_node_min_cell(n, o->min_cell, &res->min_cell)) < 0) {
+        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        goto out;
+    }
+    res->items = calloc(nrows, sizeof *res->items);
+    res->lines = calloc(nrows, sizeof *res->lines);
+    if (!res->items || !res->lines) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    res->n = nrows;
+    for (size_t i = 0; i < nrows; i++) {
+        res->items[i].obs = rows[i].obs;
+        res->items[i].kind = rows[i].kind;
+        res->lines[i] = rows[i].line;
+    }
+    if ((rc = hln_disclosure_apply(res->items, res->n, res->min_cell)) < 0)
+        goto out;
+    for (size_t i = 0; i < res->n; i++)
+        res->n_suppressed += res->items[i].reason != HLN_SUPP_NONE;
+    if (o->dry_run)
+        goto out;
+    items = calloc(res->n, sizeof *items);
+    if (!items) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < res->n; i++) {
+        items[i].type = HLN_REC_OBSERVATION;
+        hln_observation *ob = &items[i].body.observation;
+        *ob = res->items[i].obs;
+        if (res->items[i].reason != HLN_SUPP_NONE) {
+            /* Withheld: the fact of reporting stays, the counts go nowhere. */
+            ob->suppressed = true;
+            ob->numerator = 0;
+            ob->denominator = 0;
+        }
+    }
+    rc = hln_node_append(n, res->scope, items, res->n, o->ts_ms, &res->first_seq, err, errlen);
+out:
+    if (rc < 0)
+        hln_publish_result_free(res);
+    free(items);
+    free(rows);
+    free(defs);
+    return rc;
+}
+
+int hln_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return HLN_EIO;
+    int rc = 0;
+    char *b = NULL;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = HLN_EIO;
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = HLN_ETOOBIG;
+        goto out;
+    }
+    size_t cap = (size_t)st.st_size + 1, used = 0;
+    b = malloc(cap);
+    if (!b) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        /* The file may grow while we read: never past max. */
+        if (used + 1 >= cap) {
+            if (cap > max + 1) {
+                rc = HLN_ETOOBIG;
+                goto out;
+            }
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                rc = HLN_ENOMEM;
+                goto out;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, b + used, cap - 1 - used);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = HLN_EIO;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        used += (size_t)r;
+    }
+    if (used > max) {
+        rc = HLN_ETOOBIG;
+        goto out;
+    }
+    b[used] = '\0';
+    *buf = b;
+    *len = used;
+    b = NULL;
+out:
+    free(b);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,1087 @@
+/* sync.c - the sans-I/O replication engine: clocks in the manner of epidemic broadcast trees, eager
+ * push, anti-entropy, fork proofs. */
+#include "sync.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../crypto/err.h"
+
+#define NEVER UINT64_MAX
+#define NONE UINT32_MAX
+
+/* What this node remembers about one feed for one peer. */
+typedef struct {
+    uint64_t told;   /* clock value last told the peer (NEVER: not told) */
+    uint64_t heard;  /* clock value the peer last told us (NEVER: not heard) */
+    uint64_t known;  /* the best we know of the peer's head: heard, or records it sent */
+    uint64_t sent;   /* the highest seq we pushed or served it */
+    uint8_t lazy_in; /* we asked the peer not to push this feed (a pruned tree edge) */
+    uint8_t told_head[HLN_WIRE_HEAD_LEN], heard_head[HLN_WIRE_HEAD_LEN];
+} pfeed;
+
+typedef struct {
+    uint32_t handle;
+    bool up, hello, have_id;
+    uint8_t node_id[HLN_KEY_LEN], inc[16];
+    pfeed *pf;
+    uint32_t pf_cap;
+    uint8_t told_dg[HLN_WIRE_DIGEST_LEN], heard_dg[HLN_WIRE_DIGEST_LEN];
+    bool want_full, full_now, send_repair;
+    uint64_t last_full_ms, last_hello_ms;
+    uint32_t *dirty; /* feeds whose lazy bit towards this peer changed */
+    uint32_t ndirty, dirty_cap;
+    uint32_t inflight, served;
+} peer;
+
+typedef struct {
+    hln_feed_id id;
+    uint64_t seq;                    /* our head */
+    uint8_t head[HLN_WIRE_HEAD_LEN]; /* our head's id prefix (zero at seq 0) */
+    uint64_t best;                   /* the highest head any peer told us of */
+    uint64_t missing_since;          /* NEVER unless best > seq */
+    uint64_t req_deadline, req_to;
+    uint32_t req_peer; /* index of the peer asked, NONE */
+    uint32_t failed_peer;
+    uint64_t fork_seq;  /* the seq whose fork proof we already spread */
+    uint64_t probe_seq; /* the seq we last asked a peer for to check a fork */
+    bool in_vector;     /* wanted: part of the clock we tell */
+    bool changed;       /* in e->changed */
+} feed;
+
+struct hln_sync {
+    hln_sync_config cfg;
+    hln_sync_host h;
+    uint64_t now, rng, next_ae;
+    feed *feeds;
+    uint32_t nfeeds, feeds_cap;
+    uint32_t *ht; /* open addressing: feed index + 1, 0 empty */
+    uint32_t ht_cap;
+    peer *peers;
+    uint32_t npeers, peers_cap;
+    uint32_t *changed; /* feeds whose head changed since the last tick */
+    uint32_t nchanged, changed_cap;
+    hln_wire_buf out;
+    hln_wire_clock_entry *centries;
+    uint8_t *scratch; /* record bytes gathered for one records message */
+    size_t scratch_len;
+    hln_wire_slice slices[HLN_WIRE_BATCH_MAX];
+    size_t nslices;
+    hln_sync_stats st;
+};
+
+/* ---- Small helpers --------------------------------------------------- */
+
+static uint64_t rnd(hln_sync *e)
+{
+    /* splitmix64: the engine's only randomness, from the configured seed. */
+    uint64_t z = (e->rng += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t nc = *cap ? *cap : 8;
+    while (nc < need)
+        nc *= 2;
+    void *q = realloc(*p, (size_t)nc * elem);
+    if (!q)
+        return HLN_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+static uint32_t feed_hash(const hln_feed_id *f)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ f->author[i]) * 16777619u;
+    for (int i = 0; i < HLN_SCOPE_MAX && f->scope[i]; i++)
+        h = (h ^ (uint8_t)f->scope[i]) * 16777619u;
+    return h;
+}
+
+static bool feed_eq(const hln_feed_id *a, const hln_feed_id *b)
+{
+    return memcmp(a->author, b->author, HLN_KEY_LEN) == 0 &&
+           strncmp(a->scope, b->scope, sizeof a->scope) == 0;
+}
+
+static uint32_t feed_find(const hln_sync *e, const hln_feed_id *f)
+{
+    if (!e->ht_cap)
+        return NONE;
+    for (uint32_t i = feed_hash(f) & (e->ht_cap - 1);; i = (i + 1) & (e->ht_cap - 1)) {
+        uint32_t v = e->ht[i];
+        if (!v)
+            return NONE;
+        if (feed_eq(&e->feeds[v - 1].id, f))
+            return v - 1;
+    }
+}
+
+static int rehash(hln_sync *e, uint32_t cap)
+{
+    uint32_t *ht = calloc(cap, sizeof *ht);
+    if (!ht)
+        return HLN_ENOMEM;
+    for (uint32_t k = 0; k < e->nfeeds; k++) {
+        uint32_t i = feed_hash(&e->feeds[k].id) & (cap - 1);
+        while (ht[i])
+            i = (i + 1) & (cap - 1);
+        ht[i] = k + 1;
+    }
+    free(e->ht);
+    e->ht = ht;
+    e->ht_cap = cap;
+    return 0;
+}
+
+/* Add a feed slot (not yet wanted). NONE when full or out of memory: a
+ * peer cannot make us track more than max_feeds. */
+static uint32_t feed_add(hln_sync *e, const hln_feed_id *id)
+{
+    if (e->nfeeds >= e->cfg.max_feeds)
+        return NONE;
+    if (grow((void **)&e->feeds, &e->feeds_cap, e->nfeeds + 1, sizeof *e->feeds))
+        return NONE;
+    if ((e->nfeeds + 1) * 2 > e->ht_cap && rehash(e, e->ht_cap ? e->ht_cap * 2 : 64))
+        return NONE;
+    feed *f = &e->feeds[e->nfeeds];
+    memset(f, 0, sizeof *f);
+    memcpy(f->id.author, id->author, HLN_KEY_LEN);
+    memcpy(f->id.scope, id->scope, strnlen(id->scope, HLN_SCOPE_MAX));
+    f->missing_since = NEVER;
+    f->req_peer = NONE;
+    f->failed_peer = NONE;
+    uint32_t i = feed_hash(&f->id) & (e->ht_cap - 1);
+    while (e->ht[i])
+        i = (i + 1) & (e->ht_cap - 1);
+    e->ht[i] = e->nfeeds + 1;
+    e->st.feeds = ++e->nfeeds;
+    return e->nfeeds - 1;
+}
+
+static void mark_changed(hln_sync *e, uint32_t fi)
+{
+    feed *f = &e->feeds[fi];
+    if (f->changed ||
+        grow((void **)&e->changed, &e->changed_cap, e->nchanged + 1, sizeof(uint32_t)))
+        return;
+    f->changed = true;
+    e->changed[e->nchanged++] = fi;
+}
+
+static pfeed *pf_get(hln_sync *e, peer *p, uint32_t fi)
+{
+    if (fi >= p->pf_cap) {
+        uint32_t old = p->pf_cap;
+        if (grow((void **)&p->pf, &p->pf_cap, fi + 1, sizeof *p->pf))
+            return NULL;
+        for (uint32_t i = old; i < p->pf_cap; i++)
+            p->pf[i] = (pfeed){NEVER, NEVER, 0, 0, e->cfg.lazy_start ? 1 : 0, {0}, {0}};
+    }
+    return &p->pf[fi];
+}
+
+static void mark_dirty(peer *p, uint32_t fi)
+{
+    if (!grow((void **)&p->dirty, &p->dirty_cap, p->ndirty + 1, sizeof(uint32_t)))
+        p->dirty[p->ndirty++] = fi;
+}
+
+static uint32_t peer_find(const hln_sync *e, uint32_t handle)
+{
+    for (uint32_t i = 0; i < e->npeers; i++)
+        if (e->peers[i].handle == handle)
+            return i;
+    return NONE;
+}
+
+static void send_out(hln_sync *e, peer *p)
+{
+    e->st.msgs_out++;
+    e->st.bytes_out += e->out.len;
+    (void)e->h.send(e->h.ctx, p->handle, e->out.p, e->out.len);
+}
+
+static void penalty(hln_sync *e, peer *p, int rc)
+{
+    if (e->h.penalty)
+        e->h.penalty(e->h.ctx, p->handle, rc);
+}
+
+/* ---- Clocks ---------------------------------------------------------- */
+
+static void set_told(peer *p, pfeed *pf, const feed *f, uint64_t v)
+{
+    if (pf->told != NEVER)
+        hln_wire_digest_xor(p->told_dg, &f->id, pf->told, pf->told_head);
+    hln_wire_digest_xor(p->told_dg, &f->id, v, f->head);
+    pf->told = v;
+    memcpy(pf->told_head, f->head, HLN_WIRE_HEAD_LEN);
+}
+
+static void reset_told(peer *p)
+{
+    for (uint32_t i = 0; i < p->pf_cap; i++)
+        p->pf[i].told = NEVER;
+    memset(p->told_dg, 0, sizeof p->told_dg);
+}
+
+static void reset_heard(peer *p, bool store_changed)
+{
+    for (uint32_t i = 0; i < p->pf_cap; i++) {
+        p->pf[i].heard = NEVER;
+        if (store_changed)
+            p->pf[i].known = p->pf[i].sent = 0;
+    }
+    memset(p->heard_dg, 0, sizeof p->heard_dg);
+}
+
+typedef enum { FLUSH_DELTA, FLUSH_SCAN } flush_mode;
+
+/* Tell one peer what changed in our clock. DELTA looks only at feeds marked
+ * changed; SCAN compares every feed with what the peer was told (after a
+ * reconnection). A full vector (after a repair request or a hello whose
+ * digest disagrees) is a SCAN from an empty "told", flagged FULL. Clock
+ * messages carry the digest of everything told so far, so the last one
+ * sent always lets the peer check its copy. */
+static void flush_peer(hln_sync *e, uint32_t pi, flush_mode mode, bool force)
+{
+    peer *p = &e->peers[pi];
+    uint32_t flags = 0;
+    size_t n = 0;
+    bool sent_any = false;
+
+    if (!p->up || !p->hello)
+        return;
+    /* A full vector costs O(feeds): a peer asking for repairs gets at most
+     * one per anti-entropy interval, except right after its hello. */
+    if (p->want_full && (p->full_now || e->now >= p->last_full_ms + e->cfg.ae_interval_ms)) {
+        reset_told(p);
+        p->want_full = p->full_now = false;
+        p->last_full_ms = e->now;
+        flags |= HLN_CLOCK_FULL;
+        mode = FLUSH_SCAN;
+    }
+    if (p->send_repair) {
+        flags |= HLN_CLOCK_REPAIR;
+        p->send_repair = false;
+    }
+    uint32_t total = mode == FLUSH_SCAN ? e->nfeeds : e->nchanged + p->ndirty;
+    for (uint32_t k = 0; k <= total; k++) {
+        if (k < total) {
+            uint32_t fi = mode == FLUSH_SCAN ? k
+                          : k < e->nchanged  ? e->changed[k]
+                                             : p->dirty[k - e->nchanged];
+            feed *f = &e->feeds[fi];
+            if (!f->in_vector)
+                continue;
+            pfeed *pf = pf_get(e, p, fi);
+            if (!pf)
+                continue;
+            uint64_t v = HLN_CLOCK_VALUE(f->seq, pf->lazy_in);
+            if (pf->told == v && memcmp(pf->told_head, f->head, HLN_WIRE_HEAD_LEN) == 0)
+                continue;
+            set_told(p, pf, f, v);
+            e->centries[n].feed = f->id;
+            e->centries[n].value = v;
+            memcpy(e->centries[n].head, f->head, HLN_WIRE_HEAD_LEN);
+            n++;
+            if (n < HLN_WIRE_CLOCK_MAX)
+                continue;
+        }
+        if (n == 0 && (sent_any || (!force && flags == 0)))
+            break;
+        if (hln_wire_clock(&e->out, flags, p->told_dg, e->centries, n) == 0)
+            send_out(e, p);
+        sent_any = true;
+        flags = 0; /* FULL and REPAIR belong to the first part only */
+        n = 0;
+    }
+    p->ndirty = 0;
+}
+
+/* ---- Requests and pushes --------------------------------------------- */
+
+/* Could an eager push of what we miss be on its way? Only from a peer that
+ * has it and that we asked to push. If none, waiting is pointless. */
+static bool push_expected(const hln_sync *e, uint32_t fi)
+{
+    for (uint32_t i = 0; i < e->npeers; i++) {
+        const peer *p = &e->peers[i];
+        if (!p->up || !p->hello || fi >= p->pf_cap)
+            continue;
+        const pfeed *pf = &p->pf[fi];
+        if (pf->told != NEVER && !HLN_CLOCK_LAZY(pf->told) && pf->known > e->feeds[fi].seq)
+            return true;
+    }
+    return false;
+}
+
+static void start_request(hln_sync *e, uint32_t fi, bool now)
+{
+    feed *f = &e->feeds[fi];
+    if (!f->in_vector || f->best <= f->seq || f->req_peer != NONE)
+        return;
+    if (!now && e->now < f->missing_since + e->cfg.graft_delay_ms && push_expected(e, fi))
+        return;
+    /* A random peer among those that have more, avoiding the last one that
+     * failed us, so one silent peer cannot hold the feed back. */
+    uint32_t pick = NONE, seen = 0, fallback = NONE;
+    for (uint32_t i = 0; i < e->npeers; i++) {
+        peer *p = &e->peers[i];
+        if (!p->up || !p->hello || p->inflight >= e->cfg.requests_per_peer || fi >= p->pf_cap ||
+            p->pf[fi].known <= f->seq)
+            continue;
+        if (i == f->failed_peer) {
+            fallback = i;
+            continue;
+        }
+        if (rnd(e) % ++seen == 0)
+            pick = i;
+    }
+    if (pick == NONE)
+        pick = fallback;
+    if (pick == NONE)
+        return;
+    peer *p = &e->peers[pick];
+    pfeed *pf = &p->pf[fi];
+    uint64_t to = f->seq + e->cfg.batch_records;
+    if (to > pf->known)
+        to = pf->known;
+    if (hln_wire_request(&e->out, &f->id, f->seq + 1, to))
+        return;
+    send_out(e, p);
+    e->st.requests_sent++;
+    f->req_peer = pick;
+    f->req_to = to;
+    f->req_deadline = e->now + e->cfg.request_timeout_ms;
+    p->inflight++;
+    /* Graft: the peer that had what we missed becomes a tree edge again. */
+    if (pf->lazy_in) {
+        pf->lazy_in = 0;
+        mark_dirty(p, fi);
+    }
+}
+
+static void end_request(hln_sync *e, feed *f, bool failed)
+{
+    if (f->req_peer == NONE)
+        return;
+    peer *p = &e->peers[f->req_peer];
+    if (p->inflight)
+        p->inflight--;
+    f->failed_peer = failed ? f->req_peer : NONE;
+    f->req_peer = NONE;
+}
+
+static int push_one(hln_sync *e, peer *p, const hln_record *r, uint32_t flags)
+{
+    hln_wire_slice s = {r->raw, r->raw_len};
+    int rc = hln_wire_records(&e->out, flags, &s, 1);
+    if (rc == 0)
+        send_out(e, p);
+    return rc;
+}
+
+/* Eager push of a record we just got to the peers whose clock asked for the
+ * feed eagerly and lack it, within the window of what they acknowledged. */
+static void push_new(hln_sync *e, uint32_t fi, const hln_record *r, uint32_t from)
+{
+    uint64_t seq = r->env.seq;
+    for (uint32_t i = 0; i < e->npeers; i++) {
+        peer *p = &e->peers[i];
+        if (i == from || !p->up || !p->hello || fi >= p->pf_cap)
+            continue;
+        pfeed *pf = &p->pf[fi];
+        if (pf->heard == NEVER || HLN_CLOCK_LAZY(pf->heard) || pf->known >= seq ||
+            pf->sent >= seq || seq > pf->known + e->cfg.push_window)
+            continue;
+        if (push_one(e, p, r, 0) == 0)
+            pf->sent = seq;
+    }
+}
+
+/* ---- Forks ----------------------------------------------------------- */
+
+typedef struct {
+    hln_wire_buf *out;
+    const hln_record *other;
+    int rc;
+} fork_build;
+
+static int fork_build_cb(void *cbctx, const hln_record *held)
+{
+    fork_build *fb = cbctx;
+    hln_wire_slice a = {held->raw, held->raw_len}, b = {fb->other->raw, fb->other->raw_len};
+    fb->rc = hln_wire_fork(fb->out, &a, &b);
+    return 1;
+}
+
+/* Send e->out to every greeted peer but `except`. */
+static void broadcast(hln_sync *e, uint32_t except)
+{
+    for (uint32_t i = 0; i < e->npeers; i++)
+        if (i != except && e->peers[i].up && e->peers[i].hello)
+            send_out(e, &e->peers[i]);
+}
+
+/* The store refused `r` as a fork: build the proof from the record held
+ * and spread it (once per feed and seq). */
+static void fork_detected(hln_sync *e, uint32_t fi, const hln_record *r)
+{
+    feed *f = &e->feeds[fi];
+    if (f->fork_seq == r->env.seq)
+        return;
+    fork_build fb = {&e->out, r, HLN_ENOTFOUND};
+    e->h.read(e->h.ctx, &f->id, r->env.seq, r->env.seq, fork_build_cb, &fb);
+    if (fb.rc)
+        return;
+    f->fork_seq = r->env.seq;
+    e->st.forks_detected++;
+    broadcast(e, NONE);
+}
+
+typedef struct {
+    hln_sync *e;
+    peer *p;
+} fork_send;
+
+static int fork_send_cb(void *cbctx, const hln_record *a, const hln_record *b)
+{
+    fork_send *fs = cbctx;
+    hln_wire_slice sa = {a->raw, a->raw_len}, sb = {b->raw, b->raw_len};
+    if (hln_wire_fork(&fs->e->out, &sa, &sb) == 0)
+        send_out(fs->e, fs->p);
+    return 0;
+}
+
+/* ---- Message handlers ------------------------------------------------ */
+
+static void send_hello(hln_sync *e, peer *p)
+{
+    if (hln_wire_hello(&e->out, e->cfg.node_id, e->cfg.incarnation, 0, p->heard_dg) == 0) {
+        send_out(e, p);
+        p->last_hello_ms = e->now;
+    }
+}
+
+static int on_hello(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    if (m->version != HLN_WIRE_VERSION)
+        return HLN_EVERSION;
+    /* A second hello in one session: the peer keeps greeting because ours
+     * was lost. Answer it (at most twice per anti-entropy interval, so a
+     * peer cannot make us talk faster than that). */
+    bool again = p->hello;
+    if (again && e->now >= p->last_hello_ms + e->cfg.ae_interval_ms / 2)
+        send_hello(e, p);
+    bool other_node = p->have_id && memcmp(p->node_id, m->node_id, HLN_KEY_LEN) != 0;
+    bool new_store = p->have_id && memcmp(p->inc, m->incarnation, 16) != 0;
+    if (other_node || new_store) {
+        /* What it told us described a store that is gone. */
+        reset_heard(p, true);
+        e->st.clock_repairs++;
+    }
+    memcpy(p->node_id, m->node_id, HLN_KEY_LEN);
+    memcpy(p->inc, m->incarnation, 16);
+    p->have_id = true;
+    p->hello = true;
+    /* Its digest of what it heard from us equals ours of what we told it
+     * only if it kept that state: otherwise it gets the full vector. */
+    if (memcmp(m->digest, p->told_dg, HLN_WIRE_DIGEST_LEN) != 0) {
+        p->want_full = true;
+        p->full_now = !again; /* repeated hellos get the repair rate limit */
+    }
+    flush_peer(e, pi, FLUSH_SCAN, true);
+    if (e->h.forks) {
+        fork_send fs = {e, p};
+        e->h.forks(e->h.ctx, fork_send_cb, &fs);
+    }
+    return 0;
+}
+
+static int on_clock(hln_sync *e, uint32_t pi, hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    hln_wire_clock_entry ce;
+    if (m->flags & HLN_CLOCK_FULL)
+        reset_heard(p, false);
+    while (hln_wire_clock_next(m, &ce)) {
+        uint32_t fi = feed_find(e, &ce.feed);
+        if (fi == NONE && (fi = feed_add(e, &ce.feed)) == NONE)
+            continue; /* at max_feeds: the digest check fails and is rate-limited */
+        feed *f = &e->feeds[fi];
+        pfeed *pf = pf_get(e, p, fi);
+        if (!pf)
+            continue;
+        if (pf->heard != NEVER)
+            hln_wire_digest_xor(p->heard_dg, &f->id, pf->heard, pf->heard_head);
+        hln_wire_digest_xor(p->heard_dg, &f->id, ce.value, ce.head);
+        pf->heard = ce.value;
+        memcpy(pf->heard_head, ce.head, HLN_WIRE_HEAD_LEN);
+        uint64_t s = HLN_CLOCK_SEQ(ce.value);
+        if (s > pf->known)
+            pf->known = s;
+        if (s > f->best)
+            f->best = s;
+        if (!f->in_vector && e->h.wants(e->h.ctx, &f->id)) {
+            f->in_vector = true;
+            mark_changed(e, fi);
+        }
+        if (f->in_vector && f->best > f->seq) {
+            if (f->missing_since == NEVER)
+                f->missing_since = e->now;
+            start_request(e, fi, false);
+        }
+        /* Same seq, another head: the peer holds a different record there.
+         * Asking for it turns the suspicion into a proof (the store says
+         * HLN_EFORK), once per seq. */
+        if (f->in_vector && s == f->seq && s > 0 && f->probe_seq != s && f->fork_seq != s &&
+            memcmp(ce.head, f->head, HLN_WIRE_HEAD_LEN) != 0 &&
+            hln_wire_request(&e->out, &f->id, s, s) == 0) {
+            f->probe_seq = s;
+            send_out(e, p);
+            e->st.requests_sent++;
+        }
+    }
+    if (memcmp(p->heard_dg, m->digest, HLN_WIRE_DIGEST_LEN) != 0) {
+        p->send_repair = true;
+        e->st.clock_repairs++;
+    }
+    if (m->flags & HLN_CLOCK_REPAIR)
+        p->want_full = true;
+    if (p->send_repair || p->want_full)
+        flush_peer(e, pi, FLUSH_DELTA, false);
+    return 0;
+}
+
+typedef struct {
+    hln_sync *e;
+    uint64_t last;
+} serve_ctx;
+
+static int serve_cb(void *cbctx, const hln_record *r)
+{
+    serve_ctx *sc = cbctx;
+    hln_sync *e = sc->e;
+    if (e->nslices >= e->cfg.batch_records || e->scratch_len + r->raw_len > HLN_WIRE_MAX - 4096)
+        return 1;
+    /* The host's record lives only during this call: copy its bytes. */
+    memcpy(e->scratch + e->scratch_len, r->raw, r->raw_len);
+    e->slices[e->nslices].p = e->scratch + e->scratch_len;
+    e->slices[e->nslices].len = r->raw_len;
+    e->scratch_len += r->raw_len;
+    e->nslices++;
+    sc->last = r->env.seq;
+    return 0;
+}
+
+static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    /* A peer gets a bounded share of our reads between two ticks. */
+    if (p->served >= e->cfg.serve_per_tick)
+        return 0;
+    p->served++;
+    uint32_t fi = feed_find(e, &m->feed);
+    if (fi == NONE || !e->feeds[fi].in_vector || e->feeds[fi].seq < m->from_seq)
+        return 0;
+    uint64_t to = m->to_seq;
+    if (to > e->feeds[fi].seq)
+        to = e->feeds[fi].seq;
+    if (to - m->from_seq >= e->cfg.batch_records)
+        to = m->from_seq + e->cfg.batch_records - 1;
+    /* Sized once for a whole message, and only on engines that ever serve. */
+    if (!e->scratch && !(e->scratch = malloc(HLN_WIRE_MAX)))
+        return HLN_ENOMEM;
+    e->scratch_len = 0;
+    e->nslices = 0;
+    serve_ctx sc = {e, 0};
+    e->h.read(e->h.ctx, &e->feeds[fi].id, m->from_seq, to, serve_cb, &sc);
+    if (e->nslices == 0)
+        return 0;
+    if (hln_wire_records(&e->out, HLN_RECORDS_REPLY, e->slices, e->nslices) == 0) {
+        send_out(e, p);
+        e->st.requests_served++;
+        pfeed *pf = pf_get(e, p, fi);
+        if (pf && sc.last > pf->sent)
+            pf->sent = sc.last;
+    }
+    return 0;
+}
+
+static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    hln_wire_slice s;
+    int rc = 0;
+    if (m->count == 0)
+        return 0;
+    hln_record *recs = malloc((size_t)m->count * sizeof *recs);
+    uint32_t *fis = malloc((size_t)m->count * sizeof *fis);
+    int *results = malloc((size_t)m->count * sizeof *results);
+    size_t n = 0;
+    if (!recs || !fis || !results) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    /* Strict decode and signature check before anything reaches the store:
+     * a forged record is dropped here and counted against the peer. */
+    while (hln_wire_record_next(m, &s)) {
+        hln_record *r = &recs[n];
+        int drc = hln_record_decode(s.p, s.len, r, NULL, 0);
+        if (drc == 0)
+            drc = hln_record_verify(r);
+        if (drc == 0 && r->env.seq >= HLN_WIRE_SEQ_MAX)
+            drc = HLN_ERANGE;
+        if (drc) {
+            e->st.records_bad++;
+            penalty(e, p, drc);
+            continue;
+        }
+        hln_feed_id fid;
+        hln_record_feed(r, &fid);
+        uint32_t fi = feed_find(e, &fid);
+        if (fi == NONE || !e->feeds[fi].in_vector) {
+            if (!e->h.wants(e->h.ctx, &fid)) {
+                e->st.records_unwanted++;
+                continue;
+            }
+            if (fi == NONE && (fi = feed_add(e, &fid)) == NONE)
+                continue;
+            e->feeds[fi].in_vector = true;
+            mark_changed(e, fi);
+        }
+        fis[n++] = fi;
+    }
+    if (n == 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        results[i] = HLN_ESTORE;
+    if ((rc = e->h.store(e->h.ctx, p->handle, recs, n, results)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        const hln_record *r = &recs[i];
+        feed *f = &e->feeds[fis[i]];
+        pfeed *pf = pf_get(e, p, fis[i]);
+        uint64_t seq = r->env.seq;
+        if (!pf)
+            continue;
+        if (seq > pf->known && results[i] != HLN_ECHAIN)
+            pf->known = seq;
+        switch (results[i]) {
+        case 0:
+            e->st.records_stored++;
+            if (seq > f->seq) {
+                f->seq = seq;
+                memcpy(f->head, r->id, HLN_WIRE_HEAD_LEN);
+                mark_changed(e, fis[i]);
+            }
+            if (f->seq > f->best)
+                f->best = f->seq;
+            if (f->seq >= f->best)
+                f->missing_since = NEVER;
+            push_new(e, fis[i], r, pi);
+            break;
+        case HLN_EDUP:
+            e->st.records_dup++;
+            /* Prune: another peer delivers this feed first; this one only
+             * needs to tell us its head from now on. */
+            if (!(m->flags & HLN_RECORDS_REPLY) && !pf->lazy_in) {
+                pf->lazy_in = 1;
+                mark_dirty(p, fis[i]);
+            }
+            break;
+        case HLN_EFORK:
+            fork_detected(e, fis[i], r);
+            break;
+        case HLN_ECHAIN:
+            /* seq continues our head but prev does not: the peer holds
+             * another branch. Fetching its record at our head's seq turns
+             * that into a fork proof. Otherwise it is a gap a request fills. */
+            if (seq == f->seq + 1 && f->seq >= 1 && f->req_peer == NONE &&
+                p->inflight < e->cfg.requests_per_peer &&
+                hln_wire_request(&e->out, &f->id, f->seq, f->seq) == 0) {
+                send_out(e, p);
+                e->st.requests_sent++;
+            } else if (f->missing_since == NEVER && seq > f->seq) {
+                if (seq > f->best)
+                    f->best = seq;
+                f->missing_since = e->now;
+            }
+            break;
+        default:
+            penalty(e, p, results[i]);
+            break;
+        }
+    }
+    /* Answers close their request; a feed still behind asks again at once.
+     * Each feed once: `fis` is reused as the list of distinct feeds. */
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < nd && fis[k] != fis[i])
+            k++;
+        if (k == nd)
+            fis[nd++] = fis[i];
+    }
+    for (size_t k = 0; k < nd; k++) {
+        feed *f = &e->feeds[fis[k]];
+        if (f->req_peer == pi && ((m->flags & HLN_RECORDS_REPLY) || f->seq >= f->req_to)) {
+            end_request(e, f, false);
+            start_request(e, fis[k], true);
+        }
+    }
+out:
+    free(recs);
+    free(fis);
+    free(results);
+    return rc;
+}
+
+static int on_fork(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    int rc = HLN_ENOMEM;
+    hln_record *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    if (!a || !b)
+        goto out;
+    rc = HLN_EDECODE;
+    if (hln_record_decode(m->a.p, m->a.len, a, NULL, 0) ||
+        hln_record_decode(m->b.p, m->b.len, b, NULL, 0))
+        goto out;
+    rc = HLN_ESIG;
+    if (hln_record_verify(a) || hln_record_verify(b))
+        goto out;
+    /* A proof: one author, one feed, one seq, two different records. */
+    rc = HLN_EDECODE;
+    hln_feed_id fa, fb;
+    hln_record_feed(a, &fa);
+    hln_record_feed(b, &fb);
+    if (!feed_eq(&fa, &fb) || a->env.seq != b->env.seq || memcmp(a->id, b->id, HLN_HASH_LEN) == 0)
+        goto out;
+    rc = 0;
+    /* Only proofs about feeds we replicate travel: anyone can fork their
+     * own untrusted key at will, and that must not flood the network. */
+    uint32_t fi = feed_find(e, &fa);
+    if (fi == NONE || !e->feeds[fi].in_vector) {
+        if (!e->h.wants(e->h.ctx, &fa))
+            goto out;
+        if (fi == NONE && (fi = feed_add(e, &fa)) == NONE)
+            goto out;
+        e->feeds[fi].in_vector = true;
+        mark_changed(e, fi);
+    }
+    if (e->h.fork(e->h.ctx, p->handle, a, b) != 0)
+        goto out; /* known already (or refused): it stops here */
+    e->st.forks_learned++;
+    e->feeds[fi].fork_seq = a->env.seq;
+    if (hln_wire_fork(&e->out, &m->a, &m->b) == 0)
+        broadcast(e, pi);
+out:
+    if (rc)
+        penalty(e, p, rc);
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* ---- API ------------------------------------------------------------- */
+
+void hln_sync_config_default(hln_sync_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ae_interval_ms = 1000;
+    c->ae_fanout = 2;
+    c->graft_delay_ms = 200;
+    c->request_timeout_ms = 2000;
+    c->batch_records = HLN_WIRE_BATCH_MAX;
+    c->push_window = 64;
+    c->requests_per_peer = 8;
+    c->serve_per_tick = 32;
+    c->max_feeds = 1u << 20;
+    c->max_peers = 1024;
+    c->lazy_start = true;
+}
+
+static int head_cb(void *cbctx, const hln_feed_id *feed_id, uint64_t seq,
+                   const uint8_t id[HLN_HASH_LEN])
+{
+    hln_sync *e = cbctx;
+    uint32_t fi = feed_find(e, feed_id);
+    if (fi == NONE && (fi = feed_add(e, feed_id)) == NONE)
+        return HLN_ENOMEM;
+    feed *f = &e->feeds[fi];
+    f->in_vector = true;
+    if (seq > f->seq) {
+        f->seq = f->best = seq;
+        memcpy(f->head, id, HLN_WIRE_HEAD_LEN);
+    }
+    return 0;
+}
+
+int hln_sync_new(const hln_sync_config *cfg, const hln_sync_host *host, uint64_t now_ms,
+                 hln_sync **out)
+{
+    if (!cfg || !host || !out || !host->send || !host->heads || !host->read || !host->store ||
+        !host->wants || !host->fork)
+        return HLN_EINVAL;
+    if (cfg->batch_records < 1 || cfg->batch_records > HLN_WIRE_BATCH_MAX ||
+        cfg->ae_interval_ms < 1 || cfg->requests_per_peer < 1 || cfg->max_feeds < 1 ||
+        cfg->max_peers < 1)
+        return HLN_EINVAL;
+    *out = NULL;
+    hln_sync *e = calloc(1, sizeof *e);
+    if (!e)
+        return HLN_ENOMEM;
+    e->cfg = *cfg;
+    e->h = *host;
+    e->now = now_ms;
+    e->rng = cfg->seed;
+    e->next_ae = now_ms + rnd(e) % cfg->ae_interval_ms; /* spread rounds across nodes */
+    hln_wire_buf_init(&e->out);
+    e->centries = malloc(HLN_WIRE_CLOCK_MAX * sizeof *e->centries);
+    int rc = HLN_ENOMEM;
+    if (!e->centries)
+        goto fail;
+    if ((rc = host->heads(host->ctx, head_cb, e)))
+        goto fail;
+    *out = e;
+    return 0;
+fail:
+    hln_sync_destroy(&e);
+    return rc;
+}
+
+void hln_sync_destroy(hln_sync **ep)
+{
+    hln_sync *e = ep ? *ep : NULL;
+    if (!e)
+        return;
+    for (uint32_t i = 0; i < e->npeers; i++) {
+        free(e->peers[i].pf);
+        free(e->peers[i].dirty);
+    }
+    free(e->peers);
+    free(e->feeds);
+    free(e->ht);
+    free(e->changed);
+    free(e->centries);
+    free(e->scratch);
+    hln_wire_buf_free(&e->out);
+    free(e);
+    *ep = NULL;
+}
+
+int hln_sync_peer_up(hln_sync *e, uint64_t now_ms, uint32_t handle)
+{
+    if (!e)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    uint32_t pi = peer_find(e, handle);
+    if (pi == NONE) {
+        if (e->npeers >= e->cfg.max_peers)
+            return HLN_ETOOBIG;
+        if (grow((void **)&e->peers, &e->peers_cap, e->npeers + 1, sizeof *e->peers))
+            return HLN_ENOMEM;
+        pi = e->npeers++;
+        memset(&e->peers[pi], 0, sizeof e->peers[pi]);
+        e->peers[pi].handle = handle;
+    }
+    peer *p = &e->peers[pi];
+    p->up = true;
+    p->hello = false;
+    send_hello(e, p);
+    return 0;
+}
+
+int hln_sync_peer_down(hln_sync *e, uint64_t now_ms, uint32_t handle)
+{
+    if (!e)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    uint32_t pi = peer_find(e, handle);
+    if (pi == NONE)
+        return HLN_ENOTFOUND;
+    e->peers[pi].up = e->peers[pi].hello = false;
+    for (uint32_t fi = 0; fi < e->nfeeds; fi++)
+        if (e->feeds[fi].req_peer == pi)
+            end_request(e, &e->feeds[fi], true);
+    e->peers[pi].inflight = 0;
+    return 0;
+}
+
+int hln_sync_receive(hln_sync *e, uint64_t now_ms, uint32_t handle, const uint8_t *msg, size_t len)
+{
+    hln_wire_msg m;
+    if (!e || !msg)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    uint32_t pi = peer_find(e, handle);
+    if (pi == NONE || !e->peers[pi].up) {
+        /* The transport delivered before it announced the channel. */
+        int rc = hln_sync_peer_up(e, now_ms, handle);
+        if (rc)
+            return rc;
+        pi = peer_find(e, handle);
+    }
+    peer *p = &e->peers[pi];
+    e->st.msgs_in++;
+    e->st.bytes_in += len;
+    int rc = hln_wire_decode(msg, len, &m);
+    if (rc) {
+        e->st.bad_msgs++;
+        if (rc != HLN_EVERSION) /* an unknown message type is a newer peer, not a bad one */
+            penalty(e, p, rc);
+        return rc;
+    }
+    if (m.type != HLN_MSG_HELLO && !p->hello) {
+        e->st.bad_msgs++;
+        return HLN_ESTATE;
+    }
+    switch (m.type) {
+    case HLN_MSG_HELLO:
+        rc = on_hello(e, pi, &m);
+        break;
+    case HLN_MSG_CLOCK:
+        rc = on_clock(e, pi, &m);
+        break;
+    case HLN_MSG_RECORDS:
+        rc = on_records(e, pi, &m);
+        break;
+    case HLN_MSG_REQUEST:
+        rc = on_request(e, pi, &m);
+        break;
+    case HLN_MSG_PEERS: {
+        hln_wire_slice addrs[HLN_WIRE_PEERS_MAX], a;
+        size_t n = 0;
+        while (n < HLN_WIRE_PEERS_MAX && hln_wire_peer_next(&m, &a))
+            addrs[n++] = a;
+        if (e->h.peers)
+            e->h.peers(e->h.ctx, handle, addrs, n);
+        break;
+    }
+    case HLN_MSG_FORK:
+        rc = on_fork(e, pi, &m);
+        break;
+    }
+    if (rc && rc != HLN_ENOMEM) {
+        e->st.bad_msgs++;
+        if (rc == HLN_EVERSION)
+            penalty(e, &e->peers[pi], rc);
+    }
+    return rc;
+}
+
+int hln_sync_tick(hln_sync *e, uint64_t now_ms)
+{
+    if (!e)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    for (uint32_t fi = 0; fi < e->nfeeds; fi++) {
+        feed *f = &e->feeds[fi];
+        if (f->req_peer != NONE && now_ms >= f->req_deadline) {
+            e->st.requests_timed_out++;
+            end_request(e, f, true);
+        }
+        if (!f->in_vector || f->best <= f->seq) {
+            f->missing_since = NEVER;
+            continue;
+        }
+        if (f->missing_since == NEVER)
+            f->missing_since = now_ms;
+        start_request(e, fi, false);
+    }
+    /* Anti-entropy: a few random greeted peers get our digest even when
+     * nothing changed; it costs them one comparison and repairs whatever
+     * a lost message left behind. */
+    uint32_t ae[16], nae = 0;
+    if (now_ms >= e->next_ae) {
+        e->next_ae = now_ms + e->cfg.ae_interval_ms;
+        uint32_t want = e->cfg.ae_fanout < 16 ? e->cfg.ae_fanout : 16, seen = 0;
+        for (uint32_t i = 0; i < e->npeers; i++) {
+            if (!e->peers[i].up || !e->peers[i].hello)
+                continue;
+            seen++;
+            if (nae < want)
+                ae[nae++] = i;
+            else {
+                uint64_t j = rnd(e) % seen; /* reservoir sampling */
+                if (j < want)
+                    ae[j] = i;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < e->npeers; i++) {
+        bool force = false;
+        for (uint32_t k = 0; k < nae; k++)
+            force |= ae[k] == i;
+        peer *p = &e->peers[i];
+        /* Until the peer's hello arrives, ours may have been lost: repeat it. */
+        if (p->up && !p->hello && now_ms >= p->last_hello_ms + e->cfg.ae_interval_ms)
+            send_hello(e, p);
+        flush_peer(e, i, FLUSH_DELTA, force);
+        p->served = 0;
+    }
+    for (uint32_t k = 0; k < e->nchanged; k++)
+        e->feeds[e->changed[k]].changed = false;
+    e->nchanged = 0;
+    return 0;
+}
+
+int hln_sync_appended(hln_sync *e, uint64_t now_ms, const hln_record *r)
+{
+    if (!e || !r)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    hln_feed_id fid;
+    hln_record_feed(r, &fid);
+    uint32_t fi = feed_find(e, &fid);
+    if (fi == NONE && (fi = feed_add(e, &fid)) == NONE)
+        return HLN_ENOMEM;
+    feed *f = &e->feeds[fi];
+    if (!f->in_vector) {
+        f->in_vector = true;
+        mark_changed(e, fi);
+    }
+    if (r->env.seq > f->seq) {
+        f->seq = r->env.seq;
+        memcpy(f->head, r->id, HLN_WIRE_HEAD_LEN);
+        if (f->seq > f->best)
+            f->best = f->seq;
+        mark_changed(e, fi);
+        push_new(e, fi, r, NONE);
+    }
+    return 0;
+}
+
+int hln_sync_share_peers(hln_sync *e, const hln_wire_slice *addrs, size_t n)
+{
+    if (!e)
+        return HLN_EINVAL;
+    int rc = hln_wire_peers(&e->out, addrs, n);
+    if (rc)
+        return rc;
+    broadcast(e, NONE);
+    return 0;
+}
+
+uint64_t hln_sync_head(const hln_sync *e, const hln_feed_id *feed_id)
+{
+    uint32_t fi = e ? feed_find(e, feed_id) : NONE;
+    return fi == NONE ? 0 : e->feeds[fi].seq;
+}
+
+void hln_sync_stats_get(const hln_sync *e, hln_sync_stats *out)
+{
+    *out = e->st;
+}

@@ -1,0 +1,254 @@
+/* sync_store.c - the sync engine's store-side host: trust and policy checks, batched LMDB writes,
+ * fork proofs. */
+#include "sync_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../crypto/err.h"
+#include "disclosure.h"
+#include "gov_cmds.h"
+
+struct hln_sync_store {
+    hln_node *node;
+    hln_store *store;
+    hln_trust *trust;
+    hln_record *scratch; /* records accepted in one batch (HLN_WIRE_BATCH_MAX) */
+    int *res;
+    size_t *idx;
+    size_t cap;
+    hln_sync_store_stats st;
+};
+
+static bool governance(uint32_t type)
+{
+    return type == HLN_REC_MEMBER || type == HLN_REC_REVOKE || type == HLN_REC_INDICATOR ||
+           type == HLN_REC_POLICY;
+}
+
+/* A fresh trust object from the store: anchors as the operator gave them,
+ * this node's standing, every governance record held, the fork flags. */
+static int build_trust(hln_sync_store *ss, hln_trust **out)
+{
+    return hln_gov_trust_load(ss->node, out);
+}
+
+int hln_sync_store_new(hln_node *n, hln_sync_store **out)
+{
+    *out = NULL;
+    hln_sync_store *ss = calloc(1, sizeof *ss);
+    if (!ss)
+        return HLN_ENOMEM;
+    ss->node = n;
+    ss->store = hln_node_store(n);
+    int rc = build_trust(ss, &ss->trust);
+    if (rc != 0) {
+        free(ss);
+        return rc;
+    }
+    *out = ss;
+    return 0;
+}
+
+void hln_sync_store_destroy(hln_sync_store **ssp)
+{
+    hln_sync_store *ss = *ssp;
+    if (!ss)
+        return;
+    hln_trust_destroy(&ss->trust);
+    free(ss->scratch);
+    free(ss->res);
+    free(ss->idx);
+    free(ss);
+    *ssp = NULL;
+}
+
+int hln_sync_store_reload(hln_sync_store *ss)
+{
+    hln_trust *t = NULL;
+    int rc = build_trust(ss, &t);
+    if (rc != 0)
+        return rc;
+    hln_trust_destroy(&ss->trust);
+    ss->trust = t;
+    return 0;
+}
+
+hln_trust *hln_sync_store_trust(hln_sync_store *ss)
+{
+    return ss->trust;
+}
+
+void hln_sync_store_stats_get(const hln_sync_store *ss, hln_sync_store_stats *st)
+{
+    *st = ss->st;
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static int cb_heads(void *ctx, hln_sync_head_cb cb, void *cbctx)
+{
+    hln_sync_store *ss = ctx;
+    /* The engine's head callback has the store's shape. */
+    return hln_store_foreach_head(ss->store, cb, cbctx);
+}
+
+static int cb_read(void *ctx, const hln_feed_id *feed, uint64_t from, uint64_t to,
+                   hln_sync_rec_cb cb, void *cbctx)
+{
+    hln_sync_store *ss = ctx;
+    if (from == 0)
+        from = 1;
+    if (to != 0 && to < from)
+        return 0;
+    return hln_store_foreach_feed(ss->store, feed, from, to, cb, cbctx);
+}
+
+static bool cb_wants(void *ctx, const hln_feed_id *feed)
+{
+    hln_sync_store *ss = ctx;
+    return hln_trust_wants_feed(ss->trust, feed, hln_node_pk(ss->node));
+}
+
+/* Receivers check disclosure too: an observation with a small count that
+ * is not marked suppressed breaks the policy in force for its scope. */
+static int policy_check(hln_sync_store *ss, const hln_record *r)
+{
+    if (r->env.type != HLN_REC_OBSERVATION || !r->has_body || r->body.observation.suppressed)
+        return 0;
+    const hln_observation *o = &r->body.observation;
+    hln_indicator *ind = malloc(sizeof *ind);
+    uint32_t kind = HLN_KIND_PROPORTION;
+    if (ind && hln_trust_indicator(ss->trust, o->indicator, ind, NULL) == 0)
+        kind = ind->kind;
+    free(ind);
+    uint32_t floor = hln_disclosure_min_cell(0, NULL, 0);
+    uint32_t min = hln_trust_policy_min_cell(ss->trust, r->env.scope, floor);
+    return hln_disclosure_small(kind, o->numerator, o->denominator, min) ? HLN_EPOLICY : 0;
+}
+
+static int grow(hln_sync_store *ss, size_t n)
+{
+    if (n <= ss->cap)
+        return 0;
+    hln_record *s = realloc(ss->scratch, n * sizeof *s);
+    if (!s)
+        return HLN_ENOMEM;
+    ss->scratch = s;
+    int *r = realloc(ss->res, n * sizeof *r);
+    if (!r)
+        return HLN_ENOMEM;
+    ss->res = r;
+    size_t *ix = realloc(ss->idx, n * sizeof *ix);
+    if (!ix)
+        return HLN_ENOMEM;
+    ss->idx = ix;
+    ss->cap = n;
+    return 0;
+}
+
+static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
+{
+    (void)from_peer;
+    hln_sync_store *ss = ctx;
+    int rc = grow(ss, n);
+    if (rc != 0)
+        return rc;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const hln_record *r = &recs[i];
+        results[i] = r->has_body ? hln_trust_may_author(ss->trust, r, NULL, 0)
+                                 : hln_trust_may_author_env(ss->trust, &r->env, NULL, 0);
+        if (results[i] != 0) {
+            ss->st.refused_trust++;
+            continue;
+        }
+        if ((results[i] = policy_check(ss, r)) != 0) {
+            ss->st.refused_policy++;
+            hln_trust_flag(ss->trust, r->env.author, "policy");
+            continue;
+        }
+        /* Learnt before it is stored, so that a member record admits the
+         * records after it in this same batch. */
+        if (governance(r->env.type) && r->has_body)
+            hln_trust_add_record(ss->trust, r);
+        ss->idx[m++] = i;
+    }
+    if (m == 0)
+        return 0;
+    const hln_record *batch = recs;
+    if (m != n) {
+        for (size_t k = 0; k < m; k++)
+            ss->scratch[k] = recs[ss->idx[k]];
+        batch = ss->scratch;
+    }
+    /* One transaction: committed (durable) before the engine tells anyone. */
+    if ((rc = hln_store_append_batch(ss->store, batch, m, ss->res)) != 0)
+        return rc;
+    ss->st.batches++;
+    for (size_t k = 0; k < m; k++) {
+        size_t i = m == n ? k : ss->idx[k];
+        results[i] = ss->res[k];
+        if (results[i] == 0)
+            ss->st.stored++;
+        else if (results[i] == HLN_EFORK) {
+            ss->st.forks++;
+            hln_trust_flag(ss->trust, recs[i].env.author, "fork");
+        }
+    }
+    return 0;
+}
+
+static int cb_fork(void *ctx, uint32_t from_peer, const hln_record *a, const hln_record *b)
+{
+    (void)from_peer;
+    hln_sync_store *ss = ctx;
+    /* Known already: a proof held, or the author flagged; either way it
+     * stops here, so a proof we cannot hold does not circle forever. */
+    bool known = hln_store_author_forked(ss->store, a->env.author) ||
+                 hln_trust_flagged(ss->trust, a->env.author);
+    /* The store keeps a proof when the second of two records for one seq
+     * arrives; one of them may continue our copy of the feed. */
+    int ra = hln_store_append(ss->store, a);
+    int rb = hln_store_append(ss->store, b);
+    hln_trust_flag(ss->trust, a->env.author, "fork");
+    if (known)
+        return HLN_EDUP;
+    if (ra == HLN_EFORK || rb == HLN_EFORK || hln_store_author_forked(ss->store, a->env.author)) {
+        ss->st.forks++;
+        return 0;
+    }
+    /* Neither continues our copy (a gap): we cannot hold the proof, but it
+     * is valid, so it is flagged here and passed on. */
+    return 0;
+}
+
+typedef struct {
+    hln_sync_fork_cb cb;
+    void *ctx;
+} forks_ctx;
+
+static int forks_one(void *ctx, const hln_record *a, const hln_record *b)
+{
+    forks_ctx *f = ctx;
+    return f->cb(f->ctx, a, b);
+}
+
+static int cb_forks(void *ctx, hln_sync_fork_cb cb, void *cbctx)
+{
+    hln_sync_store *ss = ctx;
+    forks_ctx f = {cb, cbctx};
+    return hln_store_foreach_fork(ss->store, forks_one, &f);
+}
+
+void hln_sync_store_host(hln_sync_store *ss, hln_sync_host *host)
+{
+    memset(host, 0, sizeof *host);
+    host->ctx = ss;
+    host->heads = cb_heads;
+    host->read = cb_read;
+    host->store = cb_store;
+    host->wants = cb_wants;
+    host->fork = cb_fork;
+    host->forks = cb_forks;
+}

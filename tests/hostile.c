@@ -1,0 +1,348 @@
+/* hostile.c - test helper for the daemon tests: node setup (peer, trust, publish, count) and a hostile peer. */
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "crypto/crypto.h"
+#include "crypto/err.h"
+#include "node/control.h"
+#include "node/ctl_cmds.h"
+#include "node/node.h"
+#include "proto/wire.h"
+#include "store/store.h"
+
+/* Subcommands:
+ *   hostile peer DIR add|remove|list ...   hln_cli_peer (as hlnctl peer would)
+ *   hostile status DIR                     hln_cli_status_online --json
+ *   hostile trust DIR ID                   trust ID outright (TRUST table)
+ *   hostile publish DIR N [SCOPE]          append N observations to DIR's own feed, notify hlnd
+ *   hostile count DIR                      print "FEEDS RECORDS" from the store
+ *   hostile attack DIR ENDPOINT TARGET_ID  be a hostile peer of TARGET with DIR's identity
+ *   hostile ctlfuzz DIR                    malformed requests on DIR's control socket
+ */
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int open_store(const char *dir, unsigned flags, hln_store **s)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/store", dir);
+    return hln_store_open(path, flags, s);
+}
+
+static int cmd_trust(const char *dir, const char *idtext)
+{
+    uint8_t id[HLN_KEY_LEN];
+    hln_store *s = NULL;
+    if (hln_id_from_text(idtext, id) != 0 || open_store(dir, 0, &s) != 0)
+        return 1;
+    int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN, "{}", 2);
+    hln_store_close(&s);
+    if (rc == 0)
+        rc = hln_ctl_notify_reload(dir);
+    return rc == 0 ? 0 : 1;
+}
+
+static int cmd_count(const char *dir)
+{
+    hln_store *s = NULL;
+    uint64_t feeds = 0, records = 0;
+    if (open_store(dir, HLN_STORE_RDONLY, &s) != 0)
+        return 1;
+    int rc = hln_store_counts(s, &feeds, &records);
+    hln_store_close(&s);
+    if (rc != 0)
+        return 1;
+    printf("%llu %llu\n", (unsigned long long)feeds, (unsigned long long)records);
+    return 0;
+}
+
+static int cmd_publish(const char *dir, long n, const char *scope)
+{
+    hln_node *node = NULL;
+    char err[256];
+    int rc = hln_node_open(dir, 0, &node, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "hostile: %s\n", err);
+        return 1;
+    }
+    hln_node_item *items = calloc((size_t)n, sizeof *items);
+    uint64_t base = wall_ms();
+    for (long i = 0; i < n; i++) {
+        hln_observation *o = &items[i].body.observation;
+        items[i].type = HLN_REC_OBSERVATION;
+        snprintf(o->indicator, sizeof o->indicator, "test.ind");
+        snprintf(o->period, sizeof o->period, "2026");
+        snprintf(o->unit, sizeof o->unit, "u%ld", (long)((base + (uint64_t)i) % 100000));
+        o->numerator = 50;
+        o->denominator = 100;
+    }
+    /* Big runs go in chunks so that one transaction stays reasonable. */
+    for (long off = 0; off < n && rc == 0; off += 5000) {
+        size_t k = (size_t)(n - off < 5000 ? n - off : 5000);
+        rc = hln_node_append(node, scope, items + off, k, 0, NULL, err, sizeof err);
+    }
+    free(items);
+    hln_node_close(&node);
+    if (rc != 0) {
+        fprintf(stderr, "hostile: publish: %s (%s)\n", hln_strerror(rc), err);
+        return 1;
+    }
+    return hln_ctl_notify_appended(dir) == 0 ? 0 : 1;
+}
+
+/* ---- the hostile peer ------------------------------------------------------ */
+
+static void *dealer_to(void *zctx, const hln_identity *id, const uint8_t target[HLN_KEY_LEN],
+                       const char *endpoint)
+{
+    char pub[41], sec[41], srv[41];
+    if (hln_identity_curve_z85(id, pub, sec) != 0 || hln_curve_public_z85(target, srv) != 0)
+        return NULL;
+    void *s = zmq_socket(zctx, ZMQ_DEALER);
+    int linger = 200, imm = 1;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_IMMEDIATE, &imm, sizeof imm);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, srv, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
+    memset(sec, 0, sizeof sec);
+    zmq_connect(s, endpoint);
+    return s;
+}
+
+/* Send with a deadline: the handshake must finish before IMMEDIATE lets a
+ * message through. */
+static int send_wait(void *s, const void *p, size_t n, int flags)
+{
+    for (int i = 0; i < 200; i++) {
+        if (zmq_send(s, p, n, flags | ZMQ_DONTWAIT) >= 0)
+            return 0;
+        if (zmq_errno() != EAGAIN)
+            return -1;
+        usleep(10000);
+    }
+    return -1;
+}
+
+static void drain_in(void *s)
+{
+    char buf[256];
+    while (zmq_recv(s, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+        ;
+}
+
+static int seal(hln_record *r, const hln_identity *id, uint64_t seq, const uint8_t *prev,
+                uint64_t ts, const char *unit)
+{
+    hln_record_init(r, HLN_REC_OBSERVATION, hln_identity_pk(id), "CA", seq, prev, ts);
+    hln_observation *o = &r->body.observation;
+    snprintf(o->indicator, sizeof o->indicator, "test.ind");
+    snprintf(o->period, sizeof o->period, "2026");
+    snprintf(o->unit, sizeof o->unit, "%s", unit);
+    o->numerator = 60;
+    o->denominator = 100;
+    return hln_record_seal(r, id, NULL, 0);
+}
+
+static int send_records(void *s, const hln_record *const *recs, size_t n)
+{
+    hln_wire_buf b;
+    hln_wire_slice sl[8];
+    hln_wire_buf_init(&b);
+    for (size_t i = 0; i < n; i++)
+        sl[i] = (hln_wire_slice){recs[i]->raw, recs[i]->raw_len};
+    int rc = hln_wire_records(&b, 0, sl, n);
+    if (rc == 0)
+        rc = send_wait(s, b.p, b.len, 0);
+    hln_wire_buf_free(&b);
+    return rc;
+}
+
+static int cmd_attack(const char *dir, const char *endpoint, const char *target_text)
+{
+    uint8_t target[HLN_KEY_LEN];
+    hln_identity *id = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 || hln_identity_load(path, &id) != 0) {
+        fprintf(stderr, "hostile: bad target or identity\n");
+        return 1;
+    }
+    void *zctx = zmq_ctx_new();
+    void *s = dealer_to(zctx, id, target, endpoint);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0};
+    hln_random(inc, sizeof inc);
+    int sent = 0;
+
+    /* 1. A proper hello, so that what follows is judged as messages. */
+    if (hln_wire_hello(&b, hln_identity_pk(id), inc, 0, digest) != 0 || send_wait(s, b.p, b.len, 0)) {
+        fprintf(stderr, "hostile: handshake failed (not admitted?)\n");
+        goto out;
+    }
+    sent++;
+    usleep(200000);
+    drain_in(s);
+
+    /* 2. A fork of our own (trusted) feed: two records for seq 1. */
+    hln_record *a = malloc(sizeof *a), *f = malloc(sizeof *f), *g = malloc(sizeof *g);
+    uint64_t ts = wall_ms();
+    seal(a, id, 1, NULL, ts, "fork-a");
+    seal(f, id, 1, NULL, ts + 1, "fork-b");
+    const hln_record *one[1] = {a};
+    send_records(s, one, 1);
+    one[0] = f;
+    send_records(s, one, 1);
+    sent += 2;
+    /* 3. Replays: the same record again and again. */
+    one[0] = a;
+    for (int i = 0; i < 20; i++, sent++)
+        send_records(s, one, 1);
+    usleep(200000);
+    /* 4. A forged signature and a body that does not match its hash. */
+    seal(g, id, 2, a->id, ts + 2, "forged");
+    g->raw[g->env_off + g->env_len + 3] ^= 0x40; /* inside the signature */
+    one[0] = g;
+    send_records(s, one, 1);
+    seal(g, id, 2, a->id, ts + 3, "tampered");
+    g->raw[g->raw_len - 2] ^= 0x01; /* inside the body */
+    send_records(s, one, 1);
+    sent += 2;
+    /* 5. Garbage: random bytes, a truncated message, a multipart message. */
+    uint8_t junk[512];
+    for (int i = 0; i < 30; i++, sent++) {
+        hln_random(junk, sizeof junk);
+        send_wait(s, junk, (size_t)(1 + i * 17), 0);
+    }
+    hln_wire_hello(&b, hln_identity_pk(id), inc, 0, digest);
+    send_wait(s, b.p, b.len / 2, 0);
+    send_wait(s, "ab", 2, ZMQ_SNDMORE);
+    send_wait(s, "cd", 2, 0);
+    sent += 2;
+    /* 6. An oversize frame (over ZMQ_MAXMSGSIZE and HLN_WIRE_MAX). */
+    size_t big = (size_t)HLN_WIRE_MAX * 5;
+    uint8_t *huge = calloc(1, big);
+    if (huge) {
+        send_wait(s, huge, big, 0);
+        sent++;
+        free(huge);
+    }
+    usleep(300000);
+    drain_in(s);
+    free(a);
+    free(f);
+    free(g);
+    printf("hostile: sent %d messages\n", sent);
+out:
+    hln_wire_buf_free(&b);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    hln_identity_destroy(&id);
+    return 0;
+}
+
+/* Untrusted requests on the control socket: each must get an error reply
+ * (or be dropped), and hlnd must answer a ping afterwards. */
+static int ctl_try(const char *dir, const void *body, size_t len, bool expect_reply)
+{
+    char ep[4200];
+    snprintf(ep, sizeof ep, "ipc://%s/control.sock", dir);
+    void *zctx = zmq_ctx_new(), *s = zmq_socket(zctx, ZMQ_REQ);
+    int linger = 0, tmo = 1000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_connect(s, ep);
+    zmq_send(s, body, len, 0);
+    char buf[4096];
+    int n = zmq_recv(s, buf, sizeof buf - 1, 0);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    if (!expect_reply)
+        return 0;
+    if (n < 0)
+        return -1;
+    buf[n < (int)sizeof buf - 1 ? n : (int)sizeof buf - 1] = '\0';
+    return strstr(buf, "\"ok\":false") ? 0 : -1;
+}
+
+static int cmd_ctlfuzz(const char *dir)
+{
+    static const char *bad[] = {"", "not json", "[1,2,3]", "{\"cmd\":5}", "{\"cmd\":\"nope\"}",
+                                "{\"cmd\":\"status\"} trailing", "{\"cmd\":\"st\\u0000atus\"}",
+                                "\"just a string\"", "{\"cmd\":", "{}"};
+    int fails = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (ctl_try(dir, bad[i], strlen(bad[i]), true) != 0) {
+            fprintf(stderr, "hostile: control request %zu got no error reply\n", i);
+            fails++;
+        }
+    char deep[2048];
+    for (int i = 0; i < 1000; i++)
+        deep[i] = '[', deep[1000 + i] = ']';
+    if (ctl_try(dir, deep, 2000, true) != 0) {
+        fprintf(stderr, "hostile: deep nesting got no error reply\n");
+        fails++;
+    }
+    char *big = malloc(100000);
+    memset(big, 'x', 100000);
+    ctl_try(dir, big, 100000, false); /* over ZMQ_MAXMSGSIZE: the server drops the connection */
+    free(big);
+    /* A DEALER sends frames no REQ would: no delimiter, three parts. */
+    char ep[4200];
+    snprintf(ep, sizeof ep, "ipc://%s/control.sock", dir);
+    void *zctx = zmq_ctx_new(), *s = zmq_socket(zctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(s, ep);
+    zmq_send(s, "{\"cmd\":\"ping\"}", 14, 0);
+    zmq_send(s, "a", 1, ZMQ_SNDMORE);
+    zmq_send(s, "b", 1, ZMQ_SNDMORE);
+    zmq_send(s, "c", 1, 0);
+    usleep(100000);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    json_object *rep = NULL;
+    if (hln_control_call(dir, "ping", 2000, &rep, NULL, 0) != 0) {
+        fprintf(stderr, "hostile: hlnd does not answer a ping after the fuzzing\n");
+        fails++;
+    }
+    json_object_put(rep);
+    return fails ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (hln_crypto_init() != 0 || argc < 3) {
+        fprintf(stderr, "usage: hostile peer|status|trust|publish|count|attack DIR ...\n");
+        return 2;
+    }
+    const char *cmd = argv[1], *dir = argv[2];
+    if (!strcmp(cmd, "peer"))
+        return hln_cli_peer(dir, argc - 3, argv + 3, false);
+    if (!strcmp(cmd, "status"))
+        return hln_cli_status_online(dir, argc - 3, argv + 3, true);
+    if (!strcmp(cmd, "trust") && argc == 4)
+        return cmd_trust(dir, argv[3]);
+    if (!strcmp(cmd, "publish") && argc >= 4)
+        return cmd_publish(dir, atol(argv[3]), argc > 4 ? argv[4] : "CA");
+    if (!strcmp(cmd, "count"))
+        return cmd_count(dir);
+    if (!strcmp(cmd, "ctlfuzz"))
+        return cmd_ctlfuzz(dir);
+    if (!strcmp(cmd, "attack") && argc == 5)
+        return cmd_attack(dir, argv[3], argv[4]);
+    fprintf(stderr, "hostile: unknown command %s\n", cmd);
+    return 2;
+}
