@@ -109,7 +109,8 @@ int hln_identity_load(const char *path, hln_identity **out)
     int rc = 0;
     ssize_t n = 0;
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted as the key file must not hang the open. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT ? HLN_ENOTFOUND : (errno == ELOOP ? HLN_EPERM : HLN_EIO);
     if (fstat(fd, &st) < 0) {

@@ -407,6 +407,11 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         head = 0;
     if (!ts_ms)
         ts_ms = now_ms();
+    /* A clock that stepped back must not date a correction before what it
+     * corrects: the store refuses a feed whose timestamps go backwards. */
+    uint64_t head_ts = 0;
+    if (head && hln_store_head_time(n->store, &feed, &head_ts) == 0 && head_ts > ts_ms)
+        ts_ms = head_ts;
     hln_record *recs = calloc(count, sizeof *recs);
     int *results = calloc(count, sizeof *results);
     if (!recs || !results) {

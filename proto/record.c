@@ -99,7 +99,7 @@ static int values_member(ectx *e, const hln_member *m)
     if (m->level > HLN_LEVEL_GLOBAL)
         return fail_at(e, "level", HLN_EDECODE, "not a level");
     size_t jl = strlen(m->jurisdiction);
-    bool global = jl == 6; /* the scope pattern already held: 6 bytes is "global" */
+    bool global = strcmp(m->jurisdiction, "global") == 0; /* "GB-ENG" is 6 bytes too */
     bool ok = false;
     switch (m->level) {
     case HLN_LEVEL_GLOBAL: ok = global; break;

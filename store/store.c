@@ -6,7 +6,7 @@
  *
  *   records    id(32)                         -> transport bytes (body nil once erased)
  *   feeds      feed(38) seq(8)                -> id(32)
- *   heads      feed(38)                       -> seq(8) id(32)
+ *   heads      feed(38)                       -> seq(8) id(32) timestamp(8)
  *   obs        indicator\0 period\0 stratum\0 author(32) unit\0
  *              timestamp(8) seq(8) scope(6)   -> id(32) num(8) den(8) flags(1)
  *   retracted  target id(32) author(32)       -> retract id(32) erase(1)
@@ -41,7 +41,7 @@
 
 #define FEED_KEY_LEN (HLN_KEY_LEN + HLN_SCOPE_MAX)
 #define SEQ_KEY_LEN (FEED_KEY_LEN + 8)
-#define HEAD_VAL_LEN (8 + HLN_HASH_LEN)
+#define HEAD_VAL_LEN (8 + HLN_HASH_LEN + 8) /* seq, id, timestamp */
 #define OBS_KEY_MAX (4 * (HLN_CODE_MAX + 1) + HLN_KEY_LEN + 8 + 8 + HLN_SCOPE_MAX)
 #define OBS_VAL_LEN (HLN_HASH_LEN + 8 + 8 + 1)
 #define RET_KEY_LEN (HLN_HASH_LEN + HLN_KEY_LEN)
@@ -599,7 +599,11 @@ static int append_one(hln_store *s, MDB_txn *txn, const hln_record *r)
     } else if (rc) {
         goto out;
     } else if (hval.mv_size != HEAD_VAL_LEN || get64(hval.mv_data) + 1 != e->seq ||
-               memcmp((const uint8_t *)hval.mv_data + 8, e->prev, HLN_HASH_LEN) != 0) {
+               memcmp((const uint8_t *)hval.mv_data + 8, e->prev, HLN_HASH_LEN) != 0 ||
+               /* The author's clock may not step back inside a feed: the
+                * observation index orders versions by timestamp, so a
+                * correction dated before what it corrects would lose. */
+               e->timestamp_ms < get64((const uint8_t *)hval.mv_data + 8 + HLN_HASH_LEN)) {
         rc = HLN_ECHAIN;
         goto out;
     }
@@ -630,6 +634,7 @@ static int append_one(hln_store *s, MDB_txn *txn, const hln_record *r)
         goto out;
     put64(hv, e->seq);
     memcpy(hv + 8, r->id, HLN_HASH_LEN);
+    put64(hv + 8 + HLN_HASH_LEN, e->timestamp_ms);
     hval.mv_size = HEAD_VAL_LEN, hval.mv_data = hv;
     if ((rc = xlate(mdb_put(txn, s->heads, &hk, &hval, 0))))
         goto out;
@@ -753,7 +758,8 @@ out:
     return edge(rc);
 }
 
-int hln_store_head(hln_store *s, const hln_feed_id *feed, uint64_t *seq, uint8_t id[HLN_HASH_LEN])
+static int head_get(hln_store *s, const hln_feed_id *feed, uint64_t *seq, uint8_t *id,
+                    uint64_t *ts)
 {
     MDB_txn *txn = NULL;
     uint8_t fk[FEED_KEY_LEN];
@@ -774,10 +780,24 @@ int hln_store_head(hln_store *s, const hln_feed_id *feed, uint64_t *seq, uint8_t
         *seq = get64(v.mv_data);
     if (id)
         memcpy(id, (const uint8_t *)v.mv_data + 8, HLN_HASH_LEN);
+    if (ts)
+        *ts = get64((const uint8_t *)v.mv_data + 8 + HLN_HASH_LEN);
 out:
     if (s)
         read_end(s, &txn);
     return edge(rc);
+}
+
+int hln_store_head(hln_store *s, const hln_feed_id *feed, uint64_t *seq, uint8_t id[HLN_HASH_LEN])
+{
+    return head_get(s, feed, seq, id, NULL);
+}
+
+int hln_store_head_time(hln_store *s, const hln_feed_id *feed, uint64_t *ts_ms)
+{
+    if (ts_ms)
+        *ts_ms = 0;
+    return head_get(s, feed, NULL, NULL, ts_ms);
 }
 
 int hln_store_foreach_head(hln_store *s, hln_head_cb cb, void *ctx)

@@ -50,6 +50,11 @@ int hln_store_feed_get(hln_store *s, const hln_feed_id *feed, uint64_t seq, hln_
  * head 0 (and HLN_ENOTFOUND). */
 int hln_store_head(hln_store *s, const hln_feed_id *feed, uint64_t *seq, uint8_t id[HLN_HASH_LEN]);
 
+/* The author's timestamp of a feed's head record. A record appended to the
+ * feed must carry a timestamp at least this large (else HLN_ECHAIN): the
+ * observation index orders an author's versions by timestamp. */
+int hln_store_head_time(hln_store *s, const hln_feed_id *feed, uint64_t *ts_ms);
+
 /* Call cb for every feed with its head, in key order. A non-zero return from
  * cb stops the walk and is returned. */
 typedef int (*hln_head_cb)(void *ctx, const hln_feed_id *feed, uint64_t seq,

@@ -92,6 +92,11 @@ static void symlinked_or_corrupt_key_file_is_refused(void **state)
     char missing[160];
     snprintf(missing, sizeof missing, "%s/nope", tmpdir);
     assert_int_equal(hln_identity_load(missing, &back), HLN_ENOTFOUND);
+    /* A FIFO in place of the key must be refused, not block the open. */
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/key3-fifo", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(hln_identity_load(fifo, &back), HLN_EPERM);
     hln_identity_destroy(&id);
 }
 

@@ -728,6 +728,17 @@ static void seal_refuses_unsorted_strata_and_bad_member(void **state)
     strcpy(rec.body.member.jurisdiction, "CA-ON"); /* a national member of a province */
     assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
     assert_err("member.jurisdiction");
+    /* Six-byte subdivisions are not "global". */
+    hln_record_init(&rec, HLN_REC_MEMBER, hln_identity_pk(id), "GB", 1, NULL, TS0);
+    body_member(&rec, 3);
+    rec.body.member.level = HLN_LEVEL_GLOBAL;
+    strcpy(rec.body.member.jurisdiction, "GB-ENG");
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_err("member.jurisdiction");
+    rec.body.member.level = HLN_LEVEL_SUBNATIONAL;
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), 0);
+    rec.body.member.level = HLN_LEVEL_ORGANIZATION;
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), 0);
     hln_identity_destroy(&id);
 }
 

@@ -339,6 +339,34 @@ static void a_wrong_prev_is_refused(void **state)
     writer_free(&w);
 }
 
+/* A correction dated before what it corrects would sort first in the
+ * observation index and lose: a feed's timestamps may not go backwards. */
+static void a_clock_stepping_back_is_refused(void **state)
+{
+    (void)state;
+    writer w;
+    hln_record *r = rec_alloc(3);
+    writer_init(&w, 1, "CA");
+    obs(&w, &r[0], "2026-09", "u1", "", 5, 10, 2000);
+    obs(&w, &r[1], "2026-09", "u1", "", 6, 10, 1000);
+    hln_store *s = open_store();
+    assert_int_equal(hln_store_append(s, &r[0]), 0);
+    assert_int_equal(hln_store_append(s, &r[1]), HLN_ECHAIN);
+    hln_feed_id f;
+    feed_of(&w, &f);
+    uint64_t ts = 0;
+    assert_int_equal(hln_store_head_time(s, &f, &ts), 0);
+    assert_int_equal(ts, 2000);
+    /* The same instant is fine: seq breaks the tie. */
+    w.seq = 1;
+    memcpy(w.last, r[0].id, HLN_HASH_LEN);
+    obs(&w, &r[2], "2026-09", "u1", "", 7, 10, 2000);
+    assert_int_equal(hln_store_append(s, &r[2]), 0);
+    hln_store_close(&s);
+    free(r);
+    writer_free(&w);
+}
+
 static void an_inconsistent_record_is_invalid(void **state)
 {
     (void)state;
@@ -1018,6 +1046,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(reopen_keeps_the_incarnation, setup, teardown),
         cmocka_unit_test_setup_teardown(a_new_store_gets_a_new_incarnation, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_schema_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_clock_stepping_back_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(read_only_store_refuses_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(read_only_open_of_a_missing_store_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(appended_record_reads_back_by_id_and_feed, setup, teardown),
