@@ -9,7 +9,7 @@
 
 #include "record.h"
 
-/* docs/PROTOCOL-wire.md defines every message byte for byte. Every message is
+/* docs/PROTOCOL.md (section 11, wire messages) defines every message byte for byte. Every message is
  * one msgpack array whose first item is the message type. */
 #define HLN_WIRE_VERSION 1
 #define HLN_WIRE_MAX (1u << 20)              /* a whole message, in bytes */

@@ -539,6 +539,51 @@ static void a_digest_mismatch_brings_the_full_vector(void **state)
     assert_int_equal(st.clock_repairs, repairs); /* and they agree again */
 }
 
+static void repair_requests_get_one_full_vector_per_interval(void **state)
+{
+    (void)state;
+    give(0, 0, 4);
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1000);
+    /* Peer 1 keeps asking for repairs: 0 answers once per interval. */
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t d[HLN_WIRE_DIGEST_LEN] = {0};
+    assert_int_equal(hln_wire_clock(&b, HLN_CLOCK_REPAIR, d, NULL, 0), 0);
+    int fulls = 0;
+    for (int i = 0; i < 20; i++) {
+        size_t before = H[0].msgs_out;
+        hln_sync_receive(H[0].e, 1100 + (uint64_t)i, 1, b.p, b.len);
+        hln_wire_msg m;
+        if (H[0].msgs_out > before && hln_wire_decode(H[0].last, H[0].last_len, &m) == 0 &&
+            m.type == HLN_MSG_CLOCK && (m.flags & HLN_CLOCK_FULL))
+            fulls++;
+    }
+    assert_int_equal(fulls, 1);
+    hln_wire_buf_free(&b);
+}
+
+static void a_slow_peer_gets_at_most_a_window_of_pushes(void **state)
+{
+    (void)state;
+    give(0, 0, 1);
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1000); /* 1 pulled seq 1 from 0: 0 is its eager upstream */
+    assert_int_equal(H[1].n[0], 1);
+    H[1].silent = true; /* from now on 1 acknowledges nothing */
+    size_t before = H[0].msgs_out;
+    for (uint64_t s = 2; s <= 150; s++) {
+        give(0, 0, s);
+        hln_sync_appended(H[0].e, 1000 + s, chain[0][s]);
+    }
+    /* Pushes stop after the window (64) beyond what 1 acknowledged (seq 1). */
+    assert_int_equal(H[0].msgs_out - before, 64);
+}
+
 static void a_new_incarnation_is_served_from_scratch(void **state)
 {
     (void)state;
@@ -713,6 +758,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_hello_of_another_version_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(an_in_sync_round_costs_22_bytes_per_side, setup, teardown),
         cmocka_unit_test_setup_teardown(a_digest_mismatch_brings_the_full_vector, setup, teardown),
+        cmocka_unit_test_setup_teardown(repair_requests_get_one_full_vector_per_interval, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_slow_peer_gets_at_most_a_window_of_pushes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_new_incarnation_is_served_from_scratch, setup, teardown),
         cmocka_unit_test_setup_teardown(a_lost_hello_is_repeated_until_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(a_silent_peer_does_not_stall_the_others, setup, teardown),
