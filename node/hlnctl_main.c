@@ -9,12 +9,14 @@
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
+#include "node/bench_cmds.h"
 #include "node/catalogue.h"
 #include "node/csvin.h"
 #include "node/ctl_cmds.h"
 #include "node/disclosure.h"
 #include "node/gov_cmds.h"
 #include "node/node.h"
+#include "node/ops_cmds.h"
 #include "node/report.h"
 #include "proto/codes.h"
 #include "proto/record.h"
@@ -275,6 +277,33 @@ static int cmd_policy(cli *c, int argc, char **argv)
 static int cmd_peer(cli *c, int argc, char **argv)
 {
     return hln_cli_peer(c->dir, argc, argv, c->json);
+}
+
+/* argv[0] is the command word (node/ops_cmds.c, docs/OPERATIONS.md). */
+static int cmd_backup(cli *c, int argc, char **argv)
+{
+    return hln_cli_backup(c->dir, argc, argv, c->json);
+}
+
+static int cmd_restore(cli *c, int argc, char **argv)
+{
+    return hln_cli_restore(c->dir, argc, argv, c->json);
+}
+
+static int cmd_metrics(cli *c, int argc, char **argv)
+{
+    return hln_cli_metrics(c->dir, argc, argv);
+}
+
+/* argv[0] is the command word (node/bench_cmds.c, docs/CLI.md). */
+static int cmd_bench(cli *c, int argc, char **argv)
+{
+    return hln_cli_bench(c->dir, argc, argv, c->json);
+}
+
+static int cmd_rollup(cli *c, int argc, char **argv)
+{
+    return hln_cli_rollup(c->dir, argc, argv, c->json);
 }
 
 /* argv[0] is "report". */
@@ -1015,6 +1044,17 @@ static const command commands[] = {
     {"policy", "*", cmd_policy, "set|show ...",
      "Disclosure policy records: the minimum cell for a jurisdiction.", ""},
     {"peer", "*", cmd_peer, "add|remove|list ...", "The peers hlnd connects to and admits.", ""},
+    {"backup", NULL, cmd_backup, "PATH [--no-verify] [--json]",
+     "Copy the store, compacted, into the new directory PATH, while hlnd runs or not.", ""},
+    {"restore", NULL, cmd_restore, "PATH [--no-verify] [--json] | --done",
+     "Replace the store with a backup (hlnd stopped); --done lifts the catch-up mark.", ""},
+    {"metrics", NULL, cmd_metrics, "",
+     "Print metrics in the Prometheus text format (from hlnd, else from the store).", ""},
+    {"bench", NULL, cmd_bench,
+     "INDICATOR --period P [--group G] [--stratum S] [--method M] [--json|--csv] | --trend",
+     "Benchmark an indicator: units, intervals, places, ABC, the evidence digest.", ""},
+    {"rollup", NULL, cmd_rollup, "INDICATOR --period P [--publish] [--scope global|CODE] [--json]",
+     "An authority's pooled counts for its jurisdiction; --publish publishes them.", ""},
     {"report", NULL, cmd_report, "--html OUTDIR [options]",
      "Write benchmark reports as static HTML.", ""},
     {"help", NULL, cmd_help, "[NOUN [VERB]]", "Show help for hlnctl or one command.", ""},
