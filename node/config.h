@@ -17,6 +17,8 @@ typedef struct {
     char data_dir[HLN_CONFIG_PATH_MAX];   /* "" : must come from -d */
     char listen[HLN_CONFIG_ENDPOINT_MAX]; /* "" : no listener (outgoing peers only) */
     int log_level;                        /* syslog priority: 3 err .. 7 debug */
+    char metrics_file[HLN_CONFIG_PATH_MAX]; /* "" : none; Prometheus text, rewritten atomically */
+    uint32_t metrics_interval_ms;           /* how often metrics_file is rewritten */
     /* [gossip] */
     uint32_t tick_ms;         /* timer tick handed to the sync engine */
     uint32_t fanout;          /* anti-entropy: random peers per round */

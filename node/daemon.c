@@ -20,6 +20,7 @@
 #include "control.h"
 #include "ctl_cmds.h"
 #include "node.h"
+#include "ops_cmds.h"
 #include "sync.h"
 #include "sync_store.h"
 #include "transport.h"
@@ -117,6 +118,14 @@ int hlnd_load_config(const hlnd_args *a, hln_config *c, char *err, size_t errlen
         }
         strcpy(c->listen, a->listen);
     }
+    if (a->metrics_file) {
+        if (a->metrics_file[0] != '/' || strlen(a->metrics_file) >= sizeof c->metrics_file) {
+            snprintf(err, errlen, "--metrics-file: an absolute path under %zu bytes",
+                     sizeof c->metrics_file);
+            return HLN_ECONFIG;
+        }
+        strcpy(c->metrics_file, a->metrics_file);
+    }
     return 0;
 }
 
@@ -197,6 +206,8 @@ typedef struct {
     uint64_t resync_ms;     /* last out-of-session recovery */
     hlnd_ratelimit rl;
     headmap heads;
+    bool clock_full;      /* a full clock came in this session (ops: catch-up) */
+    uint64_t up_since_ms; /* when this session came up */
 } dpeer;
 
 typedef struct {
@@ -216,6 +227,11 @@ typedef struct {
     uint64_t started_ms, next_tick_ms, next_status_ms;
     char id_text[HLN_ID_TEXT_LEN + 1];
     char short_id[HLN_ID_SHORT_LEN + 1];
+    /* Operations (node/ops_cmds.h): refusals by reason for the metrics,
+     * the metrics file, and the catch-up rule after a restore. */
+    uint64_t refusals[HLN_OPS_REASONS];
+    uint64_t next_metrics_ms, next_catch_up_ms;
+    bool catch_up, metrics_failing;
 } hlnd;
 
 static int sig_pipe[2] = {-1, -1};
@@ -264,6 +280,7 @@ static void penalize(hlnd *d, uint32_t h, int rc)
     if (h >= d->n_peers)
         return;
     dpeer *p = &d->peers[h];
+    hln_metrics_refusal(d->refusals, rc);
     uint64_t now = hlnd_now_ms();
     if (now - p->bad_window_ms > 60000) {
         p->bad_window_ms = now;
@@ -362,8 +379,10 @@ static void observe_clock(dpeer *p, const uint8_t *msg, size_t len)
     hln_wire_msg m;
     if (hln_wire_decode(msg, len, &m) != 0)
         return;
-    if (m.flags & HLN_CLOCK_FULL)
+    if (m.flags & HLN_CLOCK_FULL) {
         headmap_clear(&p->heads);
+        p->clock_full = true;
+    }
     hln_wire_clock_entry e;
     while (hln_wire_clock_next(&m, &e) == 1)
         if (headmap_put(&p->heads, &e.feed, HLN_CLOCK_SEQ(e.value)) != 0)
@@ -396,6 +415,8 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
     case HLN_TEV_UP:
         p->up = true;
         p->dropped = false;
+        p->clock_full = false;
+        p->up_since_ms = now;
         if (hln_sync_peer_up(d->sync, now, (uint32_t)h) != 0)
             hlnd_log(3, "sync", "event=peer-up-failed peer=%s", p->short_id);
         break;
@@ -699,6 +720,120 @@ static int ctl_peers(hlnd *d, json_object *reply)
     return 0;
 }
 
+/* ---- operations: metrics and the catch-up rule (node/ops_cmds.h) ---------- */
+
+static void fill_metrics(hlnd *d, hln_metrics *m, bool up)
+{
+    memset(m, 0, sizeof *m);
+    m->up = up;
+    m->catch_up = d->catch_up;
+    if (hln_store_counts(d->store, &m->feeds, &m->records) != 0)
+        m->feeds = m->records = 0;
+    if (!up)
+        return;
+    hln_sync_stats st;
+    hln_sync_stats_get(d->sync, &st);
+    m->uptime_s = (hlnd_now_ms() - d->started_ms) / 1000;
+    for (size_t i = 0; i < d->n_peers; i++)
+        m->peers += d->peers[i].configured || d->peers[i].up;
+    m->peers_up = peers_up(d);
+    m->behind = behind(d, NULL);
+    m->bytes_in = st.bytes_in;
+    m->bytes_out = st.bytes_out;
+    m->msgs_in = st.msgs_in;
+    m->msgs_out = st.msgs_out;
+    m->records_received = st.records_stored;
+    m->records_duplicate = st.records_dup;
+    m->records_unwanted = st.records_unwanted;
+    m->forks_detected = st.forks_detected + st.forks_learned;
+    m->requests_sent = st.requests_sent;
+    m->requests_timed_out = st.requests_timed_out;
+    m->requests_served = st.requests_served;
+    memcpy(m->refusals, d->refusals, sizeof m->refusals);
+}
+
+static int ctl_metrics(hlnd *d, json_object *reply)
+{
+    hln_metrics m;
+    char *text = NULL;
+    fill_metrics(d, &m, true);
+    int rc = hln_metrics_format(&m, &text, NULL);
+    if (rc != 0)
+        return rc;
+    json_object_object_add(reply, "text", json_object_new_string(text));
+    free(text);
+    return 0;
+}
+
+/* The textfile for node_exporter: rewritten whole (temp file + rename), and
+ * once more at a clean stop with hln_up 0, so a stopped node does not look
+ * alive. A failure is logged when it starts and when it ends. */
+static void write_metrics(hlnd *d, bool up)
+{
+    if (!d->cfg.metrics_file[0] || !d->store)
+        return;
+    hln_metrics m;
+    char *text = NULL;
+    size_t len = 0;
+    fill_metrics(d, &m, up && d->sync);
+    int rc = hln_metrics_format(&m, &text, &len);
+    if (rc == 0)
+        rc = hln_metrics_write_file(d->cfg.metrics_file, text, len);
+    free(text);
+    if (rc != 0 && !d->metrics_failing) {
+        char safe[HLN_CONFIG_PATH_MAX];
+        hlnd_log_safe(safe, sizeof safe, d->cfg.metrics_file, strlen(d->cfg.metrics_file));
+        hlnd_log(4, "ops", "event=metrics-write-failed path=%s reason=%s errno=%d", safe,
+                 hln_errname(rc), errno);
+    } else if (rc == 0 && d->metrics_failing)
+        hlnd_log(5, "ops", "event=metrics-written-again");
+    d->metrics_failing = rc != 0;
+}
+
+/* A restored store refuses to publish (hln_node_append) until this node has
+ * its own feeds back: a peer has shown its whole clock -- a full clock, or
+ * three anti-entropy rounds in session (a peer that holds nothing sends no
+ * full clock) -- and no peer that is up announces more of this node's own
+ * feeds than the store holds. Then the mark goes. */
+static void check_catch_up(hlnd *d, uint64_t now)
+{
+    const uint8_t *me = hln_node_pk(d->node);
+    size_t heard = 0;
+    for (size_t i = 0; i < d->n_peers; i++) {
+        const dpeer *p = &d->peers[i];
+        if (!p->up || (!p->clock_full && now - p->up_since_ms < 3ull * d->cfg.anti_entropy_ms))
+            continue;
+        heard++;
+        for (size_t j = 0; j < p->heads.cap; j++) {
+            const head_slot *s = &p->heads.slots[j];
+            if (s->seq && memcmp(s->feed.author, me, HLN_KEY_LEN) == 0 &&
+                s->seq > hln_sync_head(d->sync, &s->feed))
+                return; /* still pulling our own records back */
+        }
+    }
+    if (heard == 0)
+        return;
+    int rc = hln_ops_catch_up_set(d->store, false);
+    if (rc != 0) {
+        hlnd_log(3, "node", "event=catch-up-clear-failed reason=%s", hln_errname(rc));
+        return;
+    }
+    d->catch_up = false;
+    hlnd_log(5, "node", "event=caught-up peers_heard=%zu publishing=allowed", heard);
+}
+
+static void ops_tick(hlnd *d, uint64_t now)
+{
+    if (d->catch_up && now >= d->next_catch_up_ms) {
+        check_catch_up(d, now);
+        d->next_catch_up_ms = now + 200;
+    }
+    if (d->cfg.metrics_file[0] && now >= d->next_metrics_ms) {
+        write_metrics(d, true);
+        d->next_metrics_ms = now + d->cfg.metrics_interval_ms;
+    }
+}
+
 static int on_control(void *ctx, const char *cmd, json_object *req, json_object *reply)
 {
     (void)req;
@@ -707,6 +842,8 @@ static int on_control(void *ctx, const char *cmd, json_object *req, json_object 
         return ctl_status(d, reply);
     if (strcmp(cmd, "peers") == 0)
         return ctl_peers(d, reply);
+    if (strcmp(cmd, "metrics") == 0)
+        return ctl_metrics(d, reply);
     if (strcmp(cmd, "reload") == 0)
         return reload_peers(d);
     if (strcmp(cmd, "appended") == 0) {
@@ -764,6 +901,7 @@ static int start(hlnd *d, char *err, size_t errlen)
     if ((rc = hln_node_open(d->cfg.data_dir, 0, &d->node, err, errlen)) != 0)
         return rc;
     d->store = hln_node_store(d->node);
+    d->catch_up = hln_ops_catch_up_pending(d->store);
     const uint8_t *pk = hln_node_pk(d->node);
     hln_id_to_text(pk, d->id_text);
     hln_id_short(pk, d->short_id);
@@ -891,6 +1029,8 @@ int hlnd_run(const hlnd_args *a)
              (long)getpid());
     sd_notify(0, "READY=1");
     notify_status(&d);
+    if (d.catch_up)
+        hlnd_log(5, "node", "event=catch-up-pending reason=restored-store publishing=refused");
 
     bool running = true;
     d.next_tick_ms = hlnd_now_ms();
@@ -933,9 +1073,11 @@ int hlnd_run(const hlnd_args *a)
             notify_status(&d);
             d.next_status_ms = now + 10000;
         }
+        ops_tick(&d, now);
     }
     sd_notify(0, "STOPPING=1");
     hlnd_log(5, "node", "event=stopping node=%s", d.short_id);
+    write_metrics(&d, false);
     stop(&d);
     close(sig_pipe[0]);
     close(sig_pipe[1]);

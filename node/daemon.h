@@ -38,6 +38,7 @@ typedef struct {
     const char *data_dir;    /* -d, overrides [node] data_dir */
     const char *listen;      /* --listen, overrides [node] listen */
     const char *config_path; /* -c, NULL: defaults only */
+    const char *metrics_file; /* --metrics-file, overrides [node] metrics_file */
     bool foreground;         /* accepted for systemd units; hlnd never forks */
 } hlnd_args;
 

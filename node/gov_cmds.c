@@ -272,6 +272,52 @@ static int load_fork(void *ctx, const hln_record *a, const hln_record *b)
     return hln_trust_flag(ctx, a->env.author, "fork");
 }
 
+int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *reason,
+                     uint64_t at_ms)
+{
+    if (!s || !key || !reason || !name_ok(reason, true))
+        return HLN_EINVAL;
+    size_t have = 0;
+    char probe[1];
+    int rc = hln_store_kv_get(s, HLN_TABLE_FLAGS, key, HLN_KEY_LEN, probe, 0, &have);
+    if (rc == 0)
+        return 0; /* the first reason is the one that counts */
+    if (rc != HLN_ENOTFOUND)
+        return rc;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return HLN_ENOMEM;
+    jstr(o, "reason", reason);
+    jint(o, "at_ms", at_ms);
+    size_t len = 0;
+    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    rc = hln_store_kv_put(s, HLN_TABLE_FLAGS, key, HLN_KEY_LEN, txt, len);
+    json_object_put(o);
+    return rc;
+}
+
+/* One FLAGS entry, checked like untrusted input: a damaged one still flags
+ * its key (the safe side), with a generic reason. */
+static int load_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    if (klen != HLN_KEY_LEN)
+        return 0;
+    char reason[HLN_NAME_MAX + 1] = "flagged";
+    json_tokener *tok = json_tokener_new_ex(4);
+    if (!tok)
+        return HLN_ENOMEM;
+    json_object *o = vlen <= 4096 ? json_tokener_parse_ex(tok, val, (int)vlen) : NULL;
+    bool bad = false;
+    const char *r =
+        o && json_object_is_type(o, json_type_object) ? opt_str(o, "reason", &bad) : NULL;
+    if (r && !bad && name_ok(r, false))
+        snprintf(reason, sizeof reason, "%s", r);
+    json_object_put(o);
+    json_tokener_free(tok);
+    int rc = hln_trust_flag(ctx, key, reason);
+    return rc == HLN_ETOOBIG ? 0 : rc;
+}
+
 /* The node's own jurisdiction for trust: the global level stands for
  * "global" (hlnctl init keeps no jurisdiction for it). */
 static const char *self_jurisdiction(const hln_node_info *info)
@@ -297,6 +343,8 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out)
         rc = hln_store_foreach_record(s, load_record, t);
     if (!rc)
         rc = hln_store_foreach_fork(s, load_fork, t);
+    if (!rc)
+        rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, load_flag, t);
     if (rc) {
         hln_trust_destroy(&t);
         return rc;

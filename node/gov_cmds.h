@@ -42,10 +42,19 @@ int hln_anchor_decode(const void *key, size_t klen, const void *val, size_t vlen
 typedef int (*hln_anchor_cb)(void *ctx, const hln_anchor_entry *a);
 int hln_anchor_foreach(hln_store *s, hln_anchor_cb cb, void *ctx, size_t *skipped);
 
+/* Remember that `key` misbehaved (an observation that broke the policy in
+ * force, say), so that the flag outlives a restart: the store's FLAGS
+ * table, key the 32-byte node id, value {"reason": "...", "at_ms": N}. The
+ * first flag of a key is kept. Fork proofs need no entry: the store holds
+ * them. 0, HLN_EINVAL, HLN_ESTORE. */
+int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *reason,
+                     uint64_t at_ms);
+
 /* A trust object for the open node `n`: its anchors (with the level and
  * jurisdiction the operator gave), its own level and jurisdiction, every
- * governance record held, and a flag on every author with a fork proof.
- * *out is the caller's to hln_trust_destroy. HLN_ENOMEM, HLN_ESTORE. */
+ * governance record held, a flag on every author with a fork proof and on
+ * every key in the FLAGS table. *out is the caller's to hln_trust_destroy.
+ * HLN_ENOMEM, HLN_ESTORE. */
 int hln_gov_trust_load(hln_node *n, hln_trust **out);
 
 /* Command functions for hlnctl's table, in the manner of hln_cli_peer:

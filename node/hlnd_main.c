@@ -15,6 +15,7 @@ static void usage(FILE *f)
                "  -d, --data-dir DIR     the node's data directory (made by hlnctl init)\n"
                "  -l, --listen ENDPOINT  accept peers here, e.g. tcp://0.0.0.0:7420\n"
                "  -c, --config FILE      INI configuration (see hlnd.conf.example)\n"
+               "      --metrics-file PATH  write Prometheus metrics to PATH (node_exporter textfile)\n"
                "  -f, --foreground       accepted for service managers; hlnd never forks\n"
                "      --check-config     validate the configuration and exit\n"
                "\n"
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
             target = &a.listen;
         else if (!strcmp(o, "-c") || !strcmp(o, "--config"))
             target = &a.config_path;
+        else if (!strcmp(o, "--metrics-file"))
+            target = &a.metrics_file;
         else if (!strcmp(o, "-f") || !strcmp(o, "--foreground"))
             a.foreground = true;
         else if (!strcmp(o, "--check-config"))

@@ -13,6 +13,7 @@
 
 #include "../crypto/err.h"
 #include "../proto/codes.h"
+#include "ops_cmds.h"
 
 struct hln_node {
     char *dir;
@@ -388,6 +389,15 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
 {
     if (count == 0)
         return 0;
+    /* A store restored from a backup may lack records this node published
+     * after the backup; appending now could reuse their seqs and fork its
+     * own feed. hlnd lifts the mark once it has them back (ops_cmds.h). */
+    if (hln_ops_catch_up_pending(n->store)) {
+        seterr(err, errlen,
+               "the store was restored from a backup and hlnd has not yet pulled back this "
+               "node's own records from its peers: start hlnd and wait (hlnctl restore --help)");
+        return HLN_ESTATE;
+    }
     if (!hln_node_scope_ok(n, scope)) {
         seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
         return HLN_EPERM;

@@ -10,7 +10,7 @@
 #include "mp.h"
 
 /* Exact array lengths per message type (index = type). */
-static const uint32_t msg_items[] = {0, 6, 4, 3, 5, 2, 3};
+static const uint32_t msg_items[] = {0, 6, 4, 3, 5, 2, 3, 9, 9};
 
 /* ---- Decoder --------------------------------------------------------- */
 
@@ -83,6 +83,87 @@ static int get_list(hln_mp_reader *r, uint32_t max, hln_wire_msg *m)
     return 0;
 }
 
+bool hln_wire_group_valid(const char *s, size_t len)
+{
+    static const char *const levels[] = {"organization", "subnational", "national", "global"};
+    if (!s || len > HLN_WIRE_GROUP_MAX)
+        return false;
+    if (len == 3 && memcmp(s, "all", 3) == 0)
+        return true;
+    if (len > 6 && memcmp(s, "level:", 6) == 0) {
+        for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+            if (len - 6 == strlen(levels[i]) && memcmp(s + 6, levels[i], len - 6) == 0)
+                return true;
+        return false;
+    }
+    return hln_code_jurisdiction(s, len);
+}
+
+static bool engine_valid(const char *s, size_t len)
+{
+    if (len < 1 || len > HLN_WIRE_ENGINE_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] <= 0x20 || s[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/* A string field checked against its pattern; the slice points into the message. */
+static int get_code(hln_mp_reader *r, size_t max, bool (*ok)(const char *, size_t),
+                    hln_wire_slice *out)
+{
+    const char *s;
+    size_t sl;
+    if (hln_mp_get_str(r, max, &s, &sl) || !ok(s, sl))
+        return HLN_EDECODE;
+    out->p = (const uint8_t *)s;
+    out->len = sl;
+    return 0;
+}
+
+/* A digest request's or reply's feed entries: strictly ascending by (author,
+ * scope), so each list has one form and no feed appears twice. In a request
+ * every entry is counted and held (seq >= 1); in a reply a feed not held
+ * (seq 0) cannot be counted. */
+static int get_evidence(hln_mp_reader *r, hln_wire_msg *m, bool request)
+{
+    hln_wire_clock_entry e;
+    hln_feed_id prev;
+    int rc = get_list(r, HLN_WIRE_EVIDENCE_MAX, m);
+    if (rc)
+        return rc == HLN_ETOOBIG ? rc : HLN_EDECODE;
+    for (uint32_t i = 0; i < m->count; i++) {
+        if (get_clock_entry(r, &e))
+            return HLN_EDECODE;
+        uint64_t seq = HLN_CLOCK_SEQ(e.value);
+        bool counted = (e.value & 1u) != 0;
+        if (request ? (!counted || seq == 0) : (seq == 0 && counted))
+            return HLN_EDECODE;
+        if (i > 0 && memcmp(&prev, &e.feed, sizeof prev) >= 0)
+            return HLN_EDECODE;
+        prev = e.feed;
+    }
+    return 0;
+}
+
+static bool indicator_ok(const char *s, size_t n)
+{
+    return hln_code_indicator(s, n);
+}
+static bool period_ok(const char *s, size_t n)
+{
+    return hln_code_period(s, n);
+}
+static bool stratum_ok(const char *s, size_t n)
+{
+    return n == 0 || hln_code_stratum(s, n);
+}
+static bool engine_ok(const char *s, size_t n)
+{
+    return engine_valid(s, n);
+}
+
 int hln_wire_decode(const uint8_t *buf, size_t len, hln_wire_msg *m)
 {
     hln_mp_reader r;
@@ -100,7 +181,7 @@ int hln_wire_decode(const uint8_t *buf, size_t len, hln_wire_msg *m)
         return HLN_EDECODE;
     if (hln_mp_get_uint(&r, &v))
         return HLN_EDECODE;
-    if (v < HLN_MSG_HELLO || v > HLN_MSG_FORK)
+    if (v < HLN_MSG_HELLO || v > HLN_MSG_TYPE_MAX)
         return HLN_EVERSION; /* a newer peer's message: skip it, do not punish */
     m->type = (uint32_t)v;
     if (n != msg_items[m->type])
@@ -179,6 +260,54 @@ int hln_wire_decode(const uint8_t *buf, size_t len, hln_wire_msg *m)
         m->b = (hln_wire_slice){b, bl};
         break;
     }
+    case HLN_MSG_DIGEST_REQUEST:
+        if (hln_mp_get_uint_max(&r, UINT32_MAX, &v))
+            return HLN_EDECODE;
+        m->query_id = (uint32_t)v;
+        if (hln_mp_get_uint_max(&r, HLN_DIGEST_FLAGS_ALL, &v))
+            return HLN_EDECODE;
+        m->flags = (uint32_t)v;
+        if (get_code(&r, HLN_CODE_MAX, indicator_ok, &m->indicator) ||
+            get_code(&r, HLN_PERIOD_MAX, period_ok, &m->period) ||
+            get_code(&r, HLN_WIRE_GROUP_MAX, hln_wire_group_valid, &m->group) ||
+            get_code(&r, HLN_CODE_MAX, stratum_ok, &m->stratum))
+            return HLN_EDECODE;
+        if (hln_mp_get_uint_max(&r, HLN_DIGEST_METHOD_WILSON, &v))
+            return HLN_EDECODE;
+        m->method = (uint32_t)v;
+        if ((rc = get_evidence(&r, m, true)))
+            return rc;
+        break;
+    case HLN_MSG_DIGEST_REPLY: {
+        const uint8_t *d;
+        size_t dl;
+        if (hln_mp_get_uint_max(&r, UINT32_MAX, &v))
+            return HLN_EDECODE;
+        m->query_id = (uint32_t)v;
+        if (hln_mp_get_uint_max(&r, HLN_DIGEST_FLAGS_ALL, &v))
+            return HLN_EDECODE;
+        m->flags = (uint32_t)v;
+        if (hln_mp_get_uint_max(&r, HLN_DIGEST_STATUS_MAX, &v))
+            return HLN_EDECODE;
+        m->status = (uint32_t)v;
+        /* Only an answer carries a digest; a refusal carries nothing else. */
+        if (hln_mp_get_bin(&r, HLN_HASH_LEN, &d, &dl) ||
+            dl != (m->status == HLN_DIGEST_OK ? HLN_HASH_LEN : 0))
+            return HLN_EDECODE;
+        if (dl)
+            memcpy(m->evidence, d, HLN_HASH_LEN);
+        if (get_code(&r, HLN_WIRE_ENGINE_MAX, engine_ok, &m->engine))
+            return HLN_EDECODE;
+        if (hln_mp_get_uint_max(&r, UINT32_MAX, &m->counted) ||
+            hln_mp_get_uint_max(&r, UINT32_MAX, &m->suppressed))
+            return HLN_EDECODE;
+        if ((rc = get_evidence(&r, m, false)))
+            return rc;
+        if (m->status != HLN_DIGEST_OK &&
+            (m->flags || m->counted || m->suppressed || m->count))
+            return HLN_EDECODE;
+        break;
+    }
     }
     if (hln_mp_finish(&r))
         return HLN_EDECODE;
@@ -228,6 +357,17 @@ int hln_wire_peer_next(hln_wire_msg *m, hln_wire_slice *addr)
         return 0;
     addr->p = (const uint8_t *)s;
     addr->len = sl;
+    m->cur_ = r.p;
+    m->left_--;
+    return 1;
+}
+
+int hln_wire_evidence_next(hln_wire_msg *m, hln_wire_clock_entry *e)
+{
+    hln_mp_reader r;
+    if ((m->type != HLN_MSG_DIGEST_REQUEST && m->type != HLN_MSG_DIGEST_REPLY) ||
+        !walker(m, m->type, &r) || get_clock_entry(&r, e))
+        return 0;
     m->cur_ = r.p;
     m->left_--;
     return 1;
@@ -427,4 +567,95 @@ void hln_wire_digest_xor(uint8_t acc[HLN_WIRE_DIGEST_LEN], const hln_feed_id *fe
     hln_hash(in, sizeof in, h);
     for (int i = 0; i < HLN_WIRE_DIGEST_LEN; i++)
         acc[i] ^= h[i];
+}
+
+/* The checks the decoder makes on a feed list, made before encoding. */
+static int evidence_ok(const hln_wire_clock_entry *feeds, size_t n, bool request)
+{
+    if (n > HLN_WIRE_EVIDENCE_MAX)
+        return HLN_ETOOBIG;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t seq = HLN_CLOCK_SEQ(feeds[i].value);
+        bool counted = (feeds[i].value & 1u) != 0;
+        if (!feed_ok(&feeds[i].feed) || seq >= HLN_WIRE_SEQ_MAX)
+            return HLN_EINVAL;
+        if (request ? (!counted || seq == 0) : (seq == 0 && counted))
+            return HLN_EINVAL;
+        if (i > 0 && memcmp(&feeds[i - 1].feed, &feeds[i].feed, sizeof feeds[i].feed) >= 0)
+            return HLN_EINVAL;
+    }
+    return 0;
+}
+
+static void put_evidence(hln_mp_writer *w, const hln_wire_clock_entry *feeds, size_t n)
+{
+    hln_mp_put_array(w, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        hln_mp_put_array(w, 4);
+        put_feed(w, &feeds[i].feed);
+        hln_mp_put_uint(w, feeds[i].value);
+        hln_mp_put_bin(w, feeds[i].head, HLN_CLOCK_SEQ(feeds[i].value) ? HLN_WIRE_HEAD_LEN : 0);
+    }
+}
+
+static bool cstr_ok(const char *s, size_t max, bool (*ok)(const char *, size_t))
+{
+    size_t len;
+    return s && (len = strnlen(s, max + 1)) <= max && ok(s, len);
+}
+
+int hln_wire_digest_request(hln_wire_buf *b, const hln_wire_digest_query *q,
+                            const hln_wire_clock_entry *feeds, size_t n)
+{
+    hln_mp_writer w;
+    if (!q || (n && !feeds) || (q->flags & ~HLN_DIGEST_FLAGS_ALL) ||
+        q->method > HLN_DIGEST_METHOD_WILSON || !cstr_ok(q->indicator, HLN_CODE_MAX, indicator_ok) ||
+        !cstr_ok(q->period, HLN_PERIOD_MAX, period_ok) ||
+        !cstr_ok(q->group, HLN_WIRE_GROUP_MAX, hln_wire_group_valid) ||
+        !cstr_ok(q->stratum, HLN_CODE_MAX, stratum_ok))
+        return HLN_EINVAL;
+    int rc = evidence_ok(feeds, n, true);
+    if (rc)
+        return rc;
+    if ((rc = start(b, 256 + n * 66, &w)))
+        return rc;
+    hln_mp_put_array(&w, msg_items[HLN_MSG_DIGEST_REQUEST]);
+    hln_mp_put_uint(&w, HLN_MSG_DIGEST_REQUEST);
+    hln_mp_put_uint(&w, q->query_id);
+    hln_mp_put_uint(&w, q->flags);
+    hln_mp_put_cstr(&w, q->indicator);
+    hln_mp_put_cstr(&w, q->period);
+    hln_mp_put_cstr(&w, q->group);
+    hln_mp_put_cstr(&w, q->stratum);
+    hln_mp_put_uint(&w, q->method);
+    put_evidence(&w, feeds, n);
+    return finish(b, &w);
+}
+
+int hln_wire_digest_reply(hln_wire_buf *b, const hln_wire_digest_answer *a,
+                          const hln_wire_clock_entry *feeds, size_t n)
+{
+    hln_mp_writer w;
+    if (!a || (n && !feeds) || (a->flags & ~HLN_DIGEST_FLAGS_ALL) ||
+        a->status > HLN_DIGEST_STATUS_MAX || !cstr_ok(a->engine, HLN_WIRE_ENGINE_MAX, engine_ok) ||
+        a->counted > UINT32_MAX || a->suppressed > UINT32_MAX)
+        return HLN_EINVAL;
+    if (a->status != HLN_DIGEST_OK && (a->flags || a->counted || a->suppressed || n))
+        return HLN_EINVAL;
+    int rc = evidence_ok(feeds, n, false);
+    if (rc)
+        return rc;
+    if ((rc = start(b, 128 + n * 66, &w)))
+        return rc;
+    hln_mp_put_array(&w, msg_items[HLN_MSG_DIGEST_REPLY]);
+    hln_mp_put_uint(&w, HLN_MSG_DIGEST_REPLY);
+    hln_mp_put_uint(&w, a->query_id);
+    hln_mp_put_uint(&w, a->flags);
+    hln_mp_put_uint(&w, a->status);
+    hln_mp_put_bin(&w, a->evidence, a->status == HLN_DIGEST_OK ? HLN_HASH_LEN : 0);
+    hln_mp_put_cstr(&w, a->engine);
+    hln_mp_put_uint(&w, a->counted);
+    hln_mp_put_uint(&w, a->suppressed);
+    put_evidence(&w, feeds, n);
+    return finish(b, &w);
 }

@@ -1,37 +1,393 @@
 #!/usr/bin/env bash
-# demo.sh - one hln node end to end: create it, define the sample indicators, publish the sample CSV with suppression, show the log, verify.
-# `make demo` runs it with BUILD set; the binaries are in $BUILD. Everything lives in a temporary directory.
+# demo.sh - a learning network on loopback: a global coordinator, three countries
+# (Canada, France, Kenya), each with a national authority, a subnational authority
+# and four organizations; governance as docs/GOVERNANCE.md says; twelve months of
+# synthetic mental-health-in-primary-care and hospital indicators; gossip until
+# every node holds what it should; benchmarks as an organization and as the global
+# coordinator see them; national roll-ups; the public report.
+#
+# `make demo` runs it with BUILD set; the binaries are in $BUILD. Environment:
+#   HLN_DEMO_MONTHS=N    months of data, 1-12 (default 12: 2025-01 to 2025-12)
+#   HLN_DEMO_TIMEOUT=S   seconds to wait for each convergence (default 60)
+#   HLN_DEMO_REPORT=DIR  where the public report goes (default $BUILD/demo-report)
+#   HLN_DEMO_KEEP=1      keep the nodes' directories and logs (printed at the end)
+# Every node listens on 127.0.0.1 at a free port; every hlnd started here is
+# stopped (SIGTERM, then SIGKILL after 10 s) and waited for on exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD=${BUILD:-build}
-HLNCTL="$ROOT/$BUILD/hlnctl"
-[ -x "$HLNCTL" ] || { echo "demo: $HLNCTL is not built (make all)" >&2; exit 1; }
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-NODE="$WORK/clinic-alpha"
+case "$BUILD" in /*) BIN="$BUILD" ;; *) BIN="$ROOT/$BUILD" ;; esac
+HLNCTL="$BIN/hlnctl"
+HLND="$BIN/hlnd"
+NETWORK="$ROOT/configs/demo/network.ini"
+CATALOGUE="$ROOT/configs/indicators.ini"
+CONF="$ROOT/configs/demo/hlnd.conf"
+MONTHS=${HLN_DEMO_MONTHS:-12}
+TIMEOUT=${HLN_DEMO_TIMEOUT:-60}
+REPORT=${HLN_DEMO_REPORT:-$BIN/demo-report}
+YEAR=2025
+SEED=20250101
+PERIOD="$YEAR-12"                    # the period the tables show
+INDICATOR=mhpc.depression-screening  # the indicator the tables show
+VIEWER=ca-riverside                  # the organization whose view is shown
+
+for b in "$HLNCTL" "$HLND"; do
+    [ -x "$b" ] || { echo "demo: $b is not built (make all)" >&2; exit 1; }
+done
+command -v python3 >/dev/null || { echo "demo: python3 is needed (make deps)" >&2; exit 1; }
+case "$MONTHS" in [1-9] | 1[0-2]) ;; *) echo "demo: HLN_DEMO_MONTHS must be 1 to 12" >&2; exit 2 ;; esac
+
+WORK=$(mktemp -d /tmp/hln-demo-XXXXXX)
+declare -a KEYS=()
+declare -A LEVEL JUR ISSUER PEERS KIND NAME ID PORT PID=() EXPECT_SCOPE=()
+STOPPED=0
+T0=$(date +%s%N)
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+elapsed() { printf '%d.%d s' $((($(date +%s%N) - T0) / 1000000000)) $(((($(date +%s%N) - T0) / 100000000) % 10)); }
+
+# Stop every hlnd started here: SIGTERM, wait up to 10 s, then SIGKILL; reap them all.
+stop_all() {
+    local k pid left deadline
+    [ "$STOPPED" = 1 ] && return 0
+    STOPPED=1
+    for k in "${!PID[@]}"; do kill -TERM "${PID[$k]}" 2>/dev/null || true; done
+    deadline=$(($(now_ms) + 10000))
+    while :; do
+        left=0
+        for k in "${!PID[@]}"; do kill -0 "${PID[$k]}" 2>/dev/null && left=$((left + 1)); done
+        [ "$left" -eq 0 ] && break
+        if [ "$(now_ms)" -gt "$deadline" ]; then
+            echo "demo: $left hlnd still running after 10 s; sending SIGKILL" >&2
+            for k in "${!PID[@]}"; do kill -KILL "${PID[$k]}" 2>/dev/null || true; done
+            break
+        fi
+        sleep 0.05
+    done
+    BAD_EXIT=""
+    for k in "${!PID[@]}"; do
+        pid=${PID[$k]}
+        wait "$pid" 2>/dev/null || BAD_EXIT="$BAD_EXIT $k($?)"
+    done
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT
+    set +e
+    stop_all
+    if [ "$rc" -ne 0 ] && [ -d "$WORK/logs" ]; then
+        for f in "$WORK"/logs/*.log; do
+            [ -s "$f" ] && { echo "--- $f (last lines)" >&2; tail -5 "$f" >&2; }
+        done
+    fi
+    if [ "${HLN_DEMO_KEEP:-0}" = 1 ]; then
+        echo "demo: kept the network in $WORK (nodes/KEY: data directories, logs/KEY.log, data/KEY.csv)"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
-step() { printf '\n%s== %s%s\n$ %s\n' "$BOLD" "$1" "$PLAIN" "${*:2}"; }
-show() { step "$@"; "${@:2}"; }
+SECTION=0
+section() {
+    SECTION=$((SECTION + 1))
+    printf '\n%s== %d. %s%s  [%s]\n' "$BOLD" "$SECTION" "$1" "$PLAIN" "$(elapsed)"
+}
+# Show a command (with node keys instead of data directories) and run it.
+show() {
+    local k=$1
+    shift
+    printf '$ hlnctl -d %s %s\n' "$k" "$*"
+    ctl "$k" "$@"
+}
+ctl() { "$HLNCTL" -d "$WORK/nodes/$1" "${@:2}"; }
+die() {
+    echo "demo: $*" >&2
+    exit 1
+}
 
-show "Create a node: a primary care clinic in Ontario, Canada" \
-    "$HLNCTL" -d "$NODE" init --name "Clinic Alpha" --jurisdiction CA-ON
-show "Its identity: the key file is 0600, the data directory 0700" \
-    ls -la "$NODE"
-show "The node id and its CURVE public key (no secret in the output)" \
-    "$HLNCTL" -d "$NODE" id --json
-show "Define the sample indicators (mental health in primary care, OECD-style hospital measures)" \
-    "$HLNCTL" -d "$NODE" indicator define "$ROOT/configs/indicators.ini"
-show "The definitions held" \
-    "$HLNCTL" -d "$NODE" indicator list
-show "What publishing the sample would do: small cells (< 11) and their complements are withheld" \
-    "$HLNCTL" -d "$NODE" publish --dry-run "$ROOT/configs/sample.csv"
-show "Publish it: all rows in one batch, signed and hash-chained in the node's feed for scope CA" \
-    "$HLNCTL" -d "$NODE" publish "$ROOT/configs/sample.csv"
-show "What was stored" \
-    "$HLNCTL" -d "$NODE" log
-show "Re-check every record: signatures, body hashes, chain links, indexes" \
-    "$HLNCTL" -d "$NODE" verify
-show "The node's status (offline)" \
-    "$HLNCTL" -d "$NODE" status
-printf '\ndemo: ok (the temporary node in %s is removed)\n' "$WORK"
+country() { echo "${JUR[$1]%%-*}"; }
+
+# Records a node should hold: every record in scope global, plus its country's.
+expected() {
+    local k=$1 n=${EXPECT_SCOPE[global]:-0}
+    [ "${LEVEL[$k]}" != global ] && n=$((n + ${EXPECT_SCOPE[$(country "$k")]:-0}))
+    echo "$n"
+}
+
+# authored KEY OUTPUT: count the records a write command reported
+# ("... in scope CA, seq 7-24", "member record 3 in scope global").
+authored() {
+    local line re1='in scope ([A-Za-z0-9-]+), seq ([0-9]+)-([0-9]+)' re2='record [0-9]+ in scope ([A-Za-z0-9-]+)'
+    while IFS= read -r line; do
+        if [[ $line =~ $re1 ]]; then
+            EXPECT_SCOPE[${BASH_REMATCH[1]}]=$((${EXPECT_SCOPE[${BASH_REMATCH[1]}]:-0} + BASH_REMATCH[3] - BASH_REMATCH[2] + 1))
+        elif [[ $line =~ $re2 ]]; then
+            EXPECT_SCOPE[${BASH_REMATCH[1]}]=$((${EXPECT_SCOPE[${BASH_REMATCH[1]}]:-0} + 1))
+        fi
+    done <<<"$2"
+}
+
+# write KEY ARGS...: run a write command on KEY, count what it authored, print its output.
+write() {
+    local k=$1 out
+    shift
+    out=$(ctl "$k" "$@") || die "hlnctl -d $k $* failed"
+    authored "$k" "$out"
+    printf '%s\n' "$out"
+}
+
+# The record count a running node reports (hlnctl status --json answered by hlnd).
+records_of() {
+    local j
+    j=$(ctl "$1" status --json 2>/dev/null) || { echo -1; return 0; }
+    j=${j//[[:space:]]/}
+    [[ $j =~ \"records\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}" || echo -1
+}
+
+# wait_converged WHAT: poll until every node holds at least the records it should.
+wait_converged() {
+    local what=$1 t0 deadline k have want pending
+    t0=$(now_ms)
+    deadline=$((t0 + TIMEOUT * 1000))
+    declare -A done_=()
+    while :; do
+        pending=""
+        for k in "${KEYS[@]}"; do
+            [ -n "${done_[$k]:-}" ] && continue
+            kill -0 "${PID[$k]}" 2>/dev/null || die "hlnd of $k died (see its log)"
+            have=$(records_of "$k")
+            want=$(expected "$k")
+            if [ "$have" -ge "$want" ]; then done_[$k]=1; else pending="$pending $k:$have/$want"; fi
+        done
+        [ -z "$pending" ] && break
+        [ "$(now_ms)" -gt "$deadline" ] && die "$what: not converged after ${TIMEOUT}s (node:held/expected):$pending"
+        sleep 0.1
+    done
+    printf 'converged: %s; all %d nodes hold what they should (coordinator %d records, each Canadian node %d, French %d, Kenyan %d) after %d ms\n' \
+        "$what" "${#KEYS[@]}" "$(expected global)" "$(expected ca)" "$(expected fr)" "$(expected ke)" $(($(now_ms) - t0))
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------------------
+section "The network: who runs a node (configs/demo/network.ini)"
+while IFS=$'\t' read -r k lv j iss prs kd nm; do
+    KEYS+=("$k")
+    LEVEL[$k]=$lv JUR[$k]=$j ISSUER[$k]=$iss PEERS[$k]=$prs KIND[$k]=$kd NAME[$k]=$nm
+done < <(python3 "$ROOT/scripts/demo_data.py" nodes "$NETWORK")
+printf '%-14s %-13s %-7s %-13s %-32s %s\n' NODE LEVEL JURIS "ADMITTED BY" NAME "DIALS"
+for k in "${KEYS[@]}"; do
+    iss=${ISSUER[$k]}
+    [ "${LEVEL[$k]}" = global ] && iss="(anchor)"
+    printf '%-14s %-13s %-7s %-13s %-32s %s\n' "$k" "${LEVEL[$k]}${KIND[$k]/#-/}" "${JUR[$k]/#-/global}" \
+        "$iss" "${NAME[$k]}" "${PEERS[$k]//,/ }"
+done | sed -e 's/organizationprimary-care/org (primary care)/' -e 's/organizationhospital/org (hospital)  /'
+echo "${#KEYS[@]} nodes: one hlnd each, on 127.0.0.1; data in $WORK"
+
+# ---------------------------------------------------------------------------
+section "Identities: hlnctl init on every node, each with its level and jurisdiction"
+mkdir -p "$WORK/nodes" "$WORK/logs" "$WORK/data"
+for k in "${KEYS[@]}"; do
+    args=(init --name "${NAME[$k]}" --level "${LEVEL[$k]}")
+    [ "${JUR[$k]}" != - ] && args+=(--jurisdiction "${JUR[$k]}")
+    ID[$k]=$(ctl "$k" "${args[@]}") || die "init $k"
+    PORT[$k]=$(free_port)
+done
+for k in global ca ca-on "$VIEWER"; do
+    printf '%-14s %s  %s\n' "$k" "${ID[$k]}" "${NAME[$k]}"
+done
+echo "... and $((${#KEYS[@]} - 4)) more. A node id is all a peer needs: the CURVE key derives from it."
+
+# ---------------------------------------------------------------------------
+section "Trust anchors: every node trusts its national authority and the global coordinator"
+national_of() { local c; c=$(country "$1"); echo "${c,,}"; }
+anchor_global() { ctl "$1" trust add "${ID[global]}" --name "${NAME[global]}" --level global --jurisdiction global >/dev/null; }
+anchor_national() {
+    ctl "$1" trust add "${ID[$2]}" --name "${NAME[$2]}" --level national --jurisdiction "${JUR[$2]}" >/dev/null
+}
+printf '$ hlnctl -d global trust add %s --name "%s" --level global --jurisdiction global\n' "${ID[global]}" "${NAME[global]}"
+anchor_global global
+printf '$ hlnctl -d ca trust add %s --name "%s" --level national --jurisdiction CA     # on every Canadian node\n' "${ID[ca]}" "${NAME[ca]}"
+for k in "${KEYS[@]}"; do
+    [ "$k" = global ] && continue
+    anchor_national "$k" "$(national_of "$k")"
+    anchor_global "$k"
+done
+show "$VIEWER" trust list
+
+# ---------------------------------------------------------------------------
+section "Peering and starting hlnd: each node dials its authority; the authority admits it"
+for k in "${KEYS[@]}"; do
+    [ "${PEERS[$k]}" = - ] && continue
+    IFS=, read -ra ps <<<"${PEERS[$k]}"
+    for p in "${ps[@]}"; do
+        ctl "$k" peer add "${ID[$p]}" "tcp://127.0.0.1:${PORT[$p]}" --name "${NAME[$p]}" >/dev/null
+        ctl "$p" peer add "${ID[$k]}" --name "${NAME[$k]}" >/dev/null
+    done
+done
+for k in "${KEYS[@]}"; do
+    "$HLND" -d "$WORK/nodes/$k" --listen "tcp://127.0.0.1:${PORT[$k]}" -c "$CONF" 2>>"$WORK/logs/$k.log" &
+    PID[$k]=$!
+done
+deadline=$(($(now_ms) + 15000))
+for k in "${KEYS[@]}"; do
+    until ctl "$k" status --json 2>/dev/null | grep -q '"pid"'; do
+        kill -0 "${PID[$k]}" 2>/dev/null || die "hlnd of $k exited at start: $(tail -3 "$WORK/logs/$k.log")"
+        [ "$(now_ms)" -gt "$deadline" ] && die "hlnd of $k did not answer on its control socket"
+        sleep 0.05
+    done
+done
+echo "${#KEYS[@]} hlnd running on 127.0.0.1 ports ${PORT[global]}..., e.g. $VIEWER: hlnd -d nodes/$VIEWER --listen tcp://127.0.0.1:${PORT[$VIEWER]} -c configs/demo/hlnd.conf"
+show "$VIEWER" peer list
+
+# ---------------------------------------------------------------------------
+section "Governance, top-down: the coordinator admits countries and sets the shared catalogue"
+write global member issue "${ID[global]}" --name "${NAME[global]}" --level global --jurisdiction global
+for k in "${KEYS[@]}"; do
+    [ "${LEVEL[$k]}" = national ] || continue
+    printf '$ hlnctl -d global member issue %s --name "%s" --level national --jurisdiction %s --from 2024-01-01\n' \
+        "${ID[$k]:0:7}..." "${NAME[$k]}" "${JUR[$k]}"
+    write global member issue "${ID[$k]}" --name "${NAME[$k]}" --level national --jurisdiction "${JUR[$k]}" --from 2024-01-01
+done
+echo '$ hlnctl -d global indicator define configs/indicators.ini      # scope global: every country receives it'
+write global indicator define "$CATALOGUE"
+
+section "Governance in each country: the national authority describes itself, sets the disclosure policy, admits members"
+for k in "${KEYS[@]}"; do
+    [ "${LEVEL[$k]}" = national ] || continue
+    c=${JUR[$k]}
+    echo "-- ${NAME[$k]} ($c)"
+    printf '   self-description: '
+    write "$k" member issue "${ID[$k]}" --name "${NAME[$k]}" --level national --jurisdiction "$c"
+    printf '   $ hlnctl -d %s policy set --min-cell 11 --scope %s: ' "$k" "$c"
+    write "$k" policy set --min-cell 11 --scope "$c"
+    for m in "${KEYS[@]}"; do
+        [ "${ISSUER[$m]}" = "$k" ] || continue
+        printf '   admits %-13s %-12s %-7s ' "$m" "${LEVEL[$m]}" "${JUR[$m]}"
+        write "$k" member issue "${ID[$m]}" --name "${NAME[$m]}" --level "${LEVEL[$m]}" --jurisdiction "${JUR[$m]}"
+    done
+done
+wait_converged "the coordinator's and the national authorities' records"
+
+section "Governance in each region: the subnational authority admits the organizations in its region"
+for k in "${KEYS[@]}"; do
+    [ "${LEVEL[$k]}" = subnational ] || continue
+    echo "-- ${NAME[$k]} (${JUR[$k]}), itself admitted by ${NAME[${ISSUER[$k]}]}"
+    for m in "${KEYS[@]}"; do
+        [ "${ISSUER[$m]}" = "$k" ] || continue
+        printf '   admits %-13s %-12s %-7s ' "$m" "${LEVEL[$m]}" "${JUR[$m]}"
+        write "$k" member issue "${ID[$m]}" --name "${NAME[$m]}" --level "${LEVEL[$m]}" --jurisdiction "${JUR[$m]}"
+    done
+done
+wait_converged "membership in every region"
+show "$VIEWER" member list
+show "$VIEWER" policy show
+
+# ---------------------------------------------------------------------------
+section "Twelve months of synthetic data (scripts/demo_data.py, seed $SEED)"
+rows=$(python3 "$ROOT/scripts/demo_data.py" data "$NETWORK" "$CATALOGUE" "$WORK/data" \
+    --months "$MONTHS" --seed "$SEED" --year "$YEAR")
+first=$(printf '%s-%02d' "$YEAR" $((13 - MONTHS)))
+echo "$rows rows for $first to $PERIOD: each organization's monthly extract, one CSV per organization"
+echo "-- $VIEWER.csv (first lines): sites as units, strata by sex and age"
+head -6 "$WORK/data/$VIEWER.csv" | sed 's/^/   /'
+echo "-- ca-lakeshore.csv, $PERIOD: a small practice"
+grep ",$PERIOD," "$WORK/data/ca-lakeshore.csv" | sed 's/^/   /'
+
+section "Publishing: disclosure control withholds small cells (< 11) and their complements"
+for k in "${KEYS[@]}"; do
+    [ "${LEVEL[$k]}" = organization ] || continue
+    out=$(ctl "$k" publish "$WORK/data/$k.csv") || die "publish on $k failed"
+    authored "$k" "$out"
+    printf '%-14s %s\n' "$k" "$(printf '%s\n' "$out" | tail -1)"
+    printf '%s\n' "$out" >"$WORK/logs/$k.publish"
+done
+echo "-- what Lakeshore Family Practice withheld for $PERIOD:"
+grep "^suppressed .* $PERIOD " "$WORK/logs/ca-lakeshore.publish" | head -6 | sed 's/^/   /'
+wait_converged "twelve months of observations"
+
+# ---------------------------------------------------------------------------
+section "What an organization sees: ${NAME[$VIEWER]}, $INDICATOR, $PERIOD, group CA"
+echo "(its own units are marked '*'; the comparison group is its country's organizations)"
+show "$VIEWER" bench "$INDICATOR" --period "$PERIOD" --group CA
+echo
+echo "author ids:"
+for k in "${KEYS[@]}"; do
+    [ "$(country "$k")" = CA ] && [ "${LEVEL[$k]}" = organization ] && printf '  %s  %s (%s)\n' "${ID[$k]:0:7}" "${NAME[$k]}" "${JUR[$k]}"
+done
+
+section "Every node reconciles the same evidence: the same digest on each Canadian node"
+for k in "${KEYS[@]}"; do
+    [ "$(country "$k")" = CA ] || continue
+    d=$(ctl "$k" bench "$INDICATOR" --period "$PERIOD" --group CA --json | tr -d '[:space:]')
+    [[ $d =~ \"digest\":\"([0-9a-f]+)\" ]] || die "no digest from $k"
+    printf '%-14s %s\n' "$k" "${BASH_REMATCH[1]}"
+done
+
+# ---------------------------------------------------------------------------
+section "Roll-up: each national authority publishes its country's pooled figures to the global scope"
+mapfile -t INDICATORS < <(sed -n 's/^\[\([a-z0-9_.-]*\)\][[:space:]]*$/\1/p' "$CATALOGUE")
+PERIODS=()
+for ((m = 13 - MONTHS; m <= 12; m++)); do PERIODS+=("$(printf '%s-%02d' "$YEAR" "$m")"); done
+echo "\$ hlnctl -d ca rollup $INDICATOR --period $PERIOD --publish      # and so on: ${#INDICATORS[@]} indicators x ${#PERIODS[@]} months, each country"
+rollup_country() {
+    local k=$1 ind p
+    if [ "$HAVE_ROLLUP" = 0 ]; then
+        # Stand-in until `hlnctl rollup` exists: the pooled organization totals
+        # of the country's scope, from the authority's log, published globally.
+        ctl "$k" log --json | python3 "$ROOT/scripts/demo_data.py" rollup "${JUR[$k]}" >"$WORK/data/$k.rollup.csv" &&
+            ctl "$k" publish "$WORK/data/$k.rollup.csv" --scope global >"$WORK/logs/$k.rollup.all" 2>&1
+        return
+    fi
+    for ind in "${INDICATORS[@]}"; do
+        for p in "${PERIODS[@]}"; do
+            ctl "$k" rollup "$ind" --period "$p" --publish >"$WORK/logs/$k.rollup.$ind.$p" 2>&1 || return 1
+        done
+    done
+}
+HAVE_ROLLUP=1
+"$HLNCTL" rollup --help >/dev/null 2>&1 || {
+    HAVE_ROLLUP=0
+    echo "(this hlnctl has no rollup command: the demo pools the organizations' totals itself, scripts/demo_data.py rollup)"
+}
+rpids=()
+for k in "${KEYS[@]}"; do
+    [ "${LEVEL[$k]}" = national ] || continue
+    rollup_country "$k" &
+    rpids+=($!)
+done
+for p in "${rpids[@]}"; do wait "$p" || die "a roll-up failed: $(cat "$WORK"/logs/*.rollup.* | grep hlnctl | head -3)"; done
+for k in "${KEYS[@]}"; do
+    [ "${LEVEL[$k]}" = national ] || continue
+    for f in "$WORK"/logs/"$k".rollup.*; do authored "$k" "$(cat "$f")"; done
+    if [ "$HAVE_ROLLUP" = 1 ]; then
+        printf '%-4s %s\n' "$k" "$(grep -h . "$WORK/logs/$k.rollup.$INDICATOR.$PERIOD" | tail -1)"
+    else
+        printf '%-4s %s\n' "$k" "$(tail -1 "$WORK/logs/$k.rollup.all")"
+    fi
+done
+wait_converged "the national roll-ups"
+
+section "What the global coordinator sees: national aggregates, $INDICATOR, $PERIOD"
+show global bench "$INDICATOR" --period "$PERIOD" --group all
+
+# ---------------------------------------------------------------------------
+section "The public report (hlnctl report --html)"
+rm -rf "$REPORT"
+show global report --html "$REPORT" --title "HLN: mental health in primary care, national figures $YEAR"
+[ -f "$REPORT/index.html" ] || die "no $REPORT/index.html"
+echo "report: $REPORT/index.html"
+
+section "Stopping the nodes"
+stop_all
+[ -z "$BAD_EXIT" ] || die "hlnd exited non-zero on SIGTERM:$BAD_EXIT"
+echo "${#KEYS[@]} hlnd stopped cleanly (SIGTERM, exit 0)"
+printf '\ndemo: ok in %s\n' "$(elapsed)"

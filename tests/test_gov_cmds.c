@@ -265,6 +265,33 @@ static void anchor_entries_round_trip_and_hostile_ones_are_refused(void **state)
     assert_int_equal(hln_anchor_decode(a.id, 5, "{}", 2, &back), HLN_EDECODE);
 }
 
+static void flags_outlive_a_restart(void **state)
+{
+    (void)state;
+    hln_node *n = NULL;
+    char err[256];
+    assert_int_equal(hln_node_open(dirs[CA], 0, &n, err, sizeof err), 0);
+    hln_store *s = hln_node_store(n);
+    assert_int_equal(hln_gov_flag_put(s, pks[ON], "policy", 1), 0);
+    assert_int_equal(hln_gov_flag_put(s, pks[ON], "second", 2), 0); /* the first stays */
+    assert_int_equal(hln_gov_flag_put(s, pks[G], "bad\x01reason", 3), HLN_EINVAL);
+    /* A damaged entry still flags its key. */
+    assert_int_equal(hln_store_kv_put(s, HLN_TABLE_FLAGS, pks[CLINIC], HLN_KEY_LEN, "{oops", 5), 0);
+    hln_node_close(&n);
+
+    assert_int_equal(hln_node_open(dirs[CA], HLN_NODE_RDONLY, &n, err, sizeof err), 0);
+    hln_trust *t = NULL;
+    assert_int_equal(hln_gov_trust_load(n, &t), 0);
+    hln_trust_info info;
+    hln_trust_member(t, pks[ON], 0, &info);
+    assert_true(info.flagged);
+    assert_string_equal(info.flag_reason, "policy");
+    assert_true(hln_trust_flagged(t, pks[CLINIC]));
+    assert_false(hln_trust_flagged(t, pks[G]));
+    hln_trust_destroy(&t);
+    hln_node_close(&n);
+}
+
 static void dates_are_utc_days_or_instants(void **state)
 {
     (void)state;
@@ -286,6 +313,7 @@ int main(void)
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(removing_an_unknown_anchor_fails),
         cmocka_unit_test(anchor_entries_round_trip_and_hostile_ones_are_refused),
+        cmocka_unit_test(flags_outlive_a_restart),
         cmocka_unit_test(dates_are_utc_days_or_instants),
     };
     return cmocka_run_group_tests_name("gov_cmds", tests, setup, teardown);
