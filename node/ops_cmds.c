@@ -2,9 +2,9 @@
 #include "ops_cmds.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +80,7 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 
 /* Reasons always shown (0 included), so that a dashboard's series exist
  * before the first refusal; any other reason appears once it is counted. */
-static const int shown_reasons[] = {HLN_EDECODE, HLN_ESIG,     HLN_EHASH,   HLN_ETRUST,
+static const int shown_reasons[] = {HLN_EDECODE, HLN_ESIG,    HLN_EHASH,    HLN_ETRUST,
                                     HLN_EPOLICY, HLN_ETOOBIG, HLN_EVERSION, HLN_ERANGE};
 
 int hln_metrics_format(const hln_metrics *m, char **text, size_t *len)
@@ -90,8 +90,7 @@ int hln_metrics_format(const hln_metrics *m, char **text, size_t *len)
     FILE *f = open_memstream(&buf, &n);
     if (!f)
         return HLN_ENOMEM;
-    metric(f, "hln_up", "gauge", "Whether hlnd runs on this data directory (1) or not (0).",
-           m->up);
+    metric(f, "hln_up", "gauge", "Whether hlnd runs on this data directory (1) or not (0).", m->up);
     metric(f, "hln_store_records", "gauge", "Records held in the store.", m->records);
     metric(f, "hln_store_feeds", "gauge", "Feeds held in the store.", m->feeds);
     metric(f, "hln_catch_up_pending", "gauge",
@@ -104,8 +103,8 @@ int hln_metrics_format(const hln_metrics *m, char **text, size_t *len)
         metric(f, "hln_records_behind", "gauge",
                "Records the peers announce in wanted feeds that this node does not hold yet.",
                m->behind);
-        metric(f, "hln_records_received_total", "counter", "Records received from peers and stored.",
-               m->records_received);
+        metric(f, "hln_records_received_total", "counter",
+               "Records received from peers and stored.", m->records_received);
         metric(f, "hln_records_duplicate_total", "counter",
                "Records received from peers that were held already.", m->records_duplicate);
         fprintf(f, "# HELP hln_refusals_total Records and messages from peers refused, by reason.\n"
@@ -227,7 +226,8 @@ int hln_cli_metrics(const char *datadir, int argc, char **argv)
     json_object *rep = NULL, *t = NULL;
     int rc = hln_control_call(datadir, "metrics", OPS_TIMEOUT_MS, &rep, err, sizeof err);
     if (rc == 0) {
-        if (!json_object_object_get_ex(rep, "text", &t) || !json_object_is_type(t, json_type_string)) {
+        if (!json_object_object_get_ex(rep, "text", &t) ||
+            !json_object_is_type(t, json_type_string)) {
             warnx("hlnd sent metrics without text");
             json_object_put(rep);
             return 1;
@@ -415,14 +415,15 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
 
 static void restore_usage(FILE *f)
 {
-    fprintf(f, "usage: hlnctl [-d DIR] restore PATH [--no-verify] [--json]\n"
-               "       hlnctl [-d DIR] restore --done\n"
-               "Replace the store of DIR with the backup PATH (made by hlnctl backup) while hlnd\n"
-               "is stopped. The old store is kept as DIR/store.before-restore-TIME. Until hlnd has\n"
-               "pulled back from its peers what this node published after the backup, publishing\n"
-               "is refused; --done lifts that by hand (only if no peer holds newer records).\n"
-               "  --no-verify         skip the full re-check of the restored store\n"
-               "  --json              path, store, moved_aside, feeds, records\n");
+    fprintf(f,
+            "usage: hlnctl [-d DIR] restore PATH [--no-verify] [--json]\n"
+            "       hlnctl [-d DIR] restore --done\n"
+            "Replace the store of DIR with the backup PATH (made by hlnctl backup) while hlnd\n"
+            "is stopped. The old store is kept as DIR/store.before-restore-TIME. Until hlnd has\n"
+            "pulled back from its peers what this node published after the backup, publishing\n"
+            "is refused; --done lifts that by hand (only if no peer holds newer records).\n"
+            "  --no-verify         skip the full re-check of the restored store\n"
+            "  --json              path, store, moved_aside, feeds, records\n");
 }
 
 /* The node id the backup's store was made for (META node.id). */

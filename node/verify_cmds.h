@@ -102,27 +102,27 @@ const char *hln_verify_cause_name(hln_verify_cause_kind k);
 
 /* ---- hlnd's side ---- */
 
-typedef struct hln_verify hln_verify;
+typedef struct hln_bench_verify hln_bench_verify;
 
 /* Send one wire message to a peer by node id (the daemon's transport). */
-typedef int (*hln_verify_send_fn)(void *ctx, const uint8_t peer[HLN_KEY_LEN], const uint8_t *msg,
+typedef int (*hln_bench_verify_send_fn)(void *ctx, const uint8_t peer[HLN_KEY_LEN], const uint8_t *msg,
                                   size_t len);
 
 /* Create the responder and requester over an open node and its sync store
  * (both borrowed, must outlive it). HLN_ENOMEM. */
-int hln_verify_new(hln_node *node, hln_sync_store *ss, hln_verify_send_fn send, void *send_ctx,
-                   hln_verify **out);
-void hln_verify_destroy(hln_verify **v);
+int hln_bench_verify_new(hln_node *node, hln_sync_store *ss, hln_bench_verify_send_fn send, void *send_ctx,
+                   hln_bench_verify **out);
+void hln_bench_verify_destroy(hln_bench_verify **v);
 
 /* true if `msg` is a digest request or reply: the daemon hands those to
- * hln_verify_receive instead of the sync engine. */
-bool hln_verify_handles(const uint8_t *msg, size_t len);
+ * hln_bench_verify_receive instead of the sync engine. */
+bool hln_bench_verify_handles(const uint8_t *msg, size_t len);
 
 /* One digest message from an admitted peer. A request is answered (or
  * refused as busy past the per-peer rate); a reply is kept if it answers a
  * query we sent to that peer and ignored otherwise. Returns 0, or the
  * decoder's refusal (HLN_EDECODE, HLN_ETOOBIG) for the caller's penalty. */
-int hln_verify_receive(hln_verify *v, uint64_t now_ms, const uint8_t peer[HLN_KEY_LEN],
+int hln_bench_verify_receive(hln_bench_verify *v, uint64_t now_ms, const uint8_t peer[HLN_KEY_LEN],
                        const uint8_t *msg, size_t len);
 
 /* A peer that is up, for the fan-out. */
@@ -138,7 +138,7 @@ typedef struct {
  *    "peers": [...]}
  * HLN_EINVAL (bad request), HLN_ENOTFOUND (no definition of the indicator, or
  * no such query), HLN_ENOMEM. */
-int hln_verify_control(hln_verify *v, uint64_t now_ms, const char *cmd, struct json_object *req,
+int hln_bench_verify_control(hln_bench_verify *v, uint64_t now_ms, const char *cmd, struct json_object *req,
                        struct json_object *reply, const hln_verify_peer *up, size_t n_up);
 
 /* ---- hlnctl's side ---- */

@@ -39,7 +39,7 @@ case "$MONTHS" in [1-9] | 1[0-2]) ;; *) echo "demo: HLN_DEMO_MONTHS must be 1 to
 
 WORK=$(mktemp -d /tmp/hln-demo-XXXXXX)
 declare -a KEYS=()
-declare -A LEVEL JUR ISSUER PEERS KIND NAME ID PORT PID=() EXPECT_SCOPE=()
+declare -A LEVEL JUR ISSUER PEERS KIND NAME ID PORT PID=() EXPECT_SCOPE=() WROTE=()
 STOPPED=0
 T0=$(date +%s%N)
 
@@ -139,7 +139,18 @@ write() {
     shift
     out=$(ctl "$k" "$@") || die "hlnctl -d $k $* failed"
     authored "$k" "$out"
+    WROTE[$k]=1
     printf '%s\n' "$out"
+}
+
+# Workaround: hlnd does not yet feed the governance records that hlnctl wrote
+# into its own store (member issue, policy set, indicator define) into its
+# trust graph, so an authority would not want the feeds of the members it has
+# just admitted. SIGHUP rebuilds the graph from the store (docs: hlnd reloads).
+reload_writers() {
+    local k
+    for k in "${!WROTE[@]}"; do kill -HUP "${PID[$k]}"; done
+    WROTE=()
 }
 
 # The record count a running node reports (hlnctl status --json answered by hlnd).
@@ -275,6 +286,7 @@ for k in "${KEYS[@]}"; do
         write "$k" member issue "${ID[$m]}" --name "${NAME[$m]}" --level "${LEVEL[$m]}" --jurisdiction "${JUR[$m]}"
     done
 done
+reload_writers
 wait_converged "the coordinator's and the national authorities' records"
 
 section "Governance in each region: the subnational authority admits the organizations in its region"
@@ -287,6 +299,7 @@ for k in "${KEYS[@]}"; do
         write "$k" member issue "${ID[$m]}" --name "${NAME[$m]}" --level "${LEVEL[$m]}" --jurisdiction "${JUR[$m]}"
     done
 done
+reload_writers
 wait_converged "membership in every region"
 show "$VIEWER" member list
 show "$VIEWER" policy show

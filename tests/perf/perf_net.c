@@ -392,15 +392,24 @@ static double line_hop(double *total_ms)
     double t[K];
     for (int k = 0; k < K; k++) {
         int64_t before = status_i64(&n[LINE - 1], "records");
+        int64_t before1 = status_i64(&n[1], "records");
         publish(&n[0], 1); /* in the store; hlnd learns of it from the poke */
         double t0 = now_s();
         if (hln_ctl_notify_appended(n[0].dir) != 0)
             die("notify");
-        while (status_i64(&n[LINE - 1], "records") <= before) {
+        double t1 = 0;
+        for (;;) {
+            if (!t1 && status_i64(&n[1], "records") > before1)
+                t1 = now_s() - t0;
+            if (status_i64(&n[LINE - 1], "records") > before)
+                break;
             if (now_s() - t0 > 30)
                 die("a record did not cross the line in 30 s");
         }
         t[k] = now_s() - t0;
+        if (getenv("HLN_PERF_VERBOSE"))
+            printf("  run %d: first hop seen at %.2f ms, last at %.2f ms\n", k, t1 * 1000,
+                   t[k] * 1000);
         usleep(200000);
     }
     for (int i = 0; i < LINE; i++)
