@@ -24,6 +24,7 @@
 #include "sync.h"
 #include "sync_store.h"
 #include "transport.h"
+#include "verify_cmds.h"
 
 /* ---- logging ------------------------------------------------------------ */
 
@@ -232,6 +233,7 @@ typedef struct {
     uint64_t refusals[HLN_OPS_REASONS];
     uint64_t next_metrics_ms, next_catch_up_ms;
     bool catch_up, metrics_failing;
+    hln_bench_verify *bverify; /* bench verify: digest requests (node/verify_cmds.h) */
 } hlnd;
 
 static int sig_pipe[2] = {-1, -1};
@@ -355,6 +357,12 @@ static int w_forks(void *ctx, hln_sync_fork_cb cb, void *cbctx)
     return d->inner.forks(d->inner.ctx, cb, cbctx);
 }
 
+static int verify_send(void *ctx, const uint8_t id[HLN_KEY_LEN], const uint8_t *msg, size_t len)
+{
+    hlnd *d = ctx;
+    return hln_transport_send(d->tr, id, msg, len);
+}
+
 static int host_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
 {
     hlnd *d = ctx;
@@ -428,6 +436,13 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
         }
         break;
     case HLN_TEV_MSG: {
+        /* Digest requests and replies (bench verify) bypass the engine. */
+        if (d->bverify && hln_bench_verify_handles(data, len)) {
+            int vrc = hln_bench_verify_receive(d->bverify, now, id, data, len);
+            if (vrc != 0)
+                penalize(d, (uint32_t)h, vrc);
+            break;
+        }
         /* The engine reports bad messages and records through the host's
          * penalty callback itself; only the session state is handled here. */
         int rc = hln_sync_receive(d->sync, now, (uint32_t)h, data, len);
@@ -834,6 +849,23 @@ static void ops_tick(hlnd *d, uint64_t now)
     }
 }
 
+/* bench verify asks every peer that is up (node/verify_cmds.c). */
+static int verify_control(hlnd *d, const char *cmd, json_object *req, json_object *reply)
+{
+    hln_verify_peer *up = calloc(d->n_peers ? d->n_peers : 1, sizeof *up);
+    size_t n = 0;
+    if (!up)
+        return HLN_ENOMEM;
+    for (size_t i = 0; i < d->n_peers; i++)
+        if (d->peers[i].up) {
+            memcpy(up[n].id, d->peers[i].id, HLN_KEY_LEN);
+            up[n++].name = d->peers[i].name;
+        }
+    int rc = hln_bench_verify_control(d->bverify, hlnd_now_ms(), cmd, req, reply, up, n);
+    free(up);
+    return rc;
+}
+
 static int on_control(void *ctx, const char *cmd, json_object *req, json_object *reply)
 {
     (void)req;
@@ -852,6 +884,8 @@ static int on_control(void *ctx, const char *cmd, json_object *req, json_object 
         add_i64(reply, "records", (int64_t)n);
         return rc;
     }
+    if (strncmp(cmd, "bench.verify", 12) == 0)
+        return verify_control(d, cmd, req, reply);
     return HLN_EINVAL;
 }
 
@@ -957,6 +991,10 @@ static int start(hlnd *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the sync engine: %s", hln_strerror(rc));
         return rc;
     }
+    if ((rc = hln_bench_verify_new(d->node, d->ss, verify_send, d, &d->bverify)) != 0) {
+        snprintf(err, errlen, "cannot start bench verify: %s", hln_strerror(rc));
+        return rc;
+    }
     if ((rc = reload_peers(d)) != 0) {
         snprintf(err, errlen, "cannot read peers and trust anchors: %s", hln_strerror(rc));
         return rc;
@@ -977,6 +1015,7 @@ static int start(hlnd *d, char *err, size_t errlen)
 static void stop(hlnd *d)
 {
     hln_control_close(&d->ctl);
+    hln_bench_verify_destroy(&d->bverify);
     hln_sync_destroy(&d->sync);
     hln_transport_destroy(&d->tr);
     hln_sync_store_destroy(&d->ss);

@@ -12,7 +12,7 @@
 #include "../crypto/err.h"
 #include "../proto/codes.h"
 #include "bench.h"
-#include "bench_rules.h"
+#include "bench_cmds.h"
 #include "control.h"
 
 /* ---- evidence: our own digest and the feeds behind it ---- */
@@ -96,7 +96,8 @@ int hln_evidence_compute(hln_node *node, hln_trust *trust, const hln_verify_quer
     memset(out, 0, sizeof *out);
     if (!node || !q || q->method > HLN_DIGEST_METHOD_WILSON ||
         !hln_code_indicator(q->indicator, strlen(q->indicator)) ||
-        !hln_code_period(q->period, strlen(q->period)) || !hln_bench_group_valid(q->group) ||
+        !hln_code_period(q->period, strlen(q->period)) ||
+        !hln_wire_group_valid(q->group, strlen(q->group)) ||
         !hln_code_stratum(q->stratum, strlen(q->stratum)))
         return HLN_EINVAL;
     hln_store *s = hln_node_store(node);
@@ -107,19 +108,29 @@ int hln_evidence_compute(hln_node *node, hln_trust *trust, const hln_verify_quer
         out->status = HLN_DIGEST_UNKNOWN_INDICATOR;
         goto out;
     }
-    hln_bench_rules rules;
-    if ((rc = hln_bench_rules_init(&rules, node, trust, q->group, now_wall_ms)) != 0)
+    /* Who counts: exactly as `hlnctl bench` decides (bench_cmds.h). */
+    hln_bench_view view = {.node = node, .trust = trust, .now_ms = now_wall_ms};
+    hln_bench_group g;
+    memset(&g, 0, sizeof g);
+    if (!trust || (rc = hln_bench_group_parse(q->group, &g)) != 0) {
+        rc = HLN_EINVAL;
         goto out;
+    }
+    g.view = &view;
     hln_bench_query bq = {
         .indicator = &def->def,
         .period = q->period,
+        .group = g.text,
+        .in_group = hln_bench_group_has,
+        .group_ctx = &g,
+        .excluded = hln_bench_view_excluded,
+        .excluded_ctx = &view,
         .stratum = q->stratum,
         .method = q->method == HLN_DIGEST_METHOD_DEFAULT ? -1
                   : q->method == HLN_DIGEST_METHOD_EXACT ? HLN_FUNNEL_EXACT
                                                          : HLN_FUNNEL_WILSON,
         .ci = HLN_CI_WILSON,
     };
-    hln_bench_rules_apply(&rules, &bq);
     if ((rc = hln_bench_run(s, &bq, &r)) != 0)
         goto out;
     memcpy(out->digest, r->digest, HLN_HASH_LEN);
@@ -582,14 +593,31 @@ static bool set_field(char *dst, size_t cap, const char *s)
     return true;
 }
 
+/* The group `hlnctl bench` compares in when none is asked for (as
+ * default_group in bench_cmds.c): the node's country, or "all" for a node
+ * without one (the global coordinator). */
+static const char *default_group(hln_bench_verify *v, char out[HLN_SCOPE_MAX + 1])
+{
+    const hln_node_info *info = hln_node_get_info(v->node);
+    if (info->level != HLN_LEVEL_GLOBAL && info->jurisdiction[0]) {
+        char c[3];
+        hln_scope_country(info->jurisdiction, c);
+        snprintf(out, HLN_SCOPE_MAX + 1, "%s", c);
+    } else {
+        snprintf(out, HLN_SCOPE_MAX + 1, "all");
+    }
+    return out;
+}
+
 static int start_query(hln_bench_verify *v, uint64_t now, json_object *req, json_object *reply,
                        const hln_verify_peer *up, size_t n_up)
 {
     hln_verify_query q = {0};
+    char dflt[HLN_SCOPE_MAX + 1];
     const char *method = get_str(req, "method", "");
     if (!set_field(q.indicator, sizeof q.indicator, get_str(req, "indicator", NULL)) ||
         !set_field(q.period, sizeof q.period, get_str(req, "period", NULL)) ||
-        !set_field(q.group, sizeof q.group, get_str(req, "group", "all")) ||
+        !set_field(q.group, sizeof q.group, get_str(req, "group", default_group(v, dflt))) ||
         !set_field(q.stratum, sizeof q.stratum, get_str(req, "stratum", "")) || !method)
         return HLN_EINVAL;
     if (!strcmp(method, "exact"))
@@ -843,7 +871,8 @@ static void usage(FILE *f)
           "either side. Exit 0 when every peer that answered agrees, 1 otherwise or when\n"
           "no peer answered. See docs/BENCHMARKS.md, \"Agreement between nodes\".\n\n"
           "  --period P          the period: 2026, 2026-Q3, 2026-09 (required)\n"
-          "  --group G           all (default), a jurisdiction (CA, CA-ON) or level:NAME\n"
+          "  --group G           a jurisdiction (CA, CA-ON), all or level:NAME (default: as\n"
+          "                      hlnctl bench, the node's country)\n"
           "  --stratum S         a stratum instead of the total\n"
           "  --method M          funnel method: exact or wilson (default: the indicator's)\n"
           "  --timeout-ms N      how long hlnd waits for answers (default 3000)\n"
@@ -985,7 +1014,7 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
                                           {"json", no_argument, NULL, O_JSON},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
-    const char *period = NULL, *group = "all", *stratum = "", *method = "", *indicator = NULL;
+    const char *period = NULL, *group = NULL, *stratum = "", *method = "", *indicator = NULL;
     long timeout = HLN_VERIFY_TIMEOUT_MS;
     if (argc > 0 && !strcmp(argv[0], "bench")) {
         argc--;
@@ -1052,7 +1081,7 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
         fputs("hlnctl: bench verify: --period P is required (YYYY, YYYY-Qn or YYYY-MM)\n", stderr);
         goto usage;
     }
-    if (!hln_bench_group_valid(group)) {
+    if (group && !hln_wire_group_valid(group, strlen(group))) {
         fputs("hlnctl: bench verify: --group is all, a jurisdiction such as CA or CA-ON, or "
               "level:NAME\n",
               stderr);
@@ -1072,7 +1101,8 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
     json_object_object_add(req, "cmd", json_object_new_string("bench.verify"));
     json_object_object_add(req, "indicator", json_object_new_string(indicator));
     json_object_object_add(req, "period", json_object_new_string(period));
-    json_object_object_add(req, "group", json_object_new_string(group));
+    if (group)
+        json_object_object_add(req, "group", json_object_new_string(group));
     json_object_object_add(req, "stratum", json_object_new_string(stratum));
     json_object_object_add(req, "method", json_object_new_string(method));
     json_object_object_add(req, "timeout_ms", json_object_new_int64(timeout));

@@ -147,9 +147,22 @@ write() {
 # into its own store (member issue, policy set, indicator define) into its
 # trust graph, so an authority would not want the feeds of the members it has
 # just admitted. SIGHUP rebuilds the graph from the store (docs: hlnd reloads).
+# The engine does not ask again for a feed it declined when the graph changes,
+# so each authority reloads before the nodes it admitted announce anything.
 reload_writers() {
-    local k
-    for k in "${!WROTE[@]}"; do kill -HUP "${PID[$k]}"; done
+    local k deadline
+    declare -A before=()
+    for k in "${!WROTE[@]}"; do
+        before[$k]=$(grep -c 'event=peers-loaded' "$WORK/logs/$k.log" || true)
+        kill -HUP "${PID[$k]}"
+    done
+    deadline=$(($(now_ms) + 10000))
+    for k in "${!WROTE[@]}"; do
+        until [ "$(grep -c 'event=peers-loaded' "$WORK/logs/$k.log" || true)" -gt "${before[$k]}" ]; do
+            [ "$(now_ms)" -gt "$deadline" ] && die "hlnd of $k did not reload on SIGHUP"
+            sleep 0.02
+        done
+    done
     WROTE=()
 }
 
@@ -270,6 +283,8 @@ for k in "${KEYS[@]}"; do
 done
 echo '$ hlnctl -d global indicator define configs/indicators.ini      # scope global: every country receives it'
 write global indicator define "$CATALOGUE"
+reload_writers
+wait_converged "the coordinator's records"
 
 section "Governance in each country: the national authority describes itself, sets the disclosure policy, admits members"
 for k in "${KEYS[@]}"; do
@@ -287,7 +302,7 @@ for k in "${KEYS[@]}"; do
     done
 done
 reload_writers
-wait_converged "the coordinator's and the national authorities' records"
+wait_converged "the national authorities' records"
 
 section "Governance in each region: the subnational authority admits the organizations in its region"
 for k in "${KEYS[@]}"; do
