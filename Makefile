@@ -111,10 +111,35 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSTEMDUNITDIR=...]: the programs,
+# man pages, systemd unit, sysusers.d file, example configuration and docs
+# (tests/t_install.sh checks every file). The unit names /usr/local/sbin/hlnd;
+# its paths are rewritten to PREFIX on the way. Nothing is written outside
+# DESTDIR, and nothing in /etc: hlnd.conf is the operator's (hlnd.conf(5)).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+MANDIR         ?= $(PREFIX)/share/man
+DOCDIR         ?= $(PREFIX)/share/doc/hln
+MAN8_PAGES      = docs/man/hlnd.8 docs/man/hlnctl.8
+MAN5_PAGES      = docs/man/hlnd.conf.5
+DOC_FILES       = README.md $(wildcard docs/*.md)
+EXAMPLE_FILES   = configs/hlnd.conf.example configs/indicators.ini configs/sample.csv
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/hlnctl $(DESTDIR)$(PREFIX)/bin/hlnctl
 	install -m 0755 $(BUILD)/hlnd $(DESTDIR)$(PREFIX)/sbin/hlnd
+	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(MAN8_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5_PAGES) $(DESTDIR)$(MANDIR)/man5/
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	sed -e 's|/usr/local/sbin/hlnd|$(PREFIX)/sbin/hlnd|g' \
+	    -e 's|/usr/local/bin/hlnctl|$(PREFIX)/bin/hlnctl|g' \
+	    -e 's|/usr/local/share/doc/hln|$(DOCDIR)|g' \
+	    configs/hlnd.service >$(DESTDIR)$(SYSTEMDUNITDIR)/hlnd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/hlnd.service
+	install -m 0644 configs/hln.sysusers $(DESTDIR)$(SYSUSERSDIR)/hln.conf
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(DOC_FILES) $(EXAMPLE_FILES) $(DESTDIR)$(DOCDIR)/
 
 format:
 	clang-format -i $(LIB_SRC) $(HDRS) $(TEST_SRC) node/*_main.c

@@ -16,6 +16,7 @@
 #include "ctl_cmds.h"
 #include "disclosure.h"
 #include "gov_cmds.h"
+#include "verify_cmds.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -451,6 +452,8 @@ static int bench_trend(session *s, hln_bench_query *q, const bopts *o)
 
 int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
 {
+    if (argc > 1 && !strcmp(argv[1], "verify")) /* node/verify_cmds.c */
+        return hln_cli_bench_verify(datadir, argc, argv, json);
     bopts o = {.method = -1, .ci = HLN_CI_WILSON, .json = json};
     int st = parse_bopts(&datadir, argc, argv, false, &o);
     if (st >= 0)

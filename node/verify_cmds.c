@@ -1,4 +1,5 @@
-/* verify_cmds.c - bench verify: ask peers for their evidence digest and say who agrees and why not. */
+/* verify_cmds.c - bench verify: ask peers for their evidence digest and say who agrees and why not.
+ */
 #include "verify_cmds.h"
 
 #include <getopt.h>
@@ -158,7 +159,8 @@ int hln_evidence_compute(hln_node *node, hln_trust *trust, const hln_verify_quer
         goto out;
     }
     for (size_t i = 0; i < w.n; i++) {
-        if (out->n_feeds && !memcmp(&out->feeds[out->n_feeds - 1].feed, &w.feeds[i], sizeof w.feeds[i]))
+        if (out->n_feeds &&
+            !memcmp(&out->feeds[out->n_feeds - 1].feed, &w.feeds[i], sizeof w.feeds[i]))
             continue;
         hln_evidence_feed *f = &out->feeds[out->n_feeds];
         f->feed = w.feeds[i];
@@ -190,9 +192,9 @@ static const hln_evidence_feed *find_feed(const hln_evidence *e, const hln_feed_
 
 const char *hln_verify_cause_name(hln_verify_cause_kind k)
 {
-    static const char *const names[] = {"peer-lacks-feed", "peer-behind",    "we-lack-feed",
-                                        "we-are-behind",   "fork",           "counted-differently",
-                                        "different-rules", "different-engine", "truncated"};
+    static const char *const names[] = {
+        "peer-lacks-feed",     "peer-behind",     "we-lack-feed",     "we-are-behind", "fork",
+        "counted-differently", "different-rules", "different-engine", "truncated"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
@@ -211,8 +213,7 @@ static int add_cause(hln_verify_cause **v, size_t *n, size_t *cap, const hln_ver
 }
 
 int hln_verify_causes(const hln_evidence *ours, bool our_truncated, hln_wire_msg *reply,
-                      hln_verify_head_fn head, void *head_ctx, hln_verify_cause **causes,
-                      size_t *n)
+                      hln_verify_head_fn head, void *head_ctx, hln_verify_cause **causes, size_t *n)
 {
     hln_verify_cause *v = NULL;
     size_t nv = 0, cap = 0;
@@ -257,7 +258,7 @@ int hln_verify_causes(const hln_evidence *ours, bool our_truncated, hln_wire_msg
         snprintf(engine, sizeof engine, "%.*s", (int)reply->engine.len,
                  (const char *)reply->engine.p);
         hln_verify_cause c = {.kind = strcmp(engine, HLN_BENCH_VERSION) ? HLN_CAUSE_ENGINE
-                                                                         : HLN_CAUSE_RULES};
+                                                                        : HLN_CAUSE_RULES};
         if ((rc = add_cause(&v, &nv, &cap, &c)) != 0)
             goto fail;
     }
@@ -339,8 +340,8 @@ static void query_clear(vquery *q)
     memset(q, 0, sizeof *q);
 }
 
-int hln_bench_verify_new(hln_node *node, hln_sync_store *ss, hln_bench_verify_send_fn send, void *send_ctx,
-                   hln_bench_verify **out)
+int hln_bench_verify_new(hln_node *node, hln_sync_store *ss, hln_bench_verify_send_fn send,
+                         void *send_ctx, hln_bench_verify **out)
 {
     *out = NULL;
     if (!node || !send)
@@ -562,7 +563,7 @@ static void take_reply(hln_bench_verify *v, uint64_t now, const uint8_t peer[HLN
 }
 
 int hln_bench_verify_receive(hln_bench_verify *v, uint64_t now_ms, const uint8_t peer[HLN_KEY_LEN],
-                       const uint8_t *msg, size_t len)
+                             const uint8_t *msg, size_t len)
 {
     hln_wire_msg m;
     int rc = hln_wire_decode(msg, len, &m);
@@ -801,10 +802,11 @@ static int query_result(hln_bench_verify *v, uint64_t now, json_object *req, jso
     json_object_object_add(qo, "period", json_object_new_string(q->q.period));
     json_object_object_add(qo, "group", json_object_new_string(q->q.group));
     json_object_object_add(qo, "stratum", json_object_new_string(q->q.stratum));
-    json_object_object_add(qo, "method", json_object_new_string(
-                                             q->q.method == HLN_DIGEST_METHOD_EXACT    ? "exact"
-                                             : q->q.method == HLN_DIGEST_METHOD_WILSON ? "wilson"
-                                                                                       : ""));
+    json_object_object_add(qo, "method",
+                           json_object_new_string(q->q.method == HLN_DIGEST_METHOD_EXACT ? "exact"
+                                                  : q->q.method == HLN_DIGEST_METHOD_WILSON
+                                                      ? "wilson"
+                                                      : ""));
     json_object_object_add(reply, "query", qo);
     json_object *lo = json_object_new_object();
     add_hex(lo, "digest", q->ours.digest, HLN_HASH_LEN);
@@ -828,8 +830,7 @@ static int query_result(hln_bench_verify *v, uint64_t now, json_object *req, jso
             add_hex(po, "digest", p->digest, HLN_HASH_LEN);
             json_object_object_add(po, "engine", json_object_new_string(p->engine));
             json_object_object_add(po, "counted", json_object_new_int64((int64_t)p->counted));
-            json_object_object_add(po, "suppressed",
-                                   json_object_new_int64((int64_t)p->suppressed));
+            json_object_object_add(po, "suppressed", json_object_new_int64((int64_t)p->suppressed));
             json_object_object_add(po, "rtt_ms", json_object_new_int64((int64_t)p->rtt_ms));
         }
         json_object_object_add(po, "agrees", json_object_new_boolean(agrees));
@@ -837,19 +838,20 @@ static int query_result(hln_bench_verify *v, uint64_t now, json_object *req, jso
         for (size_t k = 0; k < p->n_causes && k < HLN_VERIFY_CAUSES_SHOWN; k++)
             json_object_array_add(ca, cause_json(v, &p->causes[k]));
         json_object_object_add(po, "causes", ca);
-        json_object_object_add(po, "causes_more",
-                               json_object_new_int64(p->n_causes > HLN_VERIFY_CAUSES_SHOWN
-                                                         ? (int64_t)(p->n_causes -
-                                                                     HLN_VERIFY_CAUSES_SHOWN)
-                                                         : 0));
+        json_object_object_add(
+            po, "causes_more",
+            json_object_new_int64(p->n_causes > HLN_VERIFY_CAUSES_SHOWN
+                                      ? (int64_t)(p->n_causes - HLN_VERIFY_CAUSES_SHOWN)
+                                      : 0));
         json_object_array_add(arr, po);
     }
     json_object_object_add(reply, "peers", arr);
     return 0;
 }
 
-int hln_bench_verify_control(hln_bench_verify *v, uint64_t now_ms, const char *cmd, json_object *req,
-                       json_object *reply, const hln_verify_peer *up, size_t n_up)
+int hln_bench_verify_control(hln_bench_verify *v, uint64_t now_ms, const char *cmd,
+                             json_object *req, json_object *reply, const hln_verify_peer *up,
+                             size_t n_up)
 {
     if (!v || !cmd)
         return HLN_EINVAL;
@@ -956,7 +958,9 @@ static void print_table(json_object *rep, size_t *agree, size_t *answered, size_
         bool ok = !strcmp(jstr(p, "state"), "answered");
         printf("%-16.16s %-15.15s %-17s %-12.12s %s\n", name[0] ? name : "-", jstr(p, "id"),
                jstr(p, "state"), digest[0] ? digest : "-",
-               !ok ? "-" : jbool(p, "agrees") ? "yes" : "no");
+               !ok                  ? "-"
+               : jbool(p, "agrees") ? "yes"
+                                    : "no");
         json_object *ca = NULL;
         if (ok && !jbool(p, "agrees") && json_object_object_get_ex(p, "causes", &ca))
             for (size_t k = 0; k < json_object_array_length(ca); k++)
@@ -1025,7 +1029,7 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
     opterr = 0;
     optind = 0; /* glibc: start over, whatever parsed before */
     for (;;) {
-        c = getopt_long(argc, argv, "+h", lopts, NULL);
+        c = getopt_long(argc, argv, "+hd:", lopts, NULL);
         if (c == -1) {
             /* A positional argument: the indicator; options may follow it. */
             if (optind >= argc)
@@ -1041,6 +1045,9 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
         case 'h':
             usage(stdout);
             return 0;
+        case 'd':
+            datadir = optarg;
+            break;
         case O_PERIOD:
             period = optarg;
             break;
@@ -1073,7 +1080,8 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
         }
     }
     if (!indicator || !hln_code_indicator(indicator, strlen(indicator))) {
-        fputs("hlnctl: bench verify: an indicator code is required (such as mhpc.depression-screening)\n",
+        fputs("hlnctl: bench verify: an indicator code is required (such as "
+              "mhpc.depression-screening)\n",
               stderr);
         goto usage;
     }

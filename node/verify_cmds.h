@@ -1,4 +1,5 @@
-/* verify_cmds.h - bench verify: ask peers for their evidence digest and say who agrees and why not. */
+/* verify_cmds.h - bench verify: ask peers for their evidence digest and say who agrees and why not.
+ */
 #ifndef HLN_VERIFY_CMDS_H
 #define HLN_VERIFY_CMDS_H
 
@@ -66,15 +67,15 @@ void hln_evidence_free(hln_evidence *e);
 
 /* Why two digests differ, one cause per feed (or one for the whole). */
 typedef enum {
-    HLN_CAUSE_PEER_LACKS = 0,   /* we count a feed the peer does not hold */
-    HLN_CAUSE_PEER_BEHIND = 1,  /* the peer's head of a feed is below ours */
-    HLN_CAUSE_WE_LACK = 2,      /* the peer counts a feed we do not hold */
-    HLN_CAUSE_WE_BEHIND = 3,    /* our head of a feed is below the peer's */
-    HLN_CAUSE_FORK = 4,         /* same seq, different head records: a fork */
-    HLN_CAUSE_COUNTED = 5,      /* same head, but only one side counts the feed */
-    HLN_CAUSE_RULES = 6,        /* same feeds, different rules (trust, definitions) */
-    HLN_CAUSE_ENGINE = 7,       /* same feeds, another benchmark engine version */
-    HLN_CAUSE_TRUNCATED = 8,    /* the lists were cut at HLN_WIRE_EVIDENCE_MAX */
+    HLN_CAUSE_PEER_LACKS = 0,  /* we count a feed the peer does not hold */
+    HLN_CAUSE_PEER_BEHIND = 1, /* the peer's head of a feed is below ours */
+    HLN_CAUSE_WE_LACK = 2,     /* the peer counts a feed we do not hold */
+    HLN_CAUSE_WE_BEHIND = 3,   /* our head of a feed is below the peer's */
+    HLN_CAUSE_FORK = 4,        /* same seq, different head records: a fork */
+    HLN_CAUSE_COUNTED = 5,     /* same head, but only one side counts the feed */
+    HLN_CAUSE_RULES = 6,       /* same feeds, different rules (trust, definitions) */
+    HLN_CAUSE_ENGINE = 7,      /* same feeds, another benchmark engine version */
+    HLN_CAUSE_TRUNCATED = 8,   /* the lists were cut at HLN_WIRE_EVIDENCE_MAX */
 } hln_verify_cause_kind;
 
 typedef struct {
@@ -105,13 +106,13 @@ const char *hln_verify_cause_name(hln_verify_cause_kind k);
 typedef struct hln_bench_verify hln_bench_verify;
 
 /* Send one wire message to a peer by node id (the daemon's transport). */
-typedef int (*hln_bench_verify_send_fn)(void *ctx, const uint8_t peer[HLN_KEY_LEN], const uint8_t *msg,
-                                  size_t len);
+typedef int (*hln_bench_verify_send_fn)(void *ctx, const uint8_t peer[HLN_KEY_LEN],
+                                        const uint8_t *msg, size_t len);
 
 /* Create the responder and requester over an open node and its sync store
  * (both borrowed, must outlive it). HLN_ENOMEM. */
-int hln_bench_verify_new(hln_node *node, hln_sync_store *ss, hln_bench_verify_send_fn send, void *send_ctx,
-                   hln_bench_verify **out);
+int hln_bench_verify_new(hln_node *node, hln_sync_store *ss, hln_bench_verify_send_fn send,
+                         void *send_ctx, hln_bench_verify **out);
 void hln_bench_verify_destroy(hln_bench_verify **v);
 
 /* true if `msg` is a digest request or reply: the daemon hands those to
@@ -123,7 +124,7 @@ bool hln_bench_verify_handles(const uint8_t *msg, size_t len);
  * query we sent to that peer and ignored otherwise. Returns 0, or the
  * decoder's refusal (HLN_EDECODE, HLN_ETOOBIG) for the caller's penalty. */
 int hln_bench_verify_receive(hln_bench_verify *v, uint64_t now_ms, const uint8_t peer[HLN_KEY_LEN],
-                       const uint8_t *msg, size_t len);
+                             const uint8_t *msg, size_t len);
 
 /* A peer that is up, for the fan-out. */
 typedef struct {
@@ -138,8 +139,9 @@ typedef struct {
  *    "peers": [...]}
  * HLN_EINVAL (bad request), HLN_ENOTFOUND (no definition of the indicator, or
  * no such query), HLN_ENOMEM. */
-int hln_bench_verify_control(hln_bench_verify *v, uint64_t now_ms, const char *cmd, struct json_object *req,
-                       struct json_object *reply, const hln_verify_peer *up, size_t n_up);
+int hln_bench_verify_control(hln_bench_verify *v, uint64_t now_ms, const char *cmd,
+                             struct json_object *req, struct json_object *reply,
+                             const hln_verify_peer *up, size_t n_up);
 
 /* ---- hlnctl's side ---- */
 

@@ -13,12 +13,9 @@ the same whether 12 or 3 months are generated, on any machine.
   demo_data.py data NETWORK.ini CATALOGUE.ini OUTDIR [--months N] [--seed S] [--year Y]
       writes OUTDIR/<key>.csv for every organization: the last N months
       (default 12) of year Y (default 2025), in hlnctl publish's format.
-  demo_data.py rollup JURISDICTION < log.json
-      reads `hlnctl log --json` of a national authority and writes, for every
-      (indicator, period), the pooled total of the observations published in
-      the country's scope (suppressed cells withheld; organizations' totals
-      only) as one CSV row with unit = JURISDICTION: a stand-in for
-      `hlnctl rollup` while that command does not exist.
+      Depression screening and falls are monthly; the rarer events (remission,
+      patient survey, hip fracture delays) come by whole quarter, AMI deaths
+      by whole year (only with 12 months).
 
 The model (invented, plausible): each organization has its country's mean
 for each indicator plus a site effect, a small monthly noise and a gentle
@@ -29,7 +26,6 @@ small cells that hlnctl publish suppresses (fewer than 11).
 """
 
 import configparser
-import json
 import math
 import os
 import random
@@ -56,14 +52,16 @@ MIX = {
 # AMI admissions: the 65-plus group is the larger and dies more often.
 AMI_AGE = {"45-64": (0.38, 0.55), "65-plus": (0.62, 1.28)}
 
-# indicator code -> (model key, kind of unit that reports it, events per unit size a month)
+# indicator code -> (model key, kind of unit that reports it, cases a month per unit
+# of size, how often it is reported). Rare events are reported by quarter or
+# year, as in practice: a month of AMI deaths or remissions is too small to publish.
 INDICATORS = {
-    "mhpc.depression-screening": ("screening", "primary-care", 1.0),
-    "mhpc.depression-remission-12m": ("remission", "primary-care", 0.035),
-    "mhpc.patient-involved-in-decisions": ("involved", "primary-care", 0.05),
-    "hosp.ami-mortality-30d": ("ami", "hospital", 0.065),
-    "hosp.hip-fracture-surgery-2d": ("hip", "hospital", 0.055),
-    "hosp.falls-per-1000-bed-days": ("falls", "hospital", 30 * 0.86),
+    "mhpc.depression-screening": ("screening", "primary-care", 1.0, "month"),
+    "mhpc.depression-remission-12m": ("remission", "primary-care", 0.035, "quarter"),
+    "mhpc.patient-involved-in-decisions": ("involved", "primary-care", 0.05, "quarter"),
+    "hosp.ami-mortality-30d": ("ami", "hospital", 0.065, "year"),
+    "hosp.hip-fracture-surgery-2d": ("hip", "hospital", 0.055, "quarter"),
+    "hosp.falls-per-1000-bed-days": ("falls", "hospital", 30 * 0.86, "month"),
 }
 # Site effects: standard deviations on the logit scale; monthly noise; trend a month.
 SITE_SD = {"screening": 0.22, "remission": 0.25, "involved": 0.25, "ami": 0.20, "hip": 0.30, "falls": 0.15}
@@ -152,7 +150,8 @@ def mix_for(code, dim, val):
 
 def unit_rows(seed, org, unit, size, code, strata, base, month_idx, period):
     """The CSV rows of one unit, indicator and month."""
-    model, _, per_size = INDICATORS[code]
+    model, _, per_size, freq = INDICATORS[code]
+    per_size *= {"month": 1, "quarter": 3, "year": 12}[freq]
     site = random.Random("%s/site/%s/%s/%s" % (seed, org["key"], unit, code))
     rng = random.Random("%s/%s/%s/%s/%s" % (seed, org["key"], unit, code, period))
     effect = site.gauss(0, SITE_SD[model])
@@ -225,9 +224,16 @@ def cmd_data(args):
         means = COUNTRY.get(country, DEFAULT_COUNTRY)
         lines = ["indicator,period,unit,stratum,numerator,denominator"]
         for m in range(13 - months, 13):
-            period = "%04d-%02d" % (year, m)
-            for code, (model, kind, _) in INDICATORS.items():
+            for code, (model, kind, _, freq) in INDICATORS.items():
                 if kind != org["kind"] or code not in cat:
+                    continue
+                if freq == "month":
+                    period = "%04d-%02d" % (year, m)
+                elif freq == "quarter" and m % 3 == 0 and m - 2 >= 13 - months:  # a whole quarter ends
+                    period = "%04d-Q%d" % (year, m // 3)
+                elif freq == "year" and m == 12 and months == 12:  # a whole year ends
+                    period = "%04d" % year
+                else:
                     continue
                 strata = cat[code][1]
                 for unit, size in org["units"]:
@@ -240,34 +246,10 @@ def cmd_data(args):
     print(total_rows)
 
 
-def cmd_rollup(args):
-    if len(args) != 1:
-        die("usage: demo_data.py rollup JURISDICTION < log.json")
-    jur = args[0]
-    sums = {}
-    for r in json.load(sys.stdin):
-        if (r.get("type") != "observation" or r.get("scope") != jur or r.get("stratum")
-                or r.get("suppressed") or r.get("erased")):
-            continue
-        # The latest observation of each (author, indicator, period, unit) counts.
-        key = (r["indicator"], r["period"], r["author"], r["unit"])
-        prev = sums.get(key)
-        if prev is None or r["seq"] > prev[0]:
-            sums[key] = (r["seq"], r["numerator"], r["denominator"])
-    pooled = {}
-    for (ind, period, _, _), (_, x, d) in sums.items():
-        acc = pooled.setdefault((ind, period), [0, 0])
-        acc[0] += x
-        acc[1] += d
-    print("indicator,period,unit,stratum,numerator,denominator")
-    for (ind, period), (x, d) in sorted(pooled.items()):
-        print("%s,%s,%s,,%d,%d" % (ind, period, jur, x, d))
-
-
 def main():
-    cmds = {"nodes": cmd_nodes, "data": cmd_data, "rollup": cmd_rollup}
+    cmds = {"nodes": cmd_nodes, "data": cmd_data}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
-        die("usage: demo_data.py nodes|data|rollup ... (see the top of this file)")
+        die("usage: demo_data.py nodes|data ... (see the top of this file)")
     cmds[sys.argv[1]](sys.argv[2:])
 
 

@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config libzmq3-dev libsodium-dev liblmdb-dev libmsgpack-dev
 libcmocka-dev libinih-dev libcsv-dev libjson-c-dev libsystemd-dev
-clang libclang-rt-14-dev python3 procps lmdb-utils"
+clang libclang-rt-14-dev python3 procps lmdb-utils groff-base"
 [ "${1:-}" = "--extra" ] && PKGS="$PKGS python3-scipy valgrind systemd chromium"
 missing=""
 for p in $PKGS; do

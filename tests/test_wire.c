@@ -195,7 +195,9 @@ static void non_array_or_empty_message_is_refused(void **state)
 static void unknown_message_type_is_a_version_error(void **state)
 {
     (void)state;
-    assert_int_equal(dec((const uint8_t *)"\x92\x07\x00", 3), HLN_EVERSION);
+    /* 7 and 8 are the digest request and reply; 9 is still unknown. */
+    assert_int_equal(dec((const uint8_t *)"\x92\x09\x00", 3), HLN_EVERSION);
+    assert_int_equal(dec((const uint8_t *)"\x92\x7f\x00", 3), HLN_EVERSION);
     assert_int_equal(dec((const uint8_t *)"\x91\x00", 2), HLN_EVERSION);
 }
 
@@ -434,6 +436,208 @@ static void fork_with_empty_record_is_refused(void **state)
     assert_int_equal(dec(m, sizeof m), HLN_EDECODE);
 }
 
+
+/* ---- Digest request and reply (bench verify) ------------------------------ */
+
+static hln_wire_clock_entry ev(uint8_t fill, const char *scope, uint64_t seq, bool counted)
+{
+    return entry(fill, scope, seq, counted); /* value = seq << 1 | counted */
+}
+
+static const hln_wire_digest_query Q = {.query_id = 77,
+                                        .flags = 0,
+                                        .method = HLN_DIGEST_METHOD_WILSON,
+                                        .indicator = "mhpc.depression-screening",
+                                        .period = "2026-Q3",
+                                        .group = "CA",
+                                        .stratum = "sex=female"};
+
+static void digest_request_round_trips(void **state)
+{
+    (void)state;
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    hln_wire_clock_entry es[2] = {ev(1, "CA", 4, true), ev(1, "CA-ON", 9, true)};
+    assert_int_equal(hln_wire_digest_request(&b, &Q, es, 2), 0);
+    hln_wire_msg m;
+    assert_int_equal(hln_wire_decode(b.p, b.len, &m), 0);
+    assert_int_equal(m.type, HLN_MSG_DIGEST_REQUEST);
+    assert_int_equal(m.query_id, 77);
+    assert_int_equal(m.method, HLN_DIGEST_METHOD_WILSON);
+    assert_int_equal(m.indicator.len, strlen(Q.indicator));
+    assert_memory_equal(m.indicator.p, Q.indicator, m.indicator.len);
+    assert_memory_equal(m.period.p, "2026-Q3", 7);
+    assert_memory_equal(m.group.p, "CA", 2);
+    assert_memory_equal(m.stratum.p, "sex=female", 10);
+    assert_int_equal(m.count, 2);
+    hln_wire_clock_entry e;
+    assert_int_equal(hln_wire_evidence_next(&m, &e), 1);
+    assert_memory_equal(&e, &es[0], sizeof e);
+    assert_int_equal(hln_wire_evidence_next(&m, &e), 1);
+    assert_string_equal(e.feed.scope, "CA-ON");
+    assert_int_equal(HLN_CLOCK_SEQ(e.value), 9);
+    assert_int_equal(hln_wire_evidence_next(&m, &e), 0);
+    /* Other groups: all and a level; the total stratum is empty. */
+    hln_wire_digest_query q2 = Q;
+    q2.group = "level:national";
+    q2.stratum = "";
+    assert_int_equal(hln_wire_digest_request(&b, &q2, NULL, 0), 0);
+    assert_int_equal(hln_wire_decode(b.p, b.len, &m), 0);
+    assert_int_equal(m.stratum.len, 0);
+    q2.group = "all";
+    assert_int_equal(hln_wire_digest_request(&b, &q2, NULL, 0), 0);
+    hln_wire_buf_free(&b);
+}
+
+static void digest_reply_round_trips(void **state)
+{
+    (void)state;
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    /* Seq 0: the responder lacks a feed the requester counts. */
+    hln_wire_clock_entry es[3] = {ev(1, "CA", 0, false), ev(2, "CA", 3, true),
+                                  ev(2, "global", 1, false)};
+    hln_wire_digest_answer a = {.query_id = 77,
+                                .flags = HLN_DIGEST_TRUNCATED,
+                                .status = HLN_DIGEST_OK,
+                                .engine = "hln-bench/1",
+                                .counted = 12,
+                                .suppressed = 2};
+    memset(a.evidence, 0x5a, sizeof a.evidence);
+    assert_int_equal(hln_wire_digest_reply(&b, &a, es, 3), 0);
+    hln_wire_msg m;
+    assert_int_equal(hln_wire_decode(b.p, b.len, &m), 0);
+    assert_int_equal(m.type, HLN_MSG_DIGEST_REPLY);
+    assert_int_equal(m.status, HLN_DIGEST_OK);
+    assert_int_equal(m.flags, HLN_DIGEST_TRUNCATED);
+    assert_memory_equal(m.evidence, a.evidence, HLN_HASH_LEN);
+    assert_memory_equal(m.engine.p, "hln-bench/1", m.engine.len);
+    assert_int_equal(m.counted, 12);
+    assert_int_equal(m.suppressed, 2);
+    hln_wire_clock_entry e;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(hln_wire_evidence_next(&m, &e), 1);
+        assert_memory_equal(&e, &es[i], sizeof e);
+    }
+    assert_int_equal(hln_wire_evidence_next(&m, &e), 0);
+
+    /* A refusal: no digest, no counts, no feeds: 12 bytes. */
+    hln_wire_digest_answer busy = {.query_id = 5, .status = HLN_DIGEST_BUSY, .engine = "x"};
+    assert_int_equal(hln_wire_digest_reply(&b, &busy, NULL, 0), 0);
+    static const uint8_t want[] = {0x99, 0x08, 0x05, 0x00, 0x02, 0xc4, 0x00,
+                                   0xa1, 'x',  0x00, 0x00, 0x90};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.p, want, sizeof want);
+    assert_int_equal(hln_wire_decode(b.p, b.len, &m), 0);
+    assert_int_equal(m.status, HLN_DIGEST_BUSY);
+    hln_wire_buf_free(&b);
+}
+
+static void digest_encoders_refuse_what_the_decoder_would(void **state)
+{
+    (void)state;
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    hln_wire_clock_entry unsorted[2] = {ev(2, "CA", 1, true), ev(1, "CA", 1, true)};
+    hln_wire_clock_entry twice[2] = {ev(1, "CA", 1, true), ev(1, "CA", 2, true)};
+    hln_wire_clock_entry uncounted[1] = {ev(1, "CA", 1, false)};
+    hln_wire_clock_entry held_none[1] = {ev(1, "CA", 0, true)};
+    assert_int_equal(hln_wire_digest_request(&b, &Q, unsorted, 2), HLN_EINVAL);
+    assert_int_equal(hln_wire_digest_request(&b, &Q, twice, 2), HLN_EINVAL);
+    assert_int_equal(hln_wire_digest_request(&b, &Q, uncounted, 1), HLN_EINVAL);
+    hln_wire_digest_query q = Q;
+    q.group = "Canada";
+    assert_int_equal(hln_wire_digest_request(&b, &q, NULL, 0), HLN_EINVAL);
+    q = Q;
+    q.method = 3;
+    assert_int_equal(hln_wire_digest_request(&b, &q, NULL, 0), HLN_EINVAL);
+    q = Q;
+    q.period = "Q3-2026";
+    assert_int_equal(hln_wire_digest_request(&b, &q, NULL, 0), HLN_EINVAL);
+    hln_wire_digest_answer a = {.status = HLN_DIGEST_OK, .engine = "hln-bench/1"};
+    assert_int_equal(hln_wire_digest_reply(&b, &a, held_none, 1), HLN_EINVAL);
+    a.engine = "with space";
+    assert_int_equal(hln_wire_digest_reply(&b, &a, NULL, 0), HLN_EINVAL);
+    a.engine = "hln-bench/1";
+    a.status = HLN_DIGEST_FAILED;
+    a.counted = 1;
+    assert_int_equal(hln_wire_digest_reply(&b, &a, NULL, 0), HLN_EINVAL);
+    hln_wire_buf_free(&b);
+}
+
+/* Decode a message after replacing byte `at` of a valid one. */
+static int dec_patched(const hln_wire_buf *b, size_t at, uint8_t v)
+{
+    uint8_t *p = malloc(b->len);
+    memcpy(p, b->p, b->len);
+    p[at] = v;
+    int rc = dec(p, b->len);
+    free(p);
+    return rc;
+}
+
+static void digest_decoder_refusals(void **state)
+{
+    (void)state;
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    hln_wire_clock_entry es[2] = {ev(1, "CA", 4, true), ev(3, "CA", 9, true)};
+    assert_int_equal(hln_wire_digest_request(&b, &Q, es, 2), 0);
+    assert_int_equal(dec(b.p, b.len), 0);
+    /* Layout: 99 07 4d(77) 00(flags) d9 19 "mhpc..." ... */
+    assert_int_equal(dec_patched(&b, 3, 0x02), HLN_EDECODE);       /* unknown flag */
+    assert_int_equal(dec_patched(&b, 0, 0x98), HLN_EDECODE);       /* 8 items */
+    assert_int_equal(dec_patched(&b, 5, 'M'), HLN_EDECODE);        /* indicator pattern */
+    size_t method_at = 4 + 1 + strlen(Q.indicator) + 1 + 7 + 1 + 2 + 1 + 10;
+    assert_int_equal(b.p[method_at], HLN_DIGEST_METHOD_WILSON);
+    assert_int_equal(dec_patched(&b, method_at, 3), HLN_EDECODE); /* method range */
+    /* The second entry's author before the first's: not ascending. */
+    size_t second_author = b.len - (1 + 2 + 32 + 3 + 1 + 2 + 8) + 3;
+    assert_int_equal(b.p[second_author], 3);
+    assert_int_equal(dec_patched(&b, second_author, 1), 0); /* 01 03 03.. still after 01 01 01.. */
+    assert_int_equal(dec_patched(&b, second_author, 0), HLN_EDECODE);
+    /* An entry whose counted bit is clear. */
+    size_t value_at = b.len - (2 + 8) - 1;
+    assert_int_equal(b.p[value_at], HLN_CLOCK_VALUE(9, true));
+    assert_int_equal(dec_patched(&b, value_at, HLN_CLOCK_VALUE(9, false)), HLN_EDECODE);
+    /* Trailing bytes. */
+    uint8_t *p = malloc(b.len + 1);
+    memcpy(p, b.p, b.len);
+    p[b.len] = 0;
+    assert_int_equal(dec(p, b.len + 1), HLN_EDECODE);
+    free(p);
+
+    /* A reply: a refusal with a digest is refused; a digest of 31 bytes too. */
+    hln_wire_digest_answer a = {.query_id = 1, .status = HLN_DIGEST_OK, .engine = "e"};
+    assert_int_equal(hln_wire_digest_reply(&b, &a, NULL, 0), 0);
+    assert_int_equal(dec(b.p, b.len), 0);
+    assert_int_equal(b.p[4], HLN_DIGEST_OK);
+    assert_int_equal(dec_patched(&b, 4, HLN_DIGEST_BUSY), HLN_EDECODE);
+    assert_int_equal(dec_patched(&b, 4, 4), HLN_EDECODE); /* status range */
+    assert_int_equal(dec_patched(&b, 6, 31), HLN_EDECODE);
+    assert_int_equal(dec_patched(&b, 6 + 1 + 32 + 1, 0x00), HLN_EDECODE); /* engine control char */
+    hln_wire_buf_free(&b);
+}
+
+static void too_many_evidence_entries_are_refused(void **state)
+{
+    (void)state;
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    size_t n = HLN_WIRE_EVIDENCE_MAX + 1;
+    hln_wire_clock_entry *es = calloc(n, sizeof *es);
+    for (size_t i = 0; i < n; i++) {
+        es[i] = ev(0, "CA", 1, true);
+        es[i].feed.author[0] = (uint8_t)(i >> 8);
+        es[i].feed.author[1] = (uint8_t)i;
+    }
+    assert_int_equal(hln_wire_digest_request(&b, &Q, es, n), HLN_ETOOBIG);
+    assert_int_equal(hln_wire_digest_request(&b, &Q, es, n - 1), 0);
+    assert_int_equal(dec(b.p, b.len), 0);
+    free(es);
+    hln_wire_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +665,11 @@ int main(void)
         cmocka_unit_test(peers_with_bad_endpoint_are_refused),
         cmocka_unit_test(hello_with_short_node_id_is_refused),
         cmocka_unit_test(fork_with_empty_record_is_refused),
+        cmocka_unit_test(digest_request_round_trips),
+        cmocka_unit_test(digest_reply_round_trips),
+        cmocka_unit_test(digest_encoders_refuse_what_the_decoder_would),
+        cmocka_unit_test(digest_decoder_refusals),
+        cmocka_unit_test(too_many_evidence_entries_are_refused),
     };
     hln_crypto_init();
     return cmocka_run_group_tests(tests, NULL, NULL);

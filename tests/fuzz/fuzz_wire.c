@@ -2,6 +2,7 @@
  * bytes) and the sync engine fed untrusted messages. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,36 @@ static void check_reencode(const uint8_t *data, size_t size, hln_wire_msg *m)
     case HLN_MSG_FORK:
         rc = hln_wire_fork(&out, &m->a, &m->b);
         break;
+    case HLN_MSG_DIGEST_REQUEST:
+    case HLN_MSG_DIGEST_REPLY: {
+        char ind[HLN_CODE_MAX + 1], per[HLN_PERIOD_MAX + 1], grp[HLN_WIRE_GROUP_MAX + 1],
+            str[HLN_CODE_MAX + 1], eng[HLN_WIRE_ENGINE_MAX + 1];
+        snprintf(ind, sizeof ind, "%.*s", (int)m->indicator.len, (const char *)m->indicator.p);
+        snprintf(per, sizeof per, "%.*s", (int)m->period.len, (const char *)m->period.p);
+        snprintf(grp, sizeof grp, "%.*s", (int)m->group.len, (const char *)m->group.p);
+        snprintf(str, sizeof str, "%.*s", (int)m->stratum.len, (const char *)m->stratum.p);
+        snprintf(eng, sizeof eng, "%.*s", (int)m->engine.len, (const char *)m->engine.p);
+        hln_wire_clock_entry *es = malloc((m->count + 1) * sizeof *es);
+        size_t n = 0;
+        while (es && hln_wire_evidence_next(m, &es[n]))
+            n++;
+        if (es && n != m->count)
+            abort();
+        if (!es) {
+            rc = HLN_ENOMEM;
+        } else if (m->type == HLN_MSG_DIGEST_REQUEST) {
+            hln_wire_digest_query q = {m->query_id, m->flags, m->method, ind, per, grp, str};
+            rc = hln_wire_digest_request(&out, &q, es, n);
+        } else {
+            hln_wire_digest_answer a = {.query_id = m->query_id, .flags = m->flags,
+                                        .status = m->status, .engine = eng,
+                                        .counted = m->counted, .suppressed = m->suppressed};
+            memcpy(a.evidence, m->evidence, HLN_HASH_LEN);
+            rc = hln_wire_digest_reply(&out, &a, es, n);
+        }
+        free(es);
+        break;
+    }
     }
     if (rc == HLN_ENOMEM)
         return;
