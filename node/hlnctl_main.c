@@ -1141,6 +1141,29 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    /* -d may also follow the command words (`hlnctl peer list -d DIR`): take
+     * it out here so that every command, including those that parse their
+     * own arguments, sees the same data directory. */
+    int out = i;
+    for (int k = i; k < argc; k++) {
+        const char *a = argv[k];
+        if (!strcmp(a, "--")) {
+            while (k < argc)
+                argv[out++] = argv[k++];
+            break;
+        }
+        if (!strcmp(a, "-d") || !strcmp(a, "--data-dir")) {
+            if (k + 1 >= argc)
+                return usage_error(NULL, "option '%s' needs a value", a);
+            c.dir = argv[++k];
+        } else if (!strncmp(a, "--data-dir=", 11)) {
+            c.dir = a + 11;
+        } else {
+            argv[out++] = argv[k];
+        }
+    }
+    argc = out;
+    argv[argc] = NULL;
     if (!c.dir[0])
         return usage_error(NULL, "the data directory is empty");
     if (i >= argc) {

@@ -218,6 +218,14 @@ out_has "records:       24"
 run 0 --json -d "$D"
 [ "$(json 'd["feeds"]')" = 1 ] || fail "status --json feeds"
 
+echo "# -d after the command words works for every command"
+run 0 log -d "$D" --limit 1
+run 0 trust list -d "$D"
+run 0 peer list --data-dir="$D"
+run 0 metrics -d "$D"
+out_has "hln_store_records 24"
+run 2 status -d
+
 if [ "$fails" -ne 0 ]; then
     echo "t_hlnctl: $fails failure(s)" >&2
     exit 1
