@@ -364,8 +364,7 @@ static void json_author(FILE *f, const uint8_t *pk)
     fprintf(f, "\"author\":\"%s\"", text);
 }
 
-/* The distance to the ABC in the bad direction: positive means short of it. */
-static double gap_to_abc(const hln_bench_result *r, double value)
+double hln_bench_gap_to_abc(const hln_bench_result *r, double value)
 {
     return r->direction == 1 ? value - r->summary.abc : r->summary.abc - value;
 }
@@ -450,7 +449,7 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         json_key_num(f, "z_winsorised", v->z_w, true);
         json_key_num(f, "apf", v->apf, true);
         fprintf(f, "\"in_abc\":%s,", v->in_abc ? "true" : "false");
-        json_key_num(f, "gap_to_abc", gap_to_abc(r, v->value) * m, true);
+        json_key_num(f, "gap_to_abc", hln_bench_gap_to_abc(r, v->value) * m, true);
         json_limits(f, "limits", &v->limits, m);
         fputc(',', f);
         json_limits(f, "adjusted_limits", &v->adjusted, m);
@@ -553,7 +552,7 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         fmt_value(r, b, sizeof b, v->ci95.lo);
         fmt_value(r, c, sizeof c, v->ci95.hi);
         snprintf(iv, sizeof iv, "%s - %s", b, c);
-        fmt_gap(r, d, sizeof d, gap_to_abc(r, v->value));
+        fmt_gap(r, d, sizeof d, hln_bench_gap_to_abc(r, v->value));
         snprintf(cnt, sizeof cnt, "%llu/%llu", (unsigned long long)v->x, (unsigned long long)v->n);
         fprintf(f, "%c %-7s %-20s %10s %10s  %-21s %-10s %-11s %s%s\n",
                 own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit, cnt, a, iv,
@@ -634,7 +633,8 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
             fprintf(f, ",%.17g", vals[k] * m);
         fprintf(f, ",%.17g,%s,%s,%s,%s,%d,%.17g\n", v->z, hln_stats_place_name(v->place),
                 hln_stats_place_name(v->place_adjusted), hln_stats_place_name(v->place_used),
-                judgement_name(v->judgement), v->in_abc ? 1 : 0, gap_to_abc(r, v->value) * m);
+                judgement_name(v->judgement), v->in_abc ? 1 : 0,
+                hln_bench_gap_to_abc(r, v->value) * m);
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
         hln_id_to_text(r->suppressed[i].author, text);

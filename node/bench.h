@@ -130,6 +130,13 @@ int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_p
 int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_point *p,
                                 size_t count, FILE *f);
 
+/* A unit's gap to the ABC (docs/BENCHMARKS.md, "Gap to ABC"), on the
+ * engine's scale (rates per one unit of exposure): positive means short of
+ * the benchmark in the indicator's good direction (below it when higher is
+ * better, above it when lower is better), negative beyond it. Every output
+ * (JSON, table, CSV, the report) uses this one definition. */
+double hln_bench_gap_to_abc(const hln_bench_result *r, double value);
+
 /* "proportion"/"rate", "higher"/"lower", "exact"/"wilson". */
 const char *hln_bench_kind_name(uint32_t kind);
 const char *hln_bench_direction_name(uint32_t direction);

@@ -174,10 +174,7 @@ static bool has_stratum(const hln_indicator *d, const char *stratum)
     return false;
 }
 
-/* The group a node compares in when none is asked for: its country (a
- * country's view benchmarks organizations), or "all" for a node that has
- * no country (the global coordinator sees only national roll-ups). */
-static void default_group(const hln_node_info *info, char out[HLN_SCOPE_MAX + 1])
+const char *hln_bench_default_group(const hln_node_info *info, char out[HLN_SCOPE_MAX + 1])
 {
     if (info->level != HLN_LEVEL_GLOBAL && info->jurisdiction[0]) {
         char c[3];
@@ -186,6 +183,7 @@ static void default_group(const hln_node_info *info, char out[HLN_SCOPE_MAX + 1]
     } else {
         snprintf(out, HLN_SCOPE_MAX + 1, "all");
     }
+    return out;
 }
 
 /* ---- bench ---- */
@@ -199,9 +197,13 @@ static void bench_usage(FILE *f)
           "                               [--json|--csv]\n"
           "       hlnctl [-d DIR] bench INDICATOR --trend [--unit U] [--group G] [--stratum S]\n"
           "                               [--method exact|wilson] [--json]\n"
+          "       hlnctl [-d DIR] bench verify INDICATOR --period P [--group G] [--stratum S]\n"
+          "                               [--method exact|wilson] [--timeout-ms N] [--json]\n"
           "Benchmark an indicator from the observations this node holds: each unit's value,\n"
           "interval, place and gap to the ABC, with the pooled value, quartiles, ABC,\n"
           "overdispersion and the evidence digest. This node's own units are marked '*'.\n"
+          "`bench verify` asks the running hlnd's peers for their digest of the same query\n"
+          "(exit 0 all that answered agree, 1 one differs or none answered; its own --help).\n"
           "See docs/BENCHMARKS.md.\n\n"
           "  --period P          2026, 2026-Q3 or 2026-09\n"
           "  --group G           a jurisdiction (CA, CA-ON: its organizations), all (national\n"
@@ -468,7 +470,7 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
         goto out;
     }
     char dflt[HLN_SCOPE_MAX + 1];
-    default_group(hln_node_get_info(s.node), dflt);
+    hln_bench_default_group(hln_node_get_info(s.node), dflt);
     hln_bench_group g;
     memset(&g, 0, sizeof g);
     if (hln_bench_group_parse(o.group ? o.group : dflt, &g) != 0) {

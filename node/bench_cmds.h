@@ -64,6 +64,13 @@ int hln_bench_group_parse(const char *text, hln_bench_group *g);
  * aggregate never sits beside what it aggregates. */
 bool hln_bench_group_has(void *group, const uint8_t author[HLN_KEY_LEN]);
 
+/* The group a node compares in when none is asked for: its country (a
+ * country's view benchmarks its organizations), or "all" on a node without
+ * one (the global coordinator holds only national roll-ups). `hlnctl
+ * bench`, `hlnctl report`, and hlnd's digest answers (bench verify) all
+ * use it. Writes into out and returns it. */
+const char *hln_bench_default_group(const hln_node_info *info, char out[HLN_SCOPE_MAX + 1]);
+
 /* Command functions for hlnctl's table: argv[0] is the command word
  * ("bench", "rollup"); results on stdout, diagnostics on stderr as
  * "hlnctl: message"; the return value is the exit status (0, 1 failed or

@@ -151,11 +151,33 @@ static uint64_t wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Help goes to stdout (exit 0), a usage error's reminder to stderr (exit 2). */
+static void print_usage_to(FILE *f)
+{
+    fprintf(f, "usage: hlnctl [-d DIR] peer add ID [ENDPOINT] [--name NAME]\n"
+               "       hlnctl [-d DIR] peer remove ID\n"
+               "       hlnctl [-d DIR] peer list [--json]\n"
+               "The peers hlnd connects to (with an ENDPOINT) or admits (without one); a\n"
+               "running hlnd takes the change at once.\n\n"
+               "  ENDPOINT            tcp://HOST:PORT or ipc://PATH\n"
+               "  --name NAME         a display name\n"
+               "  --json              machine-readable output (list)\n"
+               "  -d, --data-dir DIR  the node's data directory\n"
+               "  -h, --help          this help\n");
+}
+
 static void print_usage(void)
 {
-    fprintf(stderr, "usage: hlnctl peer add ID [ENDPOINT] [--name NAME]\n"
-                    "       hlnctl peer remove ID\n"
-                    "       hlnctl peer list [--json]\n");
+    print_usage_to(stderr);
+}
+
+/* --help (or -h) anywhere after the verb asks for help, not an action. */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    return false;
 }
 
 static int reload_daemon(const char *datadir)
@@ -373,8 +395,8 @@ int hln_cli_peer(const char *datadir, int argc, char **argv, bool json)
         print_usage();
         return 2;
     }
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
-        print_usage();
+    if (strcmp(argv[0], "help") == 0 || wants_help(argc, argv)) {
+        print_usage_to(stdout);
         return 0;
     }
     if (strcmp(argv[0], "add") == 0)

@@ -620,7 +620,8 @@ int hln_cli_trust(const char *datadir, int argc, char **argv, bool json)
         trust_usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "help") || wants_help(argc, argv)) {
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
+        wants_help(argc, argv)) {
         trust_usage(stdout);
         return 0;
     }
@@ -954,7 +955,8 @@ int hln_cli_member(const char *datadir, int argc, char **argv, bool json)
         member_usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "help") || wants_help(argc, argv)) {
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
+        wants_help(argc, argv)) {
         member_usage(stdout);
         return 0;
     }
@@ -1071,7 +1073,8 @@ int hln_cli_policy(const char *datadir, int argc, char **argv, bool json)
         policy_usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "help") || wants_help(argc, argv)) {
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
+        wants_help(argc, argv)) {
         policy_usage(stdout);
         return 0;
     }

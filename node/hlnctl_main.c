@@ -980,9 +980,27 @@ static int cmd_verify(cli *c, int argc, char **argv)
 
 static int cmd_help(cli *c, int argc, char **argv)
 {
-    (void)c;
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        command_usage(stdout, find_command("help", NULL));
+        return EXIT_OK;
+    }
     if (argc >= 2) {
         const command *cmd = find_command(argv[1], argc >= 3 ? argv[2] : NULL);
+        if (cmd && !cmd->verb && argc >= 3) {
+            /* `help bench verify`: the command's own help for those words,
+             * as `hlnctl bench verify --help` prints it. */
+            char **a = calloc((size_t)argc + 1, sizeof *a);
+            if (!a) {
+                warnx("%s", hln_strerror(HLN_ENOMEM));
+                return EXIT_FAIL;
+            }
+            for (int k = 1; k < argc; k++)
+                a[k - 1] = argv[k];
+            a[argc - 1] = "--help";
+            int r = cmd->fn(c, argc, a);
+            free(a);
+            return r;
+        }
         if (cmd) {
             command_usage(stdout, cmd);
             return EXIT_OK;
@@ -1051,8 +1069,16 @@ static const command commands[] = {
     {"metrics", NULL, cmd_metrics, "",
      "Print metrics in the Prometheus text format (from hlnd, else from the store).", ""},
     {"bench", NULL, cmd_bench,
-     "INDICATOR --period P [--group G] [--stratum S] [--method M] [--json|--csv] | --trend",
-     "Benchmark an indicator: units, intervals, places, ABC, the evidence digest.", ""},
+     "INDICATOR --period P [--group G] [--stratum S] [--method M] [--json|--csv] | --trend\n"
+     "       hlnctl [-d DIR] bench verify INDICATOR --period P [--group G] [--stratum S]\n"
+     "                       [--method M] [--timeout-ms N] [--json]",
+     "Benchmark an indicator: units, intervals, places, ABC, the evidence digest.",
+     "  bench verify        ask the running hlnd's peers for their evidence digest of the\n"
+     "                      same query and say who agrees and, for those who differ, why\n"
+     "                      (a feed missing or behind on either side, a fork, other rules).\n"
+     "                      Exit 0 when every peer that answered agrees (and one did), 1\n"
+     "                      when one differs or none answered, 2 usage.\n"
+     "  hlnctl bench --help and hlnctl bench verify --help list every option.\n"},
     {"rollup", NULL, cmd_rollup, "INDICATOR --period P [--publish] [--scope global|CODE] [--json]",
      "An authority's pooled counts for its jurisdiction; --publish publishes them.", ""},
     {"report", NULL, cmd_report, "--html OUTDIR [options]",

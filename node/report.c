@@ -14,9 +14,10 @@
 #include "../crypto/crypto.h"
 #include "../crypto/err.h"
 #include "../proto/codes.h"
+#include "bench_cmds.h"
+#include "gov_cmds.h"
 #include "node.h"
 #include "stats.h"
-#include "sync_store.h"
 #include "trust.h"
 
 #define GROUP_ALL "all"
@@ -48,9 +49,13 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- escaping ---- */
 
-int hln_report_escape(FILE *f, const char *s)
+/* Escape the first len bytes of s (or up to its NUL). */
+static int escape_n(FILE *f, const char *s, size_t len)
 {
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+    if (!s)
+        return ferror(f) ? HLN_EIO : 0;
+    const unsigned char *end = (const unsigned char *)s + len;
+    for (const unsigned char *p = (const unsigned char *)s; p < end && *p; p++) {
         switch (*p) {
         case '&':
             fputs("&amp;", f);
@@ -79,7 +84,25 @@ int hln_report_escape(FILE *f, const char *s)
     return ferror(f) ? HLN_EIO : 0;
 }
 
+int hln_report_escape(FILE *f, const char *s)
+{
+    return escape_n(f, s, s ? strlen(s) : 0);
+}
+
 #define ESC(f, s) hln_report_escape((f), (s))
+
+/* Free text whose line breaks mean something (an indicator's description):
+ * each '\n' becomes <br>, everything else is escaped as by ESC. */
+static void esc_lines(FILE *f, const char *text)
+{
+    for (const char *p = text; p;) {
+        const char *nl = strchr(p, '\n');
+        escape_n(f, p, nl ? (size_t)(nl - p) : strlen(p));
+        if (nl)
+            fputs("<br>\n", f);
+        p = nl ? nl + 1 : NULL;
+    }
+}
 
 /* ---- names and paths ---- */
 
@@ -206,8 +229,17 @@ static bool within(const char *jurisdiction, const char *group)
 static bool in_group(void *ctx, const uint8_t author[HLN_KEY_LEN])
 {
     const group_ctx *g = ctx;
+    if (g->o->in_group)
+        return g->o->in_group(g->o->in_group_ctx, g->group, author);
     char j[HLN_SCOPE_MAX + 1];
     return author_jurisdiction(g->o, author, j) && within(j, g->group);
+}
+
+/* Does `author` count in `group`? Under the caller's rule if it gives one. */
+static bool counts_in(const hln_report_opts *o, const char *group, const uint8_t *author)
+{
+    group_ctx g = {.o = o, .group = group};
+    return in_group(&g, author);
 }
 
 static void author_name(const hln_report_opts *o, const uint8_t *author, char *out, size_t cap)
@@ -316,9 +348,15 @@ static int find_groups(hln_store *s, const hln_report_opts *o, const char *main_
         if (!author_jurisdiction(o, al.v[i], j))
             continue;
         hln_scope_country(j, country);
-        if (strcmp(country, main_group) && within(country, main_group))
+        /* Under the caller's rule a jurisdiction shows only where one of
+         * its own units reported: an authority's roll-up (unit CA) is no
+         * unit of CA, so it makes no CA page. */
+        bool rule = o->in_group != NULL;
+        if (strcmp(country, main_group) && within(country, main_group) &&
+            (!rule || counts_in(o, country, al.v[i])))
             rc = scope_add(&v, &n, &cap, country);
-        if (rc == 0 && strcmp(j, country) && strcmp(j, main_group) && within(j, main_group))
+        if (rc == 0 && strcmp(j, country) && strcmp(j, main_group) && within(j, main_group) &&
+            (!rule || counts_in(o, j, al.v[i])))
             rc = scope_add(&v, &n, &cap, j);
     }
     free(al.v);
@@ -800,7 +838,8 @@ static int write_ranked(FILE *f, const hln_bench_result *r, const hln_report_opt
     fprintf(f,
             "<h2 id=\"ranking\">Units ranked</h2>\n<p>Best first (%s is better). Places are read "
             "against the %s limits; \"better\" and \"worse\" mean outside the 95%% limit in that "
-            "direction.</p>\n",
+            "direction. The gap to the ABC is positive when a unit falls short of the benchmark, "
+            "negative when it does better.</p>\n",
             hln_bench_direction_name(r->direction),
             r->summary.overdispersed ? "overdispersion-adjusted" : "funnel");
     fputs(
@@ -821,7 +860,7 @@ static int write_ranked(FILE *f, const hln_bench_result *r, const hln_report_opt
         fmt_value(r, v, sizeof v, u->s.value);
         fmt_value(r, lo, sizeof lo, u->s.ci95.lo);
         fmt_value(r, hi, sizeof hi, u->s.ci95.hi);
-        fmt_gap(r, gap, sizeof gap, u->s.value - r->summary.abc);
+        fmt_gap(r, gap, sizeof gap, hln_bench_gap_to_abc(r, u->s.value));
         fprintf(f, "<tr class=\"unit\"><td class=\"n\">%zu</td><td>", rank);
         if (u->unit[0])
             ESC(f, u->unit);
@@ -1059,8 +1098,8 @@ static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *in
         fprintf(f, " per %u", r->multiplier);
     fprintf(f, " · %s is better</p>\n</header>\n<main>\n", hln_bench_direction_name(r->direction));
     if (ind->description[0]) {
-        fputs("<p style=\"white-space:pre-line\">", f);
-        ESC(f, ind->description);
+        fputs("<p class=\"description\">", f);
+        esc_lines(f, ind->description);
         fputs("</p>\n", f);
     }
     key_figures(f, r);
@@ -1131,8 +1170,8 @@ static int write_index(FILE *f, const hln_report_opts *o, const index_row *rows,
             fprintf(f, " per %u", ind->multiplier);
         fprintf(f, " · %s is better</p>\n", hln_bench_direction_name(ind->direction));
         if (ind->description[0]) {
-            fputs("<p style=\"white-space:pre-line\">", f);
-            ESC(f, ind->description);
+            fputs("<p class=\"description\">", f);
+            esc_lines(f, ind->description);
             fputs("</p>\n", f);
         }
         size_t shown = 0;
@@ -1269,7 +1308,9 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
         hln_bench_query q = {.indicator = ind,
                              .period = period,
                              .group = g[i].group,
-                             .in_group = strcmp(g[i].group, GROUP_ALL) ? in_group : NULL,
+                             .in_group = o->in_group || strcmp(g[i].group, GROUP_ALL)
+                                             ? in_group
+                                             : NULL,
                              .group_ctx = &gc,
                              .excluded = o->excluded,
                              .excluded_ctx = o->excluded_ctx,
@@ -1386,58 +1427,50 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
 
 /* ---- hlnctl report ---- */
 
+/* The rules of `hlnctl bench` (node/bench_cmds.h) over the node's trust
+ * view, so that every page's digest is `hlnctl bench --group G`'s. */
 typedef struct {
-    hln_node *node;
-    hln_trust *trust;
-    uint64_t now_ms;
+    hln_bench_view view;
+    hln_bench_group group; /* the last group asked about, parsed */
+    bool parsed;
 } cli_ctx;
 
-static bool cli_trust_info(cli_ctx *c, const uint8_t *author, hln_trust_info *ti)
+static bool cli_in_group(void *ctx, const char *group, const uint8_t author[HLN_KEY_LEN])
 {
-    int rc = hln_trust_member(c->trust, author, c->now_ms, ti);
-    return rc == 0 || rc == HLN_ETRUST;
+    cli_ctx *c = ctx;
+    if (!c->parsed || strcmp(c->group.text, group)) {
+        memset(&c->group, 0, sizeof c->group);
+        c->parsed = hln_bench_group_parse(group, &c->group) == 0;
+        if (!c->parsed)
+            return false;
+        c->group.view = &c->view;
+    }
+    return hln_bench_group_has(&c->group, author);
 }
 
 static bool cli_jurisdiction(void *ctx, const uint8_t author[HLN_KEY_LEN],
                              char out[HLN_SCOPE_MAX + 1])
 {
     cli_ctx *c = ctx;
-    const hln_node_info *me = hln_node_get_info(c->node);
-    /* The node's own settings stand until its member record arrives. */
-    hln_trust_info ti;
-    if (cli_trust_info(c, author, &ti) && ti.jurisdiction[0]) {
-        snprintf(out, HLN_SCOPE_MAX + 1, "%s", ti.jurisdiction);
-        return true;
-    }
-    if (!memcmp(author, hln_node_pk(c->node), HLN_KEY_LEN) && me->jurisdiction[0]) {
-        snprintf(out, HLN_SCOPE_MAX + 1, "%s", me->jurisdiction);
-        return true;
-    }
-    return false;
+    uint32_t level;
+    return hln_bench_view_where(&c->view, author, &level, out);
 }
 
 static bool cli_name(void *ctx, const uint8_t author[HLN_KEY_LEN], char *out, size_t cap)
 {
     cli_ctx *c = ctx;
     hln_trust_info ti;
-    if (cli_trust_info(c, author, &ti) && ti.name[0]) {
+    int rc = hln_trust_member(c->view.trust, author, c->view.now_ms, &ti);
+    if ((rc == 0 || rc == HLN_ETRUST) && ti.name[0]) {
         snprintf(out, cap, "%s", ti.name);
         return true;
     }
-    if (!memcmp(author, hln_node_pk(c->node), HLN_KEY_LEN) && hln_node_get_info(c->node)->name[0]) {
-        snprintf(out, cap, "%s", hln_node_get_info(c->node)->name);
+    hln_node *n = c->view.node;
+    if (!memcmp(author, hln_node_pk(n), HLN_KEY_LEN) && hln_node_get_info(n)->name[0]) {
+        snprintf(out, cap, "%s", hln_node_get_info(n)->name);
         return true;
     }
     return false;
-}
-
-/* Authors proven to fork their feed are left out, as `hlnctl bench` does:
- * their records cannot be told apart from a forgery. */
-static bool cli_excluded(void *ctx, const uint8_t author[HLN_KEY_LEN])
-{
-    cli_ctx *c = ctx;
-    return hln_trust_flagged(c->trust, author) ||
-           hln_store_author_forked(hln_node_store(c->node), author);
 }
 
 static void cli_usage(FILE *f)
@@ -1450,7 +1483,9 @@ static void cli_usage(FILE *f)
           "evidence digest for every indicator and period held. See docs/REPORT.md.\n\n"
           "  --html OUTDIR       the directory to write (created if absent; pages are replaced)\n"
           "  --period P          only this period (repeatable): 2026, 2026-Q3, 2026-09\n"
-          "  --group G           all (default) or a jurisdiction such as CA or CA-ON\n"
+          "  --group G           a jurisdiction (CA, CA-ON: its organizations) or all (national\n"
+          "                      roll-ups); default: the node's country, all on a node\n"
+          "                      without one (as hlnctl bench)\n"
           "  --stratum S         a stratum instead of the total\n"
           "  --method M          funnel limits: exact or wilson (default: each indicator's)\n"
           "  --axis A            denominator axis: auto (default), log or linear\n"
@@ -1561,7 +1596,7 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
     status = 1;
     char err[512] = "";
     hln_node *node = NULL;
-    hln_sync_store *ss = NULL;
+    hln_trust *trust = NULL;
     hln_node_def *defs = NULL;
     hln_indicator *inds = NULL;
     size_t ndefs = 0;
@@ -1571,7 +1606,7 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
         goto done;
     }
     if ((rc = hln_node_definitions(node, &defs, &ndefs)) != 0 ||
-        (rc = hln_sync_store_new(node, &ss)) != 0) {
+        (rc = hln_gov_trust_load(node, &trust)) != 0) {
         fprintf(stderr, "hlnctl: report: reading the store: %s\n", hln_strerror(rc));
         goto done;
     }
@@ -1584,16 +1619,21 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
         inds[i] = defs[i].def;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    cli_ctx cc = {.node = node,
-                  .trust = hln_sync_store_trust(ss),
-                  .now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u};
+    cli_ctx cc = {.view = {.node = node,
+                           .trust = trust,
+                           .now_ms = (uint64_t)ts.tv_sec * 1000u +
+                                     (uint64_t)ts.tv_nsec / 1000000u}};
+    char dflt[HLN_SCOPE_MAX + 1];
+    if (!o.group)
+        o.group = hln_bench_default_group(hln_node_get_info(node), dflt);
     o.indicators = inds;
     o.n_indicators = ndefs;
     o.periods = np ? periods : NULL;
     o.n_periods = np;
     o.jurisdiction = cli_jurisdiction, o.jurisdiction_ctx = &cc;
+    o.in_group = cli_in_group, o.in_group_ctx = &cc;
     o.name = cli_name, o.name_ctx = &cc;
-    o.excluded = cli_excluded, o.excluded_ctx = &cc;
+    o.excluded = hln_bench_view_excluded, o.excluded_ctx = &cc.view;
     o.publisher = hln_node_get_info(node)->name[0] ? hln_node_get_info(node)->name : NULL;
     hln_report_summary sum;
     rc = hln_report_write_html(hln_node_store(node), &o, outdir, &sum, err, sizeof err);
@@ -1606,11 +1646,16 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
            sum.periods == 1 ? "" : "s", outdir);
     if (ndefs == 0)
         fputs("hlnctl: report: no indicator definitions held; the index is empty\n", stderr);
+    /* Say why the node's own figures are missing, as hlnctl bench does. */
+    if (hln_bench_view_excluded(&cc.view, hln_node_pk(node)))
+        fputs("hlnctl: report: this node's own observations do not count: it has no standing "
+              "in its trust view yet (hlnctl trust add; a member record that admits it)\n",
+              stderr);
     status = 0;
 done:
     free(inds);
     free(defs);
-    hln_sync_store_destroy(&ss);
+    hln_trust_destroy(&trust);
     hln_node_close(&node);
     goto out;
 usage:

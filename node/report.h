@@ -28,6 +28,14 @@ typedef bool (*hln_report_jurisdiction_fn)(void *ctx, const uint8_t author[HLN_K
 typedef bool (*hln_report_name_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN], char *out,
                                    size_t cap);
 
+/* Whether an author counts in a comparison group ("all", "CA", "CA-ON").
+ * `hlnctl report` passes the rule of `hlnctl bench` (hln_bench_group_has
+ * over the node's trust view: a jurisdiction holds its organizations, "all"
+ * the national authorities' roll-ups), so that every page's digest equals
+ * `hlnctl bench --group G`'s. */
+typedef bool (*hln_report_group_fn)(void *ctx, const char *group,
+                                    const uint8_t author[HLN_KEY_LEN]);
+
 typedef enum {
     HLN_REPORT_AXIS_AUTO = 0, /* log when the largest denominator is >= 10x the smallest */
     HLN_REPORT_AXIS_LINEAR = 1,
@@ -40,10 +48,16 @@ typedef struct {
     size_t n_indicators;
     const char *const *periods; /* only these periods; NULL: every period held */
     size_t n_periods;
-    const char *group;   /* NULL or "all": everyone; else a jurisdiction ("CA") */
+    const char *group;   /* the main group: NULL or "all", or a jurisdiction ("CA") */
     const char *stratum; /* NULL or "": the total */
     hln_report_jurisdiction_fn jurisdiction; /* NULL: no comparisons by jurisdiction */
     void *jurisdiction_ctx;
+    /* Who counts in each group. NULL: every author in "all", and in each
+     * jurisdiction that contains its own (no levels: for callers without a
+     * trust view). Set, a jurisdiction gets a page only where an author that
+     * counts in it reported. */
+    hln_report_group_fn in_group;
+    void *in_group_ctx;
     hln_report_name_fn name; /* NULL: short node ids */
     void *name_ctx;
     hln_bench_author_fn excluded; /* as hln_bench_query: untrusted or flagged authors */
@@ -86,9 +100,11 @@ int hln_report_page_path(const char *indicator, const char *period, const char *
 
 /* `hlnctl [-d DIR] report --html OUTDIR [--period P] [--group G] [--stratum S]
  * [--method exact|wilson] [--axis auto|log|linear] [--title T]`: opens the
- * node in `datadir` read-only, reports the latest definition of every
- * indicator held, with jurisdictions and names from its trust graph
- * (membership records) and the authors flagged (forks) left out. argv[0] is
+ * node in `datadir` read-only and reports the latest definition of every
+ * indicator held, with names from its trust graph and exactly the rules of
+ * `hlnctl bench` (node/bench_cmds.h): hln_bench_view_excluded for who is
+ * left out, hln_bench_group_has for who is in a group, and the same default
+ * group (hln_bench_default_group: the node's country). argv[0] is
  * the command word ("report"). Prints what was written on stdout,
  * diagnostics on stderr as "hlnctl: ...". Returns the exit status: 0, 1
  * (failed), 2 (usage). */

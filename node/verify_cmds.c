@@ -594,31 +594,17 @@ static bool set_field(char *dst, size_t cap, const char *s)
     return true;
 }
 
-/* The group `hlnctl bench` compares in when none is asked for (as
- * default_group in bench_cmds.c): the node's country, or "all" for a node
- * without one (the global coordinator). */
-static const char *default_group(hln_bench_verify *v, char out[HLN_SCOPE_MAX + 1])
-{
-    const hln_node_info *info = hln_node_get_info(v->node);
-    if (info->level != HLN_LEVEL_GLOBAL && info->jurisdiction[0]) {
-        char c[3];
-        hln_scope_country(info->jurisdiction, c);
-        snprintf(out, HLN_SCOPE_MAX + 1, "%s", c);
-    } else {
-        snprintf(out, HLN_SCOPE_MAX + 1, "all");
-    }
-    return out;
-}
-
 static int start_query(hln_bench_verify *v, uint64_t now, json_object *req, json_object *reply,
                        const hln_verify_peer *up, size_t n_up)
 {
     hln_verify_query q = {0};
+    /* No group given: the one `hlnctl bench` compares in. */
     char dflt[HLN_SCOPE_MAX + 1];
+    hln_bench_default_group(hln_node_get_info(v->node), dflt);
     const char *method = get_str(req, "method", "");
     if (!set_field(q.indicator, sizeof q.indicator, get_str(req, "indicator", NULL)) ||
         !set_field(q.period, sizeof q.period, get_str(req, "period", NULL)) ||
-        !set_field(q.group, sizeof q.group, get_str(req, "group", default_group(v, dflt))) ||
+        !set_field(q.group, sizeof q.group, get_str(req, "group", dflt)) ||
         !set_field(q.stratum, sizeof q.stratum, get_str(req, "stratum", "")) || !method)
         return HLN_EINVAL;
     if (!strcmp(method, "exact"))

@@ -5,6 +5,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
+#include "node/gov_cmds.h"
 #include "node/node.h"
 #include "node/report.h"
 #include "proto/record.h"
@@ -76,9 +77,14 @@ static int seed(const char *dir)
         return 1;
     }
     hln_store *s = hln_node_store(n);
-    /* The authority trusts itself, so that its member records give the
-     * organizations their names and jurisdictions. */
-    rc = hln_store_kv_put(s, HLN_TABLE_TRUST, hln_node_pk(n), HLN_KEY_LEN, "self", 4);
+    /* The authority trusts itself (as `hlnctl trust add` of its own id
+     * would), so that it stands and its member records admit the
+     * organizations, with their names and jurisdictions. */
+    hln_anchor_entry self = {.level = HLN_LEVEL_NATIONAL, .added_ms = TS - 7200000ull};
+    memcpy(self.id, hln_node_pk(n), HLN_KEY_LEN);
+    snprintf(self.name, sizeof self.name, "%s", info.name);
+    snprintf(self.jurisdiction, sizeof self.jurisdiction, "CA");
+    rc = hln_anchor_put(s, &self);
 
     hln_node_item items[6];
     memset(items, 0, sizeof items);

@@ -54,6 +54,27 @@ for cmd in "init" "id" "status" "indicator define" "indicator list" "publish" "l
     run 0 $cmd --help
     out_has "usage: hlnctl"
 done
+# Every noun and verb of the command table answers --help (and -h, and
+# `hlnctl help NOUN VERB`) with its usage on stdout and exit 0, touching nothing.
+for cmd in "status" "init" "id" "indicator" "indicator define" "indicator list" "publish" \
+    "log" "verify" "trust" "trust add" "trust remove" "trust list" "member" "member issue" \
+    "member revoke" "member list" "policy" "policy set" "policy show" "peer" "peer add" \
+    "peer remove" "peer list" "backup" "restore" "metrics" "bench" "bench verify" "rollup" \
+    "report" "help"; do
+    for h in --help -h; do
+        # shellcheck disable=SC2086
+        run 0 -d "$D" $cmd $h
+        [ -s "$T/out" ] || fail "hlnctl $cmd $h printed nothing on stdout"
+        grep -qi "usage" "$T/out" || fail "hlnctl $cmd $h: no usage on stdout"
+    done
+    # shellcheck disable=SC2086
+    run 0 -d "$D" help $cmd
+    [ -s "$T/out" ] || fail "hlnctl help $cmd printed nothing on stdout"
+done
+run 0 help bench
+out_has "bench verify"
+run 0 help bench verify
+out_has "usage: hlnctl \[-d DIR\] bench verify"
 [ -e "$D" ] && fail "usage errors created $D"
 
 echo "# a missing node is an operation that failed"

@@ -27,6 +27,21 @@ for d in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'User=hln' 'StateDir
     grep -qxF -- "$d" "$UNIT" || fail "unit lacks '$d'"
 done
 grep -q '^LimitNOFILE=[0-9]' "$UNIT" || fail "unit lacks LimitNOFILE"
+# `systemctl help hlnd` opens the man pages that make install puts in place.
+grep -qxF 'Documentation=man:hlnd(8) man:hlnd.conf(5)' "$UNIT" ||
+    fail "unit lacks Documentation=man:hlnd(8) man:hlnd.conf(5)"
+for m in docs/man/hlnd.8 docs/man/hlnd.conf.5; do
+    [ -f "$ROOT/$m" ] || fail "Documentation= names $m, which is missing"
+done
+
+echo "# the header's install steps are make install's"
+# make install installs the unit and the sysusers.d file; systemd-sysusers
+# makes the user. The header must not send operators to copy files by hand.
+grep -q '^#.*systemd-sysusers' "$UNIT" || fail "the header does not create the user with systemd-sysusers"
+grep -q '^#.*useradd' "$UNIT" && fail "the header still creates the user with useradd"
+grep -q '^#.*install .*configs/hlnd.service' "$UNIT" && fail "the header still copies the unit by hand"
+grep -q 'configs/hln.sysusers $(DESTDIR)$(SYSUSERSDIR)/hln.conf' "$ROOT/Makefile" ||
+    fail "make install no longer installs the sysusers.d file the header relies on"
 
 echo "# ExecStart matches make install (PREFIX/sbin/hlnd)"
 prefix=$(sed -n 's/^PREFIX *?= *//p' "$ROOT/Makefile")

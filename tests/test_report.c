@@ -17,6 +17,7 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/bench.h"
+#include "node/gov_cmds.h"
 #include "node/node.h"
 #include "node/report.h"
 #include "proto/codes.h"
@@ -565,6 +566,125 @@ static void ranked_table_puts_the_best_first(void **state)
     free(doc);
 }
 
+/* The gap to the ABC is bench's (docs/BENCHMARKS.md): positive when a unit
+ * falls short of the benchmark in the good direction. */
+static void gap_to_abc_has_the_sign_of_bench(void **state)
+{
+    (void)state;
+    char out[128];
+    out_dir(out, sizeof out);
+    hln_report_opts o = base_opts();
+    char err[256] = "";
+    assert_int_equal(hln_report_write_html(store, &o, out, NULL, err, sizeof err), 0);
+    hln_bench_query q = {.indicator = &defs[0], .period = "2026-Q3", .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(store, &q, &r), 0);
+    /* practice-09, 12/40 = 30%: far below the ABC, higher is better */
+    const hln_bench_unit *low = NULL;
+    for (size_t i = 0; i < r->n_units; i++)
+        if (!strcmp(r->units[i].unit, "practice-09"))
+            low = &r->units[i];
+    assert_non_null(low);
+    double gap = hln_bench_gap_to_abc(r, low->s.value);
+    assert_true(gap > 0.4);
+    char want[64];
+    snprintf(want, sizeof want, "<td class=\"n\">%+.1f pp</td></tr>", gap * 100);
+    assert_true(want[14] == '+');
+    hln_bench_result_destroy(&r);
+    char *doc = slurp(out, IND "/2026-Q3_all.html");
+    const char *row = strstr(doc, "<td>practice-09");
+    assert_non_null(row);
+    const char *cell = strstr(row, "</tr>");
+    assert_non_null(cell);
+    assert_true(!strncmp(cell - strlen(want) + strlen("</tr>"), want, strlen(want)));
+    free(doc);
+    /* lower is better: the highest rate (region-0, 3/800) is short of the ABC */
+    doc = slurp(out, RATE_IND "/2026_all.html");
+    row = strstr(doc, "<td>region-0");
+    assert_non_null(row);
+    cell = strstr(row, "</tr>");
+    const char *last = cell;
+    while (last > row && strncmp(last, "<td class=\"n\">", 14))
+        last--;
+    assert_true(last > row);
+    assert_true(last[14] == '+');
+    free(doc);
+}
+
+/* Descriptions keep their line breaks (the INI format continues them over
+ * lines) as <br>; everything else in them is still escaped. */
+static void description_line_breaks_become_br(void **state)
+{
+    (void)state;
+    char out[128];
+    out_dir(out, sizeof out);
+    hln_report_opts o = base_opts();
+    char err[256] = "";
+    assert_int_equal(hln_report_write_html(store, &o, out, NULL, err, sizeof err), 0);
+    static const char *pages[] = {"index.html", IND "/2026-Q3_all.html"};
+    for (size_t i = 0; i < 2; i++) {
+        char *doc = slurp(out, pages[i]);
+        assert_non_null(
+            strstr(doc, "Share of adults &lt;18 &amp; &gt;65 screened.<br>\nSecond line."));
+        assert_null(strstr(doc, "&#xFFFD;"));
+        assert_well_formed(doc);
+        free(doc);
+    }
+}
+
+/* The caller's rule of who counts in a group (hlnctl report passes
+ * hlnctl bench's) decides every page's units and digest, and which
+ * jurisdictions get pages at all. */
+static bool rule_has(void *ctx, const char *group, const uint8_t a[HLN_KEY_LEN])
+{
+    (void)ctx;
+    /* authors[3] plays a national authority (FR): in "all" only; 1 and 2
+     * are organizations in CA-ON and CA-QC. */
+    bool fr = !memcmp(a, hln_identity_pk(authors[3].id), HLN_KEY_LEN);
+    if (!strcmp(group, "all"))
+        return fr;
+    char j[HLN_SCOPE_MAX + 1];
+    return !fr && jurisdiction_of(NULL, a, j) && hln_scope_within(j, group);
+}
+
+static bool rule_all(void *ctx, const uint8_t a[HLN_KEY_LEN])
+{
+    return rule_has(ctx, "all", a);
+}
+
+static void caller_rule_decides_who_counts_and_which_pages(void **state)
+{
+    (void)state;
+    char out[128];
+    out_dir(out, sizeof out);
+    hln_report_opts o = base_opts();
+    o.in_group = rule_has;
+    char err[256] = "";
+    assert_int_equal(hln_report_write_html(store, &o, out, NULL, err, sizeof err), 0);
+    hln_bench_query q = {
+        .indicator = &defs[0], .period = "2026-Q3", .in_group = rule_all, .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(store, &q, &r), 0);
+    assert_int_equal(r->n_units, 4);
+    char hex[2 * HLN_HASH_LEN + 1], want[128];
+    hex_of(r->digest, hex);
+    hln_bench_result_destroy(&r);
+    snprintf(want, sizeof want, "id=\"digest\">%s</code>", hex);
+    char *doc = slurp(out, IND "/2026-Q3_all.html");
+    assert_non_null(strstr(doc, want));
+    assert_int_equal(count(doc, "<circle class=\"unit"), 4);
+    free(doc);
+    doc = slurp(out, IND "/2026-Q3_CA.html");
+    assert_int_equal(count(doc, "<circle class=\"unit"), 8);
+    free(doc);
+    /* FR's only author counts in no jurisdiction: no FR page */
+    char path[256];
+    snprintf(path, sizeof path, "%s/" IND "/2026-Q3_FR.html", out);
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/" IND "/2026-Q3_CA-QC.html", out);
+    assert_int_equal(access(path, F_OK), 0);
+}
+
 static void equal_evidence_gives_identical_files(void **state)
 {
     (void)state;
@@ -689,29 +809,69 @@ static void cli_reports_the_definitions_held_by_a_node(void **state)
     }
     assert_int_equal(hln_node_append(n, "CA", items, 6, 1700000000000ull, NULL, err, sizeof err),
                      0);
+    uint8_t pk[HLN_KEY_LEN];
+    memcpy(pk, hln_node_pk(n), HLN_KEY_LEN);
     hln_node_close(&n);
 
+    /* Who counts is hlnctl bench's rule: a node without standing in its
+     * own trust view (no anchor, no member record) sees its units excluded,
+     * as its peers do. */
     out_dir(out, sizeof out);
-    const char *argv[] = {"report", "--html", out, "--title", "Canada <public> report", NULL};
-    assert_int_equal(run_cli(dir, 5, argv), 0);
+    const char *argv0[] = {"report", "--html", out, "--group", "all", NULL};
+    assert_int_equal(run_cli(dir, 5, argv0), 0);
+    char *doc = slurp(out, IND "/2026-09_all.html");
+    assert_int_equal(count(doc, "<circle class=\"unit"), 0);
+    assert_non_null(strstr(doc, "5 from excluded"));
+    free(doc);
+
+    /* Anchored in itself, the national authority stands: its observations
+     * are roll-ups, which count in "all" (national authorities). */
+    char idtext[HLN_ID_TEXT_LEN + 1];
+    hln_id_to_text(pk, idtext);
+    const char *trust[] = {"add",     idtext,     "--name",         "Ministry of Health",
+                           "--level", "national", "--jurisdiction", "CA",
+                           NULL};
+    fflush(stdout);
+    assert_int_equal(hln_cli_trust(dir, 8, (char **)trust, false), 0);
+
+    out_dir(out, sizeof out);
+    const char *argv[] = {"report",  "--html", out,   "--title", "Canada <public> report",
+                          "--group", "all",    NULL};
+    assert_int_equal(run_cli(dir, 7, argv), 0);
     char *index = slurp(out, "index.html");
     assert_non_null(strstr(index, "Canada &lt;public&gt; report"));
     assert_non_null(strstr(index, "Published by Ministry &lt;of&gt; Health"));
     assert_non_null(strstr(index, "href=\"" IND "/2026-09_all.html\""));
-    /* the node's own jurisdiction makes a CA comparison group */
-    assert_non_null(strstr(index, "href=\"" IND "/2026-09_CA.html\""));
+    /* an authority's roll-ups are no units of its own jurisdiction: no CA
+     * page (it would count them beside the organizations they sum) */
+    assert_null(strstr(index, "href=\"" IND "/2026-09_CA.html\""));
     free(index);
-    char *doc = slurp(out, IND "/2026-09_all.html");
+    doc = slurp(out, IND "/2026-09_all.html");
     assert_int_equal(count(doc, "<circle class=\"unit"), 5);
-    assert_non_null(strstr(doc, "Ministry &lt;of&gt; Health"));
+    assert_non_null(strstr(doc, "Ministry of Health"));
+    assert_non_null(strstr(doc, "0 from excluded"));
     assert_well_formed(doc);
     free(doc);
+    char path[256];
+    snprintf(path, sizeof path, "%s/" IND "/2026-09_CA.html", out);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    /* The default group is hlnctl bench's: the node's country. CA holds
+     * organizations only, so none of the authority's roll-ups. */
+    out_dir(out, sizeof out);
+    const char *argv1[] = {"report", "--html", out, NULL};
+    assert_int_equal(run_cli(dir, 3, argv1), 0);
+    doc = slurp(out, IND "/2026-09_CA.html");
+    assert_int_equal(count(doc, "<circle class=\"unit"), 0);
+    assert_non_null(strstr(doc, "5 outside the group"));
+    free(doc);
+    snprintf(path, sizeof path, "%s/" IND "/2026-09_all.html", out);
+    assert_int_not_equal(access(path, F_OK), 0);
 
     /* --period filters; --group of a jurisdiction */
     out_dir(out, sizeof out);
     const char *argv2[] = {"report", "--html", out, "--period", "2025", "--group", "CA", NULL};
     assert_int_equal(run_cli(dir, 7, argv2), 0);
-    char path[256];
     snprintf(path, sizeof path, "%s/index.html", out);
     assert_int_equal(access(path, F_OK), 0);
     snprintf(path, sizeof path, "%s/" IND "/2026-09_CA.html", out);
@@ -748,6 +908,9 @@ int main(void)
         cmocka_unit_test(hostile_titles_and_names_are_escaped),
         cmocka_unit_test(suppressed_units_are_counted_and_named),
         cmocka_unit_test(ranked_table_puts_the_best_first),
+        cmocka_unit_test(gap_to_abc_has_the_sign_of_bench),
+        cmocka_unit_test(description_line_breaks_become_br),
+        cmocka_unit_test(caller_rule_decides_who_counts_and_which_pages),
         cmocka_unit_test(equal_evidence_gives_identical_files),
         cmocka_unit_test(periods_can_be_chosen),
         cmocka_unit_test(bad_options_are_refused),
