@@ -26,6 +26,8 @@ PERF_SRC = $(wildcard tests/perf/perf_*.c)
 PERFS    = $(PERF_SRC:tests/perf/%.c=$(BUILD)/perf/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+# Programs the shell tests drive besides hlnd and hlnctl (rules at the end).
+TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver
 HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h tests/*.h tests/sim/*.h)
 BINS     = $(patsubst node/%_main.c,$(BUILD)/%,$(wildcard node/*_main.c))
 
@@ -64,7 +66,7 @@ $(BUILD)/perf/%: tests/perf/%.c $(BUILD)/libhlnsim.a $(BUILD)/libhln.a $(HDRS)
 
 # Every test: cmocka binaries, then shell tests that drive the real programs.
 check: deps
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory all $(TESTS) $(TOOLS)
 	@$(MAKE) --no-print-directory fuzz-check
 	@BUILD=$(BUILD) sh scripts/run-tests.sh $(TESTS) $(sort $(wildcard tests/t_*.sh))
 
@@ -74,7 +76,7 @@ test: check
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  all $(TESTS:$(BUILD)/%=build-asan/%)
+	  all $(TESTS:$(BUILD)/%=build-asan/%) $(TOOLS:$(BUILD)/%=build-asan/%)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  BUILD=build-asan HLN_SLOW=1 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) $(sort $(wildcard tests/t_*.sh))
 
@@ -156,7 +158,6 @@ $(BUILD)/tests/hostile: tests/hostile.c $(BUILD)/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhln.a $(LIBS_HLN)
 
-check: $(BUILD)/tests/hostile
 
 # --- the public report's browser test (owner: the report work) ------------
 # tests/report_driver.c seeds a node with a demo network's records and runs
@@ -167,4 +168,3 @@ $(BUILD)/tests/report_driver: tests/report_driver.c $(BUILD)/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhln.a $(LIBS_HLN)
 
-check: $(BUILD)/tests/report_driver

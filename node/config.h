@@ -14,9 +14,9 @@
  * them with their sections, defaults and ranges. */
 typedef struct {
     /* [node] */
-    char data_dir[HLN_CONFIG_PATH_MAX];   /* "" : must come from -d */
-    char listen[HLN_CONFIG_ENDPOINT_MAX]; /* "" : no listener (outgoing peers only) */
-    int log_level;                        /* syslog priority: 3 err .. 7 debug */
+    char data_dir[HLN_CONFIG_PATH_MAX];     /* "" : must come from -d */
+    char listen[HLN_CONFIG_ENDPOINT_MAX];   /* "" : no listener (outgoing peers only) */
+    int log_level;                          /* syslog priority: 3 err .. 7 debug */
     char metrics_file[HLN_CONFIG_PATH_MAX]; /* "" : none; Prometheus text, rewritten atomically */
     uint32_t metrics_interval_ms;           /* how often metrics_file is rewritten */
     /* [gossip] */

@@ -202,6 +202,7 @@ typedef struct {
     char name[HLN_PEER_NAME_MAX + 1];
     char endpoint[HLN_ENDPOINT_MAX + 1];
     bool configured, anchor, up, dropped;
+    bool revoked; /* its membership was revoked: refused by ZAP even if configured */
     uint32_t bad;           /* bad messages in the current window */
     uint64_t bad_window_ms; /* start of that window */
     uint64_t resync_ms;     /* last out-of-session recovery */
@@ -234,6 +235,10 @@ typedef struct {
     uint64_t next_metrics_ms, next_catch_up_ms;
     bool catch_up, metrics_failing;
     hln_bench_verify *bverify; /* bench verify: digest requests (node/verify_cmds.h) */
+    /* The trust graph changed (a governance record stored, a reload): at
+     * the next tick the engine asks again which feeds it wants and who may
+     * be sent what, and the ZAP handler's admitted set is recomputed. */
+    bool trust_dirty;
 } hlnd;
 
 static int sig_pipe[2] = {-1, -1};
@@ -273,6 +278,21 @@ static int get_peer(hlnd *d, const uint8_t id[HLN_KEY_LEN])
     memcpy(p->id, id, HLN_KEY_LEN);
     hln_id_short(id, p->short_id);
     return (int)d->n_peers++;
+}
+
+static bool governance_type(uint32_t type)
+{
+    return type == HLN_REC_MEMBER || type == HLN_REC_REVOKE || type == HLN_REC_INDICATOR ||
+           type == HLN_REC_POLICY;
+}
+
+/* The trust graph judges memberships at wall-clock time (record times are
+ * the authors' wall clocks); hlnd_now_ms is monotonic. */
+static uint64_t wall_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* A peer sent something invalid. Logged at most a few times a minute per
@@ -330,7 +350,13 @@ static int w_read(void *ctx, const hln_feed_id *feed, uint64_t from, uint64_t to
 static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
 {
     hlnd *d = ctx;
-    return d->inner.store(d->inner.ctx, from_peer, recs, n, results);
+    int rc = d->inner.store(d->inner.ctx, from_peer, recs, n, results);
+    /* The store side has taught the trust object already; what follows
+     * from it (wants, may_send, admission) waits for the next tick. */
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (results[i] == 0 && governance_type(recs[i].env.type))
+            d->trust_dirty = true;
+    return rc;
 }
 
 static bool w_wants(void *ctx, const hln_feed_id *feed)
@@ -355,6 +381,18 @@ static int w_forks(void *ctx, hln_sync_fork_cb cb, void *cbctx)
 {
     hlnd *d = ctx;
     return d->inner.forks(d->inner.ctx, cb, cbctx);
+}
+
+/* The sending side of scopes (docs/GOVERNANCE.md §7): a feed goes to a
+ * peer only when the trust graph says the peer's membership lies inside
+ * its scope now; "global" goes to every admitted peer. */
+static bool w_may_send(void *ctx, uint32_t peer, const hln_feed_id *feed)
+{
+    hlnd *d = ctx;
+    if (peer >= d->n_peers)
+        return false;
+    return hln_trust_may_receive(hln_sync_store_trust(d->ss), d->peers[peer].id, feed,
+                                 wall_now_ms());
 }
 
 static int verify_send(void *ctx, const uint8_t id[HLN_KEY_LEN], const uint8_t *msg, size_t len)
@@ -395,6 +433,24 @@ static void observe_clock(dpeer *p, const uint8_t *msg, size_t len)
     while (hln_wire_clock_next(&m, &e) == 1)
         if (headmap_put(&p->heads, &e.feed, HLN_CLOCK_SEQ(e.value)) != 0)
             break;
+}
+
+/* The hello's node id must be the key the transport authenticated (the
+ * CURVE key of the connection, mapped back to its ed25519 id): the engine
+ * keys what it remembers on the hello's id, so a peer claiming another
+ * node's id could make us serve, or forget, what belongs to that node.
+ * True when `msg` is a hello claiming another id. */
+static bool hello_mismatch(const uint8_t id[HLN_KEY_LEN], const uint8_t *msg, size_t len)
+{
+    unsigned type = 0;
+    if (len >= 2 && msg[0] >= 0x90 && msg[0] <= 0x9f)
+        type = msg[1];
+    else if (len >= 4 && msg[0] == 0xdc)
+        type = msg[3];
+    hln_wire_msg m;
+    if (type != HLN_MSG_HELLO || hln_wire_decode(msg, len, &m) != 0 || m.type != HLN_MSG_HELLO)
+        return false; /* anything else is the engine's to judge */
+    return memcmp(m.node_id, id, HLN_KEY_LEN) != 0;
 }
 
 /* A message before the peer's hello: the two sides disagree about the
@@ -441,6 +497,25 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
             int vrc = hln_bench_verify_receive(d->bverify, now, id, data, len);
             if (vrc != 0)
                 penalize(d, (uint32_t)h, vrc);
+            break;
+        }
+        if (hello_mismatch(id, data, len)) {
+            char claimed[HLN_ID_SHORT_LEN + 1];
+            hln_wire_msg m;
+            hln_wire_decode(data, len, &m);
+            hln_id_short(m.node_id, claimed);
+            hlnd_log(4, "sync", "event=hello-id-mismatch peer=%s claimed=%s action=drop",
+                     p->short_id, claimed);
+            penalize(d, (uint32_t)h, HLN_EPERM);
+            if (!p->dropped) {
+                p->dropped = true;
+                hln_transport_drop(d->tr, p->id, now + d->cfg.drop_ms);
+                if (p->up) {
+                    p->up = false;
+                    headmap_clear(&p->heads);
+                    hln_sync_peer_down(d->sync, now, (uint32_t)h);
+                }
+            }
             break;
         }
         /* The engine reports bad messages and records through the host's
@@ -522,19 +597,84 @@ static int peer_one(void *ctx, const hln_peer_entry *e)
     return admit_add(a, e->id);
 }
 
+/* Members in force now are admitted as well (ARCHITECTURE.md §4): a key
+ * the trust graph vouches for needs no `peer add` to reach us. */
+static int member_one(void *ctx, const hln_trust_info *info)
+{
+    admit_ctx *a = ctx;
+    if (info->status != HLN_TRUST_ANCHOR && info->status != HLN_TRUST_MEMBER)
+        return 0;
+    return admit_add(a, info->key);
+}
+
+/* The admitted set: configured peers, anchors and members in force, less
+ * every key whose membership the trust graph says was revoked (a revoked
+ * configured peer or anchor is refused too: revocation is an authority's
+ * word that the key must not take part; `peer add` does not override it). */
+static int build_admitted(hlnd *d, admit_ctx *a, size_t *skipped)
+{
+    for (size_t i = 0; i < d->n_peers; i++) {
+        d->peers[i].configured = false;
+        d->peers[i].anchor = false;
+    }
+    int rc = hln_peer_foreach(d->store, peer_one, a, skipped);
+    if (rc == 0)
+        rc = hln_store_kv_foreach(d->store, HLN_TABLE_TRUST, trust_one, a);
+    hln_trust *t = d->ss ? hln_sync_store_trust(d->ss) : NULL;
+    uint64_t now = wall_now_ms();
+    if (rc == 0 && t)
+        rc = hln_trust_foreach_member(t, now, member_one, a);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < d->n_peers; i++)
+        d->peers[i].revoked = false;
+    size_t k = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        hln_trust_info info;
+        if (t && hln_trust_member(t, a->set[i].id, now, &info) == HLN_ETRUST &&
+            info.status == HLN_TRUST_REVOKED) {
+            int h = find_peer(d, a->set[i].id);
+            if (h >= 0)
+                d->peers[h].revoked = true;
+            continue;
+        }
+        a->set[k++] = a->set[i];
+    }
+    a->n = k;
+    return 0;
+}
+
+/* After the trust graph changed: the ZAP handler's set again. Sessions of
+ * keys that left it are closed by the transport. */
+static void refresh_admitted(hlnd *d)
+{
+    admit_ctx a = {.d = d};
+    int rc = build_admitted(d, &a, NULL);
+    if (rc == 0)
+        rc = hln_transport_set_admitted(d->tr, a.set, a.n);
+    if (rc != 0)
+        hlnd_log(3, "node", "event=admit-failed reason=%s", hln_errname(rc));
+    else
+        hlnd_log(7, "node", "event=admitted count=%zu", a.n);
+    for (size_t i = 0; i < d->n_peers; i++) {
+        dpeer *p = &d->peers[i];
+        if (p->revoked && p->up) {
+            hlnd_log(5, "net", "event=peer-refused peer=%s reason=revoked", p->short_id);
+            p->up = false;
+            headmap_clear(&p->heads);
+            hln_sync_peer_down(d->sync, hlnd_now_ms(), (uint32_t)i);
+        }
+    }
+    free(a.set);
+}
+
 /* Re-read the PEERS and TRUST tables: the ZAP handler's admitted set, and
  * an outgoing connection for every configured peer with an endpoint. */
 static int reload_peers(hlnd *d)
 {
     admit_ctx a = {.d = d};
     size_t skipped = 0;
-    for (size_t i = 0; i < d->n_peers; i++) {
-        d->peers[i].configured = false;
-        d->peers[i].anchor = false;
-    }
-    int rc = hln_peer_foreach(d->store, peer_one, &a, &skipped);
-    if (rc == 0)
-        rc = hln_store_kv_foreach(d->store, HLN_TABLE_TRUST, trust_one, &a);
+    int rc = build_admitted(d, &a, &skipped);
     if (rc != 0) {
         hlnd_log(3, "node", "event=reload-failed reason=%s", hln_errname(rc));
         free(a.set);
@@ -549,7 +689,7 @@ static int reload_peers(hlnd *d)
     size_t dialed = 0;
     for (size_t i = 0; i < d->n_peers; i++) {
         dpeer *p = &d->peers[i];
-        if (p->configured && p->endpoint[0]) {
+        if (p->configured && p->endpoint[0] && !p->revoked) {
             if (hln_transport_connect(d->tr, p->id, p->endpoint) == 0)
                 dialed++;
         } else
@@ -570,6 +710,11 @@ typedef struct {
 static int appended_rec(void *ctx, const hln_record *r)
 {
     appended_ctx *a = ctx;
+    /* hlnctl member issue/revoke, policy set, indicator define: this node's
+     * own governance records count here as soon as they are written. */
+    if (governance_type(r->env.type) && r->has_body &&
+        hln_trust_add_record(hln_sync_store_trust(a->d->ss), r) == 0)
+        a->d->trust_dirty = true;
     if (hln_sync_appended(a->d->sync, a->now, r) == 0)
         a->count++;
     return 0;
@@ -876,8 +1021,15 @@ static int on_control(void *ctx, const char *cmd, json_object *req, json_object 
         return ctl_peers(d, reply);
     if (strcmp(cmd, "metrics") == 0)
         return ctl_metrics(d, reply);
-    if (strcmp(cmd, "reload") == 0)
+    if (strcmp(cmd, "reload") == 0) {
+        /* hlnctl trust add/remove and peer add/remove: anchors may have
+         * changed, so the trust graph is rebuilt as on SIGHUP. */
+        int rc = hln_sync_store_reload(d->ss);
+        if (rc != 0)
+            hlnd_log(3, "node", "event=trust-reload-failed reason=%s", hln_errname(rc));
+        d->trust_dirty = true;
         return reload_peers(d);
+    }
     if (strcmp(cmd, "appended") == 0) {
         uint64_t n = 0;
         int rc = scan_appended(d, &n);
@@ -910,9 +1062,19 @@ static void reload_all(hlnd *d)
         hlnd_log_set_level(c.log_level);
         hlnd_log(6, "config", "event=reloaded");
     }
-    if (d->ss)
-        hln_sync_store_reload(d->ss);
+    if (d->ss && hln_sync_store_reload(d->ss) == 0)
+        d->trust_dirty = true;
     reload_peers(d);
+}
+
+/* What follows from a change of the trust graph, once per tick at most:
+ * feeds declined before may now be wanted, peers may now be told of (or
+ * kept from) feeds, and the admitted set follows membership. */
+static void trust_changed(hlnd *d, uint64_t now)
+{
+    d->trust_dirty = false;
+    hln_sync_wants_changed(d->sync, now);
+    refresh_admitted(d);
 }
 
 static void notify_status(hlnd *d)
@@ -973,6 +1135,7 @@ static int start(hlnd *d, char *err, size_t errlen)
         .fork = w_fork,
         .forks = w_forks,
         .penalty = host_penalty,
+        .may_send = w_may_send,
     };
 
     hln_sync_config sc;
@@ -1077,8 +1240,8 @@ int hlnd_run(const hlnd_args *a)
     zmq_pollitem_t items[1024];
     while (running) {
         int n = hln_transport_pollitems(d.tr, items, sizeof items / sizeof items[0] - 2);
-        if (n < 0)
-            n = 0; /* more peers than poll slots: only the ZAP and server sockets are polled */
+        /* More peers than slots: the transport fills the ZAP handler and
+         * the server first, so admission and inbound peers keep working. */
         items[n] = (zmq_pollitem_t){.socket = hln_control_socket(d.ctl), .events = ZMQ_POLLIN};
         items[n + 1] = (zmq_pollitem_t){.fd = sig_pipe[0], .events = ZMQ_POLLIN};
         uint64_t now = hlnd_now_ms();
@@ -1105,6 +1268,8 @@ int hlnd_run(const hlnd_args *a)
             hln_control_process(d.ctl);
         now = hlnd_now_ms();
         if (now >= d.next_tick_ms) {
+            if (d.trust_dirty)
+                trust_changed(&d, now);
             hln_sync_tick(d.sync, now);
             d.next_tick_ms = now + d.cfg.tick_ms;
         }

@@ -9,17 +9,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hlnd -d DIR [--listen ENDPOINT] [-c FILE] [--foreground]\n"
-               "       hlnd --check-config -c FILE [-d DIR] [--listen ENDPOINT]\n"
-               "\n"
-               "  -d, --data-dir DIR     the node's data directory (made by hlnctl init)\n"
-               "  -l, --listen ENDPOINT  accept peers here, e.g. tcp://0.0.0.0:7420\n"
-               "  -c, --config FILE      INI configuration (see hlnd.conf.example)\n"
-               "      --metrics-file PATH  write Prometheus metrics to PATH (node_exporter textfile)\n"
-               "  -f, --foreground       accepted for service managers; hlnd never forks\n"
-               "      --check-config     validate the configuration and exit\n"
-               "\n"
-               "Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads configuration and peers.\n");
+    fprintf(f,
+            "usage: hlnd -d DIR [--listen ENDPOINT] [-c FILE] [--foreground]\n"
+            "       hlnd --check-config -c FILE [-d DIR] [--listen ENDPOINT]\n"
+            "\n"
+            "  -d, --data-dir DIR     the node's data directory (made by hlnctl init)\n"
+            "  -l, --listen ENDPOINT  accept peers here, e.g. tcp://0.0.0.0:7420\n"
+            "  -c, --config FILE      INI configuration (see hlnd.conf.example)\n"
+            "      --metrics-file PATH  write Prometheus metrics to PATH (node_exporter textfile)\n"
+            "  -f, --foreground       accepted for service managers; hlnd never forks\n"
+            "      --check-config     validate the configuration and exit\n"
+            "\n"
+            "Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads configuration and peers.\n");
 }
 
 int main(int argc, char **argv)

@@ -216,6 +216,13 @@ static void penalty(hln_sync *e, peer *p, int rc)
         e->h.penalty(e->h.ctx, p->handle, rc);
 }
 
+/* The sending side of scopes: a feed the host refuses for a peer is never
+ * announced, pushed, served or proven forked to it. */
+static bool may_send(hln_sync *e, const peer *p, const hln_feed_id *f)
+{
+    return !e->h.may_send || e->h.may_send(e->h.ctx, p->handle, f);
+}
+
 /* ---- Clocks ---------------------------------------------------------- */
 
 static void set_told(peer *p, pfeed *pf, const feed *f, uint64_t v)
@@ -281,7 +288,7 @@ static void flush_peer(hln_sync *e, uint32_t pi, flush_mode mode, bool force)
                           : k < e->nchanged  ? e->changed[k]
                                              : p->dirty[k - e->nchanged];
             feed *f = &e->feeds[fi];
-            if (!f->in_vector)
+            if (!f->in_vector || !may_send(e, p, &f->id))
                 continue;
             pfeed *pf = pf_get(e, p, fi);
             if (!pf)
@@ -402,7 +409,8 @@ static void push_new(hln_sync *e, uint32_t fi, const hln_record *r, uint32_t fro
             continue;
         pfeed *pf = &p->pf[fi];
         if (pf->heard == NEVER || HLN_CLOCK_LAZY(pf->heard) || pf->known >= seq ||
-            pf->sent >= seq || seq > pf->known + e->cfg.push_window)
+            pf->sent >= seq || seq > pf->known + e->cfg.push_window ||
+            !may_send(e, p, &e->feeds[fi].id))
             continue;
         if (push_one(e, p, r, 0) == 0)
             pf->sent = seq;
@@ -425,11 +433,13 @@ static int fork_build_cb(void *cbctx, const hln_record *held)
     return 1;
 }
 
-/* Send e->out to every greeted peer but `except`. */
-static void broadcast(hln_sync *e, uint32_t except)
+/* Send e->out to every greeted peer but `except`; with `f`, only to the
+ * peers that may be sent that feed (a fork proof carries its records). */
+static void broadcast(hln_sync *e, uint32_t except, const hln_feed_id *f)
 {
     for (uint32_t i = 0; i < e->npeers; i++)
-        if (i != except && e->peers[i].up && e->peers[i].hello)
+        if (i != except && e->peers[i].up && e->peers[i].hello &&
+            (!f || may_send(e, &e->peers[i], f)))
             send_out(e, &e->peers[i]);
 }
 
@@ -446,7 +456,7 @@ static void fork_detected(hln_sync *e, uint32_t fi, const hln_record *r)
         return;
     f->fork_seq = r->env.seq;
     e->st.forks_detected++;
-    broadcast(e, NONE);
+    broadcast(e, NONE, &f->id);
 }
 
 typedef struct {
@@ -457,6 +467,10 @@ typedef struct {
 static int fork_send_cb(void *cbctx, const hln_record *a, const hln_record *b)
 {
     fork_send *fs = cbctx;
+    hln_feed_id fid;
+    hln_record_feed(a, &fid);
+    if (!may_send(fs->e, fs->p, &fid))
+        return 0;
     hln_wire_slice sa = {a->raw, a->raw_len}, sb = {b->raw, b->raw_len};
     if (hln_wire_fork(&fs->e->out, &sa, &sb) == 0)
         send_out(fs->e, fs->p);
@@ -594,6 +608,9 @@ static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
     p->served++;
     uint32_t fi = feed_find(e, &m->feed);
     if (fi == NONE || !e->feeds[fi].in_vector || e->feeds[fi].seq < m->from_seq)
+        return 0;
+    /* Not the peer's fault: it may have heard of the feed elsewhere. */
+    if (!may_send(e, p, &e->feeds[fi].id))
         return 0;
     uint64_t to = m->to_seq;
     if (to > e->feeds[fi].seq)
@@ -786,7 +803,7 @@ static int on_fork(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
     e->st.forks_learned++;
     e->feeds[fi].fork_seq = a->env.seq;
     if (hln_wire_fork(&e->out, &m->a, &m->b) == 0)
-        broadcast(e, pi);
+        broadcast(e, pi, &fa);
 out:
     if (rc)
         penalty(e, p, rc);
@@ -1064,6 +1081,33 @@ int hln_sync_appended(hln_sync *e, uint64_t now_ms, const hln_record *r)
     return 0;
 }
 
+int hln_sync_wants_changed(hln_sync *e, uint64_t now_ms)
+{
+    if (!e)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    for (uint32_t fi = 0; fi < e->nfeeds; fi++) {
+        feed *f = &e->feeds[fi];
+        /* Declined when a peer announced it: f->best and each peer's
+         * `known` were kept all the same, so we know whom to ask. */
+        if (f->in_vector || !e->h.wants(e->h.ctx, &f->id))
+            continue;
+        f->in_vector = true;
+        mark_changed(e, fi);
+        if (f->best > f->seq) {
+            if (f->missing_since == NEVER)
+                f->missing_since = now_ms;
+            start_request(e, fi, false);
+        }
+    }
+    /* What a peer may be told may have grown: a scan tells it the feeds
+     * it was refused before (and nothing it was told already). */
+    if (e->h.may_send)
+        for (uint32_t i = 0; i < e->npeers; i++)
+            flush_peer(e, i, FLUSH_SCAN, false);
+    return 0;
+}
+
 int hln_sync_share_peers(hln_sync *e, const hln_wire_slice *addrs, size_t n)
 {
     if (!e)
@@ -1071,7 +1115,7 @@ int hln_sync_share_peers(hln_sync *e, const hln_wire_slice *addrs, size_t n)
     int rc = hln_wire_peers(&e->out, addrs, n);
     if (rc)
         return rc;
-    broadcast(e, NONE);
+    broadcast(e, NONE, NULL);
     return 0;
 }
 

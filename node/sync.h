@@ -61,6 +61,13 @@ typedef struct {
     /* Optional: `peer` sent something invalid (rc says what); the host may
      * log it (rate-limited) or drop the peer. */
     void (*penalty)(void *ctx, uint32_t peer, int rc);
+    /* Optional (NULL: every feed to every peer): may `feed` go to `peer`?
+     * The sending side of scopes. Asked before a feed is announced in a
+     * clock to the peer, before a record of it is pushed or served to the
+     * peer, and before a fork proof about it is sent there; a refused feed
+     * is never mentioned to that peer. The answer may change (a membership
+     * starts or ends): call hln_sync_wants_changed after it does. */
+    bool (*may_send)(void *ctx, uint32_t peer, const hln_feed_id *feed);
 } hln_sync_host;
 
 typedef struct {
@@ -123,6 +130,15 @@ int hln_sync_tick(hln_sync *e, uint64_t now_ms);
 /* The host appended `r` to the store itself (a local publication, an
  * import): update the clock and push it to peers that lack it. */
 int hln_sync_appended(hln_sync *e, uint64_t now_ms, const hln_record *r);
+
+/* The host's trust decisions changed (a governance record arrived, the
+ * operator reloaded its anchors): ask host->wants again for every feed
+ * that peers announced and we declined, and request those now wanted from
+ * the peers that have them; with host->may_send, compare every greeted
+ * peer's clock with what it may now be told and announce what it lacks.
+ * O(feeds x peers): call it once per batch of changes (the daemon does at
+ * most once per tick). Feeds wanted before stay wanted. HLN_EINVAL. */
+int hln_sync_wants_changed(hln_sync *e, uint64_t now_ms);
 
 /* Share addresses with every greeted peer. HLN_EINVAL, HLN_ETOOBIG. */
 int hln_sync_share_peers(hln_sync *e, const hln_wire_slice *addrs, size_t n);

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../crypto/err.h"
 #include "disclosure.h"
@@ -107,11 +108,26 @@ static int cb_read(void *ctx, const hln_feed_id *feed, uint64_t from, uint64_t t
 static bool cb_wants(void *ctx, const hln_feed_id *feed)
 {
     hln_sync_store *ss = ctx;
+    /* A node always replicates its own feeds, whatever its standing in its
+     * own trust graph (it is rarely its own anchor). */
+    if (memcmp(feed->author, hln_node_pk(ss->node), HLN_KEY_LEN) == 0)
+        return true;
     return hln_trust_wants_feed(ss->trust, feed, hln_node_pk(ss->node));
 }
 
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Receivers check disclosure too: an observation with a small count that
- * is not marked suppressed breaks the policy in force for its scope. */
+ * is not marked suppressed breaks the policy in force. Policies are about
+ * the data's jurisdiction, which is the author's (docs/GOVERNANCE.md §8):
+ * an Ontario clinic publishing in scope CA is held to Ontario's rule, so
+ * the strictest of the author's jurisdiction (at the record's time) and
+ * the feed's scope applies. */
 static int policy_check(hln_sync_store *ss, const hln_record *r)
 {
     if (r->env.type != HLN_REC_OBSERVATION || !r->has_body || r->body.observation.suppressed)
@@ -124,6 +140,14 @@ static int policy_check(hln_sync_store *ss, const hln_record *r)
     free(ind);
     uint32_t floor = hln_disclosure_min_cell(0, NULL, 0);
     uint32_t min = hln_trust_policy_min_cell(ss->trust, r->env.scope, floor);
+    hln_trust_info *info = malloc(sizeof *info);
+    if (info && hln_trust_member(ss->trust, r->env.author, r->env.timestamp_ms, info) == 0 &&
+        info->jurisdiction[0]) {
+        uint32_t own = hln_trust_policy_min_cell(ss->trust, info->jurisdiction, floor);
+        if (own > min)
+            min = own;
+    }
+    free(info);
     return hln_disclosure_small(kind, o->numerator, o->denominator, min) ? HLN_EPOLICY : 0;
 }
 
@@ -171,6 +195,9 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
         if (!own && (results[i] = policy_check(ss, r)) != 0) {
             ss->st.refused_policy++;
             hln_trust_flag(ss->trust, r->env.author, "policy");
+            /* Kept in the FLAGS table, so that it outlives a restart and a
+             * reload (hln_gov_trust_load reads it back). */
+            (void)hln_gov_flag_put(ss->store, r->env.author, "policy", wall_ms());
             continue;
         }
         /* Learnt before it is stored, so that a member record admits the

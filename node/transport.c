@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "../crypto/err.h"
 #include "daemon.h"
@@ -23,10 +24,16 @@ typedef struct {
     char server_z85[41];
     void *dealer, *mon;
     bool out_up, in_up, reported_up;
-    uint64_t redial_at_ms;  /* after a refused handshake: libzmq does not retry those */
+    uint64_t redial_at_ms; /* after a refused handshake: libzmq does not retry those */
     uint32_t redial_backoff_ms;
     uint8_t route[ROUTE_MAX];
     size_t route_len;
+    /* The inbound connection's socket (ZMQ_SRCFD) and its remote address,
+     * to close it when the peer stops being admitted: a ROUTER cannot
+     * drop one connection, and ZeroMQ heartbeats would keep it alive. */
+    int in_fd;
+    struct sockaddr_storage in_addr;
+    socklen_t in_addr_len;
     hln_peer_stats st;
     hlnd_ratelimit rl;
 } peer;
@@ -98,6 +105,7 @@ static peer *get_peer(hln_transport *t, const uint8_t id[HLN_KEY_LEN])
         return NULL;
     memcpy(p->id, id, HLN_KEY_LEN);
     hln_id_short(id, p->short_id);
+    p->in_fd = -1;
     t->peers[t->n_peers++] = p;
     return p;
 }
@@ -116,6 +124,24 @@ static bool is_admitted(const hln_transport *t, const uint8_t id[HLN_KEY_LEN])
         if (memcmp(t->admitted[i].id, id, HLN_KEY_LEN) == 0)
             return true;
     return false;
+}
+
+/* End the peer's inbound connection: shutdown(2) on the socket libzmq
+ * reads it from makes libzmq close it (and the peer see a disconnect, so
+ * its next attempt meets the ZAP handler again). The fd is checked to be
+ * the same connection still (same remote address), never closed here. */
+static void close_inbound(peer *p)
+{
+    if (p->in_fd < 0)
+        return;
+    struct sockaddr_storage now;
+    socklen_t len = sizeof now;
+    if (getpeername(p->in_fd, (struct sockaddr *)&now, &len) == 0 && len == p->in_addr_len &&
+        memcmp(&now, &p->in_addr, len) == 0) {
+        shutdown(p->in_fd, SHUT_RDWR);
+        hlnd_log(6, "net", "event=inbound-closed peer=%s", p->short_id);
+    }
+    p->in_fd = -1;
 }
 
 /* Settings every socket gets: bounded messages, heartbeats, bounded linger. */
@@ -314,8 +340,9 @@ int hln_transport_set_admitted(hln_transport *t, const hln_admitted *set, size_t
      * reconnect: its inbound route is forgotten and messages are refused. */
     for (size_t i = 0; i < t->n_peers; i++) {
         peer *p = t->peers[i];
-        if (!is_admitted(t, p->id) && (p->dealer || p->in_up)) {
+        if (!is_admitted(t, p->id) && (p->dealer || p->in_up || p->in_fd >= 0)) {
             close_dealer(p);
+            close_inbound(p);
             p->endpoint[0] = '\0';
             p->in_up = false;
             p->route_len = 0;
@@ -468,7 +495,7 @@ int hln_transport_pollitems(hln_transport *t, zmq_pollitem_t *items, size_t cap)
 #define ADD(sock, k, pp)                                                                           \
     do {                                                                                           \
         if (n >= cap || n >= lim)                                                                  \
-            return HLN_ETOOBIG;                                                                    \
+            goto full;                                                                             \
         items[n] = (zmq_pollitem_t){.socket = (sock), .events = ZMQ_POLLIN};                       \
         t->item_of[n].kind = (k);                                                                  \
         t->item_of[n].p = (pp);                                                                    \
@@ -485,6 +512,11 @@ int hln_transport_pollitems(hln_transport *t, zmq_pollitem_t *items, size_t cap)
             ADD(p->mon, 3, p);
     }
 #undef ADD
+    t->n_items = n;
+    return (int)n;
+full:
+    /* More sockets than slots: the ZAP handler and the server come first,
+     * so admission and inbound peers keep working; the rest wait. */
     t->n_items = n;
     return (int)n;
 }
@@ -622,6 +654,13 @@ static int router_one(hln_transport *t)
         goto out;
     bool new_route =
         !p->in_up || p->route_len != rlen || memcmp(p->route, zmq_msg_data(&route), rlen) != 0;
+    if (new_route) {
+        int fd = zmq_msg_get(&body, ZMQ_SRCFD);
+        p->in_fd = -1;
+        p->in_addr_len = sizeof p->in_addr;
+        if (fd >= 0 && getpeername(fd, (struct sockaddr *)&p->in_addr, &p->in_addr_len) == 0)
+            p->in_fd = fd;
+    }
     memcpy(p->route, zmq_msg_data(&route), rlen);
     p->route_len = rlen;
     bool had = p->in_up;
@@ -702,7 +741,8 @@ static void monitor_one(hln_transport *t, peer *p)
         /* libzmq gives up on a connection whose handshake failed; the peer
          * may admit us later (peer add on its side), so we redial, backing
          * off from reconnect_ivl_ms to reconnect_ivl_max_ms. */
-        p->redial_backoff_ms = p->redial_backoff_ms ? p->redial_backoff_ms * 2 : t->o.reconnect_ivl_ms;
+        p->redial_backoff_ms =
+            p->redial_backoff_ms ? p->redial_backoff_ms * 2 : t->o.reconnect_ivl_ms;
         if (p->redial_backoff_ms > t->o.reconnect_ivl_max_ms)
             p->redial_backoff_ms = t->o.reconnect_ivl_max_ms;
         p->redial_at_ms = now + p->redial_backoff_ms;

@@ -87,8 +87,8 @@ void hln_transport_drop(hln_transport *t, const uint8_t peer[HLN_KEY_LEN], uint6
 int hln_transport_send(hln_transport *t, const uint8_t peer[HLN_KEY_LEN], const uint8_t *data,
                        size_t len);
 
-/* The transport's sockets for zmq_poll: writes up to `cap` items and returns
- * how many (or HLN_ETOOBIG if cap is too small). */
+/* The transport's sockets for zmq_poll: writes up to `cap` items (the ZAP
+ * handler and the server first) and returns how many. */
 int hln_transport_pollitems(hln_transport *t, zmq_pollitem_t *items, size_t cap);
 
 /* Handle what is ready on the items filled by hln_transport_pollitems (after

@@ -12,6 +12,7 @@
 #include "crypto/err.h"
 #include "node/control.h"
 #include "node/ctl_cmds.h"
+#include "node/gov_cmds.h"
 #include "node/node.h"
 #include "proto/wire.h"
 #include "store/store.h"
@@ -19,11 +20,18 @@
 /* Subcommands:
  *   hostile peer DIR add|remove|list ...   hln_cli_peer (as hlnctl peer would)
  *   hostile status DIR                     hln_cli_status_online --json
- *   hostile trust DIR ID                   trust ID outright (TRUST table)
+ *   hostile trust DIR ID [LEVEL JUR]       trust ID outright (TRUST table), with a level and
+ *                                          jurisdiction if given (e.g. national CA)
  *   hostile publish DIR N [SCOPE]          append N observations to DIR's own feed, notify hlnd
  *   hostile count DIR                      print "FEEDS RECORDS" from the store
  *   hostile attack DIR ENDPOINT TARGET_ID  be a hostile peer of TARGET with DIR's identity
  *   hostile ctlfuzz DIR                    malformed requests on DIR's control socket
+ *   hostile impostor DIR ENDPOINT TARGET_ID CLAIMED_ID
+ *                                          connect with DIR's key, send a hello claiming
+ *                                          CLAIMED_ID; print "clocks=N" (clock messages back)
+ *   hostile request DIR ENDPOINT TARGET_ID AUTHOR_ID SCOPE
+ *                                          greet TARGET with DIR's key and ask it for the feed
+ *                                          (AUTHOR_ID, SCOPE); print "announced=N records=M"
  */
 
 static uint64_t wall_ms(void)
@@ -40,13 +48,16 @@ static int open_store(const char *dir, unsigned flags, hln_store **s)
     return hln_store_open(path, flags, s);
 }
 
-static int cmd_trust(const char *dir, const char *idtext)
+static int cmd_trust(const char *dir, const char *idtext, const char *level, const char *jur)
 {
     uint8_t id[HLN_KEY_LEN];
     hln_store *s = NULL;
+    char val[128] = "{}";
+    if (level && jur)
+        snprintf(val, sizeof val, "{\"level\":\"%s\",\"jurisdiction\":\"%s\"}", level, jur);
     if (hln_id_from_text(idtext, id) != 0 || open_store(dir, 0, &s) != 0)
         return 1;
-    int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN, "{}", 2);
+    int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN, val, strlen(val));
     hln_store_close(&s);
     if (rc == 0)
         rc = hln_ctl_notify_reload(dir);
@@ -253,6 +264,121 @@ out:
     return 0;
 }
 
+/* A peer whose hello claims another node's id than the key it holds. */
+static int cmd_impostor(const char *dir, const char *endpoint, const char *target_text,
+                        const char *claimed_text)
+{
+    uint8_t target[HLN_KEY_LEN], claimed[HLN_KEY_LEN];
+    hln_identity *id = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 ||
+        hln_id_from_text(claimed_text, claimed) != 0 || hln_identity_load(path, &id) != 0) {
+        fprintf(stderr, "hostile: bad ids or identity\n");
+        return 1;
+    }
+    void *zctx = zmq_ctx_new();
+    void *s = dealer_to(zctx, id, target, endpoint);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0};
+    hln_random(inc, sizeof inc);
+    int clocks = 0, rc = 1;
+    if (hln_wire_hello(&b, claimed, inc, 0, digest) != 0 || send_wait(s, b.p, b.len, 0)) {
+        fprintf(stderr, "hostile: handshake failed (not admitted?)\n");
+        goto out;
+    }
+    /* The target greets us when our first message arrives, and answers a
+     * hello it accepts with its clock. */
+    uint8_t buf[65536];
+    for (int i = 0; i < 150; i++) {
+        int n = zmq_recv(s, buf, sizeof buf, ZMQ_DONTWAIT);
+        if (n < 0) {
+            usleep(10000);
+            continue;
+        }
+        hln_wire_msg m;
+        if (n <= (int)sizeof buf && hln_wire_decode(buf, (size_t)n, &m) == 0 &&
+            m.type == HLN_MSG_CLOCK)
+            clocks++;
+    }
+    printf("clocks=%d\n", clocks);
+    rc = 0;
+out:
+    hln_wire_buf_free(&b);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    hln_identity_destroy(&id);
+    return rc;
+}
+
+/* Ask a node outright for a feed, as a peer that heard of it elsewhere
+ * would; count the clock entries naming the feed and the records of it
+ * that come back. */
+static int cmd_request(const char *dir, const char *endpoint, const char *target_text,
+                       const char *author_text, const char *scope)
+{
+    uint8_t target[HLN_KEY_LEN];
+    hln_feed_id feed;
+    hln_identity *id = NULL;
+    char path[4096];
+    memset(&feed, 0, sizeof feed);
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 ||
+        hln_id_from_text(author_text, feed.author) != 0 || strlen(scope) > HLN_SCOPE_MAX ||
+        hln_identity_load(path, &id) != 0) {
+        fprintf(stderr, "hostile: bad ids, scope or identity\n");
+        return 1;
+    }
+    memcpy(feed.scope, scope, strlen(scope));
+    void *zctx = zmq_ctx_new();
+    void *s = dealer_to(zctx, id, target, endpoint);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0};
+    hln_random(inc, sizeof inc);
+    int announced = 0, records = 0, rc = 1;
+    if (hln_wire_hello(&b, hln_identity_pk(id), inc, 0, digest) != 0 ||
+        send_wait(s, b.p, b.len, 0)) {
+        fprintf(stderr, "hostile: handshake failed (not admitted?)\n");
+        goto out;
+    }
+    uint8_t *buf = malloc(HLN_WIRE_MAX);
+    for (int i = 0; buf && i < 150; i++) {
+        if (i == 30 && hln_wire_request(&b, &feed, 1, 64) == 0)
+            send_wait(s, b.p, b.len, 0);
+        int n = zmq_recv(s, buf, HLN_WIRE_MAX, ZMQ_DONTWAIT);
+        if (n < 0) {
+            usleep(10000);
+            continue;
+        }
+        hln_wire_msg m;
+        if ((size_t)n > HLN_WIRE_MAX || hln_wire_decode(buf, (size_t)n, &m) != 0)
+            continue;
+        hln_wire_clock_entry ce;
+        hln_wire_slice sl;
+        hln_record r;
+        if (m.type == HLN_MSG_CLOCK)
+            while (hln_wire_clock_next(&m, &ce))
+                announced += memcmp(&ce.feed.author, feed.author, HLN_KEY_LEN) == 0 &&
+                             strncmp(ce.feed.scope, scope, sizeof ce.feed.scope) == 0;
+        if (m.type == HLN_MSG_RECORDS)
+            while (hln_wire_record_next(&m, &sl))
+                records += hln_record_decode(sl.p, sl.len, &r, NULL, 0) == 0 &&
+                           memcmp(r.env.author, feed.author, HLN_KEY_LEN) == 0 &&
+                           strcmp(r.env.scope, scope) == 0;
+    }
+    free(buf);
+    printf("announced=%d records=%d\n", announced, records);
+    rc = 0;
+out:
+    hln_wire_buf_free(&b);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    hln_identity_destroy(&id);
+    return rc;
+}
+
 /* Untrusted requests on the control socket: each must get an error reply
  * (or be dropped), and hlnd must answer a ping afterwards. */
 static int ctl_try(const char *dir, const void *body, size_t len, bool expect_reply)
@@ -333,8 +459,12 @@ int main(int argc, char **argv)
         return hln_cli_peer(dir, argc - 3, argv + 3, false);
     if (!strcmp(cmd, "status"))
         return hln_cli_status_online(dir, argc - 3, argv + 3, true);
-    if (!strcmp(cmd, "trust") && argc == 4)
-        return cmd_trust(dir, argv[3]);
+    if (!strcmp(cmd, "trust") && (argc == 4 || argc == 6))
+        return cmd_trust(dir, argv[3], argc == 6 ? argv[4] : NULL, argc == 6 ? argv[5] : NULL);
+    if (!strcmp(cmd, "request") && argc == 7)
+        return cmd_request(dir, argv[3], argv[4], argv[5], argv[6]);
+    if (!strcmp(cmd, "impostor") && argc == 6)
+        return cmd_impostor(dir, argv[3], argv[4], argv[5]);
     if (!strcmp(cmd, "publish") && argc >= 4)
         return cmd_publish(dir, atol(argv[3]), argc > 4 ? argv[4] : "CA");
     if (!strcmp(cmd, "count"))

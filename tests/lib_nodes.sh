@@ -10,6 +10,15 @@ BUILD=${BUILD:-build}
 HLND=$BUILD/hlnd
 HLNCTL=$BUILD/hlnctl
 HOSTILE=$BUILD/tests/hostile
+# The helper is not part of `all`: build it here when missing (make asan
+# builds only the programs and the cmocka tests into build-asan).
+if [ ! -x "$HOSTILE" ] && [ -f "$BUILD/libhln.a" ]; then
+    case "$BUILD" in
+    *asan*) make -s BUILD="$BUILD" OPT="-O1 -g -fno-omit-frame-pointer" \
+        EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" "$HOSTILE" >/dev/null ;;
+    *) make -s BUILD="$BUILD" "$HOSTILE" >/dev/null ;;
+    esac
+fi
 for b in "$HLND" "$HLNCTL" "$HOSTILE"; do
     [ -x "$b" ] || { echo "missing $b (make $b)"; exit 1; }
 done
@@ -64,7 +73,15 @@ bad_limit = ${BAD_LIMIT:-20}
 EOF
 }
 
-# nodes_init N: N nodes, each trusting every other (so each wants all feeds).
+# trust I J: node I trusts node J outright as an organization in CA, so
+# that J's feeds in scope CA are wanted by I and may be sent to J.
+trust() {
+    "$HLNCTL" -d "$T/n$1" trust add "${ID[$2]}" --level organization --jurisdiction CA >/dev/null
+}
+
+# nodes_init N: N nodes, each trusting every other (so each wants all feeds),
+# as an anchor of level national in CA: an anchor of unknown level has no
+# jurisdiction and would be sent only global feeds (docs/GOVERNANCE.md §7).
 nodes_init() {
     local n=$1 i j
     for ((i = 0; i < n; i++)); do
@@ -74,7 +91,7 @@ nodes_init() {
     done
     for ((i = 0; i < n; i++)); do
         for ((j = 0; j < n; j++)); do
-            [ "$i" -ne "$j" ] && { "$HOSTILE" trust "$T/n$i" "${ID[$j]}" || fail "trust"; }
+            [ "$i" -ne "$j" ] && { "$HOSTILE" trust "$T/n$i" "${ID[$j]}" national CA || fail "trust"; }
         done
     done
     return 0
@@ -82,8 +99,8 @@ nodes_init() {
 
 # link A B: A dials B; B admits A.
 link() {
-    "$HOSTILE" peer "$T/n$1" add "${ID[$2]}" "tcp://127.0.0.1:${PORT[$2]}" --name "node$2" >/dev/null || fail "peer add $1 $2"
-    "$HOSTILE" peer "$T/n$2" add "${ID[$1]}" --name "node$1" >/dev/null || fail "peer add $2 $1"
+    "$HLNCTL" -d "$T/n$1" peer add "${ID[$2]}" "tcp://127.0.0.1:${PORT[$2]}" --name "node$2" >/dev/null || fail "peer add $1 $2"
+    "$HLNCTL" -d "$T/n$2" peer add "${ID[$1]}" --name "node$1" >/dev/null || fail "peer add $2 $1"
 }
 
 start_node() {

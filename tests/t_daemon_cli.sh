@@ -21,15 +21,15 @@ rc=0
 ok "configuration checks"
 
 # Peer commands while hlnd is down write the table; list says offline.
-"$HOSTILE" peer "$T/n0" add "${ID[1]}" "tcp://127.0.0.1:${PORT[1]}" --name one >/dev/null || fail "peer add"
-"$HOSTILE" peer "$T/n0" list | grep -q "one .*offline" || fail "offline list"
+"$HLNCTL" -d "$T/n0" peer add "${ID[1]}" "tcp://127.0.0.1:${PORT[1]}" --name one >/dev/null || fail "peer add"
+"$HLNCTL" -d "$T/n0" peer list | grep -q "one .*offline" || fail "offline list"
 rc=0
-"$HOSTILE" peer "$T/n0" add "${ID[1]}" "http://nope" 2>/dev/null || rc=$?
+"$HLNCTL" -d "$T/n0" peer add "${ID[1]}" "http://nope" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "a bad endpoint was not a usage error"
 rc=0
-"$HOSTILE" peer "$T/n0" add "AAAAAAA-BBBBBBB" 2>/dev/null || rc=$?
+"$HLNCTL" -d "$T/n0" peer add "AAAAAAA-BBBBBBB" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "a bad id was not a usage error"
-"$HOSTILE" peer "$T/n1" add "${ID[0]}" --name zero >/dev/null || fail "peer add"
+"$HLNCTL" -d "$T/n1" peer add "${ID[0]}" --name zero >/dev/null || fail "peer add"
 "$HOSTILE" publish "$T/n0" 2 || fail "publish while down"
 ok "peer add/list and publish work while hlnd is down"
 
@@ -41,7 +41,7 @@ wait_records 2 20 1
 rc=0
 timeout 5 "$HLND" -d "$T/n0" --listen "tcp://127.0.0.1:$(free_port)" 2>"$T/second.log" || rc=$?
 [ "$rc" -ne 0 ] && grep -q "another hlnd" "$T/second.log" || fail "a second hlnd on the same directory was not refused"
-"$HOSTILE" peer "$T/n0" list | grep -q "one .* up " || { "$HOSTILE" peer "$T/n0" list; fail "online list"; }
+"$HLNCTL" -d "$T/n0" peer list | grep -q "one .* up " || { "$HLNCTL" -d "$T/n0" peer list; fail "online list"; }
 "$HOSTILE" status "$T/n0" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["peers_up"]==1 and d["records"]==2, d' || fail "status"
 ok "online: control socket 0660, single instance, peer list up, status"
 

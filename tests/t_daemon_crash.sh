@@ -54,7 +54,14 @@ grep -q 'event=reload-refused' "$T/n0.log" || fail "a bad configuration was not 
 alive 0 1 2
 ok "SIGHUP reloads a good configuration and refuses a bad one"
 
+# A frozen peer (SIGSTOP) is noticed by ZeroMQ heartbeats and comes back
+# (SIGCONT) through reconnection, then catches up what it missed.
+kill -STOP "${PID[1]}"
+sleep 3
+grep -q "event=peer-down peer=$(echo "${ID[1]}" | cut -c1-7)" "$T/n0.log" || { kill -CONT "${PID[1]}"; fail "n0 did not notice the frozen n1"; }
 "$HOSTILE" publish "$T/n0" 1 || fail "publish"
+kill -CONT "${PID[1]}"
 wait_records $((TOTAL + 1)) 20 1 2
+ok "a frozen peer timed out by heartbeats, came back and caught up"
 for i in 0 1 2; do stop_node $i; done
 ok "all stopped with exit 0"

@@ -4,7 +4,7 @@
 nodes_init 4 # n3 is the hostile one: trusted as an author (so its fork matters), a peer of n0 only
 link 1 0
 link 2 1
-"$HOSTILE" peer "$T/n0" add "${ID[3]}" --name hostile >/dev/null || fail "peer add"
+"$HLNCTL" -d "$T/n0" peer add "${ID[3]}" --name hostile >/dev/null || fail "peer add"
 for i in 0 1 2; do start_node $i; done
 "$HOSTILE" publish "$T/n0" 5 || fail "publish"
 wait_records 5 20 0 1 2

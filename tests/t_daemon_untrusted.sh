@@ -4,12 +4,13 @@
 nodes_init 2
 link 1 0
 # The stranger: a node of its own, trusting n0 and dialing it; n0 and n1
-# have never heard of it.
+# have never heard of it. (Later n0 trusts it as an organization in CA, so
+# that n0's CA feed may go to it: docs/GOVERNANCE.md §7.)
 ID[2]=$("$HLNCTL" -d "$T/n2" init --name stranger --jurisdiction CA) || fail "init"
 PORT[2]=$(free_port)
 write_conf 2
-"$HOSTILE" trust "$T/n2" "${ID[0]}" || fail "trust"
-"$HOSTILE" peer "$T/n2" add "${ID[0]}" "tcp://127.0.0.1:${PORT[0]}" >/dev/null || fail "peer add"
+trust 2 0 || fail "trust"
+"$HLNCTL" -d "$T/n2" peer add "${ID[0]}" "tcp://127.0.0.1:${PORT[0]}" >/dev/null || fail "peer add"
 "$HOSTILE" publish "$T/n0" 5 || fail "publish"
 for i in 0 1 2; do start_node $i; done
 wait_records 5 20 1
@@ -27,14 +28,17 @@ echo "$out" | grep -q "handshake failed" || fail "the stranger got through: $out
 [ "$(records 0)" -eq 5 ] || fail "n0 holds $(records 0) records, not 5"
 ok "nothing from the stranger reached n0"
 
-# Admitted once n0 is told to peer with it (peer add while running), it syncs.
-"$HOSTILE" peer "$T/n0" add "${ID[2]}" --name stranger >/dev/null || fail "peer add"
+# Admitted once n0 is told to peer with it (peer add while running), and
+# sent n0's feed once n0 knows where it stands (trust add), it syncs.
+trust 0 2 || fail "trust"
+"$HLNCTL" -d "$T/n0" peer add "${ID[2]}" --name stranger >/dev/null || fail "peer add"
 wait_records 5 20 2
-ok "after peer add on n0 the same key is admitted and catches up"
+ok "after peer add and trust add on n0 the same key is admitted and catches up"
 
-# And removed again: its new handshakes fail, it learns nothing more.
-"$HOSTILE" peer "$T/n0" remove "${ID[2]}" >/dev/null || fail "peer remove"
-"$HOSTILE" peer "$T/n0" list | grep -q stranger && fail "removed peer still listed"
+# And removed again (peer and anchor): its new handshakes fail, it learns nothing more.
+"$HLNCTL" -d "$T/n0" peer remove "${ID[2]}" >/dev/null || fail "peer remove"
+"$HLNCTL" -d "$T/n0" trust remove "${ID[2]}" >/dev/null || fail "trust remove"
+"$HLNCTL" -d "$T/n0" peer list | grep -q stranger && fail "removed peer still listed"
 stop_node 2
 "$HOSTILE" publish "$T/n0" 3 || fail "publish"
 start_node 2

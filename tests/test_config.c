@@ -1,8 +1,10 @@
-/* test_config.c - hlnd's INI configuration: defaults, every key, and a refusal with FILE:LINE for each kind of mistake. */
+/* test_config.c - hlnd's INI configuration: defaults, every key, and a refusal with FILE:LINE for
+ * each kind of mistake. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -98,9 +100,12 @@ static void bad_numbers_are_refused(void **state)
     (void)state;
     hln_config c;
     char err[256];
-    static const char *bad[] = {"[gossip]\nfanout = -1\n", "[gossip]\nfanout = 1e3\n",
-                                "[gossip]\nfanout = \n", "[gossip]\nfanout = 0x10\n",
-                                "[gossip]\nfanout = 99999999999\n", "[gossip]\nfanout = 3 apples\n"};
+    static const char *bad[] = {"[gossip]\nfanout = -1\n",
+                                "[gossip]\nfanout = 1e3\n",
+                                "[gossip]\nfanout = \n",
+                                "[gossip]\nfanout = 0x10\n",
+                                "[gossip]\nfanout = 99999999999\n",
+                                "[gossip]\nfanout = 3 apples\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(parse(&c, bad[i], err, sizeof err), HLN_ECONFIG);
         assert_non_null(strstr(err, "t.conf:2: fanout"));
@@ -150,7 +155,11 @@ static void long_lines_and_control_characters_are_refused(void **state)
     text[sizeof text - 1] = '\0';
     assert_int_equal(parse(&c, text, err, sizeof err), HLN_ECONFIG);
     assert_non_null(strstr(err, "t.conf:2: line longer than"));
-    assert_int_equal(parse(&c, "[node]\nlog_level = in\x1b" "fo\n", err, sizeof err), HLN_ECONFIG);
+    assert_int_equal(parse(&c,
+                           "[node]\nlog_level = in\x1b"
+                           "fo\n",
+                           err, sizeof err),
+                     HLN_ECONFIG);
     assert_string_equal(err, "t.conf:2: control character in line");
 }
 
@@ -178,13 +187,13 @@ static void cross_field_rules_are_checked(void **state)
     (void)state;
     hln_config c;
     char err[256];
-    assert_int_equal(parse(&c, "[net]\nheartbeat_ivl_ms = 5000\nheartbeat_timeout_ms = 5000\n", err,
-                           sizeof err),
-                     HLN_ECONFIG);
+    assert_int_equal(
+        parse(&c, "[net]\nheartbeat_ivl_ms = 5000\nheartbeat_timeout_ms = 5000\n", err, sizeof err),
+        HLN_ECONFIG);
     assert_string_equal(err, "t.conf: heartbeat_timeout_ms must be above heartbeat_ivl_ms");
-    assert_int_equal(parse(&c, "[net]\nreconnect_ivl_ms = 500\nreconnect_ivl_max_ms = 100\n", err,
-                           sizeof err),
-                     HLN_ECONFIG);
+    assert_int_equal(
+        parse(&c, "[net]\nreconnect_ivl_ms = 500\nreconnect_ivl_max_ms = 100\n", err, sizeof err),
+        HLN_ECONFIG);
 }
 
 static void files_are_read_and_missing_files_reported(void **state)

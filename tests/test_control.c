@@ -1,8 +1,10 @@
-/* test_control.c - the control socket: the lock that says hlnd runs, request and reply, refusals of malformed requests. */
+/* test_control.c - the control socket: the lock that says hlnd runs, request and reply, refusals of
+ * malformed requests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <json-c/json.h>
@@ -181,8 +183,8 @@ static void malformed_requests_get_an_error_reply(void **state)
     server s;
     pthread_t th;
     start(&s, &th);
-    static const char *bad[] = {"", "nope", "[1]", "{\"cmd\":1}", "{\"cmd\":\"echo\"} x",
-                                "{\"cmd\":\"ec", "{}", "null"};
+    static const char *bad[] = {
+        "", "nope", "[1]", "{\"cmd\":1}", "{\"cmd\":\"echo\"} x", "{\"cmd\":\"ec", "{}", "null"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *rep = raw(bad[i], strlen(bad[i]));
         assert_non_null(rep);

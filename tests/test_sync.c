@@ -31,7 +31,9 @@ typedef struct {
     const hln_record *held[NA][MAXR + 1]; /* held[a][seq], pointers into chain or forks */
     uint64_t n[NA];
     bool unwanted[NA];
-    bool silent; /* drops everything sent to it */
+    bool refuse_to[NH][NA]; /* may_send: author a's feed never goes to peer k */
+    int leaked;             /* messages to a peer that mention a feed refused to it */
+    bool silent;            /* drops everything sent to it */
     int penalties, last_penalty, forks_known, store_calls, peers_heard;
     size_t bytes_out, msgs_out, last_len;
     uint8_t last[2048];         /* the start of the last message sent */
@@ -57,9 +59,48 @@ static int author_of(const uint8_t *pk)
     return -1;
 }
 
+static bool refused(const thost *h, uint32_t peer, const uint8_t *author_pk)
+{
+    int a = author_of(author_pk);
+    return peer < NH && a >= 0 && h->refuse_to[peer][a];
+}
+
+/* Does this message mention, to `peer`, a feed its sender refuses it? A
+ * clock entry, a record, a request answered or a fork proof all count. */
+static bool leaks(const thost *h, uint32_t peer, const uint8_t *msg, size_t len)
+{
+    hln_wire_msg m;
+    if (hln_wire_decode(msg, len, &m) != 0)
+        return false;
+    hln_wire_clock_entry ce;
+    hln_wire_slice sl;
+    hln_record r;
+    bool leak = false;
+    switch (m.type) {
+    case HLN_MSG_CLOCK:
+        while (hln_wire_clock_next(&m, &ce))
+            leak |= refused(h, peer, ce.feed.author);
+        break;
+    case HLN_MSG_RECORDS:
+        while (hln_wire_record_next(&m, &sl))
+            leak |= hln_record_decode(sl.p, sl.len, &r, NULL, 0) == 0 &&
+                    refused(h, peer, r.env.author);
+        break;
+    case HLN_MSG_FORK:
+        leak = hln_record_decode(m.a.p, m.a.len, &r, NULL, 0) == 0 &&
+               refused(h, peer, r.env.author);
+        break;
+    default:
+        break;
+    }
+    return leak;
+}
+
 static int t_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
 {
     thost *h = ctx;
+    if (leaks(h, peer, msg, len))
+        h->leaked++;
     h->bytes_out += len;
     h->msgs_out++;
     h->last_len = len;
@@ -188,10 +229,15 @@ static void t_penalty(void *ctx, uint32_t peer, int rc)
     h->last_penalty = rc;
 }
 
+static bool t_may_send(void *ctx, uint32_t peer, const hln_feed_id *f)
+{
+    return !refused(ctx, peer, f->author);
+}
+
 static hln_sync_host host_of(thost *h)
 {
-    return (hln_sync_host){h,       t_send, t_heads, t_read,  t_store,
-                           t_wants, t_fork, t_forks, t_peers, t_penalty};
+    return (hln_sync_host){h,       t_send, t_heads, t_read,  t_store,   t_wants,
+                           t_fork,  t_forks, t_peers, t_penalty, t_may_send};
 }
 
 static void start(int k)
@@ -726,6 +772,107 @@ static void requests_served_per_tick_are_bounded(void **state)
     hln_wire_buf_free(&b);
 }
 
+static void a_declined_feed_is_fetched_once_it_is_wanted(void **state)
+{
+    (void)state;
+    give(0, 2, 5);
+    H[1].unwanted[2] = true; /* its author is not (yet) a member, say */
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1000);
+    assert_int_equal(H[1].n[2], 0);
+    /* The trust graph changes (the author's member record arrives): ticks
+     * alone never ask again, the clock having been heard already. */
+    H[1].unwanted[2] = false;
+    run(1100, 3000);
+    assert_int_equal(H[1].n[2], 0);
+    /* Told, the engine asks the peer that announced it, at once. */
+    assert_int_equal(hln_sync_wants_changed(H[1].e, 3050), 0);
+    pump(3050);
+    assert_int_equal(H[1].n[2], 5);
+    hln_feed_id f;
+    feed_of(2, &f);
+    assert_int_equal(hln_sync_head(H[1].e, &f), 5);
+    /* And from then on the feed is pushed like any other. */
+    run(3100, 4000);
+    give(0, 2, 6);
+    hln_sync_appended(H[0].e, 4050, chain[2][6]);
+    pump(4050);
+    assert_int_equal(H[1].n[2], 6);
+}
+
+static void a_refused_feed_is_never_announced_or_served(void **state)
+{
+    (void)state;
+    give(0, 0, 5);
+    give(0, 1, 5);
+    H[0].refuse_to[1][0] = true; /* author 0's feed stays away from node 1 */
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 2000);
+    assert_int_equal(H[1].n[1], 5); /* the other feed flows */
+    assert_int_equal(H[1].n[0], 0);
+    /* Node 1 heard of the feed elsewhere and asks for it outright. */
+    hln_feed_id f;
+    feed_of(0, &f);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    assert_int_equal(hln_wire_request(&b, &f, 1, 5), 0);
+    hln_sync_stats before, after;
+    hln_sync_stats_get(H[0].e, &before);
+    hln_sync_tick(H[0].e, 2050);
+    t_send(&H[1], 0, b.p, b.len);
+    pump(2050);
+    hln_wire_buf_free(&b);
+    hln_sync_stats_get(H[0].e, &after);
+    assert_int_equal(after.requests_served, before.requests_served);
+    assert_int_equal(H[1].n[0], 0);
+    assert_int_equal(H[1].penalties, 0);
+    assert_int_equal(H[0].penalties, 0); /* asking is not misbehaving */
+    /* A fork proof about the feed does not go there either. */
+    hln_record *other = seal(0, 5, chain[0][4]->id, 999);
+    const hln_record *one[1] = {other};
+    send_records(1, 0, one, 1, 0); /* as if node 1 had it: 0 finds the fork */
+    pump(2100);
+    run(2100, 3000);
+    assert_true(H[0].forks_known >= 1);
+    assert_int_equal(H[1].forks_known, 0);
+    assert_int_equal(H[0].leaked, 0);
+    free(other);
+}
+
+static void a_feed_is_pushed_and_announced_only_while_allowed(void **state)
+{
+    (void)state;
+    give(0, 0, 3);
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1000);
+    assert_int_equal(H[1].n[0], 3); /* 1 pulled: 0 is its eager upstream */
+    /* Node 1 leaves the scope (its membership is revoked): no more pushes,
+     * no more clock entries, whatever its clock asks for. */
+    H[0].refuse_to[1][0] = true;
+    give(0, 0, 5);
+    hln_sync_appended(H[0].e, 1050, chain[0][4]);
+    hln_sync_appended(H[0].e, 1060, chain[0][5]);
+    pump(1060);
+    run(1100, 3000);
+    assert_int_equal(H[1].n[0], 3);
+    assert_int_equal(H[0].leaked, 0);
+    /* Allowed again (a new membership): once told, the engine announces
+     * what the peer lacks and the peer pulls it. */
+    H[0].refuse_to[1][0] = false;
+    run(3100, 4000);
+    assert_int_equal(H[1].n[0], 3); /* the head changed before: no delta is due */
+    assert_int_equal(hln_sync_wants_changed(H[0].e, 4050), 0);
+    pump(4050);
+    run(4100, 5000);
+    assert_int_equal(H[1].n[0], 5);
+}
+
 static void shared_addresses_reach_the_host(void **state)
 {
     (void)state;
@@ -770,6 +917,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_fork_message_without_a_fork_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(requests_served_per_tick_are_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(shared_addresses_reach_the_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_declined_feed_is_fetched_once_it_is_wanted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_refused_feed_is_never_announced_or_served, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_feed_is_pushed_and_announced_only_while_allowed, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
