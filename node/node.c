@@ -402,6 +402,27 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
         return HLN_EPERM;
     }
+    /* Organizations author observations, retractions and addresses only
+     * (docs/GOVERNANCE.md). Every peer refuses anything else, and since a
+     * feed is a hash chain, one refused record would stop the whole feed
+     * from replicating: refuse it here, before it is signed. A key may
+     * still revoke itself after a compromise. */
+    if (n->info.level == HLN_LEVEL_ORGANIZATION) {
+        for (size_t i = 0; i < count; i++) {
+            uint32_t t = items[i].type;
+            bool self_revoke = t == HLN_REC_REVOKE &&
+                               memcmp(items[i].body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
+            if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
+                 t == HLN_REC_REVOKE) &&
+                !self_revoke) {
+                seterr(err, errlen,
+                       "an organization may not author %s records: peers would refuse them and "
+                       "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
+                       hln_rec_type_name(t));
+                return HLN_EPERM;
+            }
+        }
+    }
     hln_feed_id feed;
     memset(&feed, 0, sizeof feed);
     memcpy(feed.author, n->pk, HLN_KEY_LEN);

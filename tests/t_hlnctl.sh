@@ -83,7 +83,7 @@ err_has "no identity here"
 run 1 -d "$D"
 
 echo "# init"
-run 0 -d "$D" init --name "Clinic Alpha" --jurisdiction CA-ON
+run 0 -d "$D" init --name "Ontario Health" --level subnational --jurisdiction CA-ON
 ID=$(cat "$T/out")
 [[ "$ID" =~ ^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$ ]] || fail "init printed '$ID', not a node id"
 [ "$(stat -c %a "$D/identity.key")" = 600 ] || fail "key file mode $(stat -c %a "$D/identity.key")"
@@ -110,8 +110,8 @@ HLN_DATA_DIR="$D" run 0 id
 [ "$(cat "$T/out")" = "$ID" ] || fail "HLN_DATA_DIR not used"
 run 0 -d "$D" id --json
 [ "$(json 'd["id"]')" = "$ID" ] || fail "id --json id"
-[ "$(json 'd["name"]')" = "Clinic Alpha" ] || fail "id --json name"
-[ "$(json 'd["level"]')" = "organization" ] || fail "id --json level"
+[ "$(json 'd["name"]')" = "Ontario Health" ] || fail "id --json name"
+[ "$(json 'd["level"]')" = "subnational" ] || fail "id --json level"
 [ "$(json 'd["jurisdiction"]')" = "CA-ON" ] || fail "id --json jurisdiction"
 [ "$(json 'len(d["curve_public_z85"])')" = 40 ] || fail "id --json curve key"
 grep -qi secret "$T/out" && fail "id --json mentions a secret"
@@ -127,6 +127,13 @@ chmod 0604 "$D/identity.key"
 run 1 -d "$D" log
 chmod 0600 "$D/identity.key"
 run 0 -d "$D" id
+
+echo "# indicator define: an organization may not author definitions"
+run 0 -d "$T/clinic" init --name "Clinic Alpha" --jurisdiction CA-ON
+run 1 -d "$T/clinic" indicator define "$ROOT/configs/indicators.ini"
+err_has "an organization may not author indicator records"
+run 0 -d "$T/clinic" log
+if grep -q "indicator" "$T/out"; then fail "the clinic's refused definitions were written"; fi
 
 echo "# indicator define: a bad file defines nothing"
 cat >"$T/bad.ini" <<'EOF'
