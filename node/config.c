@@ -270,7 +270,8 @@ int hln_config_load(hln_config *c, const char *path, char *err, size_t errlen)
 {
     int rc = HLN_EIO;
     char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO in place of the file must not hang a reload. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         goto out;

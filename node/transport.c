@@ -446,6 +446,9 @@ void hln_transport_drop(hln_transport *t, const uint8_t id[HLN_KEY_LEN], uint64_
         return;
     p->st.dropped_until_ms = until_ms;
     close_dealer(p); /* the endpoint stays: reopened when the drop expires */
+    /* Its inbound session too: ZAP refuses it while dropped, and a session
+     * left open would keep making us decrypt its frames meanwhile. */
+    close_inbound(p);
     p->in_up = false;
     p->route_len = 0;
     report(t, p, false);

@@ -15,6 +15,7 @@ H=$(echo "${ID[3]}" | cut -c1-7)
 alive 0 1 2
 grep -q "event=peer-dropped peer=$H" "$T/n0.log" || fail "n0 did not drop the hostile peer"
 grep -q "peer=$H reason=bad-signature" "$T/n0.log" || fail "the forged signature was not reported"
+grep -q "event=inbound-closed peer=$H" "$T/n0.log" || fail "n0 kept the dropped peer's session open"
 ok "n0 survived the attack, reported it and dropped the peer"
 
 # The fork (two records for seq 1 of the hostile feed) was detected and its

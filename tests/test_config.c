@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto/err.h"
@@ -213,6 +214,11 @@ static void files_are_read_and_missing_files_reported(void **state)
     assert_int_equal(hln_config_load(&c, path, err, sizeof err), HLN_EIO);
     assert_non_null(strstr(err, path));
     assert_int_equal(hln_config_load(&c, "/", err, sizeof err), HLN_EIO);
+    /* A FIFO is refused at once, not waited on (a SIGHUP reload would hang). */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(hln_config_load(&c, path, err, sizeof err), HLN_EIO);
+    assert_non_null(strstr(err, "not a regular file"));
+    unlink(path);
 }
 
 int main(void)
