@@ -231,6 +231,25 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
     return 0;
 }
 
+/* What cb_store asks of a peer's record before storing it: an entitled
+ * author, and a count the disclosure policy allows. */
+static bool entitled(hln_sync_store *ss, const hln_record *r)
+{
+    if (memcmp(r->env.author, hln_node_pk(ss->node), HLN_KEY_LEN) == 0)
+        return true;
+    int rc = r->has_body ? hln_trust_may_author(ss->trust, r, NULL, 0)
+                         : hln_trust_may_author_env(ss->trust, &r->env, NULL, 0);
+    if (rc != 0) {
+        ss->st.refused_trust++;
+        return false;
+    }
+    if (policy_check(ss, r) != 0) {
+        ss->st.refused_policy++;
+        return false;
+    }
+    return true;
+}
+
 static int cb_fork(void *ctx, uint32_t from_peer, const hln_record *a, const hln_record *b)
 {
     (void)from_peer;
@@ -240,9 +259,12 @@ static int cb_fork(void *ctx, uint32_t from_peer, const hln_record *a, const hln
     bool known = hln_store_author_forked(ss->store, a->env.author) ||
                  hln_trust_flagged(ss->trust, a->env.author);
     /* The store keeps a proof when the second of two records for one seq
-     * arrives; one of them may continue our copy of the feed. */
-    int ra = hln_store_append(ss->store, a);
-    int rb = hln_store_append(ss->store, b);
+     * arrives; one of them may continue our copy of the feed. Each half is
+     * judged as cb_store judges a record, or a fork would be a way around
+     * the trust and disclosure checks; a half that fails is not stored, but
+     * two signed records for one seq still prove the author equivocated. */
+    int ra = entitled(ss, a) ? hln_store_append(ss->store, a) : HLN_ETRUST;
+    int rb = entitled(ss, b) ? hln_store_append(ss->store, b) : HLN_ETRUST;
     hln_trust_flag(ss->trust, a->env.author, "fork");
     if (known)
         return HLN_EDUP;

@@ -17,6 +17,7 @@
 #include "node/node.h"
 #include "node/sync_store.h"
 #include "node/trust.h"
+#include "store/store.h"
 
 /* Canada's authority receives from a clinic in Ontario, which publishes in
  * scope CA (its country's) as docs/GOVERNANCE.md §12 has it. */
@@ -146,6 +147,33 @@ static void an_ontario_clinic_in_scope_ca_is_held_to_ontarios_policy(void **stat
     hln_node_close(&n);
 }
 
+/* A fork proof is no way around the checks: its halves are judged like
+ * any record, and a half the policy refuses is not stored. */
+static void a_fork_proof_does_not_smuggle_a_small_cell(void **state)
+{
+    (void)state;
+    hln_node *n = NULL;
+    char err[256];
+    assert_int_equal(hln_node_open(dirs[CA], 0, &n, err, sizeof err), 0);
+    hln_sync_store *ss = NULL;
+    assert_int_equal(hln_sync_store_new(n, &ss), 0);
+    hln_sync_host h;
+    hln_sync_store_host(ss, &h);
+    hln_record *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    clinic_observation(a, 1, NULL, 5); /* below every minimum cell */
+    clinic_observation(b, 1, NULL, 30);
+    assert_memory_not_equal(a->id, b->id, HLN_HASH_LEN);
+    (void)h.fork(h.ctx, 0, a, b);
+    hln_record *got = malloc(sizeof *got);
+    assert_int_equal(hln_store_get(hln_node_store(n), a->id, got), HLN_ENOTFOUND);
+    assert_true(hln_trust_flagged(hln_sync_store_trust(ss), pks[CLINIC]));
+    free(got);
+    free(a);
+    free(b);
+    hln_sync_store_destroy(&ss);
+    hln_node_close(&n);
+}
+
 static void a_policy_flag_outlives_a_restart(void **state)
 {
     (void)state;
@@ -190,6 +218,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(an_ontario_clinic_in_scope_ca_is_held_to_ontarios_policy,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_policy_flag_outlives_a_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_fork_proof_does_not_smuggle_a_small_cell, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
