@@ -11,6 +11,8 @@
 #include "../proto/codes.h"
 #include "config.h"
 #include "control.h"
+#include "gov_cmds.h"
+#include "node.h"
 
 #define CTL_TIMEOUT_MS 3000
 
@@ -429,6 +431,26 @@ int hln_cli_status_online(const char *datadir, int argc, char **argv, bool json)
         return 1;
     }
     json_object_object_del(rep, "ok");
+    /* Fork proofs and flags: hlnd reads them from its store and names
+     * them from its trust graph; an hlnd from before that (an upgrade not
+     * yet restarted) leaves them out, and then they are read here (LMDB
+     * lets a reader in beside the daemon). */
+    int ex = 0;
+    if (!json_object_object_get_ex(rep, "forks", NULL)) {
+        hln_node *n = NULL;
+        char oerr[512] = "";
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+        rc = hln_node_open(datadir, HLN_NODE_RDONLY, &n, oerr, sizeof oerr);
+        if (rc == 0)
+            rc = hln_gov_status_flags(n, NULL, now, rep);
+        hln_node_close(&n);
+        if (rc != 0) {
+            fprintf(stderr, "hlnctl: forks and flags: %s\n", oerr[0] ? oerr : hln_strerror(rc));
+            ex = 1;
+        }
+    }
     if (json) {
         printf("%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PRETTY |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -442,7 +464,9 @@ int hln_cli_status_online(const char *datadir, int argc, char **argv, bool json)
         printf("peers     %lld up of %lld\n", (long long)get_i64(rep, "peers_up"),
                (long long)get_i64(rep, "peers"));
         printf("behind    %lld records\n", (long long)get_i64(rep, "behind"));
+        if (json_object_object_get_ex(rep, "forks", NULL))
+            hln_gov_status_flags_print(stdout, rep, "forks     ", "flagged   ");
     }
     json_object_put(rep);
-    return 0;
+    return ex;
 }

@@ -19,6 +19,7 @@
 #include "../proto/wire.h"
 #include "control.h"
 #include "ctl_cmds.h"
+#include "gov_cmds.h"
 #include "node.h"
 #include "ops_cmds.h"
 #include "sync.h"
@@ -819,6 +820,10 @@ static int ctl_status(hlnd *d, json_object *reply)
     add_i64(reply, "records_refused", (int64_t)st.records_bad);
     add_i64(reply, "forks_detected", (int64_t)(st.forks_detected + st.forks_learned));
     add_i64(reply, "bad_messages", (int64_t)st.bad_msgs);
+    /* Fork proofs held and flagged authors, from the store, named by the
+     * live trust graph (docs/CLI.md, status). */
+    if ((rc = hln_gov_status_flags(d->node, hln_sync_store_trust(d->ss), wall_now_ms(), reply)))
+        return rc;
     /* The engine's counters, for operators and the tests. */
     json_object *eng = json_object_new_object();
     add_i64(eng, "msgs_in", (int64_t)st.msgs_in);

@@ -269,7 +269,8 @@ static int load_record(void *ctx, const hln_record *r)
 static int load_fork(void *ctx, const hln_record *a, const hln_record *b)
 {
     (void)b;
-    return hln_trust_flag(ctx, a->env.author, "fork");
+    int rc = hln_trust_flag(ctx, a->env.author, "fork");
+    return rc == HLN_ETOOBIG ? 0 : rc; /* as load_flag: a full table must not hide the rest */
 }
 
 int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *reason,
@@ -296,13 +297,12 @@ int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *r
     return rc;
 }
 
-/* One FLAGS entry, checked like untrusted input: a damaged one still flags
- * its key (the safe side), with a generic reason. */
-static int load_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+/* The reason of one FLAGS entry, checked like untrusted input: a damaged
+ * one still flags its key (the safe side), with the generic "flagged".
+ * 0 or HLN_ENOMEM. */
+static int flag_reason(const void *val, size_t vlen, char reason[HLN_NAME_MAX + 1])
 {
-    if (klen != HLN_KEY_LEN)
-        return 0;
-    char reason[HLN_NAME_MAX + 1] = "flagged";
+    snprintf(reason, HLN_NAME_MAX + 1, "flagged");
     json_tokener *tok = json_tokener_new_ex(4);
     if (!tok)
         return HLN_ENOMEM;
@@ -311,10 +311,21 @@ static int load_flag(void *ctx, const void *key, size_t klen, const void *val, s
     const char *r =
         o && json_object_is_type(o, json_type_object) ? opt_str(o, "reason", &bad) : NULL;
     if (r && !bad && name_ok(r, false))
-        snprintf(reason, sizeof reason, "%s", r);
+        snprintf(reason, HLN_NAME_MAX + 1, "%s", r);
     json_object_put(o);
     json_tokener_free(tok);
-    int rc = hln_trust_flag(ctx, key, reason);
+    return 0;
+}
+
+static int load_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    if (klen != HLN_KEY_LEN)
+        return 0;
+    char reason[HLN_NAME_MAX + 1];
+    int rc = flag_reason(val, vlen, reason);
+    if (rc)
+        return rc;
+    rc = hln_trust_flag(ctx, key, reason);
     return rc == HLN_ETOOBIG ? 0 : rc;
 }
 
@@ -351,6 +362,258 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out)
     }
     *out = t;
     return 0;
+}
+
+/* ---- forks and flags, for status ---- */
+
+typedef struct {
+    uint8_t author[HLN_KEY_LEN];
+    char scope[HLN_SCOPE_MAX + 1];
+    uint64_t seq;
+} fork_ent;
+
+typedef struct {
+    uint8_t key[HLN_KEY_LEN];
+    char reason[HLN_NAME_MAX + 1];
+} flag_row;
+
+typedef struct {
+    fork_ent *listed; /* the first HLN_GOV_STATUS_LIST_MAX proofs */
+    size_t n_listed;
+    uint64_t n; /* every proof held */
+    uint8_t (*authors)[HLN_KEY_LEN]; /* distinct authors with a proof, in key order */
+    size_t n_authors, cap_authors;
+    flag_row *flags; /* FLAGS entries, in key order */
+    size_t n_flags, cap_flags;
+} flags_walk;
+
+static int grow_to(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return HLN_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static int walk_fork(void *ctx, const hln_record *a, const hln_record *b)
+{
+    (void)b;
+    flags_walk *w = ctx;
+    w->n++;
+    if (w->n_listed < HLN_GOV_STATUS_LIST_MAX) {
+        fork_ent *e = &w->listed[w->n_listed++];
+        memcpy(e->author, a->env.author, HLN_KEY_LEN);
+        snprintf(e->scope, sizeof e->scope, "%s", a->env.scope);
+        e->seq = a->env.seq;
+    }
+    /* Proofs come in key order, which starts with the author. */
+    if (w->n_authors && memcmp(w->authors[w->n_authors - 1], a->env.author, HLN_KEY_LEN) == 0)
+        return 0;
+    int rc = grow_to((void **)&w->authors, &w->cap_authors, w->n_authors + 1, HLN_KEY_LEN);
+    if (rc)
+        return rc;
+    memcpy(w->authors[w->n_authors++], a->env.author, HLN_KEY_LEN);
+    return 0;
+}
+
+static int walk_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    flags_walk *w = ctx;
+    if (klen != HLN_KEY_LEN)
+        return 0;
+    int rc = grow_to((void **)&w->flags, &w->cap_flags, w->n_flags + 1, sizeof *w->flags);
+    if (rc)
+        return rc;
+    flag_row *f = &w->flags[w->n_flags];
+    memcpy(f->key, key, HLN_KEY_LEN);
+    if ((rc = flag_reason(val, vlen, f->reason)))
+        return rc;
+    w->n_flags++;
+    return 0;
+}
+
+static bool has_fork(const flags_walk *w, const uint8_t key[HLN_KEY_LEN])
+{
+    size_t lo = 0, hi = w->n_authors;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(w->authors[mid], key, HLN_KEY_LEN);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The name the trust graph knows for `key` (an anchor's, a member
+ * record's), or NULL. */
+static const char *known_name(hln_trust *t, const uint8_t key[HLN_KEY_LEN], uint64_t now_ms,
+                              hln_trust_info *info)
+{
+    int rc = hln_trust_member(t, key, now_ms, info);
+    return (rc == 0 || rc == HLN_ETRUST) && info->name[0] ? info->name : NULL;
+}
+
+static json_object *flagged_json(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const char *reason,
+                                 uint64_t now_ms, hln_trust_info *info)
+{
+    char idt[HLN_ID_TEXT_LEN + 1];
+    id_text(key, idt);
+    json_object *x = json_object_new_object();
+    jstr(x, "author", idt);
+    jstr(x, "name", known_name(t, key, now_ms, info));
+    jstr(x, "reason", reason);
+    return x;
+}
+
+int hln_gov_status_flags(hln_node *n, hln_trust *t, uint64_t now_ms, json_object *into)
+{
+    if (!n || !into)
+        return HLN_EINVAL;
+    hln_store *s = hln_node_store(n);
+    flags_walk w;
+    memset(&w, 0, sizeof w);
+    hln_trust *own = NULL;
+    hln_trust_info *info = malloc(sizeof *info);
+    int rc = HLN_ENOMEM;
+    if (!info || !(w.listed = malloc(HLN_GOV_STATUS_LIST_MAX * sizeof *w.listed)))
+        goto out;
+    if ((rc = hln_store_foreach_fork(s, walk_fork, &w)) ||
+        (rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, walk_flag, &w)))
+        goto out;
+    /* Names come from the trust graph; hlnctl builds one (reading every
+     * record held) only when there is someone to name. */
+    if (!t && (w.n || w.n_flags)) {
+        if ((rc = hln_gov_trust_load(n, &own)))
+            goto out;
+        t = own;
+    }
+    json_object *forks = json_object_new_array();
+    for (size_t i = 0; i < w.n_listed; i++) {
+        const fork_ent *e = &w.listed[i];
+        char idt[HLN_ID_TEXT_LEN + 1];
+        id_text(e->author, idt);
+        json_object *x = json_object_new_object();
+        jstr(x, "author", idt);
+        jstr(x, "name", known_name(t, e->author, now_ms, info));
+        jstr(x, "scope", e->scope);
+        jint(x, "seq", e->seq);
+        json_object_array_add(forks, x);
+    }
+    /* Flagged: every author with a proof ("fork", as hln_gov_trust_load
+     * has it: the first reason is kept and forks come first) and every
+     * other FLAGS entry, merged in key order. */
+    json_object *flagged = json_object_new_array();
+    size_t i = 0, j = 0, listed = 0;
+    uint64_t total = 0;
+    while (i < w.n_authors || j < w.n_flags) {
+        if (j < w.n_flags && has_fork(&w, w.flags[j].key)) {
+            j++;
+            continue;
+        }
+        bool fork = j >= w.n_flags ||
+                    (i < w.n_authors && memcmp(w.authors[i], w.flags[j].key, HLN_KEY_LEN) < 0);
+        const uint8_t *key = fork ? w.authors[i] : w.flags[j].key;
+        const char *reason = fork ? "fork" : w.flags[j].reason;
+        if (listed < HLN_GOV_STATUS_LIST_MAX) {
+            json_object_array_add(flagged, flagged_json(t, key, reason, now_ms, info));
+            listed++;
+        }
+        total++;
+        if (fork)
+            i++;
+        else
+            j++;
+    }
+    jint(into, "fork_proofs", w.n);
+    json_object_object_add(into, "forks", forks);
+    jint(into, "flagged_authors", total);
+    json_object_object_add(into, "flagged", flagged);
+    rc = 0;
+out:
+    hln_trust_destroy(&own);
+    free(info);
+    free(w.listed);
+    free(w.authors);
+    free(w.flags);
+    return rc;
+}
+
+static uint64_t get_u64(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+        return 0;
+    int64_t x = json_object_get_int64(v);
+    return x < 0 ? 0 : (uint64_t)x;
+}
+
+static const char *get_s(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* "ABCDEFG (name)" or "ABCDEFG": the short form of a text id. */
+static void who(json_object *x, char *out, size_t len)
+{
+    const char *id = get_s(x, "author"), *name = get_s(x, "name");
+    int k = id ? (int)strnlen(id, HLN_ID_SHORT_LEN) : 1;
+    if (name && name[0])
+        snprintf(out, len, "%.*s (%s)", k, id ? id : "?", name);
+    else
+        snprintf(out, len, "%.*s", k, id ? id : "?");
+}
+
+static void print_list(FILE *f, json_object *st, const char *label, const char *count_key,
+                       const char *list_key, const char *what)
+{
+    int indent = (int)strlen(label);
+    uint64_t total = get_u64(st, count_key);
+    json_object *arr;
+    if (!json_object_object_get_ex(st, list_key, &arr) ||
+        !json_object_is_type(arr, json_type_array))
+        arr = NULL;
+    size_t n = arr ? json_object_array_length(arr) : 0;
+    if (total == 0) {
+        fprintf(f, "%snone\n", label);
+        return;
+    }
+    fprintf(f, "%s%llu %s%s\n", label, (unsigned long long)total, what, total == 1 ? "" : "s");
+    size_t shown = 0;
+    for (size_t i = 0; i < n && shown < HLN_GOV_STATUS_TABLE_MAX; i++, shown++) {
+        json_object *x = json_object_array_get_idx(arr, i);
+        char w[HLN_ID_SHORT_LEN + HLN_NAME_MAX + 8];
+        who(x, w, sizeof w);
+        if (get_s(x, "reason"))
+            fprintf(f, "%*s%s  %s\n", indent, "", w, get_s(x, "reason"));
+        else
+            fprintf(f, "%*s%s  scope %s  seq %llu\n", indent, "", w,
+                    get_s(x, "scope") ? get_s(x, "scope") : "?",
+                    (unsigned long long)get_u64(x, "seq"));
+    }
+    if (total > shown)
+        fprintf(f, "%*s... and %llu more (--json lists up to %d)\n", indent, "",
+                (unsigned long long)(total - shown), HLN_GOV_STATUS_LIST_MAX);
+}
+
+void hln_gov_status_flags_print(FILE *f, json_object *st, const char *forks_label,
+                                const char *flagged_label)
+{
+    print_list(f, st, forks_label, "fork_proofs", "forks", "proof");
+    print_list(f, st, flagged_label, "flagged_authors", "flagged", "author");
 }
 
 /* ---- options ---- */
@@ -906,9 +1169,10 @@ static int list_member(void *ctx, const hln_trust_info *in)
     hln_id_short(in->key, ids);
     if (in->has_issuer)
         hln_id_short(in->issuer, is);
-    printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-4s  %s\n", ids, level ? level : "-",
+    /* FLAG: the reason ("fork", "policy"), or "-". */
+    printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-6s  %s\n", ids, level ? level : "-",
            in->jurisdiction[0] ? in->jurisdiction : "-", hln_trust_status_name(in->status), until,
-           rev, is, in->flagged ? "yes" : "-", in->name[0] ? in->name : "-");
+           rev, is, in->flagged ? in->flag_reason : "-", in->name[0] ? in->name : "-");
     return 0;
 }
 
@@ -929,7 +1193,7 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     int rc = hln_gov_trust_load(n, &t);
     member_walk w = {o.json ? json_object_new_array() : NULL, 0};
     if (!rc && !o.json)
-        printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-4s  %s\n", "ID", "LEVEL", "JURIS",
+        printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-6s  %s\n", "ID", "LEVEL", "JURIS",
                "STATUS", "UNTIL", "REVOKED", "ISSUER", "FLAG", "NAME");
     if (!rc)
         rc = hln_trust_foreach_member(t, at, list_member, &w);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../crypto/crypto.h"
 #include "../store/store.h"
@@ -56,6 +57,30 @@ int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *r
  * every key in the FLAGS table. *out is the caller's to hln_trust_destroy.
  * HLN_ENOMEM, HLN_ESTORE. */
 int hln_gov_trust_load(hln_node *n, hln_trust **out);
+
+/* What `hlnctl status` shows of misbehaviour (docs/CLI.md, status), from
+ * the store of the open node `n`: adds to the JSON object `into`
+ *   "fork_proofs": N        fork proofs held
+ *   "forks": [{"author": ID, "name": NAME|null, "scope": S, "seq": N}]
+ *                           one per proof, in key order (author, scope, seq)
+ *   "flagged_authors": N    authors flagged: every author with a fork proof
+ *                           (reason "fork") and every FLAGS entry
+ *   "flagged": [{"author": ID, "name": NAME|null, "reason": R}]
+ *                           in key order; the reason as member list has it
+ * Each list holds at most HLN_GOV_STATUS_LIST_MAX entries; the counts are
+ * complete. Names come from `t` (hlnd's live trust graph); with `t` NULL
+ * one is built with hln_gov_trust_load, only when there is someone to
+ * name. 0, HLN_EINVAL, HLN_ENOMEM, HLN_ESTORE. */
+#define HLN_GOV_STATUS_LIST_MAX 1000
+struct json_object;
+int hln_gov_status_flags(hln_node *n, hln_trust *t, uint64_t now_ms, struct json_object *into);
+
+/* Print those fields of a status object as table lines: "LABELnone" or
+ * "LABELN proofs" / "LABELN authors", then one line per entry (at most
+ * HLN_GOV_STATUS_TABLE_MAX), indented to the label's width. */
+#define HLN_GOV_STATUS_TABLE_MAX 20
+void hln_gov_status_flags_print(FILE *f, struct json_object *st, const char *forks_label,
+                                const char *flagged_label);
 
 /* Command functions for hlnctl's table, in the manner of hln_cli_peer:
  * `argv[0]` is the verb (the noun was consumed; a leading noun is skipped);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
@@ -431,8 +432,18 @@ static int cmd_status(cli *c, int argc, char **argv)
     int rc = hln_store_counts(hln_node_store(n), &feeds, &records);
     if (rc == 0)
         rc = hln_node_min_cell(n, 0, &min_cell);
+    /* Fork proofs held and flagged authors (docs/CLI.md, status). */
+    json_object *fl = json_object_new_object();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    if (rc == 0 && !fl)
+        rc = HLN_ENOMEM;
+    if (rc == 0)
+        rc = hln_gov_status_flags(n, NULL, now_ms, fl);
     if (rc < 0) {
         warnx("store: %s", hln_strerror(rc));
+        json_object_put(fl);
         hln_node_close(&n);
         return EXIT_FAIL;
     }
@@ -454,6 +465,7 @@ static int cmd_status(cli *c, int argc, char **argv)
         jadd_u64(j, "min_cell", min_cell);
         jadd_u64(j, "feeds", feeds);
         jadd_u64(j, "records", records);
+        json_object_object_foreach(fl, k, v) json_object_object_add(j, k, json_object_get(v));
         jadd_bool(j, "daemon", false);
         print_json(j);
     } else {
@@ -466,8 +478,10 @@ static int cmd_status(cli *c, int argc, char **argv)
         printf("min cell:      %u\n", min_cell);
         printf("feeds:         %llu\n", (unsigned long long)feeds);
         printf("records:       %llu\n", (unsigned long long)records);
+        hln_gov_status_flags_print(stdout, fl, "forks:         ", "flagged:       ");
         printf("daemon:        not running (offline view)\n");
     }
+    json_object_put(fl);
     hln_node_close(&n);
     return EXIT_OK;
 }

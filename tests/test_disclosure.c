@@ -249,7 +249,9 @@ static int node_setup(void **state)
     snprintf(dir, sizeof dir, "%s/node", tmpdir);
     hln_node_info info;
     memset(&info, 0, sizeof info);
-    strcpy(info.name, "Clinic Alpha");
+    /* An authority: organizations may not author policy records. */
+    strcpy(info.name, "Ontario Health");
+    info.level = HLN_LEVEL_SUBNATIONAL;
     strcpy(info.jurisdiction, "CA-ON");
     hln_node *n = NULL;
     if (hln_node_create(dir, &info, &n, NULL, 0) != 0)
