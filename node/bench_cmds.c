@@ -1,5 +1,6 @@
 /* bench_cmds.c - hlnctl bench and rollup: benchmarks and jurisdiction roll-ups from a node's trust
  * view. */
+#include "cli.h"
 #include "bench_cmds.h"
 
 #include <getopt.h>
@@ -19,24 +20,6 @@
 #include "verify_cmds.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warnx(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("hlnctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- who counts ---- */
 
@@ -147,22 +130,22 @@ static int session_open(session *s, const char *datadir, unsigned flags, const c
     char err[512] = "";
     int rc = hln_node_open(datadir, flags, &s->node, err, sizeof err);
     if (rc < 0) {
-        warnx("%s", err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
         return EXIT_FAIL;
     }
     if ((rc = hln_gov_trust_load(s->node, &s->trust)) < 0 ||
         (rc = hln_node_definitions(s->node, &s->defs, &s->ndefs)) < 0) {
-        warnx("reading the store: %s", hln_strerror(rc));
+        hln_warnx("reading the store: %s", hln_strerror(rc));
         session_close(s);
         return EXIT_FAIL;
     }
     s->def = hln_node_find_def(s->defs, s->ndefs, indicator);
     if (!s->def) {
-        warnx("indicator '%s' is not defined on this node (hlnctl indicator list)", indicator);
+        hln_warnx("indicator '%s' is not defined on this node (hlnctl indicator list)", indicator);
         session_close(s);
         return EXIT_FAIL;
     }
-    s->view = (hln_bench_view){.node = s->node, .trust = s->trust, .now_ms = wall_ms()};
+    s->view = (hln_bench_view){.node = s->node, .trust = s->trust, .now_ms = hln_wall_ms()};
     return -1;
 }
 
@@ -275,7 +258,7 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
                           c == O_CSV || c == O_TREND || c == O_UNIT;
         bool rollup_only = c == O_PUBLISH || c == O_SCOPE;
         if ((rollup && bench_only) || (!rollup && rollup_only)) {
-            warnx("%s: option '%s' does not apply here", cmd, argv[optind - 1]);
+            hln_warnx("%s: option '%s' does not apply here", cmd, argv[optind - 1]);
             goto usage;
         }
         switch (c) {
@@ -300,7 +283,7 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
             else if (!strcmp(optarg, "wilson"))
                 o->method = HLN_FUNNEL_WILSON;
             else {
-                warnx("%s: --method is exact or wilson", cmd);
+                hln_warnx("%s: --method is exact or wilson", cmd);
                 goto usage;
             }
             break;
@@ -310,7 +293,7 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
             else if (!strcmp(optarg, "clopper-pearson") || !strcmp(optarg, "exact"))
                 o->ci = HLN_CI_CLOPPER_PEARSON;
             else {
-                warnx("%s: --ci is wilson or clopper-pearson", cmd);
+                hln_warnx("%s: --ci is wilson or clopper-pearson", cmd);
                 goto usage;
             }
             break;
@@ -333,50 +316,50 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
             o->scope = optarg;
             break;
         case ':':
-            warnx("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+            hln_warnx("%s: option '%s' needs a value", cmd, argv[optind - 1]);
             goto usage;
         default:
-            warnx("%s: unknown option '%s'", cmd, argv[optind - 1]);
+            hln_warnx("%s: unknown option '%s'", cmd, argv[optind - 1]);
             goto usage;
         }
     }
     for (int i = optind; i < argc; i++) {
         if (o->indicator) {
-            warnx("%s: unexpected argument '%s'", cmd, argv[i]);
+            hln_warnx("%s: unexpected argument '%s'", cmd, argv[i]);
             goto usage;
         }
         o->indicator = argv[i];
     }
     if (!o->indicator) {
-        warnx("%s: which indicator?", cmd);
+        hln_warnx("%s: which indicator?", cmd);
         goto usage;
     }
     if (strlen(o->indicator) > HLN_CODE_MAX ||
         !hln_code_indicator(o->indicator, strlen(o->indicator))) {
-        warnx("%s: '%.64s' is not an indicator code (namespace.name, such as "
+        hln_warnx("%s: '%.64s' is not an indicator code (namespace.name, such as "
               "mhpc.depression-screening)",
               cmd, o->indicator);
         goto usage;
     }
     if (o->period &&
         (strlen(o->period) > HLN_PERIOD_MAX || !hln_code_period(o->period, strlen(o->period)))) {
-        warnx("%s: --period: '%.16s' is not a period (2026, 2026-Q3, 2026-09)", cmd, o->period);
+        hln_warnx("%s: --period: '%.16s' is not a period (2026, 2026-Q3, 2026-09)", cmd, o->period);
         goto usage;
     }
     if (o->stratum &&
         (strlen(o->stratum) > HLN_CODE_MAX || !hln_code_stratum(o->stratum, strlen(o->stratum)))) {
-        warnx("%s: --stratum: '%.64s' is not a stratum code", cmd, o->stratum);
+        hln_warnx("%s: --stratum: '%.64s' is not a stratum code", cmd, o->stratum);
         goto usage;
     }
     if (o->unit && strcmp(o->unit, "-") &&
         (strlen(o->unit) > HLN_CODE_MAX || !hln_code_unit(o->unit, strlen(o->unit)))) {
-        warnx("%s: --unit: '%.64s' is not a unit code", cmd, o->unit);
+        hln_warnx("%s: --unit: '%.64s' is not a unit code", cmd, o->unit);
         goto usage;
     }
     if (o->group) {
         hln_bench_group g;
         if (hln_bench_group_parse(o->group, &g) != 0) {
-            warnx("%s: --group: '%.64s' is not all, a jurisdiction such as CA or CA-ON, or "
+            hln_warnx("%s: --group: '%.64s' is not all, a jurisdiction such as CA or CA-ON, or "
                   "level:LEVEL (organization, subnational, national, global)",
                   cmd, o->group);
             goto usage;
@@ -384,29 +367,29 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
     }
     if (o->scope &&
         (strlen(o->scope) > HLN_SCOPE_MAX || !hln_code_scope(o->scope, strlen(o->scope)))) {
-        warnx("%s: --scope: '%.16s' is not global or an ISO 3166 code", cmd, o->scope);
+        hln_warnx("%s: --scope: '%.16s' is not global or an ISO 3166 code", cmd, o->scope);
         goto usage;
     }
     if (o->json && o->csv) {
-        warnx("%s: --json or --csv, not both", cmd);
+        hln_warnx("%s: --json or --csv, not both", cmd);
         goto usage;
     }
     if (o->trend) {
         if (o->period) {
-            warnx("%s: --trend covers every period held; drop --period", cmd);
+            hln_warnx("%s: --trend covers every period held; drop --period", cmd);
             goto usage;
         }
         if (o->csv) {
-            warnx("%s: --trend prints a table or --json", cmd);
+            hln_warnx("%s: --trend prints a table or --json", cmd);
             goto usage;
         }
     } else {
         if (o->unit) {
-            warnx("%s: --unit goes with --trend", cmd);
+            hln_warnx("%s: --unit goes with --trend", cmd);
             goto usage;
         }
         if (!o->period) {
-            warnx("%s: --period P is required (or --trend)", cmd);
+            hln_warnx("%s: --period P is required (or --trend)", cmd);
             goto usage;
         }
     }
@@ -426,7 +409,7 @@ static int bench_trend(session *s, hln_bench_query *q, const bopts *o)
     int rc = hln_bench_trend(hln_node_store(s->node), q, unit ? hln_node_pk(s->node) : NULL, unit,
                              &pts, &n);
     if (rc < 0) {
-        warnx("bench: %s", hln_strerror(rc));
+        hln_warnx("bench: %s", hln_strerror(rc));
         return EXIT_FAIL;
     }
     if (o->json)
@@ -434,7 +417,7 @@ static int bench_trend(session *s, hln_bench_query *q, const bopts *o)
     else
         rc = hln_bench_write_trend_table(q, pts, n, stdout);
     if (n == 0)
-        warnx("bench: no observations of %s held%s%s", q->indicator->code,
+        hln_warnx("bench: no observations of %s held%s%s", q->indicator->code,
               q->stratum && q->stratum[0] ? " for stratum " : "",
               q->stratum && q->stratum[0] ? q->stratum : "");
     else if (unit) {
@@ -442,11 +425,11 @@ static int bench_trend(session *s, hln_bench_query *q, const bopts *o)
         for (size_t i = 0; i < n; i++)
             any = any || pts[i].has_unit;
         if (!any)
-            warnx("bench: this node's unit '%s' counted in no period of group %s", unit, q->group);
+            hln_warnx("bench: this node's unit '%s' counted in no period of group %s", unit, q->group);
     }
     free(pts);
     if (rc < 0 || fflush(stdout) != 0) {
-        warnx("bench: cannot write the output");
+        hln_warnx("bench: cannot write the output");
         return EXIT_FAIL;
     }
     return EXIT_OK;
@@ -466,7 +449,7 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
     const hln_indicator *ind = &s.def->def;
     st = EXIT_FAIL;
     if (o.stratum && o.stratum[0] && !has_stratum(ind, o.stratum)) {
-        warnx("bench: stratum '%s' is not one of the strata of %s", o.stratum, ind->code);
+        hln_warnx("bench: stratum '%s' is not one of the strata of %s", o.stratum, ind->code);
         goto out;
     }
     char dflt[HLN_SCOPE_MAX + 1];
@@ -474,7 +457,7 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
     hln_bench_group g;
     memset(&g, 0, sizeof g);
     if (hln_bench_group_parse(o.group ? o.group : dflt, &g) != 0) {
-        warnx("bench: invalid group"); /* checked by parse_bopts */
+        hln_warnx("bench: invalid group"); /* checked by parse_bopts */
         goto out;
     }
     g.view = &s.view;
@@ -495,7 +478,7 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
     hln_bench_result *r = NULL;
     int rc = hln_bench_run(hln_node_store(s.node), &q, &r);
     if (rc < 0) {
-        warnx("bench: %s", hln_strerror(rc));
+        hln_warnx("bench: %s", hln_strerror(rc));
         goto out;
     }
     if (o.json)
@@ -505,14 +488,14 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
     else
         rc = hln_bench_write_table(r, hln_node_pk(s.node), stdout);
     if (rc < 0 || fflush(stdout) != 0) {
-        warnx("bench: cannot write the output");
+        hln_warnx("bench: cannot write the output");
         hln_bench_result_destroy(&r);
         goto out;
     }
     /* Say why the node's own figures are missing, when they may be. */
     if (!o.json && !o.csv && r->n_excluded > 0 &&
         hln_bench_view_excluded(&s.view, hln_node_pk(s.node)))
-        warnx("bench: this node's own observations do not count: it has no standing in its "
+        hln_warnx("bench: this node's own observations do not count: it has no standing in its "
               "trust view yet (hlnctl trust add; a member record that admits it)");
     hln_bench_result_destroy(&r);
     st = EXIT_OK;
@@ -546,7 +529,7 @@ static void csv_problem(void *ctx, unsigned long line, const char *reason)
 {
     (void)ctx;
     (void)line;
-    warnx("rollup: %s", reason);
+    hln_warnx("rollup: %s", reason);
 }
 
 /* Where this node stands as an author: its standing in force in its own
@@ -586,7 +569,7 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     self_standing(&s, &level, j);
     if ((level != HLN_LEVEL_NATIONAL && level != HLN_LEVEL_SUBNATIONAL) || !j[0] ||
         !hln_code_jurisdiction(j, strlen(j))) {
-        warnx("rollup: refused: this node is %s %s; only a subnational or national authority "
+        hln_warnx("rollup: refused: this node is %s %s; only a subnational or national authority "
               "rolls up its jurisdiction",
               level == HLN_LEVEL_ORGANIZATION ? "an" : "a", hln_level_name(level));
         goto out;
@@ -611,11 +594,11 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
                          .ci = HLN_CI_WILSON};
     int rc = hln_bench_run(hln_node_store(s.node), &q, &r);
     if (rc < 0) {
-        warnx("rollup: %s", hln_strerror(rc));
+        hln_warnx("rollup: %s", hln_strerror(rc));
         goto out;
     }
     if (!r->has_stats) {
-        warnx("rollup: nothing to roll up: no organization in %s counted for %s %s (%zu "
+        hln_warnx("rollup: nothing to roll up: no organization in %s counted for %s %s (%zu "
               "suppressed, %zu excluded)",
               j, ind->code, o.period, r->n_suppressed, r->n_excluded);
         goto out;
@@ -636,7 +619,7 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     /* Judge the record as the network will, before writing it: a refused
      * record would stop this node's feed on every peer. */
     if (!(rec = calloc(1, sizeof *rec))) {
-        warnx("out of memory");
+        hln_warnx("out of memory");
         goto out;
     }
     hln_record_init(rec, HLN_REC_OBSERVATION, hln_node_pk(s.node), scope, 1, NULL, s.view.now_ms);
@@ -648,7 +631,7 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     ob->denominator = sn;
     char why[160] = "";
     if ((rc = hln_trust_may_author(s.trust, rec, why, sizeof why)) != 0) {
-        warnx("rollup: refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
+        hln_warnx("rollup: refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
         goto out;
     }
 
@@ -666,7 +649,7 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     rc = hln_node_publish_csv(s.node, csv, strlen(csv), &po, csv_problem, NULL, &res, err,
                               sizeof err);
     if (rc < 0 || res.n != 1) {
-        warnx("rollup: %s", err[0] ? err : hln_strerror(rc < 0 ? rc : HLN_EINVAL));
+        hln_warnx("rollup: %s", err[0] ? err : hln_strerror(rc < 0 ? rc : HLN_EINVAL));
         goto out;
     }
     const hln_disclosure_item *it = &res.items[0];
@@ -730,10 +713,10 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
             printf("dry run: nothing written (--publish to publish)\n");
     }
     if (r->n_suppressed)
-        warnx("rollup: %zu unit%s reported suppressed counts, which no roll-up can include",
+        hln_warnx("rollup: %zu unit%s reported suppressed counts, which no roll-up can include",
               r->n_suppressed, r->n_suppressed == 1 ? "" : "s");
     if (o.publish && (rc = hln_ctl_notify_appended(datadir)) != 0)
-        warnx("published, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
+        hln_warnx("published, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
     st = EXIT_OK;
 out:
     free(rec);

@@ -1,4 +1,5 @@
 /* ctl_cmds.c - hlnctl peer add/remove/list and online status; the PEERS table's format. */
+#include "cli.h"
 #include "ctl_cmds.h"
 
 #include <json-c/json.h>
@@ -146,13 +147,6 @@ int hln_ctl_notify_reload(const char *datadir)
     return rc == HLN_ESTATE ? 0 : rc;
 }
 
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Help goes to stdout (exit 0), a usage error's reminder to stderr (exit 2). */
 static void print_usage_to(FILE *f)
 {
@@ -234,7 +228,7 @@ static int peer_add(const char *datadir, int argc, char **argv)
     }
     snprintf(p.endpoint, sizeof p.endpoint, "%s", ep ? ep : "");
     snprintf(p.name, sizeof p.name, "%s", name);
-    p.added_ms = wall_ms();
+    p.added_ms = hln_wall_ms();
     hln_store *s = NULL;
     if (open_store(datadir, 0, &s) != 0)
         return 1;

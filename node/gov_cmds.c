@@ -1,4 +1,5 @@
 /* gov_cmds.c - hlnctl trust/member/policy, the TRUST table, and a node's trust graph. */
+#include "cli.h"
 #include "gov_cmds.h"
 
 #include <json-c/json.h>
@@ -14,31 +15,6 @@
 #include "disclosure.h"
 
 /* ---- small helpers ---- */
-
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warnx(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("hlnctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void print_json(json_object *o)
-{
-    puts(json_object_to_json_string_ext(o,
-                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
-}
 
 static void jstr(json_object *o, const char *k, const char *v)
 {
@@ -120,9 +96,9 @@ static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
 {
     int rc = hln_id_from_text(text, id);
     if (rc == HLN_ECHECKSUM)
-        warnx("%s: node id checksum does not match (mistyped?)", text);
+        hln_warnx("%s: node id checksum does not match (mistyped?)", text);
     else if (rc)
-        warnx("%s: not a node id", text);
+        hln_warnx("%s: not a node id", text);
     return rc;
 }
 
@@ -637,7 +613,7 @@ static int parse_opts(int argc, char **argv, const char *allowed, int maxpos, go
         }
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
             if (o->npos >= maxpos) {
-                warnx("unexpected argument '%s'", a);
+                hln_warnx("unexpected argument '%s'", a);
                 return 2;
             }
             o->pos[o->npos++] = a;
@@ -647,7 +623,7 @@ static int parse_opts(int argc, char **argv, const char *allowed, int maxpos, go
         const char *eq = strchr(a + 2, '=');
         size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
         if (nl == 0 || nl >= sizeof name) {
-            warnx("unknown option '%s'", a);
+            hln_warnx("unknown option '%s'", a);
             return 2;
         }
         memcpy(name, a + 2, nl);
@@ -665,12 +641,12 @@ static int parse_opts(int argc, char **argv, const char *allowed, int maxpos, go
             p += nl;
         }
         if (!ok) {
-            warnx("unknown option '--%s'", name);
+            hln_warnx("unknown option '--%s'", name);
             return 2;
         }
         const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!v) {
-            warnx("option '--%s' needs a value", name);
+            hln_warnx("option '--%s' needs a value", name);
             return 2;
         }
         const char **slot = !strcmp(name, "name")           ? &o->name
@@ -700,7 +676,7 @@ static int open_node(const char *datadir, unsigned flags, hln_node **n)
     char err[256] = "";
     int rc = hln_node_open(datadir, flags, n, err, sizeof err);
     if (rc)
-        warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
     return rc;
 }
 
@@ -732,22 +708,22 @@ static int trust_add(const char *datadir, int argc, char **argv)
     if (parse_id(o.pos[0], a.id))
         return 2;
     if (o.name && !name_ok(o.name, true)) {
-        warnx("--name: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
+        hln_warnx("--name: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
         return 2;
     }
     snprintf(a.name, sizeof a.name, "%s", o.name ? o.name : "");
     if (!o.level != !o.jurisdiction) {
-        warnx("--level and --jurisdiction go together");
+        hln_warnx("--level and --jurisdiction go together");
         return 2;
     }
     if (o.level) {
         uint32_t l;
         if (hln_level_parse(o.level, &l) != 0) {
-            warnx("--level: '%s' is not organization, subnational, national or global", o.level);
+            hln_warnx("--level: '%s' is not organization, subnational, national or global", o.level);
             return 2;
         }
         if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !level_fits(l, o.jurisdiction)) {
-            warnx("--jurisdiction: '%s' does not fit level %s (global: global; national: CA; "
+            hln_warnx("--jurisdiction: '%s' does not fit level %s (global: global; national: CA; "
                   "subnational: CA-ON)",
                   o.jurisdiction, o.level);
             return 2;
@@ -755,18 +731,18 @@ static int trust_add(const char *datadir, int argc, char **argv)
         a.level = (int)l;
         snprintf(a.jurisdiction, sizeof a.jurisdiction, "%s", o.jurisdiction);
     }
-    a.added_ms = wall_ms();
+    a.added_ms = hln_wall_ms();
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
         return 1;
     int rc = hln_anchor_put(hln_node_store(n), &a);
     hln_node_close(&n);
     if (rc) {
-        warnx("cannot save the anchor: %s", hln_strerror(rc));
+        hln_warnx("cannot save the anchor: %s", hln_strerror(rc));
         return 1;
     }
     if ((rc = hln_ctl_notify_reload(datadir)) != 0)
-        warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
+        hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
               hln_strerror(rc));
     return 0;
 }
@@ -789,15 +765,15 @@ static int trust_remove(const char *datadir, int argc, char **argv)
     int rc = hln_anchor_del(hln_node_store(n), id);
     hln_node_close(&n);
     if (rc == HLN_ENOTFOUND) {
-        warnx("%s: not a trust anchor", o.pos[0]);
+        hln_warnx("%s: not a trust anchor", o.pos[0]);
         return 1;
     }
     if (rc) {
-        warnx("cannot remove the anchor: %s", hln_strerror(rc));
+        hln_warnx("cannot remove the anchor: %s", hln_strerror(rc));
         return 1;
     }
     if ((rc = hln_ctl_notify_reload(datadir)) != 0)
-        warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
+        hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
               hln_strerror(rc));
     return 0;
 }
@@ -836,7 +812,7 @@ static int trust_list(const char *datadir, int argc, char **argv, bool json)
     if (!rc)
         rc = hln_trust_foreach_anchor(t, collect_anchor, &l);
     if (rc) {
-        warnx("cannot read the trust anchors: %s", hln_strerror(rc));
+        hln_warnx("cannot read the trust anchors: %s", hln_strerror(rc));
         hln_trust_destroy(&t);
         hln_node_close(&n);
         free(l.v);
@@ -866,7 +842,7 @@ static int trust_list(const char *datadir, int argc, char **argv, bool json)
         }
     }
     if (o.json)
-        print_json(arr);
+        hln_print_json(arr);
     free(l.v);
     hln_trust_destroy(&t);
     hln_node_close(&n);
@@ -894,7 +870,7 @@ int hln_cli_trust(const char *datadir, int argc, char **argv, bool json)
         return trust_remove(datadir, argc, argv);
     if (!strcmp(argv[0], "list") || !strcmp(argv[0], "ls"))
         return trust_list(datadir, argc, argv, json);
-    warnx("trust: unknown command '%s'", argv[0]);
+    hln_warnx("trust: unknown command '%s'", argv[0]);
     trust_usage(stderr);
     return 2;
 }
@@ -927,14 +903,14 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
     hln_trust *t = NULL;
     int rc = hln_gov_trust_load(n, &t);
     if (rc) {
-        warnx("cannot read the trust graph: %s", hln_strerror(rc));
+        hln_warnx("cannot read the trust graph: %s", hln_strerror(rc));
         return 1;
     }
-    uint64_t ts = wall_ms();
+    uint64_t ts = hln_wall_ms();
     hln_record *r = calloc(1, sizeof *r);
     if (!r) {
         hln_trust_destroy(&t);
-        warnx("out of memory");
+        hln_warnx("out of memory");
         return 1;
     }
     hln_record_init(r, (hln_rec_type)type, hln_node_pk(n), scope, 1, NULL, ts);
@@ -945,9 +921,9 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
     hln_trust_destroy(&t);
     if (rc) {
         /* A refused record would stop this node's feed on every peer. */
-        warnx("refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
+        hln_warnx("refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
         if (strcmp(why, "author is not a member") == 0)
-            warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
+            hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
                   "receive the member record that admits it");
         return 1;
     }
@@ -959,7 +935,7 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
     char err[256] = "";
     rc = hln_node_append(n, scope, &item, 1, ts, &seq, err, sizeof err);
     if (rc) {
-        warnx("cannot write the %s record: %s", hln_rec_type_name(type),
+        hln_warnx("cannot write the %s record: %s", hln_rec_type_name(type),
               err[0] ? err : hln_strerror(rc));
         return 1;
     }
@@ -969,13 +945,13 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
         jstr(x, "scope", scope);
         jint(x, "seq", seq);
         jint(x, "timestamp_ms", ts);
-        print_json(x);
+        hln_print_json(x);
     } else {
         printf("%s record %llu in scope %s\n", hln_rec_type_name(type), (unsigned long long)seq,
                scope);
     }
     if ((rc = hln_ctl_notify_appended(datadir)) != 0)
-        warnx("written, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
+        hln_warnx("written, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
     return 0;
 }
 
@@ -1002,7 +978,7 @@ static int scope_arg(const char *s, const hln_node_info *info, bool about_self,
         return 0;
     }
     if (strlen(s) > HLN_SCOPE_MAX || !hln_code_scope(s, strlen(s))) {
-        warnx("--scope: '%s' is not global or an ISO 3166 code", s);
+        hln_warnx("--scope: '%s' is not global or an ISO 3166 code", s);
         return 2;
     }
     snprintf(out, HLN_SCOPE_MAX + 1, "%s", s);
@@ -1015,7 +991,7 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
     if (parse_opts(argc, argv, "name level jurisdiction from until scope", 1, &o))
         return 2;
     if (o.npos != 1 || !o.name || !o.level || !o.jurisdiction) {
-        warnx("member issue needs ID, --name, --level and --jurisdiction");
+        hln_warnx("member issue needs ID, --name, --level and --jurisdiction");
         member_usage(stderr);
         return 2;
     }
@@ -1025,16 +1001,16 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
     if (parse_id(o.pos[0], m->subject))
         return 2;
     if (!name_ok(o.name, false)) {
-        warnx("--name: 1 to %d bytes of printable UTF-8", HLN_NAME_MAX);
+        hln_warnx("--name: 1 to %d bytes of printable UTF-8", HLN_NAME_MAX);
         return 2;
     }
     snprintf(m->name, sizeof m->name, "%s", o.name);
     if (hln_level_parse(o.level, &m->level) != 0) {
-        warnx("--level: '%s' is not organization, subnational, national or global", o.level);
+        hln_warnx("--level: '%s' is not organization, subnational, national or global", o.level);
         return 2;
     }
     if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !level_fits(m->level, o.jurisdiction)) {
-        warnx("--jurisdiction: '%s' does not fit level %s", o.jurisdiction, o.level);
+        hln_warnx("--jurisdiction: '%s' does not fit level %s", o.jurisdiction, o.level);
         return 2;
     }
     snprintf(m->jurisdiction, sizeof m->jurisdiction, "%s", o.jurisdiction);
@@ -1043,17 +1019,17 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
     m->roles = m->level == HLN_LEVEL_ORGANIZATION
                    ? HLN_ROLE_PUBLISH
                    : HLN_ROLE_PUBLISH | HLN_ROLE_ADMIT | HLN_ROLE_CATALOGUE;
-    m->valid_from_ms = wall_ms();
+    m->valid_from_ms = hln_wall_ms();
     if (o.from && hln_gov_parse_date(o.from, &m->valid_from_ms)) {
-        warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
+        hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
         return 2;
     }
     if (o.until && hln_gov_parse_date(o.until, &m->valid_until_ms)) {
-        warnx("--until: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.until);
+        hln_warnx("--until: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.until);
         return 2;
     }
     if (o.until && m->valid_until_ms <= m->valid_from_ms) {
-        warnx("--until: must come after the start (%s)", o.from ? o.from : "now");
+        hln_warnx("--until: must come after the start (%s)", o.from ? o.from : "now");
         return 2;
     }
     hln_node *n = NULL;
@@ -1083,13 +1059,13 @@ static int member_revoke(const char *datadir, int argc, char **argv, bool json)
     if (parse_id(o.pos[0], v->subject))
         return 2;
     if (o.reason && !name_ok(o.reason, true)) {
-        warnx("--reason: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
+        hln_warnx("--reason: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
         return 2;
     }
     snprintf(v->reason, sizeof v->reason, "%s", o.reason ? o.reason : "");
-    v->from_ms = wall_ms();
+    v->from_ms = hln_wall_ms();
     if (o.from && hln_gov_parse_date(o.from, &v->from_ms)) {
-        warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
+        hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
         return 2;
     }
     hln_node *n = NULL;
@@ -1181,9 +1157,9 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     gopts o = {.json = json};
     if (parse_opts(argc, argv, "at", 0, &o))
         return 2;
-    uint64_t at = wall_ms();
+    uint64_t at = hln_wall_ms();
     if (o.at && hln_gov_parse_date(o.at, &at)) {
-        warnx("--at: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.at);
+        hln_warnx("--at: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.at);
         return 2;
     }
     hln_node *n = NULL;
@@ -1201,11 +1177,11 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     hln_node_close(&n);
     if (rc) {
         json_object_put(w.arr);
-        warnx("cannot list members: %s", hln_strerror(rc));
+        hln_warnx("cannot list members: %s", hln_strerror(rc));
         return 1;
     }
     if (w.arr)
-        print_json(w.arr);
+        hln_print_json(w.arr);
     return 0;
 }
 
@@ -1230,7 +1206,7 @@ int hln_cli_member(const char *datadir, int argc, char **argv, bool json)
         return member_revoke(datadir, argc, argv, json);
     if (!strcmp(argv[0], "list") || !strcmp(argv[0], "ls"))
         return member_list(datadir, argc, argv, json);
-    warnx("member: unknown command '%s'", argv[0]);
+    hln_warnx("member: unknown command '%s'", argv[0]);
     member_usage(stderr);
     return 2;
 }
@@ -1253,13 +1229,13 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
     if (parse_opts(argc, argv, "min-cell scope", 0, &o))
         return 2;
     if (!o.min_cell) {
-        warnx("policy set needs --min-cell N");
+        hln_warnx("policy set needs --min-cell N");
         return 2;
     }
     char *end = NULL;
     unsigned long long mc = strtoull(o.min_cell, &end, 10);
     if (!end || *end || o.min_cell[0] == '-' || mc < 1 || mc > HLN_MIN_CELL_MAX) {
-        warnx("--min-cell: '%s' is not a number from 1 to %u", o.min_cell, HLN_MIN_CELL_MAX);
+        hln_warnx("--min-cell: '%s' is not a number from 1 to %u", o.min_cell, HLN_MIN_CELL_MAX);
         return 2;
     }
     hln_node *n = NULL;
@@ -1269,7 +1245,7 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
     const char *j = o.scope ? o.scope : self_jurisdiction(info);
     int rc = 0;
     if (!j || strlen(j) > HLN_SCOPE_MAX || !hln_code_scope(j, strlen(j))) {
-        warnx("--scope: %s",
+        hln_warnx("--scope: %s",
               j ? "not global or an ISO 3166 code" : "needed (the node has no jurisdiction)");
         rc = 2;
     }
@@ -1297,7 +1273,7 @@ static int policy_show(const char *datadir, int argc, char **argv, bool json)
     const hln_node_info *info = hln_node_get_info(n);
     const char *arg = o.npos ? o.pos[0] : self_jurisdiction(info);
     if (!arg || strlen(arg) > HLN_SCOPE_MAX || !hln_code_scope(arg, strlen(arg))) {
-        warnx("%s",
+        hln_warnx("%s",
               arg ? "not global or an ISO 3166 code" : "which jurisdiction? (the node has none)");
         hln_node_close(&n);
         return 2;
@@ -1312,7 +1288,7 @@ static int policy_show(const char *datadir, int argc, char **argv, bool json)
     hln_trust_destroy(&t);
     hln_node_close(&n);
     if (rc) {
-        warnx("cannot read the trust graph: %s", hln_strerror(rc));
+        hln_warnx("cannot read the trust graph: %s", hln_strerror(rc));
         return 1;
     }
     if (o.json) {
@@ -1320,7 +1296,7 @@ static int policy_show(const char *datadir, int argc, char **argv, bool json)
         jstr(x, "jurisdiction", j);
         jint(x, "min_cell", mc);
         jint(x, "local_floor", floor);
-        print_json(x);
+        hln_print_json(x);
     } else {
         printf("min_cell %u for %s (this node's own floor: %u)\n", mc, j, floor);
     }
@@ -1346,7 +1322,7 @@ int hln_cli_policy(const char *datadir, int argc, char **argv, bool json)
         return policy_set(datadir, argc, argv, json);
     if (!strcmp(argv[0], "show"))
         return policy_show(datadir, argc, argv, json);
-    warnx("policy: unknown command '%s'", argv[0]);
+    hln_warnx("policy: unknown command '%s'", argv[0]);
     policy_usage(stderr);
     return 2;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/bench_cmds.h"
@@ -47,24 +48,6 @@ static const command *find_command(const char *noun, const char *verb);
 static const char *shown_verb(const command *cmd)
 {
     return cmd->verb && strcmp(cmd->verb, "*") ? cmd->verb : NULL;
-}
-
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warnx(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("hlnctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static void print_json(json_object *o)
-{
-    puts(json_object_to_json_string_ext(o,
-                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
 }
 
 static void jadd_str(json_object *o, const char *k, const char *v)
@@ -245,7 +228,7 @@ static int open_node(cli *c, unsigned flags, hln_node **n)
     char err[512] = "";
     int rc = hln_node_open(c->dir, flags, n, err, sizeof err);
     if (rc < 0)
-        warnx("%s", err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
     return rc;
 }
 
@@ -255,7 +238,7 @@ static void notify_daemon(cli *c)
 {
     int rc = hln_ctl_notify_appended(c->dir);
     if (rc < 0)
-        warnx("hlnd did not take the news (%s); it will announce the records later",
+        hln_warnx("hlnd did not take the news (%s); it will announce the records later",
               hln_strerror(rc));
 }
 
@@ -354,7 +337,7 @@ static int cmd_init(cli *c, int argc, char **argv)
     char err[512] = "";
     int rc = hln_node_create(c->dir, &info, &n, err, sizeof err);
     if (rc < 0) {
-        warnx("%s", err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
         return rc == HLN_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     }
     char text[HLN_ID_TEXT_LEN + 1];
@@ -363,7 +346,7 @@ static int cmd_init(cli *c, int argc, char **argv)
         json_object *j = json_object_new_object();
         jadd_str(j, "id", text);
         jadd_str(j, "data_dir", c->dir);
-        print_json(j);
+        hln_print_json(j);
     } else {
         puts(text);
     }
@@ -399,7 +382,7 @@ static int cmd_id(cli *c, int argc, char **argv)
             json_object_object_add(j, "jurisdiction", NULL);
         if (hln_curve_public_z85(hln_node_pk(n), z85) == 0)
             jadd_str(j, "curve_public_z85", z85);
-        print_json(j);
+        hln_print_json(j);
     } else {
         puts(text);
     }
@@ -442,7 +425,7 @@ static int cmd_status(cli *c, int argc, char **argv)
     if (rc == 0)
         rc = hln_gov_status_flags(n, NULL, now_ms, fl);
     if (rc < 0) {
-        warnx("store: %s", hln_strerror(rc));
+        hln_warnx("store: %s", hln_strerror(rc));
         json_object_put(fl);
         hln_node_close(&n);
         return EXIT_FAIL;
@@ -467,7 +450,7 @@ static int cmd_status(cli *c, int argc, char **argv)
         jadd_u64(j, "records", records);
         json_object_object_foreach(fl, k, v) json_object_object_add(j, k, json_object_get(v));
         jadd_bool(j, "daemon", false);
-        print_json(j);
+        hln_print_json(j);
     } else {
         printf("node:          %s\n", text);
         printf("name:          %s\n", info->name);
@@ -497,7 +480,7 @@ static void print_problem(void *ctx, unsigned long line, const char *reason)
 {
     problem_ctx *p = ctx;
     p->count++;
-    warnx("%s:%lu: %s", p->file, line, reason);
+    hln_warnx("%s:%lu: %s", p->file, line, reason);
 }
 
 static int cmd_indicator_define(cli *c, int argc, char **argv)
@@ -515,7 +498,7 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CATALOGUE_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
         return EXIT_FAIL;
     }
     problem_ctx pc = {file, 0};
@@ -529,9 +512,9 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
     rc = hln_catalogue_parse(buf, len, print_problem, &pc, &defs, &ndefs);
     if (rc < 0) {
         if (rc == HLN_ECONFIG)
-            warnx("%s: %zu problem%s; nothing defined", file, pc.count, pc.count == 1 ? "" : "s");
+            hln_warnx("%s: %zu problem%s; nothing defined", file, pc.count, pc.count == 1 ? "" : "s");
         else
-            warnx("%s: %s", file, hln_strerror(rc));
+            hln_warnx("%s: %s", file, hln_strerror(rc));
         goto out;
     }
     if (open_node(c, o.dry_run ? HLN_NODE_RDONLY : 0, &n) < 0)
@@ -542,12 +525,12 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
     else
         hln_node_default_scope(n, scope);
     if ((o.scope && strlen(o.scope) > HLN_SCOPE_MAX) || !hln_node_scope_ok(n, scope)) {
-        warnx("--scope: '%s' must be global or a jurisdiction that contains the node's", o.scope);
+        hln_warnx("--scope: '%s' must be global or a jurisdiction that contains the node's", o.scope);
         ex = EXIT_USAGE;
         goto out;
     }
     if ((rc = hln_node_definitions(n, &held, &nheld)) < 0) {
-        warnx("store: %s", hln_strerror(rc));
+        hln_warnx("store: %s", hln_strerror(rc));
         goto out;
     }
     /* A version says which definition is current: the node never authors a
@@ -557,21 +540,21 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
         const hln_node_def *h = hln_node_find_def(held, nheld, defs[i].code);
         if (h && !memcmp(h->author, hln_node_pk(n), HLN_KEY_LEN) &&
             h->def.version >= defs[i].version) {
-            warnx("%s: [%s]: version %u is not above the version %u this node defined; "
+            hln_warnx("%s: [%s]: version %u is not above the version %u this node defined; "
                   "raise it",
                   file, defs[i].code, defs[i].version, h->def.version);
             bad++;
         }
     }
     if (bad) {
-        warnx("%s: nothing defined", file);
+        hln_warnx("%s: nothing defined", file);
         goto out;
     }
     uint64_t first = 0;
     if (!o.dry_run) {
         items = calloc(ndefs, sizeof *items);
         if (!items) {
-            warnx("%s", hln_strerror(HLN_ENOMEM));
+            hln_warnx("%s", hln_strerror(HLN_ENOMEM));
             goto out;
         }
         for (size_t i = 0; i < ndefs; i++) {
@@ -581,7 +564,7 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
         char err[512] = "";
         rc = hln_node_append(n, scope, items, ndefs, 0, &first, err, sizeof err);
         if (rc < 0) {
-            warnx("%s: %s; nothing defined", file, err[0] ? err : hln_strerror(rc));
+            hln_warnx("%s: %s; nothing defined", file, err[0] ? err : hln_strerror(rc));
             goto out;
         }
         notify_daemon(c);
@@ -600,7 +583,7 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
             json_object_array_add(a, d);
         }
         json_object_object_add(j, "indicators", a);
-        print_json(j);
+        hln_print_json(j);
     } else {
         for (size_t i = 0; i < ndefs; i++)
             printf("%s %s v%u\n", o.dry_run ? "would define" : "defined", defs[i].code,
@@ -659,7 +642,7 @@ static int cmd_indicator_list(cli *c, int argc, char **argv)
     size_t nd = 0;
     int rc = hln_node_definitions(n, &defs, &nd);
     if (rc < 0) {
-        warnx("store: %s", hln_strerror(rc));
+        hln_warnx("store: %s", hln_strerror(rc));
         hln_node_close(&n);
         return EXIT_FAIL;
     }
@@ -667,7 +650,7 @@ static int cmd_indicator_list(cli *c, int argc, char **argv)
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < nd; i++)
             json_object_array_add(a, def_json(&defs[i]));
-        print_json(a);
+        hln_print_json(a);
     } else {
         printf("%-36s %3s %-10s %-7s %-6s %s\n", "CODE", "VER", "KIND", "BETTER", "AUTHOR",
                "TITLE");
@@ -717,7 +700,7 @@ static int cmd_publish(cli *c, int argc, char **argv)
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CSV_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
         return EXIT_FAIL;
     }
     hln_node *n = NULL;
@@ -733,9 +716,9 @@ static int cmd_publish(cli *c, int argc, char **argv)
     free(buf);
     if (rc < 0) {
         if (pc.count)
-            warnx("%s: %zu bad row%s; nothing published", file, pc.count, pc.count == 1 ? "" : "s");
+            hln_warnx("%s: %zu bad row%s; nothing published", file, pc.count, pc.count == 1 ? "" : "s");
         else
-            warnx("%s: %s; nothing published", file, err[0] ? err : hln_strerror(rc));
+            hln_warnx("%s: %s; nothing published", file, err[0] ? err : hln_strerror(rc));
         hln_node_close(&n);
         return EXIT_FAIL;
     }
@@ -772,7 +755,7 @@ static int cmd_publish(cli *c, int argc, char **argv)
             json_object_array_add(a, x);
         }
         json_object_object_add(j, "observations", a);
-        print_json(j);
+        hln_print_json(j);
     } else {
         if (o.dry_run) {
             printf("%-5s %-34s %-7s %-12s %-18s %-12s %s\n", "LINE", "INDICATOR", "PERIOD", "UNIT",
@@ -881,14 +864,14 @@ static int cmd_log(cli *c, int argc, char **argv)
         return EXIT_FAIL;
     log_ctx l = {.all = limit == 0, .cap = (size_t)limit};
     if (limit && !(l.ring = calloc((size_t)limit, sizeof *l.ring))) {
-        warnx("%s", hln_strerror(HLN_ENOMEM));
+        hln_warnx("%s", hln_strerror(HLN_ENOMEM));
         hln_node_close(&n);
         return EXIT_FAIL;
     }
     int rc = hln_store_foreach_record(hln_node_store(n), log_cb, &l);
     hln_node_close(&n);
     if (rc < 0) {
-        warnx("store: %s", hln_strerror(l.oom ? HLN_ENOMEM : rc));
+        hln_warnx("store: %s", hln_strerror(l.oom ? HLN_ENOMEM : rc));
         free(l.ring);
         return EXIT_FAIL;
     }
@@ -931,7 +914,7 @@ static int cmd_log(cli *c, int argc, char **argv)
         json_object_array_add(a, x);
     }
     if (a)
-        print_json(a);
+        hln_print_json(a);
     free(l.ring);
     return EXIT_OK;
 }
@@ -969,7 +952,7 @@ static int cmd_verify(cli *c, int argc, char **argv)
     int problems = rc < 0 ? rc : hln_store_verify(hln_node_store(n), verify_cb, &v);
     hln_node_close(&n);
     if (problems < 0) {
-        warnx("verify: %s", hln_strerror(problems));
+        hln_warnx("verify: %s", hln_strerror(problems));
         json_object_put(v.problems);
         return EXIT_FAIL;
     }
@@ -979,12 +962,12 @@ static int cmd_verify(cli *c, int argc, char **argv)
         jadd_u64(j, "records", records);
         jadd_bool(j, "ok", problems == 0);
         json_object_object_add(j, "problems", v.problems);
-        print_json(j);
+        hln_print_json(j);
     } else if (problems == 0) {
         printf("ok: %llu records in %llu feeds verified\n", (unsigned long long)records,
                (unsigned long long)feeds);
     } else {
-        warnx("verify: %d problem%s in %llu records", problems, problems == 1 ? "" : "s",
+        hln_warnx("verify: %d problem%s in %llu records", problems, problems == 1 ? "" : "s",
               (unsigned long long)records);
     }
     return problems == 0 ? EXIT_OK : EXIT_FAIL;
@@ -1005,7 +988,7 @@ static int cmd_help(cli *c, int argc, char **argv)
              * as `hlnctl bench verify --help` prints it. */
             char **a = calloc((size_t)argc + 1, sizeof *a);
             if (!a) {
-                warnx("%s", hln_strerror(HLN_ENOMEM));
+                hln_warnx("%s", hln_strerror(HLN_ENOMEM));
                 return EXIT_FAIL;
             }
             for (int k = 1; k < argc; k++)

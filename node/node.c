@@ -44,7 +44,7 @@ static char *path_join(const char *dir, const char *name)
     return p;
 }
 
-static uint64_t now_ms(void)
+uint64_t hln_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -437,7 +437,7 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
     if (rc == HLN_ENOTFOUND)
         head = 0;
     if (!ts_ms)
-        ts_ms = now_ms();
+        ts_ms = hln_wall_ms();
     /* A clock that stepped back must not date a correction before what it
      * corrects: the store refuses a feed whose timestamps go backwards. */
     uint64_t head_ts = 0;

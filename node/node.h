@@ -48,6 +48,10 @@ typedef struct {
 int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, char *err,
                     size_t errlen);
 
+/* Milliseconds since the Unix epoch (CLOCK_REALTIME): the author's clock in
+ * records this node signs, and "now" when judging memberships. */
+uint64_t hln_wall_ms(void);
+
 /* Open the node in `dir`: load its identity (HLN_EPERM for a key file that
  * others may read, HLN_ENOTFOUND if there is none), open its store, read its
  * settings (HLN_ESTATE if the store belongs to another key). */

@@ -1,4 +1,5 @@
 /* ops_cmds.c - hlnctl backup, restore and metrics; the catch-up mark; the Prometheus text page. */
+#include "cli.h"
 #include "ops_cmds.h"
 
 #include <errno.h>
@@ -20,24 +21,6 @@
 
 #define OPS_TIMEOUT_MS 3000
 #define OPS_PATH_MAX 4096
-
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warnx(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("hlnctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static void print_json(json_object *o)
-{
-    puts(json_object_to_json_string_ext(o,
-                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
-}
 
 static bool is_help(const char *a)
 {
@@ -228,7 +211,7 @@ int hln_cli_metrics(const char *datadir, int argc, char **argv)
     if (rc == 0) {
         if (!json_object_object_get_ex(rep, "text", &t) ||
             !json_object_is_type(t, json_type_string)) {
-            warnx("hlnd sent metrics without text");
+            hln_warnx("hlnd sent metrics without text");
             json_object_put(rep);
             return 1;
         }
@@ -239,16 +222,16 @@ int hln_cli_metrics(const char *datadir, int argc, char **argv)
     /* hlnd down (or not answering): what the store says, with hln_up 0. */
     bool down = rc == HLN_ESTATE;
     if (!down)
-        warnx("hlnd did not answer: %s", err[0] ? err : hln_strerror(rc));
+        hln_warnx("hlnd did not answer: %s", err[0] ? err : hln_strerror(rc));
     hln_metrics m;
     memset(&m, 0, sizeof m);
     if ((rc = offline_metrics(datadir, &m)) != 0) {
-        warnx("%s/%s: %s", datadir, HLN_NODE_STORE_DIR, hln_strerror(rc));
+        hln_warnx("%s/%s: %s", datadir, HLN_NODE_STORE_DIR, hln_strerror(rc));
         return 1;
     }
     char *text = NULL;
     if ((rc = hln_metrics_format(&m, &text, NULL)) != 0) {
-        warnx("%s", hln_strerror(rc));
+        hln_warnx("%s", hln_strerror(rc));
         return 1;
     }
     fputs(text, stdout);
@@ -271,7 +254,7 @@ static void verify_line(void *ctx, const char *line)
     if (v->json)
         json_object_array_add(v->problems, json_object_new_string(line));
     else
-        warnx("%s", line);
+        hln_warnx("%s", line);
 }
 
 /* Open the store at `path` read-only, count and (if asked) verify it.
@@ -341,18 +324,18 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
         else if (!strcmp(argv[i], "--no-verify"))
             verify = false;
         else if (argv[i][0] == '-' && argv[i][1]) {
-            warnx("unknown option '%s'", argv[i]);
+            hln_warnx("unknown option '%s'", argv[i]);
             backup_usage(stderr);
             return 2;
         } else if (path) {
-            warnx("unexpected argument '%s'", argv[i]);
+            hln_warnx("unexpected argument '%s'", argv[i]);
             backup_usage(stderr);
             return 2;
         } else
             path = argv[i];
     }
     if (!path || !path[0]) {
-        warnx("backup: where to? (a path that does not exist yet)");
+        hln_warnx("backup: where to? (a path that does not exist yet)");
         backup_usage(stderr);
         return 2;
     }
@@ -360,7 +343,7 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
     char err[512] = "";
     int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &n, err, sizeof err);
     if (rc < 0) {
-        warnx("%s", err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
         return 1;
     }
     /* The copy holds what the store holds: private like it. */
@@ -370,13 +353,13 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
     hln_node_close(&n);
     if (rc != 0) {
         if (rc == HLN_EEXIST)
-            warnx("%s: exists already; a backup goes to a new path", path);
+            hln_warnx("%s: exists already; a backup goes to a new path", path);
         else
-            warnx("%s: backup failed: %s", path, hln_strerror(rc));
+            hln_warnx("%s: backup failed: %s", path, hln_strerror(rc));
         return 1;
     }
     if ((rc = mark_copy(path)) != 0) {
-        warnx("%s: cannot mark the copy as a backup: %s", path, hln_strerror(rc));
+        hln_warnx("%s: cannot mark the copy as a backup: %s", path, hln_strerror(rc));
         return 1;
     }
     vctx v = {json, json ? json_object_new_array() : NULL, 0};
@@ -384,7 +367,7 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
     int problems = check_copy(path, verify, &v, &feeds, &records);
     drop_lock_file(path);
     if (problems < 0) {
-        warnx("%s: the copy does not open: %s", path, hln_strerror(problems));
+        hln_warnx("%s: the copy does not open: %s", path, hln_strerror(problems));
         json_object_put(v.problems);
         return 1;
     }
@@ -397,14 +380,14 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
         json_object_object_add(j, "bytes", json_object_new_uint64(bytes));
         json_object_object_add(j, "verified", json_object_new_boolean(verify && problems == 0));
         json_object_object_add(j, "problems", v.problems);
-        print_json(j);
+        hln_print_json(j);
     } else if (problems == 0) {
         printf("backup: %s: %llu records in %llu feeds, %llu bytes%s\n", path,
                (unsigned long long)records, (unsigned long long)feeds, (unsigned long long)bytes,
                verify ? ", verified" : "");
     }
     if (problems > 0) {
-        warnx("%s: the copy has %d problem%s; do not rely on it", path, problems,
+        hln_warnx("%s: the copy has %d problem%s; do not rely on it", path, problems,
               problems == 1 ? "" : "s");
         return 1;
     }
@@ -441,20 +424,20 @@ static int restore_done(const char *datadir, bool json)
     char err[512] = "";
     int rc = hln_node_open(datadir, 0, &n, err, sizeof err);
     if (rc < 0) {
-        warnx("%s", err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
         return 1;
     }
     bool was = hln_ops_catch_up_pending(hln_node_store(n));
     rc = hln_ops_catch_up_set(hln_node_store(n), false);
     hln_node_close(&n);
     if (rc != 0) {
-        warnx("store: %s", hln_strerror(rc));
+        hln_warnx("store: %s", hln_strerror(rc));
         return 1;
     }
     if (json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "catch_up_was_pending", json_object_new_boolean(was));
-        print_json(j);
+        hln_print_json(j);
     } else
         printf("%s\n", was ? "catch-up mark lifted: this node may publish again"
                            : "no catch-up was pending");
@@ -476,34 +459,34 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
         else if (!strcmp(argv[i], "--done"))
             done = true;
         else if (argv[i][0] == '-' && argv[i][1]) {
-            warnx("unknown option '%s'", argv[i]);
+            hln_warnx("unknown option '%s'", argv[i]);
             restore_usage(stderr);
             return 2;
         } else if (path) {
-            warnx("unexpected argument '%s'", argv[i]);
+            hln_warnx("unexpected argument '%s'", argv[i]);
             restore_usage(stderr);
             return 2;
         } else
             path = argv[i];
     }
     if (done && path) {
-        warnx("restore: --done takes no backup path");
+        hln_warnx("restore: --done takes no backup path");
         restore_usage(stderr);
         return 2;
     }
     if (done)
         return restore_done(datadir, json);
     if (!path || !path[0]) {
-        warnx("restore: from which backup?");
+        hln_warnx("restore: from which backup?");
         restore_usage(stderr);
         return 2;
     }
     if (hln_cli_daemon_running(datadir)) {
-        warnx("hlnd runs on %s: stop it first (systemctl stop hlnd)", datadir);
+        hln_warnx("hlnd runs on %s: stop it first (systemctl stop hlnd)", datadir);
         return 1;
     }
     if (hln_crypto_init() != 0) {
-        warnx("libsodium did not initialise");
+        hln_warnx("libsodium did not initialise");
         return 1;
     }
     char keyp[OPS_PATH_MAX], storep[OPS_PATH_MAX], newp[OPS_PATH_MAX], oldp[OPS_PATH_MAX];
@@ -516,14 +499,14 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
         store_path(datadir, HLN_NODE_STORE_DIR, storep, sizeof storep) != 0 ||
         store_path(datadir, HLN_NODE_STORE_DIR ".restoring", newp, sizeof newp) != 0 ||
         snprintf(oldp, sizeof oldp, "%s.before-restore-%s", storep, stamp) >= (int)sizeof oldp) {
-        warnx("%s: path too long", datadir);
+        hln_warnx("%s: path too long", datadir);
         return 1;
     }
     /* The identity stays: the backup must be this node's. */
     hln_identity *id = NULL;
     int rc = hln_identity_load(keyp, &id);
     if (rc != 0) {
-        warnx("%s: %s", keyp,
+        hln_warnx("%s: %s", keyp,
               rc == HLN_EPERM ? "refused: the key file must be a regular file of mode 0600"
                               : hln_strerror(rc));
         return 1;
@@ -533,12 +516,12 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
     hln_identity_destroy(&id);
     hln_store *b = NULL;
     if ((rc = hln_store_open(path, HLN_STORE_RDONLY, &b)) != 0) {
-        warnx("%s: not a backup that opens: %s", path, hln_strerror(rc));
+        hln_warnx("%s: not a backup that opens: %s", path, hln_strerror(rc));
         return 1;
     }
     if ((rc = backup_owner(b, owner)) != 0 || memcmp(owner, pk, HLN_KEY_LEN) != 0) {
         hln_store_close(&b);
-        warnx("%s: the backup belongs to another node (or to none)", path);
+        hln_warnx("%s: the backup belongs to another node (or to none)", path);
         return 1;
     }
     /* Copied again rather than moved: the backup stays usable, and each
@@ -550,13 +533,13 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
     hln_store_close(&b);
     drop_lock_file(path);
     if (rc != 0) {
-        warnx("%s: %s", newp,
+        hln_warnx("%s: %s", newp,
               rc == HLN_EEXIST ? "left over from an interrupted restore; remove it"
                                : hln_strerror(rc));
         return 1;
     }
     if ((rc = mark_copy(newp)) != 0) {
-        warnx("%s: %s", newp, hln_strerror(rc));
+        hln_warnx("%s: %s", newp, hln_strerror(rc));
         return 1;
     }
     vctx v = {json, json ? json_object_new_array() : NULL, 0};
@@ -565,18 +548,18 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
     json_object_put(v.problems);
     drop_lock_file(newp);
     if (problems != 0) {
-        warnx("%s: the backup %s; the store was not replaced", path,
+        hln_warnx("%s: the backup %s; the store was not replaced", path,
               problems < 0 ? hln_strerror(problems) : "does not verify");
         return 1;
     }
     struct stat st;
     bool had = stat(storep, &st) == 0;
     if (had && rename(storep, oldp) != 0) {
-        warnx("%s: cannot move it aside: %s", storep, strerror(errno));
+        hln_warnx("%s: cannot move it aside: %s", storep, strerror(errno));
         return 1;
     }
     if (rename(newp, storep) != 0) {
-        warnx("%s: cannot move the restored store in: %s", storep, strerror(errno));
+        hln_warnx("%s: cannot move the restored store in: %s", storep, strerror(errno));
         return 1;
     }
     if (json) {
@@ -587,7 +570,7 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
         json_object_object_add(j, "feeds", json_object_new_uint64(feeds));
         json_object_object_add(j, "records", json_object_new_uint64(records));
         json_object_object_add(j, "catch_up_pending", json_object_new_boolean(true));
-        print_json(j);
+        hln_print_json(j);
     } else {
         printf("restored %s: %llu records in %llu feeds%s\n", storep, (unsigned long long)records,
                (unsigned long long)feeds, verify ? ", verified" : "");

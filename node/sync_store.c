@@ -115,13 +115,6 @@ static bool cb_wants(void *ctx, const hln_feed_id *feed)
     return hln_trust_wants_feed(ss->trust, feed, hln_node_pk(ss->node));
 }
 
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Receivers check disclosure too: an observation with a small count that
  * is not marked suppressed breaks the policy in force. Policies are about
  * the data's jurisdiction, which is the author's (docs/GOVERNANCE.md §8):
@@ -197,7 +190,7 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
             hln_trust_flag(ss->trust, r->env.author, "policy");
             /* Kept in the FLAGS table, so that it outlives a restart and a
              * reload (hln_gov_trust_load reads it back). */
-            (void)hln_gov_flag_put(ss->store, r->env.author, "policy", wall_ms());
+            (void)hln_gov_flag_put(ss->store, r->env.author, "policy", hln_wall_ms());
             continue;
         }
         /* Learnt before it is stored, so that a member record admits the

@@ -1,5 +1,6 @@
 /* verify_cmds.c - bench verify: ask peers for their evidence digest and say who agrees and why not.
  */
+#include "cli.h"
 #include "verify_cmds.h"
 
 #include <getopt.h>
@@ -324,13 +325,6 @@ struct hln_bench_verify {
     uint64_t answered, refused;
 };
 
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void query_clear(vquery *q)
 {
     for (size_t i = 0; i < q->n_peers; i++)
@@ -467,7 +461,7 @@ static int answer_request(hln_bench_verify *v, uint64_t now, const uint8_t peer[
         l->busy_ms = now;
         return send_status(v, peer, m->query_id, HLN_DIGEST_BUSY);
     }
-    rc = hln_evidence_compute(v->node, trust_of(v), &q, wall_ms(), &ev);
+    rc = hln_evidence_compute(v->node, trust_of(v), &q, hln_wall_ms(), &ev);
     if (rc || ev.status != HLN_DIGEST_OK) {
         uint32_t st = rc ? HLN_DIGEST_FAILED : ev.status;
         hln_evidence_free(&ev);
@@ -634,7 +628,7 @@ static int start_query(hln_bench_verify *v, uint64_t now, json_object *req, json
             slot = &v->queries[i];
     }
     query_clear(slot);
-    int rc = hln_evidence_compute(v->node, trust_of(v), &q, wall_ms(), &slot->ours);
+    int rc = hln_evidence_compute(v->node, trust_of(v), &q, hln_wall_ms(), &slot->ours);
     if (rc)
         return rc;
     if (slot->ours.status == HLN_DIGEST_UNKNOWN_INDICATOR) {
@@ -717,7 +711,7 @@ static void author_name(hln_bench_verify *v, const uint8_t *author, char *out, s
         snprintf(out, cap, "%s", hln_node_get_info(v->node)->name);
         return;
     }
-    int rc = t ? hln_trust_member(t, author, wall_ms(), &ti) : HLN_ENOTFOUND;
+    int rc = t ? hln_trust_member(t, author, hln_wall_ms(), &ti) : HLN_ENOTFOUND;
     if ((rc == 0 || rc == HLN_ETRUST) && ti.name[0])
         snprintf(out, cap, "%s", ti.name);
 }
