@@ -20,18 +20,29 @@ typedef struct {
     uint8_t told_head[HLN_WIRE_HEAD_LEN], heard_head[HLN_WIRE_HEAD_LEN];
 } pfeed;
 
+/* A request in flight: answered by a records reply from the same peer
+ * whose first record has seq `from`. Replies come back in request order
+ * (one channel per peer, served in order), so a reply that matches a later
+ * request means the earlier ones were lost or skipped. */
+typedef struct {
+    uint32_t fi;
+    uint64_t from, to, deadline;
+} req_slot;
+
 typedef struct {
     uint32_t handle;
     bool up, hello, have_id;
+    bool hello_sent; /* we greeted it since its channel came up */
     uint8_t node_id[HLN_KEY_LEN], inc[16];
     pfeed *pf;
     uint32_t pf_cap;
     uint8_t told_dg[HLN_WIRE_DIGEST_LEN], heard_dg[HLN_WIRE_DIGEST_LEN];
     bool want_full, full_now, send_repair;
-    uint64_t last_full_ms, last_hello_ms;
+    uint64_t last_full_ms, last_hello_ms, last_answer_ms;
     uint32_t *dirty; /* feeds whose lazy bit towards this peer changed */
     uint32_t ndirty, dirty_cap;
-    uint32_t inflight, served;
+    req_slot *reqs; /* requests in flight to it, oldest first (requests_per_peer) */
+    uint32_t nreqs, served;
 } peer;
 
 typedef struct {
@@ -40,9 +51,13 @@ typedef struct {
     uint8_t head[HLN_WIRE_HEAD_LEN]; /* our head's id prefix (zero at seq 0) */
     uint64_t best;                   /* the highest head any peer told us of */
     uint64_t missing_since;          /* NEVER unless best > seq */
-    uint64_t req_deadline, req_to;
+    /* The pull pipeline: up to requests_per_feed requests for consecutive
+     * ranges, all to one peer; req_next is the first seq not yet asked. */
+    uint64_t req_next;
     uint32_t req_peer; /* index of the peer asked, NONE */
+    uint32_t req_n;    /* its requests in flight (slots in that peer's reqs) */
     uint32_t failed_peer;
+    bool draining; /* a range came back short: let the rest drain, then ask again */
     uint64_t fork_seq;  /* the seq whose fork proof we already spread */
     uint64_t probe_seq; /* the seq we last asked a peer for to check a fork */
     bool in_vector;     /* wanted: part of the clock we tell */
@@ -67,8 +82,15 @@ struct hln_sync {
     size_t scratch_len;
     hln_wire_slice slices[HLN_WIRE_BATCH_MAX];
     size_t nslices;
+    /* Answers of one pipeline held back so that several are stored in one
+     * call (store_batch records at most): verified, in feed order. */
+    hln_record *hold;
+    uint32_t nhold, hold_fi, hold_peer;
     hln_sync_stats st;
 };
+
+static uint64_t held_head(const hln_sync *e, uint32_t fi);
+static void flush_hold(hln_sync *e);
 
 /* ---- Small helpers --------------------------------------------------- */
 
@@ -332,61 +354,89 @@ static bool push_expected(const hln_sync *e, uint32_t fi)
     return false;
 }
 
+/* Pull: keep up to requests_per_feed requests for consecutive ranges of
+ * the feed in flight to one peer, so that the peer serves the next range
+ * while we verify and store this one. The store takes records in feed
+ * order only; a range that comes back short (lost, truncated, refused)
+ * leaves a gap that the ranges after it cannot fill, so the pipeline
+ * stops growing, lets what is in flight drain (answers ahead of the gap
+ * are dropped before verification) and starts again from our head. */
 static void start_request(hln_sync *e, uint32_t fi, bool now)
 {
     feed *f = &e->feeds[fi];
-    if (!f->in_vector || f->best <= f->seq || f->req_peer != NONE)
+    if (!f->in_vector || f->best <= f->seq)
         return;
-    if (!now && e->now < f->missing_since + e->cfg.graft_delay_ms && push_expected(e, fi))
-        return;
-    /* A random peer among those that have more, avoiding the last one that
-     * failed us, so one silent peer cannot hold the feed back. */
-    uint32_t pick = NONE, seen = 0, fallback = NONE;
-    for (uint32_t i = 0; i < e->npeers; i++) {
-        peer *p = &e->peers[i];
-        if (!p->up || !p->hello || p->inflight >= e->cfg.requests_per_peer || fi >= p->pf_cap ||
-            p->pf[fi].known <= f->seq)
-            continue;
-        if (i == f->failed_peer) {
-            fallback = i;
-            continue;
+    bool fresh = f->req_peer == NONE;
+    if (fresh) {
+        if (!now && e->now < f->missing_since + e->cfg.graft_delay_ms && push_expected(e, fi))
+            return;
+        /* A random peer among those that have more, avoiding the last one
+         * that failed us, so one silent peer cannot hold the feed back. */
+        uint32_t pick = NONE, seen = 0, fallback = NONE;
+        for (uint32_t i = 0; i < e->npeers; i++) {
+            peer *p = &e->peers[i];
+            if (!p->up || !p->hello || p->nreqs >= e->cfg.requests_per_peer ||
+                fi >= p->pf_cap || p->pf[fi].known <= f->seq)
+                continue;
+            if (i == f->failed_peer) {
+                fallback = i;
+                continue;
+            }
+            if (rnd(e) % ++seen == 0)
+                pick = i;
         }
-        if (rnd(e) % ++seen == 0)
-            pick = i;
+        if (pick == NONE)
+            pick = fallback;
+        if (pick == NONE)
+            return;
+        f->req_peer = pick;
+        f->req_n = 0;
+        f->draining = false;
+        f->req_next = held_head(e, fi) + 1;
     }
-    if (pick == NONE)
-        pick = fallback;
-    if (pick == NONE)
+    if (f->draining)
         return;
-    peer *p = &e->peers[pick];
+    peer *p = &e->peers[f->req_peer];
     pfeed *pf = &p->pf[fi];
-    uint64_t to = f->seq + e->cfg.batch_records;
-    if (to > pf->known)
-        to = pf->known;
-    if (hln_wire_request(&e->out, &f->id, f->seq + 1, to))
+    uint32_t depth = e->cfg.requests_per_feed;
+    if (f->req_next <= held_head(e, fi)) /* pushes got ahead of the pipeline */
+        f->req_next = held_head(e, fi) + 1;
+    while (f->req_n < depth && p->nreqs < e->cfg.requests_per_peer && f->req_next <= pf->known) {
+        uint64_t from = f->req_next, to = from + e->cfg.batch_records - 1;
+        if (to > pf->known)
+            to = pf->known;
+        if (hln_wire_request(&e->out, &f->id, from, to))
+            break;
+        send_out(e, p);
+        e->st.requests_sent++;
+        p->reqs[p->nreqs++] = (req_slot){fi, from, to, e->now + e->cfg.request_timeout_ms};
+        f->req_n++;
+        f->req_next = to + 1;
+    }
+    if (f->req_n == 0) {
+        f->req_peer = NONE;
         return;
-    send_out(e, p);
-    e->st.requests_sent++;
-    f->req_peer = pick;
-    f->req_to = to;
-    f->req_deadline = e->now + e->cfg.request_timeout_ms;
-    p->inflight++;
+    }
     /* Graft: the peer that had what we missed becomes a tree edge again. */
-    if (pf->lazy_in) {
+    if (fresh && pf->lazy_in) {
         pf->lazy_in = 0;
         mark_dirty(p, fi);
     }
 }
 
-static void end_request(hln_sync *e, feed *f, bool failed)
+/* Forget request k to peer p. When it was its feed's last one in flight,
+ * the feed's pipeline ends (the caller says what happens next). */
+static void end_request(hln_sync *e, peer *p, uint32_t k)
 {
-    if (f->req_peer == NONE)
-        return;
-    peer *p = &e->peers[f->req_peer];
-    if (p->inflight)
-        p->inflight--;
-    f->failed_peer = failed ? f->req_peer : NONE;
-    f->req_peer = NONE;
+    feed *f = &e->feeds[p->reqs[k].fi];
+    memmove(&p->reqs[k], &p->reqs[k + 1], (size_t)(p->nreqs - k - 1) * sizeof *p->reqs);
+    p->nreqs--;
+    if (f->req_n)
+        f->req_n--;
+    if (f->req_n == 0) {
+        f->req_peer = NONE;
+        f->draining = false;
+    }
 }
 
 static int push_one(hln_sync *e, peer *p, const hln_record *r, uint32_t flags)
@@ -484,6 +534,7 @@ static void send_hello(hln_sync *e, peer *p)
     if (hln_wire_hello(&e->out, e->cfg.node_id, e->cfg.incarnation, 0, p->heard_dg) == 0) {
         send_out(e, p);
         p->last_hello_ms = e->now;
+        p->hello_sent = true;
     }
 }
 
@@ -492,14 +543,23 @@ static int on_hello(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
     peer *p = &e->peers[pi];
     if (m->version != HLN_WIRE_VERSION)
         return HLN_EVERSION;
-    /* A second hello in one session: the peer keeps greeting because ours
-     * was lost. Answer it (at most twice per anti-entropy interval, so a
-     * peer cannot make us talk faster than that). */
     bool again = p->hello;
-    if (again && e->now >= p->last_hello_ms + e->cfg.ae_interval_ms / 2)
-        send_hello(e, p);
     bool other_node = p->have_id && memcmp(p->node_id, m->node_id, HLN_KEY_LEN) != 0;
     bool new_store = p->have_id && memcmp(p->inc, m->incarnation, 16) != 0;
+    /* Greet back whoever greets us and may not have our hello: we have not
+     * sent one since the channel came up, the peer is another store, or it
+     * greets again in our session (it restarted the session alone, or ours
+     * was lost). Without this, a side that restarted alone would refuse
+     * everything from the other as "before hello" until the other greeted
+     * again. Repeated greetings get at most two answers per anti-entropy
+     * interval, so a peer cannot make us talk faster than that. */
+    if (!p->hello_sent || other_node || new_store)
+        send_hello(e, p);
+    else if (again && (p->last_answer_ms == NEVER ||
+                       e->now >= p->last_answer_ms + e->cfg.ae_interval_ms / 2)) {
+        send_hello(e, p);
+        p->last_answer_ms = e->now;
+    }
     if (other_node || new_store) {
         /* What it told us described a store that is gone. */
         reset_heard(p, true);
@@ -636,60 +696,29 @@ static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
     return 0;
 }
 
-static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
+/* The feed's head counting the answers held back to be stored together. */
+static uint64_t held_head(const hln_sync *e, uint32_t fi)
+{
+    return e->nhold && e->hold_fi == fi ? e->hold[e->nhold - 1].env.seq : e->feeds[fi].seq;
+}
+
+/* Hand `n` verified records from peer pi to the store in one call and act
+ * on what it says of each. fis[i] is record i's feed (NULL: all `fi`). */
+static int store_apply(hln_sync *e, uint32_t pi, const hln_record *recs, const uint32_t *fis,
+                       uint32_t one_fi, size_t n, bool reply)
 {
     peer *p = &e->peers[pi];
-    hln_wire_slice s;
-    int rc = 0;
-    if (m->count == 0)
-        return 0;
-    hln_record *recs = malloc((size_t)m->count * sizeof *recs);
-    uint32_t *fis = malloc((size_t)m->count * sizeof *fis);
-    int *results = malloc((size_t)m->count * sizeof *results);
-    size_t n = 0;
-    if (!recs || !fis || !results) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
-    /* Strict decode and signature check before anything reaches the store:
-     * a forged record is dropped here and counted against the peer. */
-    while (hln_wire_record_next(m, &s)) {
-        hln_record *r = &recs[n];
-        int drc = hln_record_decode(s.p, s.len, r, NULL, 0);
-        if (drc == 0)
-            drc = hln_record_verify(r);
-        if (drc == 0 && r->env.seq >= HLN_WIRE_SEQ_MAX)
-            drc = HLN_ERANGE;
-        if (drc) {
-            e->st.records_bad++;
-            penalty(e, p, drc);
-            continue;
-        }
-        hln_feed_id fid;
-        hln_record_feed(r, &fid);
-        uint32_t fi = feed_find(e, &fid);
-        if (fi == NONE || !e->feeds[fi].in_vector) {
-            if (!e->h.wants(e->h.ctx, &fid)) {
-                e->st.records_unwanted++;
-                continue;
-            }
-            if (fi == NONE && (fi = feed_add(e, &fid)) == NONE)
-                continue;
-            e->feeds[fi].in_vector = true;
-            mark_changed(e, fi);
-        }
-        fis[n++] = fi;
-    }
-    if (n == 0)
-        goto out;
+    int *results = malloc(n * sizeof *results);
+    if (!results)
+        return HLN_ENOMEM;
     for (size_t i = 0; i < n; i++)
         results[i] = HLN_ESTORE;
-    if ((rc = e->h.store(e->h.ctx, p->handle, recs, n, results)))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
+    int rc = e->h.store(e->h.ctx, p->handle, recs, n, results);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         const hln_record *r = &recs[i];
-        feed *f = &e->feeds[fis[i]];
-        pfeed *pf = pf_get(e, p, fis[i]);
+        uint32_t fi = fis ? fis[i] : one_fi;
+        feed *f = &e->feeds[fi];
+        pfeed *pf = pf_get(e, p, fi);
         uint64_t seq = r->env.seq;
         if (!pf)
             continue;
@@ -701,33 +730,36 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
             if (seq > f->seq) {
                 f->seq = seq;
                 memcpy(f->head, r->id, HLN_WIRE_HEAD_LEN);
-                mark_changed(e, fis[i]);
+                mark_changed(e, fi);
             }
             if (f->seq > f->best)
                 f->best = f->seq;
             if (f->seq >= f->best)
                 f->missing_since = NEVER;
-            push_new(e, fis[i], r, pi);
+            push_new(e, fi, r, pi);
             break;
         case HLN_EDUP:
             e->st.records_dup++;
             /* Prune: another peer delivers this feed first; this one only
              * needs to tell us its head from now on. */
-            if (!(m->flags & HLN_RECORDS_REPLY) && !pf->lazy_in) {
+            if (!reply && !pf->lazy_in) {
                 pf->lazy_in = 1;
-                mark_dirty(p, fis[i]);
+                mark_dirty(p, fi);
             }
             break;
         case HLN_EFORK:
-            fork_detected(e, fis[i], r);
+            fork_detected(e, fi, r);
             break;
         case HLN_ECHAIN:
             /* seq continues our head but prev does not: the peer holds
              * another branch. Fetching its record at our head's seq turns
-             * that into a fork proof. Otherwise it is a gap a request fills. */
-            if (seq == f->seq + 1 && f->seq >= 1 && f->req_peer == NONE &&
-                p->inflight < e->cfg.requests_per_peer &&
+             * that into a fork proof (once per seq while we pull the feed).
+             * Otherwise it is a gap a request fills. */
+            if (seq == f->seq + 1 && f->seq >= 1 &&
+                (f->req_peer == NONE || f->probe_seq != f->seq) &&
+                p->nreqs < e->cfg.requests_per_peer &&
                 hln_wire_request(&e->out, &f->id, f->seq, f->seq) == 0) {
+                f->probe_seq = f->seq;
                 send_out(e, p);
                 e->st.requests_sent++;
             } else if (f->missing_since == NEVER && seq > f->seq) {
@@ -741,27 +773,186 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
             break;
         }
     }
-    /* Answers close their request; a feed still behind asks again at once.
-     * Each feed once: `fis` is reused as the list of distinct feeds. */
-    size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < nd && fis[k] != fis[i])
-            k++;
-        if (k == nd)
-            fis[nd++] = fis[i];
+    free(results);
+    return rc;
+}
+
+/* Store the answers held back. If the store refused some, the ranges
+ * still in flight are ahead of a gap: the pipeline drains and asks again. */
+static void flush_hold(hln_sync *e)
+{
+    if (!e->nhold)
+        return;
+    uint32_t n = e->nhold, fi = e->hold_fi, pi = e->hold_peer;
+    uint64_t last = e->hold[n - 1].env.seq;
+    e->nhold = 0;
+    (void)store_apply(e, pi, e->hold, NULL, fi, n, true);
+    feed *f = &e->feeds[fi];
+    if (f->seq < last) {
+        f->failed_peer = pi;
+        if (f->req_peer != NONE)
+            f->draining = true;
     }
-    for (size_t k = 0; k < nd; k++) {
-        feed *f = &e->feeds[fis[k]];
-        if (f->req_peer == pi && ((m->flags & HLN_RECORDS_REPLY) || f->seq >= f->req_to)) {
-            end_request(e, f, false);
-            start_request(e, fis[k], true);
+}
+
+/* A reply to our request for feed fi starting at `from` arrived from peer
+ * pi; the feed's head was `before` when it came and is `head` now
+ * (counting answers held back): close that request and keep the pipeline
+ * going, or let it drain. */
+static void on_answer(hln_sync *e, uint32_t pi, uint32_t fi, uint64_t from, uint64_t before,
+                      uint64_t head)
+{
+    peer *p = &e->peers[pi];
+    feed *f = &e->feeds[fi];
+    uint32_t k = 0;
+    while (k < p->nreqs && !(p->reqs[k].fi == fi && p->reqs[k].from == from))
+        k++;
+    if (k == p->nreqs) {
+        /* Not one of ours (a probe, or a request given up): whatever it
+         * brought is stored; a feed still behind asks again. */
+        if (f->req_peer == NONE && head > before)
+            start_request(e, fi, true);
+        return;
+    }
+    uint64_t to = p->reqs[k].to;
+    /* Answers come back in request order: the feed's requests older than
+     * this one were lost or skipped (the peer's serving bound). */
+    bool gap = false;
+    for (uint32_t i = 0; i < k;) {
+        if (p->reqs[i].fi == fi) {
+            end_request(e, p, i);
+            k--;
+            gap = true;
+        } else
+            i++;
+    }
+    end_request(e, p, k);
+    if (head < to)
+        gap = true; /* short: the ranges asked after this one are ahead of a gap */
+    if (head > before)
+        f->failed_peer = NONE;
+    if (f->req_peer != NONE) {
+        if (gap)
+            f->draining = true;
+        else
+            start_request(e, fi, true);
+        return;
+    }
+    /* Nothing left in flight. An answer in order that moved nothing (a
+     * fork, a refusal) is retried from the timer, not at once; anything
+     * else asks for what follows now. */
+    if (from <= before + 1 && head == before && head < to)
+        f->failed_peer = pi;
+    else
+        start_request(e, fi, true);
+}
+
+/* Should this answer (contiguous with what is held) wait for the next one
+ * of its pipeline, to be stored with it? Only a full answer to the oldest
+ * request of a pipeline with more in flight, while the hold has room. */
+static bool hold_back(const hln_sync *e, uint32_t pi, uint32_t fi, uint64_t from, uint64_t last,
+                      size_t n)
+{
+    const peer *p = &e->peers[pi];
+    const feed *f = &e->feeds[fi];
+    if (e->cfg.store_batch <= e->cfg.batch_records || f->req_peer != pi || f->req_n < 2 ||
+        f->draining || e->nhold + n + e->cfg.batch_records > e->cfg.store_batch)
+        return false;
+    for (uint32_t k = 0; k < p->nreqs; k++)
+        if (p->reqs[k].fi == fi)
+            return p->reqs[k].from == from && p->reqs[k].to == last;
+    return false;
+}
+
+static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    hln_wire_slice s;
+    int rc = 0;
+    bool reply = (m->flags & HLN_RECORDS_REPLY) != 0;
+    /* What is held came from this peer's answers: anything else first. */
+    if (e->nhold && (!reply || e->hold_peer != pi))
+        flush_hold(e);
+    if (m->count == 0)
+        return 0;
+    hln_record *recs = malloc((size_t)m->count * sizeof *recs);
+    uint32_t *fis = malloc((size_t)m->count * sizeof *fis);
+    size_t n = 0;
+    uint32_t ans_fi = NONE, last_fi = NONE; /* an answer is about one feed */
+    uint64_t ans_from = 0, last_seq = 0;
+    if (!recs || !fis) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    /* Strict decode and signature check before anything reaches the store:
+     * a forged record is dropped here and counted against the peer. */
+    while (hln_wire_record_next(m, &s)) {
+        hln_record *r = &recs[n];
+        int drc = hln_record_decode(s.p, s.len, r, NULL, 0);
+        hln_feed_id fid;
+        uint32_t fi = NONE;
+        if (drc == 0) {
+            hln_record_feed(r, &fid);
+            fi = feed_find(e, &fid);
+            if (reply && ans_fi == NONE && fi != NONE) {
+                ans_fi = fi;
+                ans_from = r->env.seq;
+            }
+            /* An answer's records beyond a gap cannot be stored in order:
+             * not worth a signature check (the range is asked again). */
+            if (reply && fi != NONE && e->feeds[fi].in_vector &&
+                r->env.seq > (fi == last_fi ? last_seq : held_head(e, fi)) + 1)
+                continue;
+            drc = hln_record_verify(r);
         }
+        if (drc == 0 && r->env.seq >= HLN_WIRE_SEQ_MAX)
+            drc = HLN_ERANGE;
+        if (drc) {
+            e->st.records_bad++;
+            penalty(e, p, drc);
+            continue;
+        }
+        if (fi == NONE || !e->feeds[fi].in_vector) {
+            if (!e->h.wants(e->h.ctx, &fid)) {
+                e->st.records_unwanted++;
+                continue;
+            }
+            if (fi == NONE && (fi = feed_add(e, &fid)) == NONE)
+                continue;
+            e->feeds[fi].in_vector = true;
+            mark_changed(e, fi);
+        }
+        last_fi = fi;
+        last_seq = r->env.seq;
+        fis[n++] = fi;
     }
+    uint64_t before = ans_fi != NONE ? held_head(e, ans_fi) : 0;
+    /* An answer that continues the feed (and what is held) exactly. */
+    bool contig = n > 0 && ans_fi != NONE && (!e->nhold || e->hold_fi == ans_fi) &&
+                  e->nhold + n <= e->cfg.store_batch;
+    for (size_t i = 0; contig && i < n; i++)
+        contig = fis[i] == ans_fi && recs[i].env.seq == before + 1 + i;
+    if (e->nhold && !contig)
+        flush_hold(e);
+    if (contig && (e->nhold || hold_back(e, pi, ans_fi, ans_from, recs[n - 1].env.seq, n))) {
+        /* Answers stream in: store several in one call (one commit). */
+        if (!e->hold && !(e->hold = malloc((size_t)e->cfg.store_batch * sizeof *e->hold))) {
+            rc = HLN_ENOMEM;
+            goto out;
+        }
+        memcpy(e->hold + e->nhold, recs, n * sizeof *recs);
+        e->nhold += (uint32_t)n;
+        e->hold_fi = ans_fi;
+        e->hold_peer = pi;
+        if (!hold_back(e, pi, ans_fi, ans_from, recs[n - 1].env.seq, 0))
+            flush_hold(e);
+    } else if (n > 0 && (rc = store_apply(e, pi, recs, fis, 0, n, reply)) != 0)
+        goto out;
+    if (ans_fi != NONE)
+        on_answer(e, pi, ans_fi, ans_from, before, held_head(e, ans_fi));
 out:
     free(recs);
     free(fis);
-    free(results);
     return rc;
 }
 
@@ -824,6 +1015,8 @@ void hln_sync_config_default(hln_sync_config *c)
     c->batch_records = HLN_WIRE_BATCH_MAX;
     c->push_window = 64;
     c->requests_per_peer = 8;
+    c->requests_per_feed = 4;
+    c->store_batch = 512;
     c->serve_per_tick = 32;
     c->max_feeds = 1u << 20;
     c->max_peers = 1024;
@@ -853,7 +1046,8 @@ int hln_sync_new(const hln_sync_config *cfg, const hln_sync_host *host, uint64_t
         !host->wants || !host->fork)
         return HLN_EINVAL;
     if (cfg->batch_records < 1 || cfg->batch_records > HLN_WIRE_BATCH_MAX ||
-        cfg->ae_interval_ms < 1 || cfg->requests_per_peer < 1 || cfg->max_feeds < 1 ||
+        cfg->ae_interval_ms < 1 || cfg->requests_per_peer < 1 || cfg->requests_per_feed < 1 ||
+        cfg->store_batch < 1 || cfg->store_batch > 65536 || cfg->max_feeds < 1 ||
         cfg->max_peers < 1)
         return HLN_EINVAL;
     *out = NULL;
@@ -887,6 +1081,7 @@ void hln_sync_destroy(hln_sync **ep)
     for (uint32_t i = 0; i < e->npeers; i++) {
         free(e->peers[i].pf);
         free(e->peers[i].dirty);
+        free(e->peers[i].reqs);
     }
     free(e->peers);
     free(e->feeds);
@@ -894,6 +1089,7 @@ void hln_sync_destroy(hln_sync **ep)
     free(e->changed);
     free(e->centries);
     free(e->scratch);
+    free(e->hold);
     hln_wire_buf_free(&e->out);
     free(e);
     *ep = NULL;
@@ -910,13 +1106,18 @@ int hln_sync_peer_up(hln_sync *e, uint64_t now_ms, uint32_t handle)
             return HLN_ETOOBIG;
         if (grow((void **)&e->peers, &e->peers_cap, e->npeers + 1, sizeof *e->peers))
             return HLN_ENOMEM;
+        req_slot *reqs = malloc((size_t)e->cfg.requests_per_peer * sizeof *reqs);
+        if (!reqs)
+            return HLN_ENOMEM;
         pi = e->npeers++;
         memset(&e->peers[pi], 0, sizeof e->peers[pi]);
         e->peers[pi].handle = handle;
+        e->peers[pi].reqs = reqs;
+        e->peers[pi].last_answer_ms = NEVER;
     }
     peer *p = &e->peers[pi];
     p->up = true;
-    p->hello = false;
+    p->hello = p->hello_sent = false;
     send_hello(e, p);
     return 0;
 }
@@ -929,11 +1130,20 @@ int hln_sync_peer_down(hln_sync *e, uint64_t now_ms, uint32_t handle)
     uint32_t pi = peer_find(e, handle);
     if (pi == NONE)
         return HLN_ENOTFOUND;
-    e->peers[pi].up = e->peers[pi].hello = false;
-    for (uint32_t fi = 0; fi < e->nfeeds; fi++)
-        if (e->feeds[fi].req_peer == pi)
-            end_request(e, &e->feeds[fi], true);
-    e->peers[pi].inflight = 0;
+    flush_hold(e);
+    peer *p = &e->peers[pi];
+    p->up = p->hello = p->hello_sent = false;
+    /* Its requests in flight are retried elsewhere (or from it, later). */
+    for (uint32_t k = 0; k < p->nreqs; k++) {
+        feed *f = &e->feeds[p->reqs[k].fi];
+        if (f->req_peer == pi) {
+            f->req_peer = NONE;
+            f->req_n = 0;
+            f->draining = false;
+            f->failed_peer = pi;
+        }
+    }
+    p->nreqs = 0;
     return 0;
 }
 
@@ -961,8 +1171,15 @@ int hln_sync_receive(hln_sync *e, uint64_t now_ms, uint32_t handle, const uint8_
             penalty(e, p, rc);
         return rc;
     }
+    if (e->nhold && (m.type != HLN_MSG_RECORDS || pi != e->hold_peer))
+        flush_hold(e);
     if (m.type != HLN_MSG_HELLO && !p->hello) {
+        /* The peer thinks it is in a session with us and we do not (we
+         * restarted ours, or its hello was lost): greet it, so that it
+         * greets back. Rate-limited like repeated hellos. */
         e->st.bad_msgs++;
+        if (e->now >= p->last_hello_ms + e->cfg.ae_interval_ms / 4)
+            send_hello(e, p);
         return HLN_ESTATE;
     }
     switch (m.type) {
@@ -1004,12 +1221,27 @@ int hln_sync_tick(hln_sync *e, uint64_t now_ms)
     if (!e)
         return HLN_EINVAL;
     e->now = now_ms;
+    flush_hold(e);
+    /* A request unanswered too long leaves a gap in its feed's pipeline:
+     * the rest drains and the feed asks again, avoiding that peer if
+     * another has the records. */
+    for (uint32_t i = 0; i < e->npeers; i++) {
+        peer *p = &e->peers[i];
+        for (uint32_t k = 0; k < p->nreqs;) {
+            if (now_ms < p->reqs[k].deadline) {
+                k++;
+                continue;
+            }
+            feed *f = &e->feeds[p->reqs[k].fi];
+            e->st.requests_timed_out++;
+            end_request(e, p, k);
+            f->failed_peer = i;
+            if (f->req_peer != NONE)
+                f->draining = true;
+        }
+    }
     for (uint32_t fi = 0; fi < e->nfeeds; fi++) {
         feed *f = &e->feeds[fi];
-        if (f->req_peer != NONE && now_ms >= f->req_deadline) {
-            e->st.requests_timed_out++;
-            end_request(e, f, true);
-        }
         if (!f->in_vector || f->best <= f->seq) {
             f->missing_since = NEVER;
             continue;
@@ -1060,6 +1292,7 @@ int hln_sync_appended(hln_sync *e, uint64_t now_ms, const hln_record *r)
     if (!e || !r)
         return HLN_EINVAL;
     e->now = now_ms;
+    flush_hold(e);
     hln_feed_id fid;
     hln_record_feed(r, &fid);
     uint32_t fi = feed_find(e, &fid);
@@ -1086,6 +1319,7 @@ int hln_sync_wants_changed(hln_sync *e, uint64_t now_ms)
     if (!e)
         return HLN_EINVAL;
     e->now = now_ms;
+    flush_hold(e);
     for (uint32_t fi = 0; fi < e->nfeeds; fi++) {
         feed *f = &e->feeds[fi];
         /* Declined when a peer announced it: f->best and each peer's

@@ -81,6 +81,10 @@ typedef struct {
     uint32_t batch_records;      /* records per request and per records message (<= 64) */
     uint32_t push_window;        /* records pushed ahead of what a peer acknowledged (64) */
     uint32_t requests_per_peer;  /* requests in flight to one peer (8) */
+    uint32_t requests_per_feed;  /* requests in flight for one feed, for consecutive ranges, all
+                                  * to one peer, within requests_per_peer (4) */
+    uint32_t store_batch;        /* records of consecutive answers stored in one host->store call
+                                  * (512); at most batch_records: one answer per call */
     uint32_t serve_per_tick;     /* requests served per peer between two ticks (32) */
     uint32_t max_feeds;          /* feeds tracked, wanted or only heard of (1 << 20) */
     uint32_t max_peers;          /* peer handles tracked (1024) */
