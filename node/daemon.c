@@ -1154,6 +1154,9 @@ static int start(hlnd *d, char *err, size_t errlen)
         d->cfg.batch_size < HLN_WIRE_BATCH_MAX ? d->cfg.batch_size : HLN_WIRE_BATCH_MAX;
     if (d->cfg.max_inflight < sc.push_window)
         sc.push_window = d->cfg.max_inflight;
+    /* batch_size is also the records per store transaction (hlnd.conf(5)):
+     * the engine holds consecutive answers and stores them in one commit. */
+    sc.store_batch = d->cfg.batch_size;
     d->started_ms = hlnd_now_ms();
     if ((rc = hln_sync_new(&sc, &d->host, d->started_ms, &d->sync)) != 0) {
         snprintf(err, errlen, "cannot start the sync engine: %s", hln_strerror(rc));
