@@ -19,6 +19,7 @@
 #include "../proto/wire.h"
 #include "control.h"
 #include "ctl_cmds.h"
+#include "discovery.h"
 #include "gov_cmds.h"
 #include "node.h"
 #include "ops_cmds.h"
@@ -211,6 +212,7 @@ typedef struct {
     headmap heads;
     bool clock_full;      /* a full clock came in this session (ops: catch-up) */
     uint64_t up_since_ms; /* when this session came up */
+    bool discovered;      /* dialed from its address record (node/discovery.h), not configured */
 } dpeer;
 
 typedef struct {
@@ -240,6 +242,10 @@ typedef struct {
      * the next tick the engine asks again which feeds it wants and who may
      * be sent what, and the ZAP handler's admitted set is recomputed. */
     bool trust_dirty;
+    /* Peer discovery (node/discovery.h): the latest address per author, and
+     * whether the peers dialed from them must be chosen again. */
+    hln_disc *disc;
+    bool disc_dirty;
 } hlnd;
 
 static int sig_pipe[2] = {-1, -1};
@@ -357,6 +363,9 @@ static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (results[i] == 0 && governance_type(recs[i].env.type))
             d->trust_dirty = true;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (results[i] == 0 && hln_disc_learn(d->disc, &recs[i]))
+            d->disc_dirty = true;
     return rc;
 }
 
@@ -410,9 +419,12 @@ static int host_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
     return hln_transport_send(d->tr, d->peers[peer].id, msg, len);
 }
 
-/* Follow what a peer's clock messages say it holds, to report how far
- * behind we are. Only messages the engine accepted get here. */
-static void observe_clock(dpeer *p, const uint8_t *msg, size_t len)
+/* Follow what a peer's clock messages say it holds of the feeds we want,
+ * to report how far behind we are. Only messages the engine accepted get
+ * here. Feeds we decline are not kept (a peer announcing millions of them
+ * would grow the map; behind() counts wanted feeds only anyway); a feed
+ * wanted later is counted from the peer's next entry for it. */
+static void observe_clock(hlnd *d, dpeer *p, const uint8_t *msg, size_t len)
 {
     if (len < 2)
         return;
@@ -432,7 +444,8 @@ static void observe_clock(dpeer *p, const uint8_t *msg, size_t len)
     }
     hln_wire_clock_entry e;
     while (hln_wire_clock_next(&m, &e) == 1)
-        if (headmap_put(&p->heads, &e.feed, HLN_CLOCK_SEQ(e.value)) != 0)
+        if (d->host.wants(d->host.ctx, &e.feed) &&
+            headmap_put(&p->heads, &e.feed, HLN_CLOCK_SEQ(e.value)) != 0)
             break;
 }
 
@@ -523,7 +536,7 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
          * penalty callback itself; only the session state is handled here. */
         int rc = hln_sync_receive(d->sync, now, (uint32_t)h, data, len);
         if (rc == 0)
-            observe_clock(p, data, len);
+            observe_clock(d, p, data, len);
         else if (rc == HLN_ESTATE)
             out_of_session(d, p, now);
         break;
@@ -669,6 +682,73 @@ static void refresh_admitted(hlnd *d)
     free(a.set);
 }
 
+/* ---- peer discovery (node/discovery.h, ARCHITECTURE.md §5) ---------------- */
+
+/* Configured peers are never discovered: their own entry decides. */
+static bool disc_skip(void *ctx, const uint8_t id[HLN_KEY_LEN])
+{
+    hlnd *d = ctx;
+    int h = find_peer(d, id);
+    return h >= 0 && d->peers[h].configured;
+}
+
+/* Dial the members whose latest address record is held (at most
+ * HLN_DISC_MAX, nearest ids first), and stop dialing those no longer
+ * chosen (revoked, expired, now configured, or pushed out by nearer ones).
+ * Discovered peers are derived again every time, never written to PEERS.
+ * On start, reload, a trust change and a new address record. */
+static void discover(hlnd *d)
+{
+    d->disc_dirty = false;
+    if (!d->disc || !d->ss || !d->tr)
+        return;
+    hln_trust *t = hln_sync_store_trust(d->ss);
+    uint64_t now = wall_now_ms();
+    hln_disc_pick pick[HLN_DISC_MAX];
+    size_t n = hln_disc_select(d->disc, t, now, hln_node_pk(d->node), disc_skip, d, pick,
+                               HLN_DISC_MAX);
+    for (size_t k = 0; k < n; k++)
+        if (get_peer(d, pick[k].id) < 0)
+            return; /* out of memory: try again at the next change */
+    for (size_t i = 0; i < d->n_peers; i++) {
+        dpeer *p = &d->peers[i];
+        const hln_disc_pick *pk = NULL;
+        for (size_t k = 0; k < n && !pk; k++)
+            if (memcmp(pick[k].id, p->id, HLN_KEY_LEN) == 0)
+                pk = &pick[k];
+        if (pk) {
+            if (p->discovered && strcmp(p->endpoint, pk->endpoint) == 0)
+                continue;
+            p->discovered = true;
+            snprintf(p->endpoint, sizeof p->endpoint, "%s", pk->endpoint);
+            hln_trust_info info;
+            if (!p->name[0] && hln_trust_member(t, p->id, now, &info) == 0) {
+                /* The member's name, cut at a character boundary to fit. */
+                size_t len = strlen(info.name);
+                if (len > HLN_PEER_NAME_MAX) {
+                    len = HLN_PEER_NAME_MAX;
+                    while (len && ((unsigned char)info.name[len] & 0xc0) == 0x80)
+                        len--;
+                }
+                memcpy(p->name, info.name, len);
+                p->name[len] = '\0';
+            }
+            int rc = hln_transport_connect(d->tr, p->id, p->endpoint);
+            hlnd_log(rc == 0 ? 5 : 4, "net", "event=peer-discovered peer=%s endpoint=%s%s%s",
+                     p->short_id, p->endpoint, rc == 0 ? "" : " reason=",
+                     rc == 0 ? "" : hln_errname(rc));
+        } else if (p->discovered) {
+            p->discovered = false;
+            if (p->configured && p->endpoint[0] && !p->revoked)
+                continue; /* now configured: its own entry is dialed */
+            hln_transport_disconnect(d->tr, p->id);
+            if (!p->configured)
+                p->endpoint[0] = '\0';
+            hlnd_log(5, "net", "event=peer-undiscovered peer=%s", p->short_id);
+        }
+    }
+}
+
 /* Re-read the PEERS and TRUST tables: the ZAP handler's admitted set, and
  * an outgoing connection for every configured peer with an endpoint. */
 static int reload_peers(hlnd *d)
@@ -693,10 +773,11 @@ static int reload_peers(hlnd *d)
         if (p->configured && p->endpoint[0] && !p->revoked) {
             if (hln_transport_connect(d->tr, p->id, p->endpoint) == 0)
                 dialed++;
-        } else
+        } else if (!p->discovered) /* discover() below decides about those */
             hln_transport_disconnect(d->tr, p->id);
     }
     hlnd_log(6, "node", "event=peers-loaded admitted=%zu dialing=%zu", a.n, dialed);
+    discover(d);
     return 0;
 }
 
@@ -716,6 +797,8 @@ static int appended_rec(void *ctx, const hln_record *r)
     if (governance_type(r->env.type) && r->has_body &&
         hln_trust_add_record(hln_sync_store_trust(a->d->ss), r) == 0)
         a->d->trust_dirty = true;
+    if (hln_disc_learn(a->d->disc, r))
+        a->d->disc_dirty = true;
     if (hln_sync_appended(a->d->sync, a->now, r) == 0)
         a->count++;
     return 0;
@@ -856,13 +939,13 @@ static int ctl_peers(hlnd *d, json_object *reply)
         bool have = hln_transport_peer_stats(d->tr, p->id, &st) == 0;
         /* Configured peers, and anyone else with a live session (an anchor
          * that dialed us); a removed peer disappears once it is down. */
-        if (!p->configured && !p->up)
+        if (!p->configured && !p->up && !p->discovered)
             continue;
         char idt[HLN_ID_TEXT_LEN + 1];
         hln_id_to_text(p->id, idt);
         const char *state = p->up                                 ? "up"
                             : (have && st.dropped_until_ms > now) ? "dropped"
-                            : p->endpoint[0] && p->configured     ? "connecting"
+                            : p->endpoint[0] && (p->configured || p->discovered) ? "connecting"
                             : p->configured                       ? "waiting"
                                                                   : "removed";
         json_object *o = json_object_new_object();
@@ -872,6 +955,7 @@ static int ctl_peers(hlnd *d, json_object *reply)
         json_object_object_add(o, "state", json_object_new_string(state));
         json_object_object_add(o, "configured", json_object_new_boolean(p->configured));
         json_object_object_add(o, "anchor", json_object_new_boolean(p->anchor));
+        json_object_object_add(o, "discovered", json_object_new_boolean(p->discovered));
         add_i64(o, "last_seen_s",
                 have && st.last_seen_ms ? (int64_t)((now - st.last_seen_ms) / 1000) : -1);
         add_i64(o, "behind", (int64_t)behind(d, p));
@@ -1080,6 +1164,7 @@ static void trust_changed(hlnd *d, uint64_t now)
     d->trust_dirty = false;
     hln_sync_wants_changed(d->sync, now);
     refresh_admitted(d);
+    d->disc_dirty = true; /* members came or went: who is dialed follows */
 }
 
 static void notify_status(hlnd *d)
@@ -1166,6 +1251,12 @@ static int start(hlnd *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start bench verify: %s", hln_strerror(rc));
         return rc;
     }
+    /* Address records held, for peer discovery (dialed from reload_peers). */
+    if (!(d->disc = hln_disc_new()) || (rc = hln_disc_load(d->disc, d->store)) != 0) {
+        rc = d->disc ? rc : HLN_ENOMEM;
+        snprintf(err, errlen, "cannot read address records: %s", hln_strerror(rc));
+        return rc;
+    }
     if ((rc = reload_peers(d)) != 0) {
         snprintf(err, errlen, "cannot read peers and trust anchors: %s", hln_strerror(rc));
         return rc;
@@ -1190,6 +1281,7 @@ static void stop(hlnd *d)
     hln_sync_destroy(&d->sync);
     hln_transport_destroy(&d->tr);
     hln_sync_store_destroy(&d->ss);
+    hln_disc_destroy(&d->disc);
     hln_node_close(&d->node);
     for (size_t i = 0; i < d->n_peers; i++)
         headmap_clear(&d->peers[i].heads);
@@ -1278,6 +1370,8 @@ int hlnd_run(const hlnd_args *a)
         if (now >= d.next_tick_ms) {
             if (d.trust_dirty)
                 trust_changed(&d, now);
+            if (d.disc_dirty)
+                discover(&d);
             hln_sync_tick(d.sync, now);
             d.next_tick_ms = now + d.cfg.tick_ms;
         }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "crypto/crypto.h"
+#include "node/address_cmds.h"
 #include "crypto/err.h"
 #include "node/bench_cmds.h"
 #include "node/catalogue.h"
@@ -261,6 +262,11 @@ static int cmd_policy(cli *c, int argc, char **argv)
 static int cmd_peer(cli *c, int argc, char **argv)
 {
     return hln_cli_peer(c->dir, argc, argv, c->json);
+}
+
+static int cmd_address(cli *c, int argc, char **argv)
+{
+    return hln_cli_address(c->dir, argc, argv, c->json);
 }
 
 /* argv[0] is the command word (node/ops_cmds.c, docs/OPERATIONS.md). */
@@ -1059,6 +1065,8 @@ static const command commands[] = {
     {"policy", "*", cmd_policy, "set|show ...",
      "Disclosure policy records: the minimum cell for a jurisdiction.", ""},
     {"peer", "*", cmd_peer, "add|remove|list ...", "The peers hlnd connects to and admits.", ""},
+    {"address", "*", cmd_address, "set|list ...",
+     "Address records: where this node accepts peers; members dial what they hold.", ""},
     {"backup", NULL, cmd_backup, "PATH [--no-verify] [--json]",
      "Copy the store, compacted, into the new directory PATH, while hlnd runs or not.", ""},
     {"restore", NULL, cmd_restore, "PATH [--no-verify] [--json] | --done",

@@ -29,6 +29,16 @@ typedef struct {
     uint64_t from, to, deadline;
 } req_slot;
 
+/* A feed a peer announced that we do not replicate: its heard clock value,
+ * kept only so that the heard-digest stays exact and hln_sync_wants_changed
+ * knows whom to ask. At most unwanted_per_peer per peer. */
+typedef struct {
+    hln_feed_id id;
+    uint64_t value;
+    uint8_t head[HLN_WIRE_HEAD_LEN];
+    uint8_t state; /* 0 empty, 1 used, 2 deleted */
+} unw_slot;
+
 typedef struct {
     uint32_t handle;
     bool up, hello, have_id;
@@ -43,6 +53,9 @@ typedef struct {
     uint32_t ndirty, dirty_cap;
     req_slot *reqs; /* requests in flight to it, oldest first (requests_per_peer) */
     uint32_t nreqs, served;
+    unw_slot *unw; /* declined feeds it announced (open addressing) */
+    uint32_t unw_cap, unw_n, unw_del;
+    bool unw_lost; /* since its last full vector it announced a declined feed not kept */
 } peer;
 
 typedef struct {
@@ -60,6 +73,9 @@ typedef struct {
     bool draining; /* a range came back short: let the rest drain, then ask again */
     uint64_t fork_seq;  /* the seq whose fork proof we already spread */
     uint64_t probe_seq; /* the seq we last asked a peer for to check a fork */
+    uint64_t stall_seq; /* the host refused this record for trust or policy: while it is
+                         * the next one we need, the feed is not asked for (until
+                         * hln_sync_wants_changed); 0: none */
     bool in_vector;     /* wanted: part of the clock we tell */
     bool changed;       /* in e->changed */
 } feed;
@@ -217,6 +233,79 @@ static void mark_dirty(peer *p, uint32_t fi)
         p->dirty[p->ndirty++] = fi;
 }
 
+/* ---- Declined feeds per peer ------------------------------------------ */
+
+static uint32_t unw_find(const peer *p, const hln_feed_id *f)
+{
+    if (!p->unw_cap)
+        return NONE;
+    for (uint32_t i = feed_hash(f) & (p->unw_cap - 1);; i = (i + 1) & (p->unw_cap - 1)) {
+        const unw_slot *s = &p->unw[i];
+        if (s->state == 0)
+            return NONE;
+        if (s->state == 1 && feed_eq(&s->id, f))
+            return i;
+    }
+}
+
+static void unw_clear(peer *p)
+{
+    free(p->unw);
+    p->unw = NULL;
+    p->unw_cap = p->unw_n = p->unw_del = 0;
+    p->unw_lost = false;
+}
+
+/* Keep one declined feed's heard value (not present yet). HLN_ETOOBIG when
+ * the peer has unwanted_per_peer of them already. */
+static int unw_put(hln_sync *e, peer *p, const hln_feed_id *f, uint64_t value,
+                   const uint8_t head[HLN_WIRE_HEAD_LEN])
+{
+    if (p->unw_n >= e->cfg.unwanted_per_peer)
+        return HLN_ETOOBIG;
+    if ((p->unw_n + p->unw_del + 1) * 2 > p->unw_cap) {
+        uint32_t cap = p->unw_cap ? p->unw_cap : 16;
+        while ((p->unw_n + 1) * 2 > cap)
+            cap *= 2; /* the rehash drops the deleted slots */
+        unw_slot *ns = calloc(cap, sizeof *ns);
+        if (!ns)
+            return HLN_ENOMEM;
+        for (uint32_t k = 0; k < p->unw_cap; k++) {
+            if (p->unw[k].state != 1)
+                continue;
+            uint32_t i = feed_hash(&p->unw[k].id) & (cap - 1);
+            while (ns[i].state)
+                i = (i + 1) & (cap - 1);
+            ns[i] = p->unw[k];
+        }
+        free(p->unw);
+        p->unw = ns;
+        p->unw_cap = cap;
+        p->unw_del = 0;
+    }
+    uint32_t i = feed_hash(f) & (p->unw_cap - 1);
+    while (p->unw[i].state == 1)
+        i = (i + 1) & (p->unw_cap - 1);
+    if (p->unw[i].state == 2)
+        p->unw_del--;
+    unw_slot *s = &p->unw[i];
+    memset(&s->id, 0, sizeof s->id);
+    memcpy(s->id.author, f->author, HLN_KEY_LEN);
+    memcpy(s->id.scope, f->scope, strnlen(f->scope, HLN_SCOPE_MAX));
+    s->value = value;
+    memcpy(s->head, head, HLN_WIRE_HEAD_LEN);
+    s->state = 1;
+    p->unw_n++;
+    return 0;
+}
+
+static void unw_remove(peer *p, uint32_t i)
+{
+    p->unw[i].state = 2;
+    p->unw_n--;
+    p->unw_del++;
+}
+
 static uint32_t peer_find(const hln_sync *e, uint32_t handle)
 {
     for (uint32_t i = 0; i < e->npeers; i++)
@@ -270,6 +359,7 @@ static void reset_heard(peer *p, bool store_changed)
         if (store_changed)
             p->pf[i].known = p->pf[i].sent = 0;
     }
+    unw_clear(p);
     memset(p->heard_dg, 0, sizeof p->heard_dg);
 }
 
@@ -364,7 +454,7 @@ static bool push_expected(const hln_sync *e, uint32_t fi)
 static void start_request(hln_sync *e, uint32_t fi, bool now)
 {
     feed *f = &e->feeds[fi];
-    if (!f->in_vector || f->best <= f->seq)
+    if (!f->in_vector || f->best <= f->seq || f->stall_seq == f->seq + 1)
         return;
     bool fresh = f->req_peer == NONE;
     if (fresh) {
@@ -583,20 +673,68 @@ static int on_hello(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
     return 0;
 }
 
+/* A clock entry about a feed we do not replicate: it takes no slot in the
+ * feed table (a peer could fill it), only, while there is room, one in the
+ * peer's bounded set of declined feeds. False when the heard-digest can no
+ * longer be kept exact (the entry may replace one we did not keep). */
+static bool on_declined(hln_sync *e, peer *p, const hln_wire_clock_entry *ce)
+{
+    uint32_t k = unw_find(p, &ce->feed);
+    if (k != NONE) {
+        unw_slot *s = &p->unw[k];
+        hln_wire_digest_xor(p->heard_dg, &ce->feed, s->value, s->head);
+        hln_wire_digest_xor(p->heard_dg, &ce->feed, ce->value, ce->head);
+        s->value = ce->value;
+        memcpy(s->head, ce->head, HLN_WIRE_HEAD_LEN);
+        return true;
+    }
+    /* Not kept: new, unless some declined feed was not kept before. */
+    bool exact = !p->unw_lost;
+    hln_wire_digest_xor(p->heard_dg, &ce->feed, ce->value, ce->head);
+    if (unw_put(e, p, &ce->feed, ce->value, ce->head) != 0)
+        p->unw_lost = true;
+    return exact;
+}
+
 static int on_clock(hln_sync *e, uint32_t pi, hln_wire_msg *m)
 {
     peer *p = &e->peers[pi];
     hln_wire_clock_entry ce;
+    bool exact = true;
     if (m->flags & HLN_CLOCK_FULL)
         reset_heard(p, false);
     while (hln_wire_clock_next(m, &ce)) {
         uint32_t fi = feed_find(e, &ce.feed);
-        if (fi == NONE && (fi = feed_add(e, &ce.feed)) == NONE)
-            continue; /* at max_feeds: the digest check fails and is rate-limited */
+        /* Only feeds we replicate get a slot in the feed table. */
+        if (fi != NONE && !e->feeds[fi].in_vector && e->h.wants(e->h.ctx, &ce.feed)) {
+            e->feeds[fi].in_vector = true;
+            mark_changed(e, fi);
+        }
+        if (fi == NONE && e->h.wants(e->h.ctx, &ce.feed) &&
+            (fi = feed_add(e, &ce.feed)) != NONE) {
+            e->feeds[fi].in_vector = true;
+            mark_changed(e, fi);
+        }
+        if (fi == NONE || !e->feeds[fi].in_vector) {
+            exact &= on_declined(e, p, &ce);
+            continue;
+        }
         feed *f = &e->feeds[fi];
         pfeed *pf = pf_get(e, p, fi);
-        if (!pf)
+        if (!pf) {
+            exact = false;
             continue;
+        }
+        if (pf->heard == NEVER) {
+            /* Declined when the peer announced it, wanted since. */
+            uint32_t k = unw_find(p, &ce.feed);
+            if (k != NONE) {
+                pf->heard = p->unw[k].value;
+                memcpy(pf->heard_head, p->unw[k].head, HLN_WIRE_HEAD_LEN);
+                unw_remove(p, k);
+            } else if (p->unw_lost)
+                exact = false;
+        }
         if (pf->heard != NEVER)
             hln_wire_digest_xor(p->heard_dg, &f->id, pf->heard, pf->heard_head);
         hln_wire_digest_xor(p->heard_dg, &f->id, ce.value, ce.head);
@@ -607,11 +745,7 @@ static int on_clock(hln_sync *e, uint32_t pi, hln_wire_msg *m)
             pf->known = s;
         if (s > f->best)
             f->best = s;
-        if (!f->in_vector && e->h.wants(e->h.ctx, &f->id)) {
-            f->in_vector = true;
-            mark_changed(e, fi);
-        }
-        if (f->in_vector && f->best > f->seq) {
+        if (f->best > f->seq) {
             if (f->missing_since == NEVER)
                 f->missing_since = e->now;
             start_request(e, fi, false);
@@ -619,7 +753,7 @@ static int on_clock(hln_sync *e, uint32_t pi, hln_wire_msg *m)
         /* Same seq, another head: the peer holds a different record there.
          * Asking for it turns the suspicion into a proof (the store says
          * HLN_EFORK), once per seq. */
-        if (f->in_vector && s == f->seq && s > 0 && f->probe_seq != s && f->fork_seq != s &&
+        if (s == f->seq && s > 0 && f->probe_seq != s && f->fork_seq != s &&
             memcmp(ce.head, f->head, HLN_WIRE_HEAD_LEN) != 0 &&
             hln_wire_request(&e->out, &f->id, s, s) == 0) {
             f->probe_seq = s;
@@ -627,6 +761,12 @@ static int on_clock(hln_sync *e, uint32_t pi, hln_wire_msg *m)
             e->st.requests_sent++;
         }
     }
+    /* Past unwanted_per_peer declined feeds (a peer announcing many feeds
+     * we do not replicate) the digest of what it told us cannot be
+     * checked: we take its word for it rather than ask for repairs it
+     * cannot satisfy; hln_sync_wants_changed asks it for a full vector. */
+    if (!exact)
+        memcpy(p->heard_dg, m->digest, HLN_WIRE_DIGEST_LEN);
     if (memcmp(p->heard_dg, m->digest, HLN_WIRE_DIGEST_LEN) != 0) {
         p->send_repair = true;
         e->st.clock_repairs++;
@@ -767,6 +907,17 @@ static int store_apply(hln_sync *e, uint32_t pi, const hln_record *recs, const u
                     f->best = seq;
                 f->missing_since = e->now;
             }
+            break;
+        case HLN_ETRUST:
+        case HLN_EPOLICY:
+            /* A valid record our trust view refuses (its author is not
+             * entitled to it here; views differ between nodes): not the
+             * relay's fault, so no penalty. The feed cannot go past it
+             * (the hash chain), so it is not asked for again until the
+             * trust view changes (hln_sync_wants_changed). */
+            e->st.records_refused++;
+            if (seq == f->seq + 1)
+                f->stall_seq = seq;
             break;
         default:
             penalty(e, p, results[i]);
@@ -1020,6 +1171,7 @@ void hln_sync_config_default(hln_sync_config *c)
     c->serve_per_tick = 32;
     c->max_feeds = 1u << 20;
     c->max_peers = 1024;
+    c->unwanted_per_peer = 1024;
     c->lazy_start = true;
 }
 
@@ -1082,6 +1234,7 @@ void hln_sync_destroy(hln_sync **ep)
         free(e->peers[i].pf);
         free(e->peers[i].dirty);
         free(e->peers[i].reqs);
+        free(e->peers[i].unw);
     }
     free(e->peers);
     free(e->feeds);
@@ -1242,7 +1395,7 @@ int hln_sync_tick(hln_sync *e, uint64_t now_ms)
     }
     for (uint32_t fi = 0; fi < e->nfeeds; fi++) {
         feed *f = &e->feeds[fi];
-        if (!f->in_vector || f->best <= f->seq) {
+        if (!f->in_vector || f->best <= f->seq || f->stall_seq == f->seq + 1) {
             f->missing_since = NEVER;
             continue;
         }
@@ -1320,15 +1473,53 @@ int hln_sync_wants_changed(hln_sync *e, uint64_t now_ms)
         return HLN_EINVAL;
     e->now = now_ms;
     flush_hold(e);
+    /* Feeds a peer announced and we declined: those now wanted move from
+     * the peer's set of declined feeds into the feed table, with what the
+     * peer said it holds, so we know whom to ask. */
+    for (uint32_t pi = 0; pi < e->npeers; pi++) {
+        peer *p = &e->peers[pi];
+        for (uint32_t k = 0; k < p->unw_cap; k++) {
+            unw_slot *s = &p->unw[k];
+            if (s->state != 1 || !e->h.wants(e->h.ctx, &s->id))
+                continue;
+            uint32_t fi = feed_find(e, &s->id);
+            if (fi == NONE && (fi = feed_add(e, &s->id)) == NONE)
+                continue;
+            feed *f = &e->feeds[fi];
+            pfeed *pf = pf_get(e, p, fi);
+            if (!pf)
+                continue;
+            if (!f->in_vector) {
+                f->in_vector = true;
+                mark_changed(e, fi);
+            }
+            if (pf->heard != NEVER) /* cannot happen: a feed is in one place */
+                hln_wire_digest_xor(p->heard_dg, &f->id, pf->heard, pf->heard_head);
+            pf->heard = s->value;
+            memcpy(pf->heard_head, s->head, HLN_WIRE_HEAD_LEN);
+            uint64_t seq = HLN_CLOCK_SEQ(s->value);
+            if (seq > pf->known)
+                pf->known = seq;
+            if (seq > f->best)
+                f->best = seq;
+            unw_remove(p, k);
+        }
+        /* Declined feeds it announced that we did not keep: ask it for its
+         * full vector (rate-limited on its side to one per interval). */
+        if (p->unw_lost && p->up && p->hello) {
+            p->send_repair = true;
+            flush_peer(e, pi, FLUSH_DELTA, false);
+        }
+    }
     for (uint32_t fi = 0; fi < e->nfeeds; fi++) {
         feed *f = &e->feeds[fi];
-        /* Declined when a peer announced it: f->best and each peer's
-         * `known` were kept all the same, so we know whom to ask. */
-        if (f->in_vector || !e->h.wants(e->h.ctx, &f->id))
-            continue;
-        f->in_vector = true;
-        mark_changed(e, fi);
-        if (f->best > f->seq) {
+        if (!f->in_vector && e->h.wants(e->h.ctx, &f->id)) {
+            f->in_vector = true;
+            mark_changed(e, fi);
+        }
+        /* A record refused for trust or policy may be accepted now. */
+        f->stall_seq = 0;
+        if (f->in_vector && f->best > f->seq && f->req_peer == NONE) {
             if (f->missing_since == NEVER)
                 f->missing_since = now_ms;
             start_request(e, fi, false);

@@ -45,8 +45,11 @@ typedef struct {
     /* Store `n` decoded, signature-verified records of wanted feeds, in
      * order. results[i]: 0 stored, HLN_EDUP held already, HLN_EFORK another
      * record holds that feed and seq (the host keeps the proof), HLN_ECHAIN
-     * it does not continue the feed, or any other refusal (HLN_ETRUST,
-     * HLN_EPOLICY). Returns 0, or an error when nothing was stored. */
+     * it does not continue the feed, or any other refusal. HLN_ETRUST and
+     * HLN_EPOLICY (this node's trust view refuses a valid record) are not
+     * held against the sender: the feed stalls at that seq and is not asked
+     * for again until hln_sync_wants_changed. Other refusals are penalties.
+     * Returns 0, or an error when nothing was stored. */
     int (*store)(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results);
     /* The trust decision: should this node replicate `feed`? */
     bool (*wants)(void *ctx, const hln_feed_id *feed);
@@ -86,8 +89,11 @@ typedef struct {
     uint32_t store_batch;        /* records of consecutive answers stored in one host->store call
                                   * (512); at most batch_records: one answer per call */
     uint32_t serve_per_tick;     /* requests served per peer between two ticks (32) */
-    uint32_t max_feeds;          /* feeds tracked, wanted or only heard of (1 << 20) */
+    uint32_t max_feeds;          /* feeds tracked: the wanted ones (1 << 20) */
     uint32_t max_peers;          /* peer handles tracked (1024) */
+    uint32_t unwanted_per_peer;  /* feeds a peer announced that we decline, remembered per peer
+                                  * for hln_sync_wants_changed (1024; beyond: a full vector is
+                                  * asked of that peer when trust changes) */
     bool lazy_start;             /* (true) a peer pushes a feed to us only once we pulled from it (a
                                   * graft); false: every peer starts eager and duplicates prune */
 } hln_sync_config;
@@ -96,6 +102,7 @@ typedef struct {
 typedef struct {
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
     uint64_t records_stored, records_dup, records_bad, records_unwanted;
+    uint64_t records_refused; /* valid records the host refused for trust or policy */
     uint64_t forks_detected, forks_learned;
     uint64_t requests_sent, requests_timed_out, requests_served;
     uint64_t clock_repairs, bad_msgs;
@@ -137,8 +144,11 @@ int hln_sync_appended(hln_sync *e, uint64_t now_ms, const hln_record *r);
 
 /* The host's trust decisions changed (a governance record arrived, the
  * operator reloaded its anchors): ask host->wants again for every feed
- * that peers announced and we declined, and request those now wanted from
- * the peers that have them; with host->may_send, compare every greeted
+ * that peers announced and we declined (those remembered: unwanted_per_peer
+ * per peer; a peer that announced more is asked for its full clock vector),
+ * and request those now wanted from the peers that have them; retry the
+ * feeds stalled at a record the store refused for trust or policy; with
+ * host->may_send, compare every greeted
  * peer's clock with what it may now be told and announce what it lacks.
  * O(feeds x peers): call it once per batch of changes (the daemon does at
  * most once per tick). Feeds wanted before stay wanted. HLN_EINVAL. */

@@ -31,6 +31,7 @@ typedef struct {
     const hln_record *held[NA][MAXR + 1]; /* held[a][seq], pointers into chain or forks */
     uint64_t n[NA];
     bool unwanted[NA];
+    uint64_t refuse_seq[NA]; /* its store refuses author a's record at that seq (HLN_ETRUST) */
     bool refuse_to[NH][NA]; /* may_send: author a's feed never goes to peer k */
     int leaked;             /* messages to a peer that mention a feed refused to it */
     bool silent;            /* drops everything sent to it */
@@ -187,7 +188,9 @@ static int t_store(void *ctx, uint32_t from, const hln_record *recs, size_t n, i
         int a = author_of(recs[i].env.author);
         uint64_t s = recs[i].env.seq;
         assert_true(a >= 0 && s <= MAXR);
-        if (s <= h->n[a]) {
+        if (s == h->refuse_seq[a] && s > h->n[a]) {
+            res[i] = HLN_ETRUST; /* not entitled, in this node's view */
+        } else if (s <= h->n[a]) {
             res[i] = memcmp(h->held[a][s]->id, recs[i].id, HLN_HASH_LEN) ? HLN_EFORK : HLN_EDUP;
             if (res[i] == HLN_EFORK && !h->forks_known++) {
                 hln_record *c = malloc(sizeof *c);
@@ -277,6 +280,21 @@ static void start_at(int k, uint64_t now, uint32_t batch)
         c.batch_records = batch;
     hln_sync_host h = host_of(&H[k]);
     assert_int_equal(hln_sync_new(&c, &h, now, &H[k].e), 0);
+}
+
+/* Start node k with at most `max_feeds` feeds and `unwanted` declined
+ * feeds remembered per peer. */
+static void start_small(int k, uint32_t max_feeds, uint32_t unwanted)
+{
+    hln_sync_config c;
+    hln_sync_config_default(&c);
+    c.node_id[0] = (uint8_t)(k + 1);
+    c.incarnation[0] = (uint8_t)(k + 1);
+    c.seed = (uint64_t)k + 7;
+    c.max_feeds = max_feeds;
+    c.unwanted_per_peer = unwanted;
+    hln_sync_host h = host_of(&H[k]);
+    assert_int_equal(hln_sync_new(&c, &h, 0, &H[k].e), 0);
 }
 
 static void start(int k)
@@ -1031,6 +1049,98 @@ static void shared_addresses_reach_the_host(void **state)
     assert_int_equal(hln_sync_share_peers(H[0].e, a, 2), HLN_EINVAL);
 }
 
+
+/* Node `from` (its engine aside) sends `to` a clock of `n` entries about
+ * feeds of made-up authors, which nobody wants. */
+static void flood_clock(int from, int to, uint32_t salt, size_t n)
+{
+    hln_wire_clock_entry *ce = calloc(n, sizeof *ce);
+    for (size_t i = 0; i < n; i++) {
+        memset(ce[i].feed.author, 0xA5, HLN_KEY_LEN);
+        memcpy(ce[i].feed.author, &salt, sizeof salt);
+        memcpy(ce[i].feed.author + 8, &i, sizeof i);
+        strcpy(ce[i].feed.scope, SCOPE);
+        ce[i].value = HLN_CLOCK_VALUE(7, 0);
+    }
+    uint8_t dg[HLN_WIRE_DIGEST_LEN] = {0};
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    assert_int_equal(hln_wire_clock(&b, 0, dg, ce, n), 0);
+    t_send(&H[from], (uint32_t)to, b.p, b.len);
+    hln_wire_buf_free(&b);
+    free(ce);
+}
+
+static void unwanted_feeds_announced_take_no_slot(void **state)
+{
+    (void)state;
+    /* Node 1 tracks at most 8 feeds and remembers 4 declined ones per peer. */
+    start(0);
+    start_small(1, 8, 4);
+    connect(0, 1, 0);
+    run(100, 500);
+    /* Node 0 announces 3 x 40 feeds nobody wants: far past max_feeds. */
+    for (uint32_t k = 0; k < 3; k++)
+        flood_clock(0, 1, k, 40);
+    pump(550);
+    hln_sync_stats st;
+    hln_sync_stats_get(H[1].e, &st);
+    assert_int_equal(st.feeds, 0);
+    assert_int_equal(H[1].penalties, 0);
+    /* A wanted feed announced after the flood is still fetched. */
+    give(0, 0, 5);
+    hln_sync_appended(H[0].e, 600, chain[0][5]);
+    /* And one node 1 declines for now, announced past its 4 remembered. */
+    H[1].unwanted[2] = true;
+    give(0, 2, 3);
+    hln_sync_appended(H[0].e, 600, chain[2][3]);
+    run(600, 2000);
+    assert_int_equal(H[1].n[0], 5);
+    assert_int_equal(H[1].n[2], 0);
+    hln_sync_stats_get(H[1].e, &st);
+    assert_int_equal(st.feeds, 1);
+    /* Wanted now: the engine did not keep what the peer said of it, so it
+     * asks the peer for its full vector, and fetches the feed. */
+    H[1].unwanted[2] = false;
+    assert_int_equal(hln_sync_wants_changed(H[1].e, 2050), 0);
+    pump(2050);
+    run(2100, 3500);
+    assert_int_equal(H[1].n[2], 3);
+    hln_sync_stats_get(H[1].e, &st);
+    assert_int_equal(st.feeds, 2);
+    assert_int_equal(H[1].penalties, 0);
+}
+
+static void a_record_refused_for_trust_stalls_its_feed_without_penalty(void **state)
+{
+    (void)state;
+    give(0, 0, 10);
+    H[1].refuse_seq[0] = 3; /* seq 3's author is not entitled to it, in node 1's view */
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1000);
+    assert_int_equal(H[1].n[0], 2);
+    /* An honest relay of a record our view refuses is not penalised. */
+    assert_int_equal(H[1].penalties, 0);
+    hln_sync_stats st0, st1;
+    hln_sync_stats_get(H[1].e, &st0);
+    assert_true(st0.records_refused >= 1);
+    /* Nor is seq 3 asked for again and again: the feed waits. */
+    run(1100, 6000);
+    hln_sync_stats_get(H[1].e, &st1);
+    assert_int_equal(st1.requests_sent, st0.requests_sent);
+    assert_int_equal(H[1].n[0], 2);
+    assert_int_equal(H[1].penalties, 0);
+    /* The trust view changes (the entitlement arrives): retried, completed. */
+    H[1].refuse_seq[0] = 0;
+    assert_int_equal(hln_sync_wants_changed(H[1].e, 6050), 0);
+    pump(6050);
+    run(6100, 7000);
+    assert_int_equal(H[1].n[0], 10);
+    assert_int_equal(H[1].penalties, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1075,6 +1185,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_feed_is_pushed_and_announced_only_while_allowed, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(unwanted_feeds_announced_take_no_slot, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_record_refused_for_trust_stalls_its_feed_without_penalty,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
