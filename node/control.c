@@ -145,23 +145,39 @@ static json_object *parse_object(const char *buf, size_t len)
     return o;
 }
 
+int hln_control_parse(const uint8_t *body, size_t len, json_object **req, const char **cmd,
+                      const char **why)
+{
+    json_object *cmdv = NULL;
+    *req = NULL;
+    *cmd = NULL;
+    *why = "request is not a JSON object";
+    if (!body || len == 0 || len > HLN_CONTROL_REQ_MAX || memchr(body, '\0', len))
+        return HLN_EINVAL;
+    json_object *o = parse_object((const char *)body, len);
+    if (!o)
+        return HLN_EINVAL;
+    if (!json_object_object_get_ex(o, "cmd", &cmdv) ||
+        !json_object_is_type(cmdv, json_type_string)) {
+        *why = "request has no \"cmd\" string";
+        json_object_put(o);
+        return HLN_EINVAL;
+    }
+    *why = NULL;
+    *req = o;
+    *cmd = json_object_get_string(cmdv);
+    return 0;
+}
+
 /* Build the reply for one request body. Never fails to produce an object. */
 static json_object *answer(hln_control *c, const uint8_t *body, size_t len)
 {
     json_object *reply = json_object_new_object();
-    json_object *req = NULL, *cmdv = NULL;
-    int rc = HLN_EINVAL;
-    const char *why = "request is not a JSON object";
-    if (len == 0 || len > HLN_CONTROL_REQ_MAX || memchr(body, '\0', len))
+    json_object *req = NULL;
+    const char *why = NULL, *cmd = NULL;
+    int rc = hln_control_parse(body, len, &req, &cmd, &why);
+    if (rc != 0)
         goto done;
-    req = parse_object((const char *)body, len);
-    if (!req)
-        goto done;
-    why = "request has no \"cmd\" string";
-    if (!json_object_object_get_ex(req, "cmd", &cmdv) ||
-        !json_object_is_type(cmdv, json_type_string))
-        goto done;
-    const char *cmd = json_object_get_string(cmdv);
     if (strcmp(cmd, "ping") == 0) {
         rc = 0;
         goto done;

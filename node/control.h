@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct json_object;
 
@@ -23,6 +24,14 @@ typedef struct hln_control hln_control;
  * negative HLN_E* code to send {"ok": false, "error": hln_strerror(rc)}. */
 typedef int (*hln_control_fn)(void *ctx, const char *cmd, struct json_object *req,
                               struct json_object *reply);
+
+/* Parse one request body (untrusted: any local client of the socket):
+ * at most HLN_CONTROL_REQ_MAX bytes, no NUL, exactly one JSON object nested
+ * at most 8 deep, with a string "cmd". On success *req is the object (the
+ * caller releases it with json_object_put) and *cmd points into it. On
+ * failure HLN_EINVAL and *why says what is wrong. */
+int hln_control_parse(const uint8_t *body, size_t len, struct json_object **req,
+                      const char **cmd, const char **why);
 
 /* The data directory's lock file: hlnd holds an exclusive flock on
  * DIR/hlnd.lock for its whole life, which is how clients know it runs.

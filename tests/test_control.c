@@ -89,6 +89,40 @@ static void finish(server *s, pthread_t th)
     zmq_ctx_term(s->zctx);
 }
 
+/* Every malformed request is refused with a reason, and nothing leaks. */
+static void requests_are_parsed_strictly(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "", "[1]", "{\"cmd\":1}", "{\"nocmd\":\"x\"}", "{\"cmd\":\"ping\"} x",
+        "{\"cmd\":\"ping\"", "{\"cmd\":\"x\",\"a\":[[[[[[[[[[1]]]]]]]]]]}",
+    };
+    json_object *req = NULL;
+    const char *cmd = NULL, *why = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(hln_control_parse((const uint8_t *)bad[i], strlen(bad[i]), &req, &cmd,
+                                           &why),
+                         HLN_EINVAL);
+        assert_null(req);
+        assert_non_null(why);
+    }
+    /* A NUL inside, and an oversize body. */
+    assert_int_equal(hln_control_parse((const uint8_t *)"{\"cmd\":\"p\0\"}", 12, &req, &cmd, &why),
+                     HLN_EINVAL);
+    char *big = malloc(HLN_CONTROL_REQ_MAX + 2);
+    assert_non_null(big);
+    memset(big, ' ', HLN_CONTROL_REQ_MAX + 1);
+    memcpy(big, "{\"cmd\":\"ping\"}", 14);
+    assert_int_equal(hln_control_parse((const uint8_t *)big, HLN_CONTROL_REQ_MAX + 1, &req, &cmd,
+                                       &why),
+                     HLN_EINVAL);
+    free(big);
+    const char *good = "{\"cmd\":\"status\",\"x\":[1,2]}";
+    assert_int_equal(hln_control_parse((const uint8_t *)good, strlen(good), &req, &cmd, &why), 0);
+    assert_string_equal(cmd, "status");
+    json_object_put(req);
+}
+
 static void the_lock_says_whether_hlnd_runs(void **state)
 {
     (void)state;
@@ -217,6 +251,7 @@ static void malformed_requests_get_an_error_reply(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(requests_are_parsed_strictly),
         cmocka_unit_test(the_lock_says_whether_hlnd_runs),
         cmocka_unit_test(a_request_without_hlnd_says_not_running),
         cmocka_unit_test(requests_get_replies_from_the_handler),
