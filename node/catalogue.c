@@ -1,10 +1,12 @@
 /* catalogue.c - the indicator definition file (INI, a section per code) into indicators. */
+#include "util.h"
 #include "catalogue.h"
 
 #include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,23 +96,6 @@ const char *hln_method_name(uint32_t method)
 
 /* Copy untrusted text into a message: printable ASCII only, clipped, so that
  * a hostile file cannot write escape sequences to the operator's terminal. */
-static void sanitize(char *out, size_t cap, const char *in)
-{
-    size_t o = 0;
-    for (size_t i = 0; in[i] && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (i >= 48) {
-            if (o + 4 < cap) {
-                memcpy(out + o, "...", 3);
-                o += 3;
-            }
-            break;
-        }
-        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    out[o] = '\0';
-}
-
 static void add_problem(cat_ctx *c, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void add_problem(cat_ctx *c, unsigned long line, const char *fmt, ...)
@@ -207,7 +192,7 @@ static int find_section(const cat_ctx *c, const char *code)
 static void open_section(cat_ctx *c, const char *name, unsigned long line)
 {
     char safe[64];
-    sanitize(safe, sizeof safe, name);
+    hln_sanitize(safe, sizeof safe, name, SIZE_MAX, 48);
     c->cur = -1;
     c->last_key = -1;
     int dup = find_section(c, name);
@@ -281,7 +266,7 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
     static const char *const dirs[] = {"higher", "lower"};
     static const char *const methods[] = {"exact", "wilson"};
     char safe[64];
-    sanitize(safe, sizeof safe, value);
+    hln_sanitize(safe, sizeof safe, value, SIZE_MAX, 48);
     hln_indicator *d = &s->def;
     size_t vl = strlen(value);
     switch (k) {
@@ -404,7 +389,7 @@ static int handler(void *user, const char *sectname, const char *name, const cha
             k = i;
     if (k < 0) {
         char safe[64];
-        sanitize(safe, sizeof safe, name);
+        hln_sanitize(safe, sizeof safe, name, SIZE_MAX, 48);
         add_problem(c, line, "unknown key '%s'", safe);
         c->last_key = -1;
         return 1;
@@ -476,7 +461,7 @@ static void finish_section(cat_ctx *c, section *s)
             size_t cp = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
             memcpy(tmp, a, cp);
             tmp[cp] = '\0';
-            sanitize(safe, sizeof safe, tmp);
+            hln_sanitize(safe, sizeof safe, tmp, SIZE_MAX, 48);
             add_problem(c, sl, "strata: '%s' is not a stratum code ([a-z0-9][a-z0-9._=-]*)", safe);
         } else if (d->n_strata >= HLN_STRATA_MAX) {
             add_problem(c, sl, "strata: more than %d", HLN_STRATA_MAX);

@@ -1,10 +1,12 @@
 /* csvin.c - the observation CSV parser: every row checked, every bad row with its line. */
+#include "util.h"
 #include "csvin.h"
 
 #include <csv.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,23 +45,6 @@ typedef struct {
     hln_csv_lookup_cb lookup;
     void *lookup_ctx;
 } csv_ctx;
-
-static void sanitize(char *out, size_t cap, const char *in, size_t len)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (i >= 40) {
-            if (o + 4 < cap) {
-                memcpy(out + o, "...", 3);
-                o += 3;
-            }
-            break;
-        }
-        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    out[o] = '\0';
-}
 
 static problem *new_problem(csv_ctx *c, unsigned long line)
 {
@@ -118,7 +103,7 @@ static void parse_count(const csv_ctx *c, int f, uint64_t *out, char *why, size_
     const char *v = c->field[f];
     size_t n = c->field_len[f];
     char safe[64];
-    sanitize(safe, sizeof safe, v, n < FIELD_CAP - 1 ? n : FIELD_CAP - 1);
+    hln_sanitize(safe, sizeof safe, v, n < FIELD_CAP - 1 ? n : FIELD_CAP - 1, 40);
     *out = 0;
     if (n == 0) {
         reason_add(why, cap, "%s: empty", field_names[f]);
@@ -196,7 +181,8 @@ static void check_row(csv_ctx *c)
         size_t n = c->field_len[f];
         if (n > codes[i].max || !codes[i].ok(c->field[f], n)) {
             char safe[64];
-            sanitize(safe, sizeof safe, c->field[f], n < FIELD_CAP - 1 ? n : FIELD_CAP - 1);
+            hln_sanitize(safe, sizeof safe, c->field[f], n < FIELD_CAP - 1 ? n : FIELD_CAP - 1,
+                         40);
             reason_add(why, sizeof why, "%s: '%s' is %s", field_names[f], safe, codes[i].what);
         }
     }

@@ -1,4 +1,5 @@
 /* gov_cmds.c - hlnctl trust/member/policy, the TRUST table, and a node's trust graph. */
+#include "util.h"
 #include "cli.h"
 #include "gov_cmds.h"
 
@@ -363,21 +364,6 @@ typedef struct {
     size_t n_flags, cap_flags;
 } flags_walk;
 
-static int grow_to(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return HLN_ENOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 static int walk_fork(void *ctx, const hln_record *a, const hln_record *b)
 {
     (void)b;
@@ -392,7 +378,7 @@ static int walk_fork(void *ctx, const hln_record *a, const hln_record *b)
     /* Proofs come in key order, which starts with the author. */
     if (w->n_authors && memcmp(w->authors[w->n_authors - 1], a->env.author, HLN_KEY_LEN) == 0)
         return 0;
-    int rc = grow_to((void **)&w->authors, &w->cap_authors, w->n_authors + 1, HLN_KEY_LEN);
+    int rc = hln_grow((void **)&w->authors, &w->cap_authors, w->n_authors + 1, HLN_KEY_LEN);
     if (rc)
         return rc;
     memcpy(w->authors[w->n_authors++], a->env.author, HLN_KEY_LEN);
@@ -404,7 +390,7 @@ static int walk_flag(void *ctx, const void *key, size_t klen, const void *val, s
     flags_walk *w = ctx;
     if (klen != HLN_KEY_LEN)
         return 0;
-    int rc = grow_to((void **)&w->flags, &w->cap_flags, w->n_flags + 1, sizeof *w->flags);
+    int rc = hln_grow((void **)&w->flags, &w->cap_flags, w->n_flags + 1, sizeof *w->flags);
     if (rc)
         return rc;
     flag_row *f = &w->flags[w->n_flags];

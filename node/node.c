@@ -1,4 +1,5 @@
 /* node.c - the local node: data directory, identity, store, settings, own-feed appends. */
+#include "util.h"
 #include "node.h"
 
 #include <errno.h>
@@ -23,18 +24,6 @@ struct hln_node {
     uint8_t pk[HLN_KEY_LEN];
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static char *path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + 1 + strlen(name) + 1;
@@ -55,22 +44,22 @@ static int info_valid(const hln_node_info *info, char *err, size_t errlen)
 {
     size_t nl = strnlen(info->name, sizeof info->name);
     if (nl == 0 || nl > HLN_NAME_MAX || !hln_text_valid(info->name, nl, false)) {
-        seterr(err, errlen, "name: 1-%d bytes of UTF-8 text without control characters",
+        hln_seterr(err, errlen, "name: 1-%d bytes of UTF-8 text without control characters",
                HLN_NAME_MAX);
         return HLN_EINVAL;
     }
     if (info->level > HLN_LEVEL_GLOBAL) {
-        seterr(err, errlen, "level: not organization, subnational, national or global");
+        hln_seterr(err, errlen, "level: not organization, subnational, national or global");
         return HLN_EINVAL;
     }
     size_t jl = strnlen(info->jurisdiction, sizeof info->jurisdiction);
     if (jl && !hln_code_jurisdiction(info->jurisdiction, jl)) {
-        seterr(err, errlen, "jurisdiction: not an ISO 3166 code such as CA or CA-ON");
+        hln_seterr(err, errlen, "jurisdiction: not an ISO 3166 code such as CA or CA-ON");
         return HLN_EINVAL;
     }
     if (info->min_cell &&
         (info->min_cell < HLN_MIN_CELL_DEFAULT || info->min_cell > HLN_MIN_CELL_MAX)) {
-        seterr(err, errlen, "min-cell: from %u to %u", HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
+        hln_seterr(err, errlen, "min-cell: from %u to %u", HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
         return HLN_EINVAL;
     }
     return 0;
@@ -116,12 +105,12 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
         goto fail;
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        seterr(err, errlen, "%s: %s", dir, strerror(errno));
+        hln_seterr(err, errlen, "%s: %s", dir, strerror(errno));
         rc = HLN_EIO;
         goto fail;
     }
     if (access(keypath, F_OK) == 0 || errno != ENOENT) {
-        seterr(err, errlen, "%s: an identity exists already; refusing to replace it", keypath);
+        hln_seterr(err, errlen, "%s: an identity exists already; refusing to replace it", keypath);
         rc = HLN_EEXIST;
         goto fail;
     }
@@ -132,19 +121,19 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
     }
     rc = hln_identity_save(n->id, keypath);
     if (rc < 0) {
-        seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
+        hln_seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
         goto fail;
     }
     key_written = true;
     memcpy(n->pk, hln_identity_pk(n->id), HLN_KEY_LEN);
     if (mkdir(storepath, 0700) < 0 && errno != EEXIST) {
-        seterr(err, errlen, "%s: %s", storepath, strerror(errno));
+        hln_seterr(err, errlen, "%s: %s", storepath, strerror(errno));
         rc = HLN_EIO;
         goto fail;
     }
     rc = hln_store_open(storepath, 0, &n->store);
     if (rc < 0) {
-        seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
+        hln_seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
         goto fail;
     }
     /* A store left behind by an earlier identity is not adopted silently. */
@@ -152,7 +141,7 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
     size_t oldlen = 0;
     if (hln_store_kv_get(n->store, HLN_TABLE_META, HLN_META_ID, strlen(HLN_META_ID), old,
                          sizeof old, &oldlen) == 0) {
-        seterr(err, errlen, "%s: a store of another identity is here; refusing to adopt it",
+        hln_seterr(err, errlen, "%s: a store of another identity is here; refusing to adopt it",
                storepath);
         rc = HLN_EEXIST;
         goto fail;
@@ -168,7 +157,7 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
         (rc = meta_put(n->store, HLN_META_JURISDICTION, info->jurisdiction,
                        strlen(info->jurisdiction))) < 0 ||
         (info->min_cell && (rc = meta_put(n->store, HLN_META_MIN_CELL, mc, strlen(mc))) < 0)) {
-        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto fail;
     }
     free(keypath);
@@ -200,28 +189,28 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
     }
     struct stat st;
     if (lstat(keypath, &st) < 0 && errno == ENOENT) {
-        seterr(err, errlen, "%s: no identity here (hlnctl init)", dir);
+        hln_seterr(err, errlen, "%s: no identity here (hlnctl init)", dir);
         rc = HLN_ENOTFOUND;
         goto fail;
     }
     rc = hln_identity_load(keypath, &n->id);
     if (rc < 0) {
         if (rc == HLN_EPERM)
-            seterr(err, errlen, "%s: refused: the key file must be a regular file of mode 0600",
+            hln_seterr(err, errlen, "%s: refused: the key file must be a regular file of mode 0600",
                    keypath);
         else
-            seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
+            hln_seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
         goto fail;
     }
     memcpy(n->pk, hln_identity_pk(n->id), HLN_KEY_LEN);
     if (stat(storepath, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        seterr(err, errlen, "%s: no store here", storepath);
+        hln_seterr(err, errlen, "%s: no store here", storepath);
         rc = HLN_ENOTFOUND;
         goto fail;
     }
     rc = hln_store_open(storepath, (flags & HLN_NODE_RDONLY) ? HLN_STORE_RDONLY : 0, &n->store);
     if (rc < 0) {
-        seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
+        hln_seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
         goto fail;
     }
     uint8_t pk[HLN_KEY_LEN];
@@ -229,7 +218,7 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
     rc = hln_store_kv_get(n->store, HLN_TABLE_META, HLN_META_ID, strlen(HLN_META_ID), pk, sizeof pk,
                           &vlen);
     if (rc < 0 || vlen != HLN_KEY_LEN || memcmp(pk, n->pk, HLN_KEY_LEN) != 0) {
-        seterr(err, errlen, "%s: the store does not belong to this identity", dir);
+        hln_seterr(err, errlen, "%s: the store does not belong to this identity", dir);
         rc = HLN_ESTATE;
         goto fail;
     }
@@ -239,7 +228,7 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
         (rc = meta_get_text(n->store, HLN_META_JURISDICTION, n->info.jurisdiction,
                             sizeof n->info.jurisdiction)) < 0 ||
         (rc = meta_get_text(n->store, HLN_META_MIN_CELL, mc, sizeof mc)) < 0) {
-        seterr(err, errlen, "store settings: %s", hln_strerror(rc));
+        hln_seterr(err, errlen, "store settings: %s", hln_strerror(rc));
         goto fail;
     }
     if (hln_level_parse(level, &n->info.level) < 0)
@@ -393,13 +382,13 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
      * after the backup; appending now could reuse their seqs and fork its
      * own feed. hlnd lifts the mark once it has them back (ops_cmds.h). */
     if (hln_ops_catch_up_pending(n->store)) {
-        seterr(err, errlen,
+        hln_seterr(err, errlen,
                "the store was restored from a backup and hlnd has not yet pulled back this "
                "node's own records from its peers: start hlnd and wait (hlnctl restore --help)");
         return HLN_ESTATE;
     }
     if (!hln_node_scope_ok(n, scope)) {
-        seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
+        hln_seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
         return HLN_EPERM;
     }
     /* Organizations author observations, retractions and addresses only
@@ -415,7 +404,7 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
             if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
                  t == HLN_REC_REVOKE) &&
                 !self_revoke) {
-                seterr(err, errlen,
+                hln_seterr(err, errlen,
                        "an organization may not author %s records: peers would refuse them and "
                        "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
                        hln_rec_type_name(t));
@@ -431,7 +420,7 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
     uint8_t prev[HLN_HASH_LEN];
     int rc = hln_store_head(n->store, &feed, &head, prev);
     if (rc < 0 && rc != HLN_ENOTFOUND) {
-        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
         return rc;
     }
     if (rc == HLN_ENOTFOUND)
@@ -460,13 +449,13 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         char why[160] = "";
         rc = hln_record_seal(r, n->id, why, sizeof why);
         if (rc < 0) {
-            seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
+            hln_seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
             goto out;
         }
     }
     rc = hln_store_append_batch(n->store, recs, count, results);
     if (rc < 0) {
-        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     /* Each record continues the one before, so if the first was refused
@@ -479,7 +468,7 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         for (size_t i = 0; i < count && !first_bad; i++)
             first_bad = results[i];
         rc = first_bad ? first_bad : HLN_ESTORE;
-        seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
+        hln_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
         goto out;
     }
     if (first_seq)
@@ -595,12 +584,12 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     else
         hln_node_default_scope(n, res->scope);
     if ((o->scope && strlen(o->scope) > HLN_SCOPE_MAX) || !hln_node_scope_ok(n, res->scope)) {
-        seterr(err, errlen, "scope: must be global or a jurisdiction that contains %s",
+        hln_seterr(err, errlen, "scope: must be global or a jurisdiction that contains %s",
                n->info.jurisdiction[0] ? n->info.jurisdiction : "the node's");
         return HLN_EPERM;
     }
     if (o->min_cell > HLN_MIN_CELL_MAX) {
-        seterr(err, errlen, "min-cell: at most %u", HLN_MIN_CELL_MAX);
+        hln_seterr(err, errlen, "min-cell: at most %u", HLN_MIN_CELL_MAX);
         return HLN_EINVAL;
     }
     hln_node_def *defs = NULL;
@@ -610,18 +599,18 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     hln_node_item *items = NULL;
     int rc = hln_node_definitions(n, &defs, &ndefs);
     if (rc < 0) {
-        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     lookup_ctx l = {defs, ndefs};
     rc = hln_csvin_parse(buf, len, lookup_def, &l, cb, ctx, &rows, &nrows);
     if (rc < 0) {
         if (rc == HLN_ETOOBIG)
-            seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
+            hln_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
         goto out;
     }
     if ((rc = hln_node_min_cell(n, o->min_cell, &res->min_cell)) < 0) {
-        seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     res->items = calloc(nrows, sizeof *res->items);

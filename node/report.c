@@ -1,4 +1,5 @@
 /* report.c - the public report: benchmarks as a static HTML site with inline SVG funnel plots. */
+#include "util.h"
 #include "report.h"
 
 #include <errno.h>
@@ -34,18 +35,6 @@
 #define PLOT_R 740.0
 #define PLOT_T 22.0
 #define PLOT_B 400.0
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- escaping ---- */
 
@@ -377,12 +366,12 @@ static int make_dir(const char *path, char *err, size_t errlen)
 {
     /* The report is public: world-readable, as a web server needs it. */
     if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        hln_seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return HLN_EIO;
     }
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        seterr(err, errlen, "%s is not a directory", path);
+        hln_seterr(err, errlen, "%s is not a directory", path);
         return HLN_EIO;
     }
     return 0;
@@ -397,14 +386,14 @@ static int out_open(out_file *of, const char *outdir, const char *rel, char *err
 {
     int n = snprintf(of->path, sizeof of->path, "%s/%s", outdir, rel);
     if (n < 0 || (size_t)n >= sizeof of->path) {
-        seterr(err, errlen, "path too long under %s", outdir);
+        hln_seterr(err, errlen, "path too long under %s", outdir);
         return HLN_ETOOBIG;
     }
     snprintf(of->tmp, sizeof of->tmp, "%s.tmp", of->path);
     /* umask may be 077 (hlnd, root's shell): set the mode a web server needs. */
     of->f = fopen(of->tmp, "w");
     if (!of->f || fchmod(fileno(of->f), 0644) != 0) {
-        seterr(err, errlen, "cannot write %s: %s", of->tmp, strerror(errno));
+        hln_seterr(err, errlen, "cannot write %s: %s", of->tmp, strerror(errno));
         if (of->f)
             fclose(of->f), unlink(of->tmp);
         of->f = NULL;
@@ -426,7 +415,7 @@ static int out_close(out_file *of, bool ok, char *err, size_t errlen)
     if (ok && !bad && rename(of->tmp, of->path) == 0)
         return 0;
     if (ok)
-        seterr(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
+        hln_seterr(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
     unlink(of->tmp);
     return HLN_EIO;
 }
@@ -1248,36 +1237,36 @@ static bool period_wanted(const hln_report_opts *o, const char *period)
 static int check_opts(const hln_report_opts *o, const char *outdir, char *err, size_t errlen)
 {
     if (!o || !outdir || !outdir[0] || (o->n_indicators && !o->indicators)) {
-        seterr(err, errlen, "missing options or output directory");
+        hln_seterr(err, errlen, "missing options or output directory");
         return HLN_EINVAL;
     }
     const char *g = o->group ? o->group : GROUP_ALL;
     if (!group_valid(g)) {
-        seterr(err, errlen, "invalid group '%.16s': \"all\" or a jurisdiction such as CA or CA-ON",
+        hln_seterr(err, errlen, "invalid group '%.16s': \"all\" or a jurisdiction such as CA or CA-ON",
                g);
         return HLN_EINVAL;
     }
     if (strcmp(g, GROUP_ALL) && !o->jurisdiction) {
-        seterr(err, errlen, "group %s needs the authors' jurisdictions", g);
+        hln_seterr(err, errlen, "group %s needs the authors' jurisdictions", g);
         return HLN_EINVAL;
     }
     if (o->stratum && o->stratum[0] && !hln_code_stratum(o->stratum, strlen(o->stratum))) {
-        seterr(err, errlen, "invalid stratum");
+        hln_seterr(err, errlen, "invalid stratum");
         return HLN_EINVAL;
     }
     if (o->method < -1 || o->method > 1 || o->axis > HLN_REPORT_AXIS_LOG) {
-        seterr(err, errlen, "invalid method or axis");
+        hln_seterr(err, errlen, "invalid method or axis");
         return HLN_EINVAL;
     }
     for (size_t i = 0; o->periods && i < o->n_periods; i++)
         if (!o->periods[i] || !hln_code_period(o->periods[i], strlen(o->periods[i]))) {
-            seterr(err, errlen, "invalid period: YYYY, YYYY-Qn or YYYY-MM");
+            hln_seterr(err, errlen, "invalid period: YYYY, YYYY-Qn or YYYY-MM");
             return HLN_EINVAL;
         }
     for (size_t i = 0; i < o->n_indicators; i++) {
         const char *c = o->indicators[i].code;
         if (!memchr(c, 0, sizeof o->indicators[i].code) || !hln_code_indicator(c, strlen(c))) {
-            seterr(err, errlen, "indicator %zu has an invalid code", i);
+            hln_seterr(err, errlen, "indicator %zu has an invalid code", i);
             return HLN_EINVAL;
         }
     }
@@ -1319,7 +1308,7 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
                              .ci = o->ci};
         rc = hln_bench_run(s, &q, &g[i].r);
         if (rc != 0)
-            seterr(err, errlen, "benchmark %s %s %s: %s", ind->code, period, g[i].group,
+            hln_seterr(err, errlen, "benchmark %s %s %s: %s", ind->code, period, g[i].group,
                    hln_strerror(rc));
     }
     for (size_t i = 0; i < ng && rc == 0; i++) {
@@ -1357,7 +1346,7 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
                           hln_report_summary *sum, char *err, size_t errlen)
 {
     if (!s) {
-        seterr(err, errlen, "no store");
+        hln_seterr(err, errlen, "no store");
         return HLN_EINVAL;
     }
     int rc = check_opts(o, outdir, err, errlen);
@@ -1374,7 +1363,7 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
         const hln_indicator *ind = &o->indicators[k];
         pl.n = 0;
         if ((rc = hln_store_foreach_obs(s, ind->code, NULL, stratum, period_cb, &pl)) != 0) {
-            seterr(err, errlen, "reading observations of %s: %s", ind->code, hln_strerror(rc));
+            hln_seterr(err, errlen, "reading observations of %s: %s", ind->code, hln_strerror(rc));
             break;
         }
         /* Order and uniqueness must not depend on how the index sorts. */

@@ -1,4 +1,5 @@
 /* trust.c - who may author what, for whom: anchors, chains, revocation, scopes, policy. */
+#include "util.h"
 #include "trust.h"
 
 #include <stdarg.h>
@@ -112,21 +113,6 @@ struct hln_trust {
 };
 
 /* ---- small helpers ---- */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 16;
-    while (nc < need)
-        nc *= 2;
-    void *q = realloc(*p, nc * elem);
-    if (!q)
-        return HLN_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return 0;
-}
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -314,7 +300,7 @@ int hln_trust_add_anchor(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const cha
         return HLN_EEXIST;
     if (t->n_anchors >= HLN_TRUST_MAX_ANCHORS)
         return HLN_ETOOBIG;
-    int rc = grow((void **)&t->anchors, &t->cap_anchors, t->n_anchors + 1, sizeof *t->anchors);
+    int rc = hln_grow((void **)&t->anchors, &t->cap_anchors, t->n_anchors + 1, sizeof *t->anchors);
     if (rc)
         return rc;
     anchor_ent *a = &t->anchors[t->n_anchors++];
@@ -370,7 +356,7 @@ int hln_trust_flag(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const char *rea
         return 0; /* the first reason is the one that counts */
     if (t->n_flags >= HLN_TRUST_MAX_FLAGS)
         return HLN_ETOOBIG;
-    int rc = grow((void **)&t->flags, &t->cap_flags, t->n_flags + 1, sizeof *t->flags);
+    int rc = hln_grow((void **)&t->flags, &t->cap_flags, t->n_flags + 1, sizeof *t->flags);
     if (rc)
         return rc;
     flag_ent *f = &t->flags[t->n_flags++];
@@ -467,7 +453,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
     case HLN_REC_MEMBER:
         if (r->body.member.level > HLN_LEVEL_GLOBAL)
             return HLN_EINVAL;
-        rc = grow((void **)&t->mems, &t->cap_mems, t->n_mems + 1, sizeof *t->mems);
+        rc = hln_grow((void **)&t->mems, &t->cap_mems, t->n_mems + 1, sizeof *t->mems);
         if (rc)
             return rc;
         t->mems[t->n_mems].m = m;
@@ -475,7 +461,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
         terminate_member(&t->mems[t->n_mems++].b);
         break;
     case HLN_REC_REVOKE:
-        rc = grow((void **)&t->revs, &t->cap_revs, t->n_revs + 1, sizeof *t->revs);
+        rc = hln_grow((void **)&t->revs, &t->cap_revs, t->n_revs + 1, sizeof *t->revs);
         if (rc)
             return rc;
         t->revs[t->n_revs].m = m;
@@ -484,7 +470,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
         t->n_revs++;
         break;
     case HLN_REC_INDICATOR:
-        rc = grow((void **)&t->inds, &t->cap_inds, t->n_inds + 1, sizeof *t->inds);
+        rc = hln_grow((void **)&t->inds, &t->cap_inds, t->n_inds + 1, sizeof *t->inds);
         if (rc)
             return rc;
         t->inds[t->n_inds].m = m;
@@ -492,7 +478,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
         terminate_indicator(&t->inds[t->n_inds++].b);
         break;
     default: /* HLN_REC_POLICY */
-        rc = grow((void **)&t->pols, &t->cap_pols, t->n_pols + 1, sizeof *t->pols);
+        rc = hln_grow((void **)&t->pols, &t->cap_pols, t->n_pols + 1, sizeof *t->pols);
         if (rc)
             return rc;
         t->pols[t->n_pols].m = m;
@@ -799,7 +785,7 @@ static int rehash(hln_trust *t, size_t want)
 
 static int push_standing(hln_trust *t, const standing *s)
 {
-    int rc = grow((void **)&t->st, &t->cap_st, t->n_st + 1, sizeof *t->st);
+    int rc = hln_grow((void **)&t->st, &t->cap_st, t->n_st + 1, sizeof *t->st);
     if (rc)
         return rc;
     if (t->n_st + 1 > t->n_bucket) {
