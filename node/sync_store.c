@@ -172,6 +172,7 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
     if (rc != 0)
         return rc;
     size_t m = 0;
+    bool learned = false;
     for (size_t i = 0; i < n; i++) {
         const hln_record *r = &recs[i];
         /* This node's own records coming back from a peer (its store was
@@ -195,8 +196,10 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
         }
         /* Learnt before it is stored, so that a member record admits the
          * records after it in this same batch. */
-        if (governance(r->env.type) && r->has_body)
+        if (governance(r->env.type) && r->has_body) {
             hln_trust_add_record(ss->trust, r);
+            learned = true;
+        }
         ss->idx[m++] = i;
     }
     if (m == 0)
@@ -208,8 +211,13 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
         batch = ss->scratch;
     }
     /* One transaction: committed (durable) before the engine tells anyone. */
-    if ((rc = hln_store_append_batch(ss->store, batch, m, ss->res)) != 0)
+    if ((rc = hln_store_append_batch(ss->store, batch, m, ss->res)) != 0) {
+        /* Nothing was written, but governance records of this batch were
+         * taught to the trust view above: rebuild it from what is held. */
+        if (learned)
+            (void)hln_sync_store_reload(ss);
         return rc;
+    }
     ss->st.batches++;
     for (size_t k = 0; k < m; k++) {
         size_t i = m == n ? k : ss->idx[k];

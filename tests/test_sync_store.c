@@ -174,6 +174,58 @@ static void a_fork_proof_does_not_smuggle_a_small_cell(void **state)
     hln_node_close(&n);
 }
 
+/* A batch the store cannot write teaches the trust view nothing: a member
+ * record learned before the write is forgotten when the write fails. */
+static void a_failed_batch_leaves_trust_as_the_store_has_it(void **state)
+{
+    (void)state;
+    hln_node *n = NULL, *rw = NULL;
+    char err[256];
+    /* A second organization, admitted by Canada in a record that reaches a
+     * read-only view of Canada's store (so every write fails). */
+    uint8_t seed[32];
+    memset(seed, 0x5a, sizeof seed);
+    hln_identity *other = hln_identity_from_seed(seed);
+    assert_int_equal(hln_node_open(dirs[CA], 0, &rw, err, sizeof err), 0);
+    uint64_t head = 0;
+    uint8_t prev[HLN_HASH_LEN];
+    hln_feed_id f;
+    memset(&f, 0, sizeof f);
+    memcpy(f.author, pks[CA], HLN_KEY_LEN);
+    strcpy(f.scope, "CA");
+    assert_int_equal(hln_store_head(hln_node_store(rw), &f, &head, prev), 0);
+    hln_record *r = malloc(sizeof *r);
+    hln_record_init(r, HLN_REC_MEMBER, pks[CA], "CA", head + 1, prev, wall_ms());
+    hln_member *m = &r->body.member;
+    memcpy(m->subject, hln_identity_pk(other), HLN_KEY_LEN);
+    strcpy(m->name, "Clinic Two");
+    m->level = HLN_LEVEL_ORGANIZATION;
+    strcpy(m->jurisdiction, "CA-QC");
+    m->roles = HLN_ROLE_PUBLISH;
+    m->valid_from_ms = 1;
+    assert_int_equal(hln_record_seal(r, hln_node_identity(rw), NULL, 0), 0);
+    hln_node_close(&rw);
+
+    assert_int_equal(hln_node_open(dirs[CA], HLN_NODE_RDONLY, &n, err, sizeof err), 0);
+    hln_sync_store *ss = NULL;
+    assert_int_equal(hln_sync_store_new(n, &ss), 0);
+    hln_sync_host h;
+    hln_sync_store_host(ss, &h);
+    hln_trust_info info;
+    assert_int_not_equal(hln_trust_member(hln_sync_store_trust(ss), hln_identity_pk(other),
+                                          wall_ms(), &info),
+                         0);
+    int res = 0;
+    assert_int_not_equal(h.store(h.ctx, 0, r, 1, &res), 0);
+    assert_int_not_equal(hln_trust_member(hln_sync_store_trust(ss), hln_identity_pk(other),
+                                          wall_ms(), &info),
+                         0);
+    free(r);
+    hln_identity_destroy(&other);
+    hln_sync_store_destroy(&ss);
+    hln_node_close(&n);
+}
+
 static void a_policy_flag_outlives_a_restart(void **state)
 {
     (void)state;
@@ -218,6 +270,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(an_ontario_clinic_in_scope_ca_is_held_to_ontarios_policy,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_policy_flag_outlives_a_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_batch_leaves_trust_as_the_store_has_it, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_fork_proof_does_not_smuggle_a_small_cell, setup,
                                         teardown),
     };
