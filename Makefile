@@ -16,7 +16,7 @@ CFLAGS_HLN   = -std=c11 $(WARN) $(OPT) $(CPPFLAGS_HLN) $(EXTRA_CFLAGS)
 LIBS_HLN     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC  = $(filter-out %_main.c,$(wildcard crypto/*.c proto/*.c store/*.c node/*.c))
+LIB_SRC  = $(filter-out %_main.c,$(wildcard crypto/*.c proto/*.c store/*.c node/*.c node/hlnd/*.c node/hlnctl/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  = $(filter-out %_main.c,$(wildcard tests/sim/*.c))
 SIM_OBJ  = $(SIM_SRC:%.c=$(BUILD)/%.o)
@@ -28,8 +28,8 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Programs the shell tests drive besides hlnd and hlnctl (rules at the end).
 TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver
-HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h tests/*.h tests/sim/*.h)
-BINS     = $(patsubst node/%_main.c,$(BUILD)/%,$(wildcard node/*_main.c))
+HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h node/hlnd/*.h node/hlnctl/*.h tests/*.h tests/sim/*.h)
+BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
 
 .PHONY: all deps check test asan fuzz fuzz-check perf sim demo install clean format
 .DELETE_ON_ERROR:
@@ -51,10 +51,10 @@ $(BUILD)/libhlnsim.a: $(SIM_OBJ)
 	@rm -f $@
 	$(if $(SIM_OBJ),ar rcs $@ $(SIM_OBJ),printf '!<arch>\n' > $@)
 
-$(BUILD)/hlnd: $(BUILD)/node/hlnd_main.o $(BUILD)/libhln.a
+$(BUILD)/hlnd: $(BUILD)/node/hlnd/hlnd_main.o $(BUILD)/libhln.a
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_HLN)
 
-$(BUILD)/hlnctl: $(BUILD)/node/hlnctl_main.o $(BUILD)/libhln.a
+$(BUILD)/hlnctl: $(BUILD)/node/hlnctl/hlnctl_main.o $(BUILD)/libhln.a
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_HLN)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libhlnsim.a $(BUILD)/libhln.a
@@ -144,7 +144,7 @@ install: all
 	install -m 0644 $(DOC_FILES) $(EXAMPLE_FILES) $(DESTDIR)$(DOCDIR)/
 
 format:
-	clang-format -i $(LIB_SRC) $(HDRS) $(TEST_SRC) node/*_main.c
+	clang-format -i $(LIB_SRC) $(HDRS) $(TEST_SRC) node/*/*_main.c
 
 clean:
 	rm -rf build build-asan

@@ -1,14 +1,14 @@
 /* bench.c - benchmark queries over the observation index, evidence digest, writers, trends. */
-#include "util.h"
-#include "bench.h"
+#include "node/util.h"
+#include "node/bench.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/crypto.h"
-#include "../crypto/err.h"
+#include "crypto/crypto.h"
+#include "crypto/err.h"
 
 #define KIND_RATE 1u
 

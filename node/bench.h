@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../proto/record.h"
-#include "../store/store.h"
-#include "stats.h"
+#include "proto/record.h"
+#include "store/store.h"
+#include "node/stats.h"
 
 /* The engine's version string: part of every evidence digest, so it changes
  * whenever a figure could change for the same evidence. */

@@ -1,6 +1,6 @@
 /* catalogue.c - the indicator definition file (INI, a section per code) into indicators. */
-#include "util.h"
-#include "catalogue.h"
+#include "node/util.h"
+#include "node/catalogue.h"
 
 #include <ini.h>
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
 
 /* Keys of a section, as bits so that duplicates and missing keys are cheap to see. */
 enum {

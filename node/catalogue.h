@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "../proto/record.h"
+#include "proto/record.h"
 
 /* At most this many sections (indicators) in one file, and this many bytes. */
 #define HLN_CATALOGUE_MAX 1000

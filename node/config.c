@@ -1,5 +1,5 @@
 /* config.c - hlnd's INI configuration: a table of keys, strict values, FILE:LINE messages. */
-#include "config.h"
+#include "node/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../crypto/err.h"
+#include "crypto/err.h"
 
 /* inih reads lines into a fixed buffer and silently splits longer ones, so
  * over-long lines are refused before inih sees them. */

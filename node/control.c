@@ -1,6 +1,6 @@
 /* control.c - the control socket: JSON requests over ZeroMQ ipc, a lock file that says hlnd runs.
  */
-#include "control.h"
+#include "node/control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "../crypto/err.h"
+#include "crypto/err.h"
 
 #define SOCK_NAME "control.sock"
 #define LOCK_NAME "hlnd.lock"

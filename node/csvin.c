@@ -1,6 +1,6 @@
 /* csvin.c - the observation CSV parser: every row checked, every bad row with its line. */
-#include "util.h"
-#include "csvin.h"
+#include "node/util.h"
+#include "node/csvin.h"
 
 #include <csv.h>
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
 
 #define NFIELDS 6
 #define FIELD_CAP 160 /* longer fields are wrong anyway; keep enough to say so */

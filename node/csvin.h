@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/record.h"
+#include "proto/record.h"
 
 #define HLN_CSV_FILE_MAX (16u << 20) /* bytes in one file */
 #define HLN_CSV_ROWS_MAX 10000u      /* rows in one file: one batch, one transaction */

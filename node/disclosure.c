@@ -1,11 +1,11 @@
 /* disclosure.c - small-cell and complementary suppression before publishing. */
-#include "disclosure.h"
+#include "node/disclosure.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/err.h"
+#include "crypto/err.h"
 
 uint32_t hln_disclosure_min_cell(uint32_t configured, const uint32_t *policies, size_t n)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/record.h"
+#include "proto/record.h"
 
 /* The floor: no policy or configuration can make the minimum cell smaller. */
 #define HLN_MIN_CELL_DEFAULT 11u

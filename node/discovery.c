@@ -1,10 +1,10 @@
 /* discovery.c - the latest address record per author, and which members to dial. */
-#include "discovery.h"
+#include "node/discovery.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../proto/codes.h"
+#include "proto/codes.h"
 
 struct hln_disc {
     hln_disc_entry *e; /* sorted by author */

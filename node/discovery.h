@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../crypto/crypto.h"
-#include "../proto/record.h"
-#include "../store/store.h"
-#include "trust.h"
+#include "crypto/crypto.h"
+#include "proto/record.h"
+#include "store/store.h"
+#include "node/trust.h"
 
 /* At most this many peers are dialed because of address records; configured
  * peers come on top and always stay. */

@@ -1,6 +1,6 @@
 /* node.c - the local node: data directory, identity, store, settings, own-feed appends. */
-#include "util.h"
-#include "node.h"
+#include "node/util.h"
+#include "node/node.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "ops_cmds.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/hlnctl/cmd_ops.h"
 
 struct hln_node {
     char *dir;

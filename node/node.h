@@ -6,11 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../crypto/crypto.h"
-#include "../proto/record.h"
-#include "../store/store.h"
-#include "csvin.h"
-#include "disclosure.h"
+#include "crypto/crypto.h"
+#include "proto/record.h"
+#include "store/store.h"
+#include "node/csvin.h"
+#include "node/disclosure.h"
 
 /* The data directory (mode 0700) holds:
  *   identity.key   the ed25519 secret key, 0600 (crypto.h writes and checks it)

@@ -1,12 +1,12 @@
 /* stats.c - benchmark statistics: special functions, intervals, funnels, overdispersion, ABC. */
-#include "stats.h"
+#include "node/stats.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/err.h"
+#include "crypto/err.h"
 
 #define LN_SQRT_2PI 0.918938533204672741780329736406
 #define SQRT_2PI 2.506628274631000502415765284811

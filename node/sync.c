@@ -1,11 +1,11 @@
 /* sync.c - the sans-I/O replication engine: clocks in the manner of epidemic broadcast trees, eager
  * push, anti-entropy, fork proofs. */
-#include "sync.h"
+#include "node/sync.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/err.h"
+#include "crypto/err.h"
 
 #define NEVER UINT64_MAX
 #define NONE UINT32_MAX

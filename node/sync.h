@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/record.h"
-#include "../proto/wire.h"
+#include "proto/record.h"
+#include "proto/wire.h"
 
 /* The engine is a state machine per node (docs/SYNC.md). It reads no clock,
  * opens no socket and draws randomness only from the seed it is given. Its

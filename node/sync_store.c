@@ -1,14 +1,14 @@
 /* sync_store.c - the sync engine's store-side host: trust and policy checks, batched LMDB writes,
  * fork proofs. */
-#include "sync_store.h"
+#include "node/sync_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "../crypto/err.h"
-#include "disclosure.h"
-#include "gov_cmds.h"
+#include "crypto/err.h"
+#include "node/disclosure.h"
+#include "node/hlnctl/cmd_gov.h"
 
 struct hln_sync_store {
     hln_node *node;

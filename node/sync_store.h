@@ -2,9 +2,9 @@
 #ifndef HLN_SYNC_STORE_H
 #define HLN_SYNC_STORE_H
 
-#include "node.h"
-#include "sync.h"
-#include "trust.h"
+#include "node/node.h"
+#include "node/sync.h"
+#include "node/trust.h"
 
 /* It answers the engine's store-side questions (heads, read, store, wants,
  * fork, forks) for an open node: records are checked against the trust

@@ -1,6 +1,6 @@
 /* trust.c - who may author what, for whom: anchors, chains, revocation, scopes, policy. */
-#include "util.h"
-#include "trust.h"
+#include "node/util.h"
+#include "node/trust.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
 
 #define NO_END UINT64_MAX
 #define ROLES_ALL (HLN_ROLE_PUBLISH | HLN_ROLE_ADMIT | HLN_ROLE_CATALOGUE)

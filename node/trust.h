@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../crypto/crypto.h"
-#include "../proto/record.h"
+#include "crypto/crypto.h"
+#include "proto/record.h"
 
 /* The rules are written down in docs/GOVERNANCE.md; this header only names
  * them. In short: the operator trusts a few keys outright (anchors); every

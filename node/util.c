@@ -1,5 +1,5 @@
 /* util.c - small helpers the node modules share. */
-#include "util.h"
+#include "node/util.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../crypto/err.h"
+#include "crypto/err.h"
 
 int hln_grow(void **p, size_t *cap, size_t need, size_t elem)
 {

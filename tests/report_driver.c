@@ -5,9 +5,9 @@
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
-#include "node/gov_cmds.h"
+#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
-#include "node/report.h"
+#include "node/hlnctl/report.h"
 #include "proto/record.h"
 #include "store/store.h"
 

@@ -13,7 +13,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
-#include "node/gov_cmds.h"
+#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "node/sync_store.h"
 #include "node/trust.h"

@@ -20,8 +20,8 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/control.h"
-#include "node/ctl_cmds.h"
-#include "node/gov_cmds.h"
+#include "node/hlnctl/cmd_peer.h"
+#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "store/store.h"
 

@@ -1,5 +1,5 @@
 /* sim.c - a deterministic network simulator that runs many sync engines in one process. */
-#include "sim.h"
+#include "tests/sim/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../crypto/crypto.h"
-#include "../proto/record.h"
-#include "node.h"
-#include "trust.h"
+#include "crypto/crypto.h"
+#include "proto/record.h"
+#include "node/node.h"
+#include "node/trust.h"
 
 /* Who counts in a benchmark, as one node sees it (docs/BENCHMARKS.md,
  * "hlnctl bench"): every command that runs hln_bench_run from a node's

@@ -1,5 +1,5 @@
 /* cli.c - shared helpers of the hlnctl command modules. */
-#include "cli.h"
+#include "node/hlnctl/cli.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* address_cmds.c - hlnctl address set/list (docs/RUNNING.md, "Peer discovery"). */
-#include "address_cmds.h"
+#include "node/hlnctl/cmd_address.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -7,14 +7,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "cli.h"
-#include "ctl_cmds.h"
-#include "discovery.h"
-#include "gov_cmds.h"
-#include "node.h"
-#include "trust.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_peer.h"
+#include "node/discovery.h"
+#include "node/hlnctl/cmd_gov.h"
+#include "node/node.h"
+#include "node/trust.h"
 
 static void address_usage(FILE *f)
 {

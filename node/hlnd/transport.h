@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#include "../crypto/crypto.h"
+#include "crypto/crypto.h"
 
 typedef struct hln_transport hln_transport;
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../store/store.h"
+#include "store/store.h"
 
 /* ---- the catch-up rule -------------------------------------------------
  *

@@ -1,7 +1,7 @@
 /* gov_cmds.c - hlnctl trust/member/policy, the TRUST table, and a node's trust graph. */
-#include "util.h"
-#include "cli.h"
-#include "gov_cmds.h"
+#include "node/util.h"
+#include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_gov.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "ctl_cmds.h"
-#include "disclosure.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/hlnctl/cmd_peer.h"
+#include "node/disclosure.h"
 
 /* ---- small helpers ---- */
 

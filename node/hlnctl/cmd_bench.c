@@ -1,7 +1,7 @@
 /* bench_cmds.c - hlnctl bench and rollup: benchmarks and jurisdiction roll-ups from a node's trust
  * view. */
-#include "cli.h"
-#include "bench_cmds.h"
+#include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_bench.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "bench.h"
-#include "ctl_cmds.h"
-#include "disclosure.h"
-#include "gov_cmds.h"
-#include "verify_cmds.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/bench.h"
+#include "node/hlnctl/cmd_peer.h"
+#include "node/disclosure.h"
+#include "node/hlnctl/cmd_gov.h"
+#include "node/hlnctl/cmd_verify.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

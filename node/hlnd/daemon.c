@@ -1,6 +1,6 @@
 /* daemon.c - hlnd's main loop: the sync engine driven by the ZeroMQ transport, the control socket,
  * signals, systemd. */
-#include "daemon.h"
+#include "node/hlnd/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,18 +15,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../crypto/err.h"
-#include "../proto/wire.h"
-#include "control.h"
-#include "ctl_cmds.h"
-#include "discovery.h"
-#include "gov_cmds.h"
-#include "node.h"
-#include "ops_cmds.h"
-#include "sync.h"
-#include "sync_store.h"
-#include "transport.h"
-#include "verify_cmds.h"
+#include "crypto/err.h"
+#include "proto/wire.h"
+#include "node/control.h"
+#include "node/hlnctl/cmd_peer.h"
+#include "node/discovery.h"
+#include "node/hlnctl/cmd_gov.h"
+#include "node/node.h"
+#include "node/hlnctl/cmd_ops.h"
+#include "node/sync.h"
+#include "node/sync_store.h"
+#include "node/hlnd/transport.h"
+#include "node/hlnctl/cmd_verify.h"
 
 /* ---- logging ------------------------------------------------------------ */
 

@@ -1,6 +1,6 @@
 /* report.c - the public report: benchmarks as a static HTML site with inline SVG funnel plots. */
-#include "util.h"
-#include "report.h"
+#include "node/util.h"
+#include "node/hlnctl/report.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,14 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../crypto/crypto.h"
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "bench_cmds.h"
-#include "gov_cmds.h"
-#include "node.h"
-#include "stats.h"
-#include "trust.h"
+#include "crypto/crypto.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/hlnctl/cmd_bench.h"
+#include "node/hlnctl/cmd_gov.h"
+#include "node/node.h"
+#include "node/stats.h"
+#include "node/trust.h"
 
 #define GROUP_ALL "all"
 #define NAME_CAP (HLN_NAME_MAX + 1)

@@ -1,6 +1,6 @@
 /* ops_cmds.c - hlnctl backup, restore and metrics; the catch-up mark; the Prometheus text page. */
-#include "cli.h"
-#include "ops_cmds.h"
+#include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../crypto/crypto.h"
-#include "../crypto/err.h"
-#include "control.h"
-#include "ctl_cmds.h"
-#include "node.h"
+#include "crypto/crypto.h"
+#include "crypto/err.h"
+#include "node/control.h"
+#include "node/hlnctl/cmd_peer.h"
+#include "node/node.h"
 
 #define OPS_TIMEOUT_MS 3000
 #define OPS_PATH_MAX 4096

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "crypto/err.h"
-#include "node/daemon.h"
+#include "node/hlnd/daemon.h"
 
 static void usage(FILE *f)
 {

@@ -1,7 +1,7 @@
 /* verify_cmds.c - bench verify: ask peers for their evidence digest and say who agrees and why not.
  */
-#include "cli.h"
-#include "verify_cmds.h"
+#include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_verify.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "bench.h"
-#include "bench_cmds.h"
-#include "control.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/bench.h"
+#include "node/hlnctl/cmd_bench.h"
+#include "node/control.h"
 
 /* ---- evidence: our own digest and the feeds behind it ---- */
 

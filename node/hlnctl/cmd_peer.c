@@ -1,6 +1,6 @@
 /* ctl_cmds.c - hlnctl peer add/remove/list and online status; the PEERS table's format. */
-#include "cli.h"
-#include "ctl_cmds.h"
+#include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_peer.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -8,12 +8,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "../crypto/err.h"
-#include "../proto/codes.h"
-#include "config.h"
-#include "control.h"
-#include "gov_cmds.h"
-#include "node.h"
+#include "crypto/err.h"
+#include "proto/codes.h"
+#include "node/config.h"
+#include "node/control.h"
+#include "node/hlnctl/cmd_gov.h"
+#include "node/node.h"
 
 #define CTL_TIMEOUT_MS 3000
 

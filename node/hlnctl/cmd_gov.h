@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../crypto/crypto.h"
-#include "../store/store.h"
-#include "node.h"
-#include "trust.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "node/node.h"
+#include "node/trust.h"
 
 /* One trust anchor as the operator configured it. In the store's TRUST
  * table the key is the 32-byte node id and the value a JSON object

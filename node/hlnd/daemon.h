@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "node/config.h"
 
 /* Logging for hlnd: one line per event on stderr, "<P>module key=value ...",
  * with P the syslog priority so that journald keeps the level. Lines above

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../proto/record.h"
-#include "../store/store.h"
-#include "bench.h"
+#include "proto/record.h"
+#include "store/store.h"
+#include "node/bench.h"
 
 /* The site is plain files: index.html, and for every indicator a directory
  * named by its code holding one page per period and comparison group,

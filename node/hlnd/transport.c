@@ -1,6 +1,6 @@
 /* transport.c - ZeroMQ under CURVE: the ROUTER server, a DEALER per outgoing peer, the ZAP handler
  * in the loop. */
-#include "transport.h"
+#include "node/hlnd/transport.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../crypto/err.h"
-#include "daemon.h"
+#include "crypto/err.h"
+#include "node/hlnd/daemon.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "hln"

@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/wire.h"
-#include "node.h"
-#include "sync_store.h"
-#include "trust.h"
+#include "proto/wire.h"
+#include "node/node.h"
+#include "node/sync_store.h"
+#include "node/trust.h"
 
 struct json_object;
 

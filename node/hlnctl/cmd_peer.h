@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../crypto/crypto.h"
-#include "../store/store.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
 
 /* One configured peer. In the store's PEERS table the key is the 32-byte
  * node id and the value a JSON object {"endpoint": "...", "name": "...",
