@@ -1,8 +1,14 @@
 # hln - the Health Learning Network node. `make check` tests, `make demo` shows it working.
-# Sources are found by wildcard: a new module (crypto/ proto/ store/ node/*.c),
-# test (tests/test_*.c, tests/t_*.sh), fuzz target (tests/fuzz/fuzz_*.c) or
-# perf program (tests/perf/perf_*.c) needs no edit here. Files named *_main.c
-# are program entry points and stay out of the library.
+# Sources are found by wildcard: a new module (crypto/ proto/ store/ node/*.c,
+# node/hlnd/*.c, node/hlnctl/*.c), test (tests/test_*.c, tests/t_*.sh), fuzz
+# target (tests/fuzz/fuzz_*.c) or perf program (tests/perf/perf_*.c) needs no
+# edit here. Files named *_main.c are program entry points.
+#
+# Three archives keep the layers of docs/ARCHITECTURE.md: libhln.a (crypto,
+# proto, store, node/*.c), libhlnd.a (node/hlnd) and libhlnctl.a
+# (node/hlnctl). hlnd links libhlnd.a + libhln.a, hlnctl libhlnctl.a +
+# libhln.a, unit tests and fuzzers libhln.a alone, so a call from the library
+# up into a program, or between the programs, fails the link.
 
 CC      ?= cc
 BUILD   ?= build
@@ -16,8 +22,12 @@ CFLAGS_HLN   = -std=c11 $(WARN) $(OPT) $(CPPFLAGS_HLN) $(EXTRA_CFLAGS)
 LIBS_HLN     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC  = $(filter-out %_main.c,$(wildcard crypto/*.c proto/*.c store/*.c node/*.c node/hlnd/*.c node/hlnctl/*.c))
+LIB_SRC  = $(wildcard crypto/*.c proto/*.c store/*.c node/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+HLND_SRC = $(filter-out %_main.c,$(wildcard node/hlnd/*.c))
+HLND_OBJ = $(HLND_SRC:%.c=$(BUILD)/%.o)
+CTL_SRC  = $(filter-out %_main.c,$(wildcard node/hlnctl/*.c))
+CTL_OBJ  = $(CTL_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  = $(filter-out %_main.c,$(wildcard tests/sim/*.c))
 SIM_OBJ  = $(SIM_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
@@ -31,10 +41,14 @@ TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver
 HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h node/hlnd/*.h node/hlnctl/*.h tests/*.h tests/sim/*.h)
 BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
 
-.PHONY: all deps check test asan fuzz fuzz-check perf sim demo install clean format
+.PHONY: layers all deps check test asan fuzz fuzz-check perf sim demo install clean format
 .DELETE_ON_ERROR:
 
 all: $(BINS)
+
+# The include rule of docs/ARCHITECTURE.md (the link enforces the call rule).
+layers:
+	@python3 scripts/check_layers.py
 
 deps:
 	@sh scripts/deps.sh
@@ -47,17 +61,32 @@ $(BUILD)/libhln.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libhlnd.a: $(HLND_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libhlnctl.a: $(CTL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/libhlnsim.a: $(SIM_OBJ)
 	@rm -f $@
 	$(if $(SIM_OBJ),ar rcs $@ $(SIM_OBJ),printf '!<arch>\n' > $@)
 
-$(BUILD)/hlnd: $(BUILD)/node/hlnd/hlnd_main.o $(BUILD)/libhln.a
+$(BUILD)/hlnd: $(BUILD)/node/hlnd/hlnd_main.o $(BUILD)/libhlnd.a $(BUILD)/libhln.a
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_HLN)
 
-$(BUILD)/hlnctl: $(BUILD)/node/hlnctl/hlnctl_main.o $(BUILD)/libhln.a
+$(BUILD)/hlnctl: $(BUILD)/node/hlnctl/hlnctl_main.o $(BUILD)/libhlnctl.a $(BUILD)/libhln.a
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_HLN)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libhlnsim.a $(BUILD)/libhln.a
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS_HLN)
+
+# Tests of hlnctl's own modules (tests/test_cmd_*.c, the report) link its
+# archive too; every other unit test sees the library alone.
+$(BUILD)/tests/test_cmd_%: $(BUILD)/tests/test_cmd_%.o $(BUILD)/libhlnctl.a $(BUILD)/libhln.a
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS_HLN)
+$(BUILD)/tests/test_report: $(BUILD)/tests/test_report.o $(BUILD)/libhlnctl.a $(BUILD)/libhln.a
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS_HLN)
 
 $(BUILD)/perf/%: tests/perf/%.c $(BUILD)/libhlnsim.a $(BUILD)/libhln.a $(HDRS)
@@ -66,6 +95,7 @@ $(BUILD)/perf/%: tests/perf/%.c $(BUILD)/libhlnsim.a $(BUILD)/libhln.a $(HDRS)
 
 # Every test: cmocka binaries, then shell tests that drive the real programs.
 check: deps
+	@python3 scripts/check_layers.py
 	@$(MAKE) --no-print-directory all $(TESTS) $(TOOLS)
 	@$(MAKE) --no-print-directory fuzz-check
 	@BUILD=$(BUILD) sh scripts/run-tests.sh $(TESTS) $(sort $(wildcard tests/t_*.sh))
@@ -84,9 +114,16 @@ asan: deps
 FUZZ_CC    ?= clang
 FUZZ_FLAGS  = -std=c11 -g -O1 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
+FUZZ_OBJ    = $(LIB_SRC:%.c=$(BUILD)/fuzz/lib/%.o)
+$(BUILD)/fuzz/lib/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS_HLN)
+	$(FUZZ_CC) $(FUZZ_FLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c $< -o $@
+$(BUILD)/fuzz/libhln.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libhln.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libhln.a $(LIBS_HLN)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
@@ -144,7 +181,7 @@ install: all
 	install -m 0644 $(DOC_FILES) $(EXAMPLE_FILES) $(DESTDIR)$(DOCDIR)/
 
 format:
-	clang-format -i $(LIB_SRC) $(HDRS) $(TEST_SRC) node/*/*_main.c
+	clang-format -i $(LIB_SRC) $(HLND_SRC) $(CTL_SRC) $(HDRS) $(TEST_SRC) node/*/*_main.c
 
 clean:
 	rm -rf build build-asan
@@ -164,7 +201,7 @@ $(BUILD)/tests/hostile: tests/hostile.c $(BUILD)/libhln.a $(HDRS)
 # the `report` command on it, so tests/t_report_browser.sh can render a site
 # with headless Chromium whether or not hlnctl has the command wired yet. Its
 # name does not start with test_, so it needs this explicit rule.
-$(BUILD)/tests/report_driver: tests/report_driver.c $(BUILD)/libhln.a $(HDRS)
+$(BUILD)/tests/report_driver: tests/report_driver.c $(BUILD)/libhlnctl.a $(BUILD)/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhln.a $(LIBS_HLN)
+	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhlnctl.a $(BUILD)/libhln.a $(LIBS_HLN)
 

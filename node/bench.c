@@ -76,7 +76,7 @@ static int flush_run(walk_ctx *w)
         return 0;
     }
     if (w->best_suppressed) {
-        if (hln_grow((void **)&r->suppressed, &w->cap_supp, r->n_suppressed + 1,
+        if (hln_util_grow((void **)&r->suppressed, &w->cap_supp, r->n_suppressed + 1,
                      sizeof *r->suppressed))
             return HLN_ENOMEM;
         hln_bench_suppressed *s = &r->suppressed[r->n_suppressed++];
@@ -93,7 +93,7 @@ static int flush_run(walk_ctx *w)
         r->n_invalid++;
         return 0;
     }
-    if (hln_grow((void **)&r->units, &w->cap_units, r->n_units + 1, sizeof *r->units))
+    if (hln_util_grow((void **)&r->units, &w->cap_units, r->n_units + 1, sizeof *r->units))
         return HLN_ENOMEM;
     hln_bench_unit *u = &r->units[r->n_units++];
     memset(u, 0, sizeof *u);
@@ -506,7 +506,7 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         return HLN_EINVAL;
     const hln_stats_summary *s = &r->summary;
     char a[64], b[64], c[64], d[64], e[64], name[HLN_CODE_MAX + 1];
-    hln_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
+    hln_util_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
     fprintf(f, "%s  %s  group %s  stratum %s  %s limits", name, r->period, r->group,
             r->stratum[0] ? r->stratum : "total", hln_bench_method_name(s->method_used));
     if (r->kind == KIND_RATE)
@@ -527,7 +527,7 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         const hln_stats_unit *v = &u->s;
         char sid[HLN_ID_SHORT_LEN + 1], unit[24], iv[160], cnt[48];
         hln_id_short(u->author, sid);
-        hln_sanitize(unit, sizeof unit, u->unit[0] ? u->unit : "(node)", SIZE_MAX, SIZE_MAX);
+        hln_util_sanitize(unit, sizeof unit, u->unit[0] ? u->unit : "(node)", SIZE_MAX, SIZE_MAX);
         fmt_value(r, a, sizeof a, v->value);
         fmt_value(r, b, sizeof b, v->ci95.lo);
         fmt_value(r, c, sizeof c, v->ci95.hi);
@@ -542,7 +542,7 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
     for (size_t i = 0; i < r->n_suppressed; i++) {
         char sid[HLN_ID_SHORT_LEN + 1], unit[24];
         hln_id_short(r->suppressed[i].author, sid);
-        hln_sanitize(unit, sizeof unit, r->suppressed[i].unit[0] ? r->suppressed[i].unit : "(node)",
+        hln_util_sanitize(unit, sizeof unit, r->suppressed[i].unit[0] ? r->suppressed[i].unit : "(node)",
                      SIZE_MAX, SIZE_MAX);
         fprintf(f, "%c %-7s %-20s %10s %10s\n",
                 own && !memcmp(own, r->suppressed[i].author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
@@ -643,7 +643,7 @@ static int periods_cb(void *ctx, const hln_obs_entry *e)
     for (size_t i = p->n; i-- > 0;)
         if (!strcmp(p->periods[i], e->period))
             return 0;
-    if (hln_grow((void **)&p->periods, &p->cap, p->n + 1, sizeof *p->periods))
+    if (hln_util_grow((void **)&p->periods, &p->cap, p->n + 1, sizeof *p->periods))
         return HLN_ENOMEM;
     strcpy(p->periods[p->n++], e->period);
     return 0;
@@ -765,7 +765,7 @@ int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_
                                      ? q->indicator->multiplier
                                      : 1};
     char name[HLN_CODE_MAX + 1];
-    hln_sanitize(name, sizeof name, q->indicator->code, SIZE_MAX, SIZE_MAX);
+    hln_util_sanitize(name, sizeof name, q->indicator->code, SIZE_MAX, SIZE_MAX);
     fprintf(f, "%s  group %s  stratum %s\n", name, q->group ? q->group : "all",
             q->stratum && q->stratum[0] ? q->stratum : "total");
     fprintf(f, "%-8s %6s %10s %10s %10s %10s %10s  %-5s  %s\n", "period", "units", "pooled", "Q1",

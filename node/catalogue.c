@@ -192,7 +192,7 @@ static int find_section(const cat_ctx *c, const char *code)
 static void open_section(cat_ctx *c, const char *name, unsigned long line)
 {
     char safe[64];
-    hln_sanitize(safe, sizeof safe, name, SIZE_MAX, 48);
+    hln_util_sanitize(safe, sizeof safe, name, SIZE_MAX, 48);
     c->cur = -1;
     c->last_key = -1;
     int dup = find_section(c, name);
@@ -266,7 +266,7 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
     static const char *const dirs[] = {"higher", "lower"};
     static const char *const methods[] = {"exact", "wilson"};
     char safe[64];
-    hln_sanitize(safe, sizeof safe, value, SIZE_MAX, 48);
+    hln_util_sanitize(safe, sizeof safe, value, SIZE_MAX, 48);
     hln_indicator *d = &s->def;
     size_t vl = strlen(value);
     switch (k) {
@@ -389,7 +389,7 @@ static int handler(void *user, const char *sectname, const char *name, const cha
             k = i;
     if (k < 0) {
         char safe[64];
-        hln_sanitize(safe, sizeof safe, name, SIZE_MAX, 48);
+        hln_util_sanitize(safe, sizeof safe, name, SIZE_MAX, 48);
         add_problem(c, line, "unknown key '%s'", safe);
         c->last_key = -1;
         return 1;
@@ -461,7 +461,7 @@ static void finish_section(cat_ctx *c, section *s)
             size_t cp = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
             memcpy(tmp, a, cp);
             tmp[cp] = '\0';
-            hln_sanitize(safe, sizeof safe, tmp, SIZE_MAX, 48);
+            hln_util_sanitize(safe, sizeof safe, tmp, SIZE_MAX, 48);
             add_problem(c, sl, "strata: '%s' is not a stratum code ([a-z0-9][a-z0-9._=-]*)", safe);
         } else if (d->n_strata >= HLN_STRATA_MAX) {
             add_problem(c, sl, "strata: more than %d", HLN_STRATA_MAX);

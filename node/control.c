@@ -332,3 +332,22 @@ int hln_control_call(const char *datadir, const char *cmd, int timeout_ms, json_
     json_object_put(req);
     return rc;
 }
+
+/* How long a command waits for hlnd to answer a notification. */
+#define NOTIFY_TIMEOUT_MS 3000
+
+int hln_control_notify_appended(const char *datadir)
+{
+    json_object *rep = NULL;
+    int rc = hln_control_call(datadir, "appended", NOTIFY_TIMEOUT_MS, &rep, NULL, 0);
+    json_object_put(rep);
+    return rc == HLN_ESTATE ? 0 : rc;
+}
+
+int hln_control_notify_reload(const char *datadir)
+{
+    json_object *rep = NULL;
+    int rc = hln_control_call(datadir, "reload", NOTIFY_TIMEOUT_MS, &rep, NULL, 0);
+    json_object_put(rep);
+    return rc == HLN_ESTATE ? 0 : rc;
+}

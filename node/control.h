@@ -68,4 +68,13 @@ int hln_control_request(const char *datadir, struct json_object *req, int timeou
 int hln_control_call(const char *datadir, const char *cmd, int timeout_ms,
                      struct json_object **reply, char *err, size_t errlen);
 
+/* Tell the running hlnd that records were appended to the store so that it
+ * pushes them at once. 0 also when no hlnd runs (it will announce them when
+ * it starts); HLN_EAGAIN if hlnd did not answer in time, HLN_ENET. */
+int hln_control_notify_appended(const char *datadir);
+
+/* Ask the running hlnd to re-read its trust anchors and peers (after `trust
+ * add`, for example). 0 also when no hlnd runs. */
+int hln_control_notify_reload(const char *datadir);
+
 #endif

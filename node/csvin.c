@@ -103,7 +103,7 @@ static void parse_count(const csv_ctx *c, int f, uint64_t *out, char *why, size_
     const char *v = c->field[f];
     size_t n = c->field_len[f];
     char safe[64];
-    hln_sanitize(safe, sizeof safe, v, n < FIELD_CAP - 1 ? n : FIELD_CAP - 1, 40);
+    hln_util_sanitize(safe, sizeof safe, v, n < FIELD_CAP - 1 ? n : FIELD_CAP - 1, 40);
     *out = 0;
     if (n == 0) {
         reason_add(why, cap, "%s: empty", field_names[f]);
@@ -181,7 +181,7 @@ static void check_row(csv_ctx *c)
         size_t n = c->field_len[f];
         if (n > codes[i].max || !codes[i].ok(c->field[f], n)) {
             char safe[64];
-            hln_sanitize(safe, sizeof safe, c->field[f], n < FIELD_CAP - 1 ? n : FIELD_CAP - 1,
+            hln_util_sanitize(safe, sizeof safe, c->field[f], n < FIELD_CAP - 1 ? n : FIELD_CAP - 1,
                          40);
             reason_add(why, sizeof why, "%s: '%s' is %s", field_names[f], safe, codes[i].what);
         }

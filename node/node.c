@@ -14,7 +14,6 @@
 
 #include "crypto/err.h"
 #include "proto/codes.h"
-#include "node/hlnctl/cmd_ops.h"
 
 struct hln_node {
     char *dir;
@@ -33,33 +32,26 @@ static char *path_join(const char *dir, const char *name)
     return p;
 }
 
-uint64_t hln_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int info_valid(const hln_node_info *info, char *err, size_t errlen)
 {
     size_t nl = strnlen(info->name, sizeof info->name);
     if (nl == 0 || nl > HLN_NAME_MAX || !hln_text_valid(info->name, nl, false)) {
-        hln_seterr(err, errlen, "name: 1-%d bytes of UTF-8 text without control characters",
+        hln_util_seterr(err, errlen, "name: 1-%d bytes of UTF-8 text without control characters",
                HLN_NAME_MAX);
         return HLN_EINVAL;
     }
     if (info->level > HLN_LEVEL_GLOBAL) {
-        hln_seterr(err, errlen, "level: not organization, subnational, national or global");
+        hln_util_seterr(err, errlen, "level: not organization, subnational, national or global");
         return HLN_EINVAL;
     }
     size_t jl = strnlen(info->jurisdiction, sizeof info->jurisdiction);
     if (jl && !hln_code_jurisdiction(info->jurisdiction, jl)) {
-        hln_seterr(err, errlen, "jurisdiction: not an ISO 3166 code such as CA or CA-ON");
+        hln_util_seterr(err, errlen, "jurisdiction: not an ISO 3166 code such as CA or CA-ON");
         return HLN_EINVAL;
     }
     if (info->min_cell &&
         (info->min_cell < HLN_MIN_CELL_DEFAULT || info->min_cell > HLN_MIN_CELL_MAX)) {
-        hln_seterr(err, errlen, "min-cell: from %u to %u", HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
+        hln_util_seterr(err, errlen, "min-cell: from %u to %u", HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
         return HLN_EINVAL;
     }
     return 0;
@@ -105,12 +97,12 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
         goto fail;
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        hln_seterr(err, errlen, "%s: %s", dir, strerror(errno));
+        hln_util_seterr(err, errlen, "%s: %s", dir, strerror(errno));
         rc = HLN_EIO;
         goto fail;
     }
     if (access(keypath, F_OK) == 0 || errno != ENOENT) {
-        hln_seterr(err, errlen, "%s: an identity exists already; refusing to replace it", keypath);
+        hln_util_seterr(err, errlen, "%s: an identity exists already; refusing to replace it", keypath);
         rc = HLN_EEXIST;
         goto fail;
     }
@@ -121,19 +113,19 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
     }
     rc = hln_identity_save(n->id, keypath);
     if (rc < 0) {
-        hln_seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
+        hln_util_seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
         goto fail;
     }
     key_written = true;
     memcpy(n->pk, hln_identity_pk(n->id), HLN_KEY_LEN);
     if (mkdir(storepath, 0700) < 0 && errno != EEXIST) {
-        hln_seterr(err, errlen, "%s: %s", storepath, strerror(errno));
+        hln_util_seterr(err, errlen, "%s: %s", storepath, strerror(errno));
         rc = HLN_EIO;
         goto fail;
     }
     rc = hln_store_open(storepath, 0, &n->store);
     if (rc < 0) {
-        hln_seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
+        hln_util_seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
         goto fail;
     }
     /* A store left behind by an earlier identity is not adopted silently. */
@@ -141,7 +133,7 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
     size_t oldlen = 0;
     if (hln_store_kv_get(n->store, HLN_TABLE_META, HLN_META_ID, strlen(HLN_META_ID), old,
                          sizeof old, &oldlen) == 0) {
-        hln_seterr(err, errlen, "%s: a store of another identity is here; refusing to adopt it",
+        hln_util_seterr(err, errlen, "%s: a store of another identity is here; refusing to adopt it",
                storepath);
         rc = HLN_EEXIST;
         goto fail;
@@ -157,7 +149,7 @@ int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, 
         (rc = meta_put(n->store, HLN_META_JURISDICTION, info->jurisdiction,
                        strlen(info->jurisdiction))) < 0 ||
         (info->min_cell && (rc = meta_put(n->store, HLN_META_MIN_CELL, mc, strlen(mc))) < 0)) {
-        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto fail;
     }
     free(keypath);
@@ -189,28 +181,28 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
     }
     struct stat st;
     if (lstat(keypath, &st) < 0 && errno == ENOENT) {
-        hln_seterr(err, errlen, "%s: no identity here (hlnctl init)", dir);
+        hln_util_seterr(err, errlen, "%s: no identity here (hlnctl init)", dir);
         rc = HLN_ENOTFOUND;
         goto fail;
     }
     rc = hln_identity_load(keypath, &n->id);
     if (rc < 0) {
         if (rc == HLN_EPERM)
-            hln_seterr(err, errlen, "%s: refused: the key file must be a regular file of mode 0600",
+            hln_util_seterr(err, errlen, "%s: refused: the key file must be a regular file of mode 0600",
                    keypath);
         else
-            hln_seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
+            hln_util_seterr(err, errlen, "%s: %s", keypath, hln_strerror(rc));
         goto fail;
     }
     memcpy(n->pk, hln_identity_pk(n->id), HLN_KEY_LEN);
     if (stat(storepath, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        hln_seterr(err, errlen, "%s: no store here", storepath);
+        hln_util_seterr(err, errlen, "%s: no store here", storepath);
         rc = HLN_ENOTFOUND;
         goto fail;
     }
     rc = hln_store_open(storepath, (flags & HLN_NODE_RDONLY) ? HLN_STORE_RDONLY : 0, &n->store);
     if (rc < 0) {
-        hln_seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
+        hln_util_seterr(err, errlen, "%s: %s", storepath, hln_strerror(rc));
         goto fail;
     }
     uint8_t pk[HLN_KEY_LEN];
@@ -218,7 +210,7 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
     rc = hln_store_kv_get(n->store, HLN_TABLE_META, HLN_META_ID, strlen(HLN_META_ID), pk, sizeof pk,
                           &vlen);
     if (rc < 0 || vlen != HLN_KEY_LEN || memcmp(pk, n->pk, HLN_KEY_LEN) != 0) {
-        hln_seterr(err, errlen, "%s: the store does not belong to this identity", dir);
+        hln_util_seterr(err, errlen, "%s: the store does not belong to this identity", dir);
         rc = HLN_ESTATE;
         goto fail;
     }
@@ -228,7 +220,7 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
         (rc = meta_get_text(n->store, HLN_META_JURISDICTION, n->info.jurisdiction,
                             sizeof n->info.jurisdiction)) < 0 ||
         (rc = meta_get_text(n->store, HLN_META_MIN_CELL, mc, sizeof mc)) < 0) {
-        hln_seterr(err, errlen, "store settings: %s", hln_strerror(rc));
+        hln_util_seterr(err, errlen, "store settings: %s", hln_strerror(rc));
         goto fail;
     }
     if (hln_level_parse(level, &n->info.level) < 0)
@@ -381,14 +373,14 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
     /* A store restored from a backup may lack records this node published
      * after the backup; appending now could reuse their seqs and fork its
      * own feed. hlnd lifts the mark once it has them back (ops_cmds.h). */
-    if (hln_ops_catch_up_pending(n->store)) {
-        hln_seterr(err, errlen,
+    if (hln_node_catch_up_pending(n->store)) {
+        hln_util_seterr(err, errlen,
                "the store was restored from a backup and hlnd has not yet pulled back this "
                "node's own records from its peers: start hlnd and wait (hlnctl restore --help)");
         return HLN_ESTATE;
     }
     if (!hln_node_scope_ok(n, scope)) {
-        hln_seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
+        hln_util_seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
         return HLN_EPERM;
     }
     /* Organizations author observations, retractions and addresses only
@@ -404,7 +396,7 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
             if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
                  t == HLN_REC_REVOKE) &&
                 !self_revoke) {
-                hln_seterr(err, errlen,
+                hln_util_seterr(err, errlen,
                        "an organization may not author %s records: peers would refuse them and "
                        "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
                        hln_rec_type_name(t));
@@ -420,13 +412,13 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
     uint8_t prev[HLN_HASH_LEN];
     int rc = hln_store_head(n->store, &feed, &head, prev);
     if (rc < 0 && rc != HLN_ENOTFOUND) {
-        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         return rc;
     }
     if (rc == HLN_ENOTFOUND)
         head = 0;
     if (!ts_ms)
-        ts_ms = hln_wall_ms();
+        ts_ms = hln_util_wall_ms();
     /* A clock that stepped back must not date a correction before what it
      * corrects: the store refuses a feed whose timestamps go backwards. */
     uint64_t head_ts = 0;
@@ -449,13 +441,13 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         char why[160] = "";
         rc = hln_record_seal(r, n->id, why, sizeof why);
         if (rc < 0) {
-            hln_seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
+            hln_util_seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
             goto out;
         }
     }
     rc = hln_store_append_batch(n->store, recs, count, results);
     if (rc < 0) {
-        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     /* Each record continues the one before, so if the first was refused
@@ -468,7 +460,7 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         for (size_t i = 0; i < count && !first_bad; i++)
             first_bad = results[i];
         rc = first_bad ? first_bad : HLN_ESTORE;
-        hln_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
+        hln_util_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
         goto out;
     }
     if (first_seq)
@@ -584,12 +576,12 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     else
         hln_node_default_scope(n, res->scope);
     if ((o->scope && strlen(o->scope) > HLN_SCOPE_MAX) || !hln_node_scope_ok(n, res->scope)) {
-        hln_seterr(err, errlen, "scope: must be global or a jurisdiction that contains %s",
+        hln_util_seterr(err, errlen, "scope: must be global or a jurisdiction that contains %s",
                n->info.jurisdiction[0] ? n->info.jurisdiction : "the node's");
         return HLN_EPERM;
     }
     if (o->min_cell > HLN_MIN_CELL_MAX) {
-        hln_seterr(err, errlen, "min-cell: at most %u", HLN_MIN_CELL_MAX);
+        hln_util_seterr(err, errlen, "min-cell: at most %u", HLN_MIN_CELL_MAX);
         return HLN_EINVAL;
     }
     hln_node_def *defs = NULL;
@@ -599,18 +591,18 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     hln_node_item *items = NULL;
     int rc = hln_node_definitions(n, &defs, &ndefs);
     if (rc < 0) {
-        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     lookup_ctx l = {defs, ndefs};
     rc = hln_csvin_parse(buf, len, lookup_def, &l, cb, ctx, &rows, &nrows);
     if (rc < 0) {
         if (rc == HLN_ETOOBIG)
-            hln_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
+            hln_util_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
         goto out;
     }
     if ((rc = hln_node_min_cell(n, o->min_cell, &res->min_cell)) < 0) {
-        hln_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     res->items = calloc(nrows, sizeof *res->items);
@@ -719,4 +711,24 @@ out:
     free(b);
     close(fd);
     return rc;
+}
+
+/* ---- the catch-up mark ---- */
+
+bool hln_node_catch_up_pending(hln_store *s)
+{
+    char v[8];
+    size_t vlen = 0;
+    return hln_store_kv_get(s, HLN_TABLE_META, HLN_META_CATCH_UP, strlen(HLN_META_CATCH_UP), v,
+                            sizeof v, &vlen) == 0;
+}
+
+int hln_node_catch_up_set(hln_store *s, bool pending)
+{
+    int rc;
+    if (pending)
+        return hln_store_kv_put(s, HLN_TABLE_META, HLN_META_CATCH_UP, strlen(HLN_META_CATCH_UP),
+                                "1", 1);
+    rc = hln_store_kv_del(s, HLN_TABLE_META, HLN_META_CATCH_UP, strlen(HLN_META_CATCH_UP));
+    return rc == HLN_ENOTFOUND ? 0 : rc;
 }

@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "proto/record.h"
 #include "store/store.h"
+#include "node/util.h"
 #include "node/csvin.h"
 #include "node/disclosure.h"
 
@@ -48,9 +49,6 @@ typedef struct {
 int hln_node_create(const char *dir, const hln_node_info *info, hln_node **out, char *err,
                     size_t errlen);
 
-/* Milliseconds since the Unix epoch (CLOCK_REALTIME): the author's clock in
- * records this node signs, and "now" when judging memberships. */
-uint64_t hln_wall_ms(void);
 
 /* Open the node in `dir`: load its identity (HLN_EPERM for a key file that
  * others may read, HLN_ENOTFOUND if there is none), open its store, read its
@@ -144,5 +142,22 @@ void hln_publish_result_free(hln_publish_result *res);
 /* Read a whole regular file of at most `max` bytes into a malloc'd buffer
  * (NUL-terminated; *len excludes the NUL). HLN_EIO, HLN_ETOOBIG, HLN_ENOMEM. */
 int hln_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* ---- the catch-up rule -------------------------------------------------
+ *
+ * A restored store has forgotten the records its own node published after
+ * the backup; its peers still hold them. Publishing at a seq it already used
+ * would fork its own feed, so a store made by `hlnctl backup` carries this
+ * META key, and while it is there the node refuses to append to its own
+ * feeds (hln_node_append: HLN_ESTATE). hlnd removes it once a peer's full
+ * clock shows nothing of this node's feeds beyond what it holds (it pulls
+ * the missing records first); `hlnctl restore --done` removes it by hand. */
+#define HLN_META_CATCH_UP "node.catch_up"
+
+/* true if `s` carries the catch-up mark (a restored store, not yet caught up). */
+bool hln_node_catch_up_pending(hln_store *s);
+
+/* Set or clear the mark. HLN_ESTORE. */
+int hln_node_catch_up_set(hln_store *s, bool pending);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "crypto/err.h"
 #include "node/disclosure.h"
-#include "node/hlnctl/cmd_gov.h"
+#include "node/gov.h"
 
 struct hln_sync_store {
     hln_node *node;
@@ -191,7 +191,7 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
             hln_trust_flag(ss->trust, r->env.author, "policy");
             /* Kept in the FLAGS table, so that it outlives a restart and a
              * reload (hln_gov_trust_load reads it back). */
-            (void)hln_gov_flag_put(ss->store, r->env.author, "policy", hln_wall_ms());
+            (void)hln_gov_flag_put(ss->store, r->env.author, "policy", hln_util_wall_ms());
             continue;
         }
         /* Learnt before it is stored, so that a member record admits the

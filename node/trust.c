@@ -162,28 +162,6 @@ static void say(char *why, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Does `level` with `jurisdiction` make sense together? The record decoder
- * holds the same rule for member bodies; anchors given by the operator are
- * checked here. */
-static bool level_fits(int level, const char *j)
-{
-    if (!j)
-        return false;
-    size_t n = strlen(j);
-    switch (level) {
-    case HLN_LEVEL_GLOBAL:
-        return is_global(j);
-    case HLN_LEVEL_NATIONAL:
-        return n == 2 && hln_code_jurisdiction(j, n);
-    case HLN_LEVEL_SUBNATIONAL:
-        return n > 2 && hln_code_jurisdiction(j, n);
-    case HLN_LEVEL_ORGANIZATION:
-        return hln_code_jurisdiction(j, n);
-    default:
-        return false;
-    }
-}
-
 /* ---- a set of 32-byte values ---- */
 
 /* Keys and record ids are hashes or curve points: their first bytes are
@@ -292,7 +270,7 @@ int hln_trust_add_anchor(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const cha
 {
     if (!t || !key)
         return HLN_EINVAL;
-    if (level != HLN_TRUST_LEVEL_ANY && !level_fits(level, jurisdiction))
+    if (level != HLN_TRUST_LEVEL_ANY && !hln_level_fits((uint32_t)level, jurisdiction))
         return HLN_EINVAL;
     if (level == HLN_TRUST_LEVEL_ANY && jurisdiction)
         return HLN_EINVAL;
@@ -300,7 +278,7 @@ int hln_trust_add_anchor(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const cha
         return HLN_EEXIST;
     if (t->n_anchors >= HLN_TRUST_MAX_ANCHORS)
         return HLN_ETOOBIG;
-    int rc = hln_grow((void **)&t->anchors, &t->cap_anchors, t->n_anchors + 1, sizeof *t->anchors);
+    int rc = hln_util_grow((void **)&t->anchors, &t->cap_anchors, t->n_anchors + 1, sizeof *t->anchors);
     if (rc)
         return rc;
     anchor_ent *a = &t->anchors[t->n_anchors++];
@@ -331,7 +309,7 @@ int hln_trust_remove_anchor(hln_trust *t, const uint8_t key[HLN_KEY_LEN])
 int hln_trust_set_self(hln_trust *t, const uint8_t key[HLN_KEY_LEN], uint32_t level,
                        const char *jurisdiction)
 {
-    if (!t || !key || !level_fits((int)level, jurisdiction))
+    if (!t || !key || !hln_level_fits(level, jurisdiction))
         return HLN_EINVAL;
     t->has_self = true;
     memcpy(t->self_key, key, HLN_KEY_LEN);
@@ -356,7 +334,7 @@ int hln_trust_flag(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const char *rea
         return 0; /* the first reason is the one that counts */
     if (t->n_flags >= HLN_TRUST_MAX_FLAGS)
         return HLN_ETOOBIG;
-    int rc = hln_grow((void **)&t->flags, &t->cap_flags, t->n_flags + 1, sizeof *t->flags);
+    int rc = hln_util_grow((void **)&t->flags, &t->cap_flags, t->n_flags + 1, sizeof *t->flags);
     if (rc)
         return rc;
     flag_ent *f = &t->flags[t->n_flags++];
@@ -453,7 +431,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
     case HLN_REC_MEMBER:
         if (r->body.member.level > HLN_LEVEL_GLOBAL)
             return HLN_EINVAL;
-        rc = hln_grow((void **)&t->mems, &t->cap_mems, t->n_mems + 1, sizeof *t->mems);
+        rc = hln_util_grow((void **)&t->mems, &t->cap_mems, t->n_mems + 1, sizeof *t->mems);
         if (rc)
             return rc;
         t->mems[t->n_mems].m = m;
@@ -461,7 +439,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
         terminate_member(&t->mems[t->n_mems++].b);
         break;
     case HLN_REC_REVOKE:
-        rc = hln_grow((void **)&t->revs, &t->cap_revs, t->n_revs + 1, sizeof *t->revs);
+        rc = hln_util_grow((void **)&t->revs, &t->cap_revs, t->n_revs + 1, sizeof *t->revs);
         if (rc)
             return rc;
         t->revs[t->n_revs].m = m;
@@ -470,7 +448,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
         t->n_revs++;
         break;
     case HLN_REC_INDICATOR:
-        rc = hln_grow((void **)&t->inds, &t->cap_inds, t->n_inds + 1, sizeof *t->inds);
+        rc = hln_util_grow((void **)&t->inds, &t->cap_inds, t->n_inds + 1, sizeof *t->inds);
         if (rc)
             return rc;
         t->inds[t->n_inds].m = m;
@@ -478,7 +456,7 @@ int hln_trust_add_record(hln_trust *t, const hln_record *r)
         terminate_indicator(&t->inds[t->n_inds++].b);
         break;
     default: /* HLN_REC_POLICY */
-        rc = hln_grow((void **)&t->pols, &t->cap_pols, t->n_pols + 1, sizeof *t->pols);
+        rc = hln_util_grow((void **)&t->pols, &t->cap_pols, t->n_pols + 1, sizeof *t->pols);
         if (rc)
             return rc;
         t->pols[t->n_pols].m = m;
@@ -551,7 +529,7 @@ static bool can_admit(const standing *s, uint32_t level, const char *j, char *wh
             hln_level_name(level));
         return false;
     }
-    if (!level_fits((int)level, j)) {
+    if (!hln_level_fits(level, j)) {
         say(why, len, "jurisdiction does not fit level %s", hln_level_name(level));
         return false;
     }
@@ -785,7 +763,7 @@ static int rehash(hln_trust *t, size_t want)
 
 static int push_standing(hln_trust *t, const standing *s)
 {
-    int rc = hln_grow((void **)&t->st, &t->cap_st, t->n_st + 1, sizeof *t->st);
+    int rc = hln_util_grow((void **)&t->st, &t->cap_st, t->n_st + 1, sizeof *t->st);
     if (rc)
         return rc;
     if (t->n_st + 1 > t->n_bucket) {

@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/err.h"
 
-int hln_grow(void **p, size_t *cap, size_t need, size_t elem)
+int hln_util_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
@@ -29,7 +30,7 @@ int hln_grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-void hln_sanitize(char *out, size_t cap, const char *in, size_t len, size_t show)
+void hln_util_sanitize(char *out, size_t cap, const char *in, size_t len, size_t show)
 {
     size_t o = 0;
     if (cap == 0)
@@ -48,7 +49,7 @@ void hln_sanitize(char *out, size_t cap, const char *in, size_t len, size_t show
     out[o] = '\0';
 }
 
-void hln_seterr(char *err, size_t errlen, const char *fmt, ...)
+void hln_util_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
         return;
@@ -56,4 +57,57 @@ void hln_seterr(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+void hln_util_sanitize_log(char *out, size_t cap, const char *in, size_t len)
+{
+    size_t o = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < len && o + 1 < cap; i++) {
+        unsigned char c = (unsigned char)in[i];
+        out[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+    }
+    out[o] = '\0';
+}
+
+static uint64_t clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t hln_util_wall_ms(void)
+{
+    return clock_ms(CLOCK_REALTIME);
+}
+
+uint64_t hln_util_mono_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+bool hln_util_bucket_take(hln_util_bucket *b, uint64_t now_ms, uint32_t burst, uint32_t refill_ms)
+{
+    if (!b->started) {
+        b->started = true;
+        b->tokens = burst;
+        b->last_ms = now_ms;
+    }
+    if (now_ms > b->last_ms) {
+        uint64_t refill = refill_ms ? (now_ms - b->last_ms) / refill_ms : burst;
+        if (refill) {
+            uint64_t t = b->tokens + refill;
+            b->tokens = (uint32_t)(t > burst ? burst : t);
+            /* Keep the remainder: a steady caller gets exactly one per refill_ms. */
+            b->last_ms = refill_ms ? b->last_ms + refill * refill_ms : now_ms;
+        }
+    }
+    if (b->tokens == 0) {
+        b->denied++;
+        return false;
+    }
+    b->tokens--;
+    return true;
 }

@@ -98,15 +98,7 @@ static int values_member(ectx *e, const hln_member *m)
 {
     if (m->level > HLN_LEVEL_GLOBAL)
         return fail_at(e, "level", HLN_EDECODE, "not a level");
-    size_t jl = strlen(m->jurisdiction);
-    bool global = strcmp(m->jurisdiction, "global") == 0; /* "GB-ENG" is 6 bytes too */
-    bool ok = false;
-    switch (m->level) {
-    case HLN_LEVEL_GLOBAL: ok = global; break;
-    case HLN_LEVEL_NATIONAL: ok = jl == 2; break;
-    case HLN_LEVEL_SUBNATIONAL: ok = jl > 2 && !global; break;
-    default: ok = !global; break;
-    }
+    bool ok = hln_level_fits(m->level, m->jurisdiction);
     if (!ok)
         return fail_at(e, "jurisdiction", HLN_EDECODE, "does not fit the level");
     if (m->roles & ~(uint32_t)(HLN_ROLE_PUBLISH | HLN_ROLE_ADMIT | HLN_ROLE_CATALOGUE))
@@ -758,6 +750,25 @@ int hln_rec_type_parse(const char *name, uint32_t *type)
 const char *hln_level_name(uint32_t level)
 {
     return level <= HLN_LEVEL_GLOBAL ? level_names[level] : "unknown";
+}
+
+bool hln_level_fits(uint32_t level, const char *j)
+{
+    if (!j)
+        return false;
+    size_t n = strlen(j);
+    switch (level) {
+    case HLN_LEVEL_GLOBAL:
+        return strcmp(j, "global") == 0;
+    case HLN_LEVEL_NATIONAL:
+        return n == 2 && hln_code_jurisdiction(j, n);
+    case HLN_LEVEL_SUBNATIONAL: /* "GB-ENG" is 6 bytes, like "global" */
+        return n > 2 && hln_code_jurisdiction(j, n);
+    case HLN_LEVEL_ORGANIZATION:
+        return hln_code_jurisdiction(j, n);
+    default:
+        return false;
+    }
 }
 
 int hln_level_parse(const char *name, uint32_t *level)

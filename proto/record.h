@@ -199,5 +199,10 @@ void hln_record_summary(const hln_record *r, char *buf, size_t len);
 /* Level names: "organization", "subnational", "national", "global". */
 const char *hln_level_name(uint32_t level);
 int hln_level_parse(const char *name, uint32_t *level);
+/* The one rule of which jurisdictions a level may have: global only
+ * "global"; national a country ("CA"); subnational a subdivision ("CA-ON");
+ * an organization either. The member decoder, trust anchors and hlnctl all
+ * ask this. NULL or an unknown level: false. */
+bool hln_level_fits(uint32_t level, const char *jurisdiction);
 
 #endif

@@ -11,15 +11,12 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/control.h"
-#include "node/hlnctl/cmd_peer.h"
-#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "proto/wire.h"
 #include "store/store.h"
 
 /* Subcommands:
- *   hostile peer DIR add|remove|list ...   hln_cli_peer (as hlnctl peer would)
- *   hostile status DIR                     hln_cli_status_online --json
+ *   hostile status DIR                     the running hlnd's status (control socket), JSON
  *   hostile trust DIR ID [LEVEL JUR]       trust ID outright (TRUST table), with a level and
  *                                          jurisdiction if given (e.g. national CA)
  *   hostile publish DIR N [SCOPE]          append N observations to DIR's own feed, notify hlnd
@@ -60,7 +57,7 @@ static int cmd_trust(const char *dir, const char *idtext, const char *level, con
     int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN, val, strlen(val));
     hln_store_close(&s);
     if (rc == 0)
-        rc = hln_ctl_notify_reload(dir);
+        rc = hln_control_notify_reload(dir);
     return rc == 0 ? 0 : 1;
 }
 
@@ -109,7 +106,7 @@ static int cmd_publish(const char *dir, long n, const char *scope)
         fprintf(stderr, "hostile: publish: %s (%s)\n", hln_strerror(rc), err);
         return 1;
     }
-    return hln_ctl_notify_appended(dir) == 0 ? 0 : 1;
+    return hln_control_notify_appended(dir) == 0 ? 0 : 1;
 }
 
 /* ---- the hostile peer ------------------------------------------------------ */
@@ -448,17 +445,30 @@ static int cmd_ctlfuzz(const char *dir)
     return fails ? 1 : 0;
 }
 
+/* The running hlnd's status as JSON (the control socket's "status"). */
+static int cmd_status(const char *dir)
+{
+    json_object *rep = NULL;
+    char err[256] = "";
+    int rc = hln_control_call(dir, "status", 3000, &rep, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "hostile: status: %s %s\n", hln_strerror(rc), err);
+        return rc == HLN_ESTATE ? 3 : 1;
+    }
+    printf("%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN));
+    json_object_put(rep);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (hln_crypto_init() != 0 || argc < 3) {
-        fprintf(stderr, "usage: hostile peer|status|trust|publish|count|attack DIR ...\n");
+        fprintf(stderr, "usage: hostile status|trust|publish|count|attack DIR ...\n");
         return 2;
     }
     const char *cmd = argv[1], *dir = argv[2];
-    if (!strcmp(cmd, "peer"))
-        return hln_cli_peer(dir, argc - 3, argv + 3, false);
     if (!strcmp(cmd, "status"))
-        return hln_cli_status_online(dir, argc - 3, argv + 3, true);
+        return cmd_status(dir);
     if (!strcmp(cmd, "trust") && (argc == 4 || argc == 6))
         return cmd_trust(dir, argv[3], argc == 6 ? argv[4] : NULL, argc == 6 ? argv[5] : NULL);
     if (!strcmp(cmd, "request") && argc == 7)

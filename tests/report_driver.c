@@ -10,6 +10,7 @@
 #include "node/hlnctl/report.h"
 #include "proto/record.h"
 #include "store/store.h"
+#include "node/gov.h"
 
 /*   report_driver seed DATADIR      a national authority (CA) that trusts
  *                                   itself, admits four organizations and
@@ -80,11 +81,11 @@ static int seed(const char *dir)
     /* The authority trusts itself (as `hlnctl trust add` of its own id
      * would), so that it stands and its member records admit the
      * organizations, with their names and jurisdictions. */
-    hln_anchor_entry self = {.level = HLN_LEVEL_NATIONAL, .added_ms = TS - 7200000ull};
+    hln_gov_anchor self = {.level = HLN_LEVEL_NATIONAL, .added_ms = TS - 7200000ull};
     memcpy(self.id, hln_node_pk(n), HLN_KEY_LEN);
     snprintf(self.name, sizeof self.name, "%s", info.name);
     snprintf(self.jurisdiction, sizeof self.jurisdiction, "CA");
-    rc = hln_anchor_put(s, &self);
+    rc = hln_gov_anchor_put(s, &self);
 
     hln_node_item items[6];
     memset(items, 0, sizeof items);

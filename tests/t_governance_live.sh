@@ -43,7 +43,7 @@ ctl 3 trust add "$FR" --name France --level national --jurisdiction FR
 ctl 4 trust add "$FR" --name France --level national --jurisdiction FR
 # The clinic dials Canada, which has no peer entry for it: only a member
 # record can let it in. Canada and France peer; so do the two clinics.
-"$HOSTILE" peer "$T/n2" add "$CA" "tcp://127.0.0.1:${PORT[1]}" --name Canada >/dev/null || fail "peer add"
+"$HLNCTL" -d "$T/n2" peer add "$CA" "tcp://127.0.0.1:${PORT[1]}" --name Canada >/dev/null || fail "peer add"
 link 1 3
 link 2 4
 # Published before anyone knows the clinic, or Canada knows France.

@@ -90,7 +90,7 @@ scrape() { "$HLNCTL" -d "$T/n$1" metrics >"$2" || fail "hlnctl metrics on n$1 fa
 # n0 gets its metrics file from the configuration, n1 from --metrics-file.
 nodes_init 3 # n2 is a hostile peer of n0
 link 1 0
-"$HOSTILE" peer "$T/n0" add "${ID[2]}" --name hostile >/dev/null || fail "peer add"
+"$HLNCTL" -d "$T/n0" peer add "${ID[2]}" --name hostile >/dev/null || fail "peer add"
 sed -i "s|^\[node\]$|[node]\nmetrics_file = $T/n0.prom\nmetrics_interval_ms = 1000|" "$T/n0.conf"
 "$HLND" --check-config -c "$T/n0.conf" >/dev/null || fail "metrics_file in the configuration is refused"
 printf '[node]\nmetrics_file = relative.prom\n' >"$T/bad.conf"

@@ -13,11 +13,11 @@
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
-#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "node/sync_store.h"
 #include "node/trust.h"
 #include "store/store.h"
+#include "node/gov.h"
 
 /* Canada's authority receives from a clinic in Ontario, which publishes in
  * scope CA (its country's) as docs/GOVERNANCE.md §12 has it. */
@@ -52,19 +52,41 @@ static int make_node(int i, const char *name, uint32_t level, const char *j)
     return 0;
 }
 
-static int run(int (*fn)(const char *, int, char **, bool), int node, ...)
+/* Canada's authority, through the library: it anchors itself, admits the
+ * clinic from 2020 and sets a stricter rule for Ontario's data (20) than the
+ * floor (11); none for CA as a whole. */
+static int govern_canada(void)
 {
-    char *argv[16];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, node);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && argc < 15)
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    fflush(stdout);
-    return fn(dirs[node], argc, argv, false);
+    hln_node *n = NULL;
+    char err[256] = "";
+    if (hln_node_open(dirs[CA], 0, &n, err, sizeof err))
+        return -1;
+    hln_gov_anchor a;
+    memset(&a, 0, sizeof a);
+    memcpy(a.id, pks[CA], HLN_KEY_LEN);
+    snprintf(a.name, sizeof a.name, "Canada");
+    a.level = HLN_LEVEL_NATIONAL;
+    snprintf(a.jurisdiction, sizeof a.jurisdiction, "CA");
+    int rc = hln_gov_anchor_put(hln_node_store(n), &a);
+    hln_body b;
+    memset(&b, 0, sizeof b);
+    memcpy(b.member.subject, pks[CLINIC], HLN_KEY_LEN);
+    snprintf(b.member.name, sizeof b.member.name, "Clinic");
+    b.member.level = HLN_LEVEL_ORGANIZATION;
+    snprintf(b.member.jurisdiction, sizeof b.member.jurisdiction, "CA-ON");
+    b.member.roles = HLN_ROLE_PUBLISH;
+    b.member.valid_from_ms = 1577836800000ull; /* 2020-01-01 */
+    if (!rc)
+        rc = hln_gov_author(n, HLN_REC_MEMBER, &b, "CA", NULL, NULL, err, sizeof err);
+    memset(&b, 0, sizeof b);
+    snprintf(b.policy.jurisdiction, sizeof b.policy.jurisdiction, "CA-ON");
+    b.policy.min_cell = 20;
+    if (!rc)
+        rc = hln_gov_author(n, HLN_REC_POLICY, &b, "CA", NULL, NULL, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "govern_canada: %s: %s\n", hln_strerror(rc), err);
+    hln_node_close(&n);
+    return rc ? -1 : 0;
 }
 
 static int setup(void **state)
@@ -79,11 +101,7 @@ static int setup(void **state)
         return -1;
     /* Canada trusts itself, admits the clinic, and sets a stricter rule
      * for Ontario's data (20) than the floor (11); none for CA as a whole. */
-    if (run(hln_cli_trust, CA, "add", ids[CA], "--name", "Canada", "--level", "national",
-            "--jurisdiction", "CA", NULL) ||
-        run(hln_cli_member, CA, "issue", ids[CLINIC], "--name", "Clinic", "--level",
-            "organization", "--jurisdiction", "CA-ON", "--from", "2020-01-01", NULL) ||
-        run(hln_cli_policy, CA, "set", "--min-cell", "20", "--scope", "CA-ON", NULL))
+    if (govern_canada())
         return -1;
     return 0;
 }

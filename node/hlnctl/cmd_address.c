@@ -15,6 +15,9 @@
 #include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "node/trust.h"
+#include "node/control.h"
+#include "node/gov.h"
+#include "node/util.h"
 
 static void address_usage(FILE *f)
 {
@@ -119,7 +122,7 @@ static int address_set(const char *datadir, int argc, char **argv, bool json)
         hln_node_close(&n);
         return 1;
     }
-    uint64_t ts = hln_wall_ms();
+    uint64_t ts = hln_util_wall_ms();
     hln_record *r = calloc(1, sizeof *r);
     if (!r) {
         hln_trust_destroy(&t);
@@ -163,7 +166,7 @@ static int address_set(const char *datadir, int argc, char **argv, bool json)
     } else {
         printf("address record %llu in scope %s\n", (unsigned long long)seq, scope);
     }
-    if ((rc = hln_ctl_notify_appended(datadir)) != 0)
+    if ((rc = hln_control_notify_appended(datadir)) != 0)
         hln_warnx("hlnd did not take the news (%s); it will announce the record later",
                   hln_strerror(rc));
     return 0;
@@ -214,7 +217,7 @@ static int address_list(const char *datadir, int argc, char **argv, bool json)
         hln_node_close(&n);
         return 1;
     }
-    uint64_t now = hln_wall_ms();
+    uint64_t now = hln_util_wall_ms();
     json_object *arr = json ? json_object_new_array() : NULL;
     if (!json && hln_disc_count(d))
         printf("%-15s %-20s %-8s %-6s %-20s %s\n", "AUTHOR", "NAME", "STATUS", "SCOPE", "TIME",

@@ -2,6 +2,7 @@
 #include "node/util.h"
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_gov.h"
+#include "node/gov.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "proto/codes.h"
 #include "node/hlnctl/cmd_peer.h"
 #include "node/disclosure.h"
+#include "node/control.h"
 
 /* ---- small helpers ---- */
 
@@ -49,49 +51,6 @@ static void fmt_date(uint64_t ms, char *out, size_t len)
     strftime(out, len, "%Y-%m-%d", &tm);
 }
 
-int hln_gov_parse_date(const char *s, uint64_t *ms)
-{
-    if (!s || !ms)
-        return HLN_EINVAL;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (end && *end == 'T')
-        end = strptime(end, "T%H:%M:%SZ", &tm);
-    if (!end || *end || tm.tm_year < 70)
-        return HLN_EINVAL;
-    time_t t = timegm(&tm);
-    if (t < 0)
-        return HLN_EINVAL;
-    *ms = (uint64_t)t * 1000u;
-    return 0;
-}
-
-/* The level and jurisdiction of a member record fit together (the rule of
- * the record decoder, checked here to give a usage error first). */
-static bool level_fits(uint32_t level, const char *j)
-{
-    size_t n = strlen(j);
-    switch (level) {
-    case HLN_LEVEL_GLOBAL:
-        return strcmp(j, "global") == 0;
-    case HLN_LEVEL_NATIONAL:
-        return n == 2 && hln_code_jurisdiction(j, n);
-    case HLN_LEVEL_SUBNATIONAL:
-        return n > 2 && hln_code_jurisdiction(j, n);
-    case HLN_LEVEL_ORGANIZATION:
-        return hln_code_jurisdiction(j, n);
-    default:
-        return false;
-    }
-}
-
-static bool name_ok(const char *s, bool may_be_empty)
-{
-    size_t n = strlen(s);
-    return (may_be_empty || n > 0) && n <= HLN_NAME_MAX && hln_text_valid(s, n, false);
-}
-
 /* Parse a node id argument; a usage error names what is wrong with it. */
 static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
 {
@@ -100,414 +59,6 @@ static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
         hln_warnx("%s: node id checksum does not match (mistyped?)", text);
     else if (rc)
         hln_warnx("%s: not a node id", text);
-    return rc;
-}
-
-/* ---- the TRUST table ---- */
-
-int hln_anchor_put(hln_store *s, const hln_anchor_entry *a)
-{
-    if (!s || !a || !name_ok(a->name, true))
-        return HLN_EINVAL;
-    if (a->level != HLN_TRUST_LEVEL_ANY && !level_fits((uint32_t)a->level, a->jurisdiction))
-        return HLN_EINVAL;
-    json_object *o = json_object_new_object();
-    if (!o)
-        return HLN_ENOMEM;
-    jstr(o, "name", a->name);
-    if (a->level != HLN_TRUST_LEVEL_ANY) {
-        jstr(o, "level", hln_level_name((uint32_t)a->level));
-        jstr(o, "jurisdiction", a->jurisdiction);
-    }
-    jint(o, "added_ms", a->added_ms);
-    size_t len = 0;
-    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-    int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, a->id, HLN_KEY_LEN, txt, len);
-    json_object_put(o);
-    return rc;
-}
-
-int hln_anchor_del(hln_store *s, const uint8_t id[HLN_KEY_LEN])
-{
-    return hln_store_kv_del(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN);
-}
-
-/* A string field of `o`, or NULL when absent; *bad when present but not a
- * string. */
-static const char *opt_str(json_object *o, const char *k, bool *bad)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
-        return NULL;
-    if (!json_object_is_type(v, json_type_string)) {
-        *bad = true;
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
-int hln_anchor_decode(const void *key, size_t klen, const void *val, size_t vlen,
-                      hln_anchor_entry *out)
-{
-    if (!key || !out || vlen > 4096)
-        return HLN_EDECODE;
-    memset(out, 0, sizeof *out);
-    out->level = HLN_TRUST_LEVEL_ANY;
-    if (klen == HLN_KEY_LEN) {
-        memcpy(out->id, key, HLN_KEY_LEN);
-    } else if (klen == HLN_ID_TEXT_LEN) {
-        char text[HLN_ID_TEXT_LEN + 1];
-        memcpy(text, key, klen);
-        text[klen] = '\0';
-        if (hln_id_from_text(text, out->id) != 0)
-            return HLN_EDECODE;
-    } else {
-        return HLN_EDECODE;
-    }
-    if (vlen == 0)
-        return 0; /* a bare key: trusted, nothing else said */
-    json_tokener *tok = json_tokener_new_ex(4);
-    if (!tok)
-        return HLN_ENOMEM;
-    json_object *o = json_tokener_parse_ex(tok, val, (int)vlen);
-    int rc = HLN_EDECODE;
-    bool bad = false;
-    if (!o || json_tokener_get_parse_end(tok) != vlen || !json_object_is_type(o, json_type_object))
-        goto out;
-    const char *name = opt_str(o, "name", &bad);
-    const char *level = opt_str(o, "level", &bad);
-    const char *j = opt_str(o, "jurisdiction", &bad);
-    if (bad || (name && !name_ok(name, true)) || (!level != !j))
-        goto out;
-    if (name)
-        snprintf(out->name, sizeof out->name, "%s", name);
-    if (level) {
-        uint32_t l;
-        if (hln_level_parse(level, &l) != 0 || strlen(j) > HLN_SCOPE_MAX || !level_fits(l, j))
-            goto out;
-        out->level = (int)l;
-        snprintf(out->jurisdiction, sizeof out->jurisdiction, "%s", j);
-    }
-    json_object *at;
-    if (json_object_object_get_ex(o, "added_ms", &at) && json_object_is_type(at, json_type_int) &&
-        json_object_get_int64(at) > 0)
-        out->added_ms = (uint64_t)json_object_get_int64(at);
-    rc = 0;
-out:
-    json_object_put(o);
-    json_tokener_free(tok);
-    return rc;
-}
-
-typedef struct {
-    hln_anchor_cb cb;
-    void *ctx;
-    size_t skipped;
-} anchor_walk;
-
-static int anchor_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    anchor_walk *w = ctx;
-    hln_anchor_entry a;
-    int rc = hln_anchor_decode(key, klen, val, vlen, &a);
-    if (rc == HLN_ENOMEM)
-        return rc;
-    if (rc) {
-        w->skipped++;
-        return 0;
-    }
-    return w->cb(w->ctx, &a);
-}
-
-int hln_anchor_foreach(hln_store *s, hln_anchor_cb cb, void *ctx, size_t *skipped)
-{
-    anchor_walk w = {cb, ctx, 0};
-    int rc = hln_store_kv_foreach(s, HLN_TABLE_TRUST, anchor_one, &w);
-    if (skipped)
-        *skipped = w.skipped;
-    return rc;
-}
-
-/* ---- the trust graph of a node ---- */
-
-static int load_anchor(void *ctx, const hln_anchor_entry *a)
-{
-    int rc = hln_trust_add_anchor(ctx, a->id, a->name, a->level,
-                                  a->level == HLN_TRUST_LEVEL_ANY ? NULL : a->jurisdiction);
-    return rc == HLN_EEXIST || rc == HLN_EINVAL ? 0 : rc;
-}
-
-static int load_record(void *ctx, const hln_record *r)
-{
-    int rc = hln_trust_add_record(ctx, r);
-    return rc == HLN_EDUP || rc == HLN_EINVAL ? 0 : rc;
-}
-
-static int load_fork(void *ctx, const hln_record *a, const hln_record *b)
-{
-    (void)b;
-    int rc = hln_trust_flag(ctx, a->env.author, "fork");
-    return rc == HLN_ETOOBIG ? 0 : rc; /* as load_flag: a full table must not hide the rest */
-}
-
-int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *reason,
-                     uint64_t at_ms)
-{
-    if (!s || !key || !reason || !name_ok(reason, true))
-        return HLN_EINVAL;
-    size_t have = 0;
-    char probe[1];
-    int rc = hln_store_kv_get(s, HLN_TABLE_FLAGS, key, HLN_KEY_LEN, probe, 0, &have);
-    if (rc == 0)
-        return 0; /* the first reason is the one that counts */
-    if (rc != HLN_ENOTFOUND)
-        return rc;
-    json_object *o = json_object_new_object();
-    if (!o)
-        return HLN_ENOMEM;
-    jstr(o, "reason", reason);
-    jint(o, "at_ms", at_ms);
-    size_t len = 0;
-    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-    rc = hln_store_kv_put(s, HLN_TABLE_FLAGS, key, HLN_KEY_LEN, txt, len);
-    json_object_put(o);
-    return rc;
-}
-
-/* The reason of one FLAGS entry, checked like untrusted input: a damaged
- * one still flags its key (the safe side), with the generic "flagged".
- * 0 or HLN_ENOMEM. */
-static int flag_reason(const void *val, size_t vlen, char reason[HLN_NAME_MAX + 1])
-{
-    snprintf(reason, HLN_NAME_MAX + 1, "flagged");
-    json_tokener *tok = json_tokener_new_ex(4);
-    if (!tok)
-        return HLN_ENOMEM;
-    json_object *o = vlen <= 4096 ? json_tokener_parse_ex(tok, val, (int)vlen) : NULL;
-    bool bad = false;
-    const char *r =
-        o && json_object_is_type(o, json_type_object) ? opt_str(o, "reason", &bad) : NULL;
-    if (r && !bad && name_ok(r, false))
-        snprintf(reason, HLN_NAME_MAX + 1, "%s", r);
-    json_object_put(o);
-    json_tokener_free(tok);
-    return 0;
-}
-
-static int load_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    if (klen != HLN_KEY_LEN)
-        return 0;
-    char reason[HLN_NAME_MAX + 1];
-    int rc = flag_reason(val, vlen, reason);
-    if (rc)
-        return rc;
-    rc = hln_trust_flag(ctx, key, reason);
-    return rc == HLN_ETOOBIG ? 0 : rc;
-}
-
-/* The node's own jurisdiction for trust: the global level stands for
- * "global" (hlnctl init keeps no jurisdiction for it). */
-static const char *self_jurisdiction(const hln_node_info *info)
-{
-    if (info->level == HLN_LEVEL_GLOBAL)
-        return "global";
-    return info->jurisdiction[0] ? info->jurisdiction : NULL;
-}
-
-int hln_gov_trust_load(hln_node *n, hln_trust **out)
-{
-    *out = NULL;
-    hln_trust *t = hln_trust_new();
-    if (!t)
-        return HLN_ENOMEM;
-    const hln_node_info *info = hln_node_get_info(n);
-    const char *j = self_jurisdiction(info);
-    if (j)
-        hln_trust_set_self(t, hln_node_pk(n), info->level, j);
-    hln_store *s = hln_node_store(n);
-    int rc = hln_anchor_foreach(s, load_anchor, t, NULL);
-    if (!rc)
-        rc = hln_store_foreach_record(s, load_record, t);
-    if (!rc)
-        rc = hln_store_foreach_fork(s, load_fork, t);
-    if (!rc)
-        rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, load_flag, t);
-    if (rc) {
-        hln_trust_destroy(&t);
-        return rc;
-    }
-    *out = t;
-    return 0;
-}
-
-/* ---- forks and flags, for status ---- */
-
-typedef struct {
-    uint8_t author[HLN_KEY_LEN];
-    char scope[HLN_SCOPE_MAX + 1];
-    uint64_t seq;
-} fork_ent;
-
-typedef struct {
-    uint8_t key[HLN_KEY_LEN];
-    char reason[HLN_NAME_MAX + 1];
-} flag_row;
-
-typedef struct {
-    fork_ent *listed; /* the first HLN_GOV_STATUS_LIST_MAX proofs */
-    size_t n_listed;
-    uint64_t n; /* every proof held */
-    uint8_t (*authors)[HLN_KEY_LEN]; /* distinct authors with a proof, in key order */
-    size_t n_authors, cap_authors;
-    flag_row *flags; /* FLAGS entries, in key order */
-    size_t n_flags, cap_flags;
-} flags_walk;
-
-static int walk_fork(void *ctx, const hln_record *a, const hln_record *b)
-{
-    (void)b;
-    flags_walk *w = ctx;
-    w->n++;
-    if (w->n_listed < HLN_GOV_STATUS_LIST_MAX) {
-        fork_ent *e = &w->listed[w->n_listed++];
-        memcpy(e->author, a->env.author, HLN_KEY_LEN);
-        snprintf(e->scope, sizeof e->scope, "%s", a->env.scope);
-        e->seq = a->env.seq;
-    }
-    /* Proofs come in key order, which starts with the author. */
-    if (w->n_authors && memcmp(w->authors[w->n_authors - 1], a->env.author, HLN_KEY_LEN) == 0)
-        return 0;
-    int rc = hln_grow((void **)&w->authors, &w->cap_authors, w->n_authors + 1, HLN_KEY_LEN);
-    if (rc)
-        return rc;
-    memcpy(w->authors[w->n_authors++], a->env.author, HLN_KEY_LEN);
-    return 0;
-}
-
-static int walk_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    flags_walk *w = ctx;
-    if (klen != HLN_KEY_LEN)
-        return 0;
-    int rc = hln_grow((void **)&w->flags, &w->cap_flags, w->n_flags + 1, sizeof *w->flags);
-    if (rc)
-        return rc;
-    flag_row *f = &w->flags[w->n_flags];
-    memcpy(f->key, key, HLN_KEY_LEN);
-    if ((rc = flag_reason(val, vlen, f->reason)))
-        return rc;
-    w->n_flags++;
-    return 0;
-}
-
-static bool has_fork(const flags_walk *w, const uint8_t key[HLN_KEY_LEN])
-{
-    size_t lo = 0, hi = w->n_authors;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = memcmp(w->authors[mid], key, HLN_KEY_LEN);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
-}
-
-/* The name the trust graph knows for `key` (an anchor's, a member
- * record's), or NULL. */
-static const char *known_name(hln_trust *t, const uint8_t key[HLN_KEY_LEN], uint64_t now_ms,
-                              hln_trust_info *info)
-{
-    int rc = hln_trust_member(t, key, now_ms, info);
-    return (rc == 0 || rc == HLN_ETRUST) && info->name[0] ? info->name : NULL;
-}
-
-static json_object *flagged_json(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const char *reason,
-                                 uint64_t now_ms, hln_trust_info *info)
-{
-    char idt[HLN_ID_TEXT_LEN + 1];
-    id_text(key, idt);
-    json_object *x = json_object_new_object();
-    jstr(x, "author", idt);
-    jstr(x, "name", known_name(t, key, now_ms, info));
-    jstr(x, "reason", reason);
-    return x;
-}
-
-int hln_gov_status_flags(hln_node *n, hln_trust *t, uint64_t now_ms, json_object *into)
-{
-    if (!n || !into)
-        return HLN_EINVAL;
-    hln_store *s = hln_node_store(n);
-    flags_walk w;
-    memset(&w, 0, sizeof w);
-    hln_trust *own = NULL;
-    hln_trust_info *info = malloc(sizeof *info);
-    int rc = HLN_ENOMEM;
-    if (!info || !(w.listed = malloc(HLN_GOV_STATUS_LIST_MAX * sizeof *w.listed)))
-        goto out;
-    if ((rc = hln_store_foreach_fork(s, walk_fork, &w)) ||
-        (rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, walk_flag, &w)))
-        goto out;
-    /* Names come from the trust graph; hlnctl builds one (reading every
-     * record held) only when there is someone to name. */
-    if (!t && (w.n || w.n_flags)) {
-        if ((rc = hln_gov_trust_load(n, &own)))
-            goto out;
-        t = own;
-    }
-    json_object *forks = json_object_new_array();
-    for (size_t i = 0; i < w.n_listed; i++) {
-        const fork_ent *e = &w.listed[i];
-        char idt[HLN_ID_TEXT_LEN + 1];
-        id_text(e->author, idt);
-        json_object *x = json_object_new_object();
-        jstr(x, "author", idt);
-        jstr(x, "name", known_name(t, e->author, now_ms, info));
-        jstr(x, "scope", e->scope);
-        jint(x, "seq", e->seq);
-        json_object_array_add(forks, x);
-    }
-    /* Flagged: every author with a proof ("fork", as hln_gov_trust_load
-     * has it: the first reason is kept and forks come first) and every
-     * other FLAGS entry, merged in key order. */
-    json_object *flagged = json_object_new_array();
-    size_t i = 0, j = 0, listed = 0;
-    uint64_t total = 0;
-    while (i < w.n_authors || j < w.n_flags) {
-        if (j < w.n_flags && has_fork(&w, w.flags[j].key)) {
-            j++;
-            continue;
-        }
-        bool fork = j >= w.n_flags ||
-                    (i < w.n_authors && memcmp(w.authors[i], w.flags[j].key, HLN_KEY_LEN) < 0);
-        const uint8_t *key = fork ? w.authors[i] : w.flags[j].key;
-        const char *reason = fork ? "fork" : w.flags[j].reason;
-        if (listed < HLN_GOV_STATUS_LIST_MAX) {
-            json_object_array_add(flagged, flagged_json(t, key, reason, now_ms, info));
-            listed++;
-        }
-        total++;
-        if (fork)
-            i++;
-        else
-            j++;
-    }
-    jint(into, "fork_proofs", w.n);
-    json_object_object_add(into, "forks", forks);
-    jint(into, "flagged_authors", total);
-    json_object_object_add(into, "flagged", flagged);
-    rc = 0;
-out:
-    hln_trust_destroy(&own);
-    free(info);
-    free(w.listed);
-    free(w.authors);
-    free(w.flags);
     return rc;
 }
 
@@ -684,7 +235,7 @@ static int trust_add(const char *datadir, int argc, char **argv)
     gopts o = {0};
     if (parse_opts(argc, argv, "name level jurisdiction", 1, &o))
         return 2;
-    hln_anchor_entry a;
+    hln_gov_anchor a;
     memset(&a, 0, sizeof a);
     a.level = HLN_TRUST_LEVEL_ANY;
     if (o.npos != 1) {
@@ -693,7 +244,7 @@ static int trust_add(const char *datadir, int argc, char **argv)
     }
     if (parse_id(o.pos[0], a.id))
         return 2;
-    if (o.name && !name_ok(o.name, true)) {
+    if (o.name && !hln_gov_name_valid(o.name, true)) {
         hln_warnx("--name: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
         return 2;
     }
@@ -708,7 +259,7 @@ static int trust_add(const char *datadir, int argc, char **argv)
             hln_warnx("--level: '%s' is not organization, subnational, national or global", o.level);
             return 2;
         }
-        if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !level_fits(l, o.jurisdiction)) {
+        if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !hln_level_fits(l, o.jurisdiction)) {
             hln_warnx("--jurisdiction: '%s' does not fit level %s (global: global; national: CA; "
                   "subnational: CA-ON)",
                   o.jurisdiction, o.level);
@@ -717,17 +268,17 @@ static int trust_add(const char *datadir, int argc, char **argv)
         a.level = (int)l;
         snprintf(a.jurisdiction, sizeof a.jurisdiction, "%s", o.jurisdiction);
     }
-    a.added_ms = hln_wall_ms();
+    a.added_ms = hln_util_wall_ms();
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
         return 1;
-    int rc = hln_anchor_put(hln_node_store(n), &a);
+    int rc = hln_gov_anchor_put(hln_node_store(n), &a);
     hln_node_close(&n);
     if (rc) {
         hln_warnx("cannot save the anchor: %s", hln_strerror(rc));
         return 1;
     }
-    if ((rc = hln_ctl_notify_reload(datadir)) != 0)
+    if ((rc = hln_control_notify_reload(datadir)) != 0)
         hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
               hln_strerror(rc));
     return 0;
@@ -748,7 +299,7 @@ static int trust_remove(const char *datadir, int argc, char **argv)
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
         return 1;
-    int rc = hln_anchor_del(hln_node_store(n), id);
+    int rc = hln_gov_anchor_del(hln_node_store(n), id);
     hln_node_close(&n);
     if (rc == HLN_ENOTFOUND) {
         hln_warnx("%s: not a trust anchor", o.pos[0]);
@@ -758,7 +309,7 @@ static int trust_remove(const char *datadir, int argc, char **argv)
         hln_warnx("cannot remove the anchor: %s", hln_strerror(rc));
         return 1;
     }
-    if ((rc = hln_ctl_notify_reload(datadir)) != 0)
+    if ((rc = hln_control_notify_reload(datadir)) != 0)
         hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
               hln_strerror(rc));
     return 0;
@@ -886,43 +437,20 @@ static void default_scope(const hln_node_info *info, bool about_self, char out[H
 static int write_governance(const char *datadir, hln_node *n, uint32_t type, const hln_body *body,
                             const char *scope, bool json)
 {
-    hln_trust *t = NULL;
-    int rc = hln_gov_trust_load(n, &t);
-    if (rc) {
-        hln_warnx("cannot read the trust graph: %s", hln_strerror(rc));
-        return 1;
-    }
-    uint64_t ts = hln_wall_ms();
-    hln_record *r = calloc(1, sizeof *r);
-    if (!r) {
-        hln_trust_destroy(&t);
-        hln_warnx("out of memory");
-        return 1;
-    }
-    hln_record_init(r, (hln_rec_type)type, hln_node_pk(n), scope, 1, NULL, ts);
-    r->body = *body;
-    char why[160] = "";
-    rc = hln_trust_may_author(t, r, why, sizeof why);
-    free(r);
-    hln_trust_destroy(&t);
-    if (rc) {
+    uint64_t seq = 0, ts = 0;
+    char why[256] = "";
+    int rc = hln_gov_author(n, type, body, scope, &seq, &ts, why, sizeof why);
+    if (rc == HLN_ETRUST) {
         /* A refused record would stop this node's feed on every peer. */
-        hln_warnx("refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
+        hln_warnx("refused: %s (docs/GOVERNANCE.md)", why);
         if (strcmp(why, "author is not a member") == 0)
             hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
-                  "receive the member record that admits it");
+                      "receive the member record that admits it");
         return 1;
     }
-    hln_node_item item;
-    memset(&item, 0, sizeof item);
-    item.type = type;
-    item.body = *body;
-    uint64_t seq = 0;
-    char err[256] = "";
-    rc = hln_node_append(n, scope, &item, 1, ts, &seq, err, sizeof err);
     if (rc) {
         hln_warnx("cannot write the %s record: %s", hln_rec_type_name(type),
-              err[0] ? err : hln_strerror(rc));
+                  why[0] ? why : hln_strerror(rc));
         return 1;
     }
     if (json) {
@@ -936,7 +464,7 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
         printf("%s record %llu in scope %s\n", hln_rec_type_name(type), (unsigned long long)seq,
                scope);
     }
-    if ((rc = hln_ctl_notify_appended(datadir)) != 0)
+    if ((rc = hln_control_notify_appended(datadir)) != 0)
         hln_warnx("written, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
     return 0;
 }
@@ -986,7 +514,7 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
     hln_member *m = &body.member;
     if (parse_id(o.pos[0], m->subject))
         return 2;
-    if (!name_ok(o.name, false)) {
+    if (!hln_gov_name_valid(o.name, false)) {
         hln_warnx("--name: 1 to %d bytes of printable UTF-8", HLN_NAME_MAX);
         return 2;
     }
@@ -995,7 +523,7 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
         hln_warnx("--level: '%s' is not organization, subnational, national or global", o.level);
         return 2;
     }
-    if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !level_fits(m->level, o.jurisdiction)) {
+    if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !hln_level_fits(m->level, o.jurisdiction)) {
         hln_warnx("--jurisdiction: '%s' does not fit level %s", o.jurisdiction, o.level);
         return 2;
     }
@@ -1005,12 +533,12 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
     m->roles = m->level == HLN_LEVEL_ORGANIZATION
                    ? HLN_ROLE_PUBLISH
                    : HLN_ROLE_PUBLISH | HLN_ROLE_ADMIT | HLN_ROLE_CATALOGUE;
-    m->valid_from_ms = hln_wall_ms();
-    if (o.from && hln_gov_parse_date(o.from, &m->valid_from_ms)) {
+    m->valid_from_ms = hln_util_wall_ms();
+    if (o.from && hln_util_parse_date(o.from, &m->valid_from_ms)) {
         hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
         return 2;
     }
-    if (o.until && hln_gov_parse_date(o.until, &m->valid_until_ms)) {
+    if (o.until && hln_util_parse_date(o.until, &m->valid_until_ms)) {
         hln_warnx("--until: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.until);
         return 2;
     }
@@ -1044,13 +572,13 @@ static int member_revoke(const char *datadir, int argc, char **argv, bool json)
     hln_revoke *v = &body.revoke;
     if (parse_id(o.pos[0], v->subject))
         return 2;
-    if (o.reason && !name_ok(o.reason, true)) {
+    if (o.reason && !hln_gov_name_valid(o.reason, true)) {
         hln_warnx("--reason: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
         return 2;
     }
     snprintf(v->reason, sizeof v->reason, "%s", o.reason ? o.reason : "");
-    v->from_ms = hln_wall_ms();
-    if (o.from && hln_gov_parse_date(o.from, &v->from_ms)) {
+    v->from_ms = hln_util_wall_ms();
+    if (o.from && hln_util_parse_date(o.from, &v->from_ms)) {
         hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
         return 2;
     }
@@ -1143,8 +671,8 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     gopts o = {.json = json};
     if (parse_opts(argc, argv, "at", 0, &o))
         return 2;
-    uint64_t at = hln_wall_ms();
-    if (o.at && hln_gov_parse_date(o.at, &at)) {
+    uint64_t at = hln_util_wall_ms();
+    if (o.at && hln_util_parse_date(o.at, &at)) {
         hln_warnx("--at: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.at);
         return 2;
     }
@@ -1228,7 +756,7 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
     if (open_node(datadir, 0, &n))
         return 1;
     const hln_node_info *info = hln_node_get_info(n);
-    const char *j = o.scope ? o.scope : self_jurisdiction(info);
+    const char *j = o.scope ? o.scope : hln_gov_self_jurisdiction(info);
     int rc = 0;
     if (!j || strlen(j) > HLN_SCOPE_MAX || !hln_code_scope(j, strlen(j))) {
         hln_warnx("--scope: %s",
@@ -1257,7 +785,7 @@ static int policy_show(const char *datadir, int argc, char **argv, bool json)
     if (open_node(datadir, HLN_NODE_RDONLY, &n))
         return 1;
     const hln_node_info *info = hln_node_get_info(n);
-    const char *arg = o.npos ? o.pos[0] : self_jurisdiction(info);
+    const char *arg = o.npos ? o.pos[0] : hln_gov_self_jurisdiction(info);
     if (!arg || strlen(arg) > HLN_SCOPE_MAX || !hln_code_scope(arg, strlen(arg))) {
         hln_warnx("%s",
               arg ? "not global or an ISO 3166 code" : "which jurisdiction? (the node has none)");

@@ -1,6 +1,7 @@
 /* ctl_cmds.c - hlnctl peer add/remove/list and online status; the PEERS table's format. */
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_peer.h"
+#include "node/peers.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "node/control.h"
 #include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
+#include "node/gov.h"
+#include "node/util.h"
 
 #define CTL_TIMEOUT_MS 3000
 
@@ -22,96 +25,6 @@ static void die_msg(const char *fmt, const char *a)
     fprintf(stderr, "hlnctl: ");
     fprintf(stderr, fmt, a);
     fputc('\n', stderr);
-}
-
-static bool name_valid(const char *s)
-{
-    size_t n = strlen(s);
-    return n <= HLN_PEER_NAME_MAX && hln_text_valid(s, n, false);
-}
-
-int hln_peer_put(hln_store *s, const hln_peer_entry *p)
-{
-    if ((p->endpoint[0] && !hln_config_endpoint_valid(p->endpoint)) || !name_valid(p->name))
-        return HLN_EINVAL;
-    json_object *o = json_object_new_object();
-    if (!o)
-        return HLN_ENOMEM;
-    json_object_object_add(o, "endpoint", json_object_new_string(p->endpoint));
-    json_object_object_add(o, "name", json_object_new_string(p->name));
-    json_object_object_add(o, "added_ms", json_object_new_int64((int64_t)p->added_ms));
-    size_t len = 0;
-    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-    int rc = hln_store_kv_put(s, HLN_TABLE_PEERS, p->id, HLN_KEY_LEN, txt, len);
-    json_object_put(o);
-    return rc;
-}
-
-int hln_peer_del(hln_store *s, const uint8_t id[HLN_KEY_LEN])
-{
-    return hln_store_kv_del(s, HLN_TABLE_PEERS, id, HLN_KEY_LEN);
-}
-
-/* The value is read back from our own store, but a damaged or hand-edited
- * one must not crash hlnd: every field is checked like untrusted input. */
-static int decode_entry(const void *key, size_t klen, const void *val, size_t vlen,
-                        hln_peer_entry *p)
-{
-    if (klen != HLN_KEY_LEN || vlen == 0 || vlen > 4096)
-        return HLN_EDECODE;
-    memset(p, 0, sizeof *p);
-    memcpy(p->id, key, HLN_KEY_LEN);
-    json_tokener *tok = json_tokener_new_ex(4);
-    if (!tok)
-        return HLN_ENOMEM;
-    json_object *o = json_tokener_parse_ex(tok, val, (int)vlen);
-    int rc = HLN_EDECODE;
-    json_object *ep, *nm, *at;
-    if (!o || json_tokener_get_parse_end(tok) != vlen || !json_object_is_type(o, json_type_object))
-        goto out;
-    if (!json_object_object_get_ex(o, "endpoint", &ep) ||
-        !json_object_is_type(ep, json_type_string) || !json_object_object_get_ex(o, "name", &nm) ||
-        !json_object_is_type(nm, json_type_string))
-        goto out;
-    const char *e = json_object_get_string(ep), *n = json_object_get_string(nm);
-    if (strlen(e) > HLN_ENDPOINT_MAX || (e[0] && !hln_config_endpoint_valid(e)) ||
-        strlen(n) > HLN_PEER_NAME_MAX || !name_valid(n))
-        goto out;
-    strcpy(p->endpoint, e);
-    strcpy(p->name, n);
-    if (json_object_object_get_ex(o, "added_ms", &at) && json_object_is_type(at, json_type_int))
-        p->added_ms = (uint64_t)json_object_get_int64(at);
-    rc = 0;
-out:
-    json_object_put(o);
-    json_tokener_free(tok);
-    return rc;
-}
-
-typedef struct {
-    hln_peer_cb cb;
-    void *ctx;
-    size_t skipped;
-} foreach_ctx;
-
-static int foreach_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    foreach_ctx *fc = ctx;
-    hln_peer_entry p;
-    if (decode_entry(key, klen, val, vlen, &p) != 0) {
-        fc->skipped++;
-        return 0;
-    }
-    return fc->cb(fc->ctx, &p);
-}
-
-int hln_peer_foreach(hln_store *s, hln_peer_cb cb, void *ctx, size_t *skipped)
-{
-    foreach_ctx fc = {cb, ctx, 0};
-    int rc = hln_store_kv_foreach(s, HLN_TABLE_PEERS, foreach_one, &fc);
-    if (skipped)
-        *skipped = fc.skipped;
-    return rc;
 }
 
 static int open_store(const char *datadir, unsigned flags, hln_store **s)
@@ -124,27 +37,6 @@ static int open_store(const char *datadir, unsigned flags, hln_store **s)
         fprintf(stderr, "hlnctl: cannot open the store in %s/store: %s\n", datadir,
                 hln_strerror(rc));
     return rc;
-}
-
-bool hln_cli_daemon_running(const char *datadir)
-{
-    return hln_control_daemon_running(datadir);
-}
-
-int hln_ctl_notify_appended(const char *datadir)
-{
-    json_object *rep = NULL;
-    int rc = hln_control_call(datadir, "appended", CTL_TIMEOUT_MS, &rep, NULL, 0);
-    json_object_put(rep);
-    return rc == HLN_ESTATE ? 0 : rc;
-}
-
-int hln_ctl_notify_reload(const char *datadir)
-{
-    json_object *rep = NULL;
-    int rc = hln_control_call(datadir, "reload", CTL_TIMEOUT_MS, &rep, NULL, 0);
-    json_object_put(rep);
-    return rc == HLN_ESTATE ? 0 : rc;
 }
 
 /* Help goes to stdout (exit 0), a usage error's reminder to stderr (exit 2). */
@@ -178,7 +70,7 @@ static bool wants_help(int argc, char **argv)
 
 static int reload_daemon(const char *datadir)
 {
-    int rc = hln_ctl_notify_reload(datadir);
+    int rc = hln_control_notify_reload(datadir);
     if (rc != 0)
         fprintf(stderr,
                 "hlnctl: saved, but hlnd did not take it yet (%s); it will on SIGHUP "
@@ -189,7 +81,7 @@ static int reload_daemon(const char *datadir)
 
 static int peer_add(const char *datadir, int argc, char **argv)
 {
-    hln_peer_entry p;
+    hln_peers_entry p;
     memset(&p, 0, sizeof p);
     const char *id = NULL, *ep = NULL, *name = "";
     for (int i = 1; i < argc; i++) {
@@ -222,17 +114,17 @@ static int peer_add(const char *datadir, int argc, char **argv)
         die_msg("%s: not an endpoint (tcp://HOST:PORT or ipc://PATH)", ep);
         return 2;
     }
-    if (!name_valid(name)) {
+    if (!hln_peers_name_valid(name)) {
         die_msg("%s", "name: at most 64 bytes of printable UTF-8");
         return 2;
     }
     snprintf(p.endpoint, sizeof p.endpoint, "%s", ep ? ep : "");
     snprintf(p.name, sizeof p.name, "%s", name);
-    p.added_ms = hln_wall_ms();
+    p.added_ms = hln_util_wall_ms();
     hln_store *s = NULL;
     if (open_store(datadir, 0, &s) != 0)
         return 1;
-    rc = hln_peer_put(s, &p);
+    rc = hln_peers_put(s, &p);
     hln_store_close(&s);
     if (rc != 0) {
         die_msg("cannot save the peer: %s", hln_strerror(rc));
@@ -255,7 +147,7 @@ static int peer_remove(const char *datadir, int argc, char **argv)
     hln_store *s = NULL;
     if (open_store(datadir, 0, &s) != 0)
         return 1;
-    int rc = hln_peer_del(s, id);
+    int rc = hln_peers_del(s, id);
     hln_store_close(&s);
     if (rc == HLN_ENOTFOUND) {
         die_msg("%s: not a configured peer", argv[1]);
@@ -269,7 +161,7 @@ static int peer_remove(const char *datadir, int argc, char **argv)
 }
 
 /* The daemon down: the list comes from the table, every state "offline". */
-static int list_offline_one(void *ctx, const hln_peer_entry *p)
+static int list_offline_one(void *ctx, const hln_peers_entry *p)
 {
     json_object *arr = ctx;
     char idt[HLN_ID_TEXT_LEN + 1];
@@ -340,7 +232,7 @@ static int peer_list(const char *datadir, int argc, char **argv, bool json)
             return 1;
         arr = json_object_new_array();
         size_t skipped = 0;
-        rc = hln_peer_foreach(s, list_offline_one, arr, &skipped);
+        rc = hln_peers_foreach(s, list_offline_one, arr, &skipped);
         hln_store_close(&s);
         if (skipped)
             fprintf(stderr, "hlnctl: %zu damaged peer entries skipped\n", skipped);

@@ -24,6 +24,8 @@
 #include "proto/codes.h"
 #include "proto/record.h"
 #include "store/store.h"
+#include "node/control.h"
+#include "node/gov.h"
 
 /* Exit codes scripts can rely on. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -237,7 +239,7 @@ static int open_node(cli *c, unsigned flags, hln_node **n)
  * announces the records when it starts. Either way they are stored. */
 static void notify_daemon(cli *c)
 {
-    int rc = hln_ctl_notify_appended(c->dir);
+    int rc = hln_control_notify_appended(c->dir);
     if (rc < 0)
         hln_warnx("hlnd did not take the news (%s); it will announce the records later",
               hln_strerror(rc));
@@ -408,7 +410,7 @@ static int cmd_status(cli *c, int argc, char **argv)
         return r;
     /* A running hlnd knows more (peers, how far behind); without one the
      * store alone answers. */
-    if (hln_cli_daemon_running(c->dir)) {
+    if (hln_control_daemon_running(c->dir)) {
         r = hln_cli_status_online(c->dir, argc, argv, o.json);
         if (r != HLN_CLI_NOT_RUNNING)
             return r;

@@ -20,6 +20,8 @@
 #include "node/node.h"
 #include "node/stats.h"
 #include "node/trust.h"
+#include "node/gov.h"
+#include "node/bench_view.h"
 
 #define GROUP_ALL "all"
 #define NAME_CAP (HLN_NAME_MAX + 1)
@@ -366,12 +368,12 @@ static int make_dir(const char *path, char *err, size_t errlen)
 {
     /* The report is public: world-readable, as a web server needs it. */
     if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        hln_seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        hln_util_seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return HLN_EIO;
     }
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        hln_seterr(err, errlen, "%s is not a directory", path);
+        hln_util_seterr(err, errlen, "%s is not a directory", path);
         return HLN_EIO;
     }
     return 0;
@@ -386,14 +388,14 @@ static int out_open(out_file *of, const char *outdir, const char *rel, char *err
 {
     int n = snprintf(of->path, sizeof of->path, "%s/%s", outdir, rel);
     if (n < 0 || (size_t)n >= sizeof of->path) {
-        hln_seterr(err, errlen, "path too long under %s", outdir);
+        hln_util_seterr(err, errlen, "path too long under %s", outdir);
         return HLN_ETOOBIG;
     }
     snprintf(of->tmp, sizeof of->tmp, "%s.tmp", of->path);
     /* umask may be 077 (hlnd, root's shell): set the mode a web server needs. */
     of->f = fopen(of->tmp, "w");
     if (!of->f || fchmod(fileno(of->f), 0644) != 0) {
-        hln_seterr(err, errlen, "cannot write %s: %s", of->tmp, strerror(errno));
+        hln_util_seterr(err, errlen, "cannot write %s: %s", of->tmp, strerror(errno));
         if (of->f)
             fclose(of->f), unlink(of->tmp);
         of->f = NULL;
@@ -415,7 +417,7 @@ static int out_close(out_file *of, bool ok, char *err, size_t errlen)
     if (ok && !bad && rename(of->tmp, of->path) == 0)
         return 0;
     if (ok)
-        hln_seterr(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
+        hln_util_seterr(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
     unlink(of->tmp);
     return HLN_EIO;
 }
@@ -1237,36 +1239,36 @@ static bool period_wanted(const hln_report_opts *o, const char *period)
 static int check_opts(const hln_report_opts *o, const char *outdir, char *err, size_t errlen)
 {
     if (!o || !outdir || !outdir[0] || (o->n_indicators && !o->indicators)) {
-        hln_seterr(err, errlen, "missing options or output directory");
+        hln_util_seterr(err, errlen, "missing options or output directory");
         return HLN_EINVAL;
     }
     const char *g = o->group ? o->group : GROUP_ALL;
     if (!group_valid(g)) {
-        hln_seterr(err, errlen, "invalid group '%.16s': \"all\" or a jurisdiction such as CA or CA-ON",
+        hln_util_seterr(err, errlen, "invalid group '%.16s': \"all\" or a jurisdiction such as CA or CA-ON",
                g);
         return HLN_EINVAL;
     }
     if (strcmp(g, GROUP_ALL) && !o->jurisdiction) {
-        hln_seterr(err, errlen, "group %s needs the authors' jurisdictions", g);
+        hln_util_seterr(err, errlen, "group %s needs the authors' jurisdictions", g);
         return HLN_EINVAL;
     }
     if (o->stratum && o->stratum[0] && !hln_code_stratum(o->stratum, strlen(o->stratum))) {
-        hln_seterr(err, errlen, "invalid stratum");
+        hln_util_seterr(err, errlen, "invalid stratum");
         return HLN_EINVAL;
     }
     if (o->method < -1 || o->method > 1 || o->axis > HLN_REPORT_AXIS_LOG) {
-        hln_seterr(err, errlen, "invalid method or axis");
+        hln_util_seterr(err, errlen, "invalid method or axis");
         return HLN_EINVAL;
     }
     for (size_t i = 0; o->periods && i < o->n_periods; i++)
         if (!o->periods[i] || !hln_code_period(o->periods[i], strlen(o->periods[i]))) {
-            hln_seterr(err, errlen, "invalid period: YYYY, YYYY-Qn or YYYY-MM");
+            hln_util_seterr(err, errlen, "invalid period: YYYY, YYYY-Qn or YYYY-MM");
             return HLN_EINVAL;
         }
     for (size_t i = 0; i < o->n_indicators; i++) {
         const char *c = o->indicators[i].code;
         if (!memchr(c, 0, sizeof o->indicators[i].code) || !hln_code_indicator(c, strlen(c))) {
-            hln_seterr(err, errlen, "indicator %zu has an invalid code", i);
+            hln_util_seterr(err, errlen, "indicator %zu has an invalid code", i);
             return HLN_EINVAL;
         }
     }
@@ -1308,7 +1310,7 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
                              .ci = o->ci};
         rc = hln_bench_run(s, &q, &g[i].r);
         if (rc != 0)
-            hln_seterr(err, errlen, "benchmark %s %s %s: %s", ind->code, period, g[i].group,
+            hln_util_seterr(err, errlen, "benchmark %s %s %s: %s", ind->code, period, g[i].group,
                    hln_strerror(rc));
     }
     for (size_t i = 0; i < ng && rc == 0; i++) {
@@ -1346,7 +1348,7 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
                           hln_report_summary *sum, char *err, size_t errlen)
 {
     if (!s) {
-        hln_seterr(err, errlen, "no store");
+        hln_util_seterr(err, errlen, "no store");
         return HLN_EINVAL;
     }
     int rc = check_opts(o, outdir, err, errlen);
@@ -1363,7 +1365,7 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
         const hln_indicator *ind = &o->indicators[k];
         pl.n = 0;
         if ((rc = hln_store_foreach_obs(s, ind->code, NULL, stratum, period_cb, &pl)) != 0) {
-            hln_seterr(err, errlen, "reading observations of %s: %s", ind->code, hln_strerror(rc));
+            hln_util_seterr(err, errlen, "reading observations of %s: %s", ind->code, hln_strerror(rc));
             break;
         }
         /* Order and uniqueness must not depend on how the index sorts. */

@@ -18,85 +18,17 @@
 #include "crypto/err.h"
 #include "proto/wire.h"
 #include "node/control.h"
-#include "node/hlnctl/cmd_peer.h"
 #include "node/discovery.h"
-#include "node/hlnctl/cmd_gov.h"
+#include "node/gov.h"
+#include "node/hlnd/log.h"
+#include "node/hlnd/transport.h"
+#include "node/metrics.h"
 #include "node/node.h"
-#include "node/hlnctl/cmd_ops.h"
+#include "node/peers.h"
 #include "node/sync.h"
 #include "node/sync_store.h"
-#include "node/hlnd/transport.h"
-#include "node/hlnctl/cmd_verify.h"
-
-/* ---- logging ------------------------------------------------------------ */
-
-static int log_level = 6;
-
-void hlnd_log_set_level(int level)
-{
-    log_level = level;
-}
-
-void hlnd_log(int prio, const char *module, const char *fmt, ...)
-{
-    if (prio > log_level)
-        return;
-    char line[1024];
-    int n = snprintf(line, sizeof line, "<%d>%s ", prio, module);
-    if (n < 0 || (size_t)n >= sizeof line)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    /* One write per line, so lines from one process never interleave. */
-    size_t len = strlen(line);
-    if (len + 1 < sizeof line) {
-        line[len++] = '\n';
-        line[len] = '\0';
-    } else
-        line[sizeof line - 2] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, strlen(line));
-    (void)w;
-}
-
-void hlnd_log_safe(char *out, size_t cap, const char *in, size_t len)
-{
-    size_t j = 0;
-    if (cap == 0)
-        return;
-    for (size_t i = 0; i < len && j + 1 < cap; i++) {
-        unsigned char c = (unsigned char)in[i];
-        out[j++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-    }
-    out[j] = '\0';
-}
-
-bool hlnd_ratelimit_ok(hlnd_ratelimit *rl, uint64_t now_ms, uint32_t burst, uint32_t ivl_ms)
-{
-    if (rl->last_ms == 0) {
-        rl->tokens = burst;
-        rl->last_ms = now_ms;
-    }
-    uint64_t refill = ivl_ms ? (now_ms - rl->last_ms) / ivl_ms : burst;
-    if (refill) {
-        rl->tokens = (uint32_t)((rl->tokens + refill > burst) ? burst : rl->tokens + refill);
-        rl->last_ms = now_ms;
-    }
-    if (rl->tokens == 0) {
-        rl->suppressed++;
-        return false;
-    }
-    rl->tokens--;
-    return true;
-}
-
-uint64_t hlnd_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#include "node/util.h"
+#include "node/verify.h"
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -201,14 +133,14 @@ static int headmap_put(headmap *m, const hln_feed_id *f, uint64_t seq)
 typedef struct {
     uint8_t id[HLN_KEY_LEN];
     char short_id[HLN_ID_SHORT_LEN + 1];
-    char name[HLN_PEER_NAME_MAX + 1];
+    char name[HLN_PEERS_NAME_MAX + 1];
     char endpoint[HLN_ENDPOINT_MAX + 1];
     bool configured, anchor, up, dropped;
     bool revoked; /* its membership was revoked: refused by ZAP even if configured */
     uint32_t bad;           /* bad messages in the current window */
     uint64_t bad_window_ms; /* start of that window */
     uint64_t resync_ms;     /* last out-of-session recovery */
-    hlnd_ratelimit rl;
+    hln_util_bucket rl;
     headmap heads;
     bool clock_full;      /* a full clock came in this session (ops: catch-up) */
     uint64_t up_since_ms; /* when this session came up */
@@ -234,7 +166,7 @@ typedef struct {
     char short_id[HLN_ID_SHORT_LEN + 1];
     /* Operations (node/ops_cmds.h): refusals by reason for the metrics,
      * the metrics file, and the catch-up rule after a restore. */
-    uint64_t refusals[HLN_OPS_REASONS];
+    uint64_t refusals[HLN_METRICS_REASONS];
     uint64_t next_metrics_ms, next_catch_up_ms;
     bool catch_up, metrics_failing;
     hln_bench_verify *bverify; /* bench verify: digest requests (node/verify_cmds.h) */
@@ -310,16 +242,16 @@ static void penalize(hlnd *d, uint32_t h, int rc)
         return;
     dpeer *p = &d->peers[h];
     hln_metrics_refusal(d->refusals, rc);
-    uint64_t now = hlnd_now_ms();
+    uint64_t now = hln_util_mono_ms();
     if (now - p->bad_window_ms > 60000) {
         p->bad_window_ms = now;
         p->bad = 0;
     }
     p->bad++;
-    if (hlnd_ratelimit_ok(&p->rl, now, 5, 10000)) {
+    if (hln_util_bucket_take(&p->rl, now, 5, 10000)) {
         hlnd_log(4, "sync", "peer=%s reason=%s bad=%u suppressed=%u", p->short_id, hln_errname(rc),
-                 p->bad, p->rl.suppressed);
-        p->rl.suppressed = 0;
+                 p->bad, p->rl.denied);
+        p->rl.denied = 0;
     }
     if (p->bad >= d->cfg.bad_limit && !p->dropped) {
         hlnd_log(4, "net", "event=peer-dropped peer=%s bad=%u for_ms=%u", p->short_id, p->bad,
@@ -484,7 +416,7 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
                          size_t len)
 {
     hlnd *d = ctx;
-    uint64_t now = hlnd_now_ms();
+    uint64_t now = hln_util_mono_ms();
     int h = get_peer(d, id);
     if (h < 0)
         return;
@@ -598,7 +530,7 @@ static int trust_one(void *ctx, const void *key, size_t klen, const void *val, s
     return admit_add(a, id);
 }
 
-static int peer_one(void *ctx, const hln_peer_entry *e)
+static int peer_one(void *ctx, const hln_peers_entry *e)
 {
     admit_ctx *a = ctx;
     int h = get_peer(a->d, e->id);
@@ -631,7 +563,7 @@ static int build_admitted(hlnd *d, admit_ctx *a, size_t *skipped)
         d->peers[i].configured = false;
         d->peers[i].anchor = false;
     }
-    int rc = hln_peer_foreach(d->store, peer_one, a, skipped);
+    int rc = hln_peers_foreach(d->store, peer_one, a, skipped);
     if (rc == 0)
         rc = hln_store_kv_foreach(d->store, HLN_TABLE_TRUST, trust_one, a);
     hln_trust *t = d->ss ? hln_sync_store_trust(d->ss) : NULL;
@@ -676,7 +608,7 @@ static void refresh_admitted(hlnd *d)
             hlnd_log(5, "net", "event=peer-refused peer=%s reason=revoked", p->short_id);
             p->up = false;
             headmap_clear(&p->heads);
-            hln_sync_peer_down(d->sync, hlnd_now_ms(), (uint32_t)i);
+            hln_sync_peer_down(d->sync, hln_util_mono_ms(), (uint32_t)i);
         }
     }
     free(a.set);
@@ -725,8 +657,8 @@ static void discover(hlnd *d)
             if (!p->name[0] && hln_trust_member(t, p->id, now, &info) == 0) {
                 /* The member's name, cut at a character boundary to fit. */
                 size_t len = strlen(info.name);
-                if (len > HLN_PEER_NAME_MAX) {
-                    len = HLN_PEER_NAME_MAX;
+                if (len > HLN_PEERS_NAME_MAX) {
+                    len = HLN_PEERS_NAME_MAX;
                     while (len && ((unsigned char)info.name[len] & 0xc0) == 0x80)
                         len--;
                 }
@@ -817,7 +749,7 @@ static int appended_head(void *ctx, const hln_feed_id *feed, uint64_t seq,
 
 static int scan_appended(hlnd *d, uint64_t *count)
 {
-    appended_ctx a = {d, hlnd_now_ms(), 0};
+    appended_ctx a = {d, hln_util_mono_ms(), 0};
     int rc = hln_store_foreach_head(d->store, appended_head, &a);
     if (count)
         *count = a.count;
@@ -893,7 +825,7 @@ static int ctl_status(hlnd *d, json_object *reply)
     json_object_object_add(reply, "node", json_object_new_string(d->id_text));
     json_object_object_add(reply, "listen", json_object_new_string(hln_transport_endpoint(d->tr)));
     add_i64(reply, "pid", (int64_t)getpid());
-    add_i64(reply, "uptime_s", (int64_t)((hlnd_now_ms() - d->started_ms) / 1000));
+    add_i64(reply, "uptime_s", (int64_t)((hln_util_mono_ms() - d->started_ms) / 1000));
     add_i64(reply, "feeds", (int64_t)feeds);
     add_i64(reply, "records", (int64_t)records);
     add_i64(reply, "peers", (int64_t)known);
@@ -932,7 +864,7 @@ static int ctl_status(hlnd *d, json_object *reply)
 static int ctl_peers(hlnd *d, json_object *reply)
 {
     json_object *arr = json_object_new_array();
-    uint64_t now = hlnd_now_ms();
+    uint64_t now = hln_util_mono_ms();
     for (size_t i = 0; i < d->n_peers; i++) {
         dpeer *p = &d->peers[i];
         hln_peer_stats st;
@@ -982,7 +914,7 @@ static void fill_metrics(hlnd *d, hln_metrics *m, bool up)
         return;
     hln_sync_stats st;
     hln_sync_stats_get(d->sync, &st);
-    m->uptime_s = (hlnd_now_ms() - d->started_ms) / 1000;
+    m->uptime_s = (hln_util_mono_ms() - d->started_ms) / 1000;
     for (size_t i = 0; i < d->n_peers; i++)
         m->peers += d->peers[i].configured || d->peers[i].up;
     m->peers_up = peers_up(d);
@@ -1031,7 +963,7 @@ static void write_metrics(hlnd *d, bool up)
     free(text);
     if (rc != 0 && !d->metrics_failing) {
         char safe[HLN_CONFIG_PATH_MAX];
-        hlnd_log_safe(safe, sizeof safe, d->cfg.metrics_file, strlen(d->cfg.metrics_file));
+        hln_util_sanitize_log(safe, sizeof safe, d->cfg.metrics_file, strlen(d->cfg.metrics_file));
         hlnd_log(4, "ops", "event=metrics-write-failed path=%s reason=%s errno=%d", safe,
                  hln_errname(rc), errno);
     } else if (rc == 0 && d->metrics_failing)
@@ -1062,7 +994,7 @@ static void check_catch_up(hlnd *d, uint64_t now)
     }
     if (heard == 0)
         return;
-    int rc = hln_ops_catch_up_set(d->store, false);
+    int rc = hln_node_catch_up_set(d->store, false);
     if (rc != 0) {
         hlnd_log(3, "node", "event=catch-up-clear-failed reason=%s", hln_errname(rc));
         return;
@@ -1095,7 +1027,7 @@ static int verify_control(hlnd *d, const char *cmd, json_object *req, json_objec
             memcpy(up[n].id, d->peers[i].id, HLN_KEY_LEN);
             up[n++].name = d->peers[i].name;
         }
-    int rc = hln_bench_verify_control(d->bverify, hlnd_now_ms(), cmd, req, reply, up, n);
+    int rc = hln_bench_verify_control(d->bverify, hln_util_mono_ms(), cmd, req, reply, up, n);
     free(up);
     return rc;
 }
@@ -1138,7 +1070,7 @@ static void reload_all(hlnd *d)
     char err[512];
     if (hlnd_load_config(&d->args, &c, err, sizeof err) != 0) {
         char safe[512];
-        hlnd_log_safe(safe, sizeof safe, err, strlen(err));
+        hln_util_sanitize_log(safe, sizeof safe, err, strlen(err));
         hlnd_log(3, "config", "event=reload-refused reason=\"%s\"", safe);
     } else {
         if (strcmp(c.listen, d->cfg.listen) != 0 || strcmp(c.data_dir, d->cfg.data_dir) != 0)
@@ -1187,7 +1119,7 @@ static int start(hlnd *d, char *err, size_t errlen)
     if ((rc = hln_node_open(d->cfg.data_dir, 0, &d->node, err, errlen)) != 0)
         return rc;
     d->store = hln_node_store(d->node);
-    d->catch_up = hln_ops_catch_up_pending(d->store);
+    d->catch_up = hln_node_catch_up_pending(d->store);
     const uint8_t *pk = hln_node_pk(d->node);
     hln_id_to_text(pk, d->id_text);
     hln_id_short(pk, d->short_id);
@@ -1242,7 +1174,7 @@ static int start(hlnd *d, char *err, size_t errlen)
     /* batch_size is also the records per store transaction (hlnd.conf(5)):
      * the engine holds consecutive answers and stores them in one commit. */
     sc.store_batch = d->cfg.batch_size;
-    d->started_ms = hlnd_now_ms();
+    d->started_ms = hln_util_mono_ms();
     if ((rc = hln_sync_new(&sc, &d->host, d->started_ms, &d->sync)) != 0) {
         snprintf(err, errlen, "cannot start the sync engine: %s", hln_strerror(rc));
         return rc;
@@ -1320,7 +1252,7 @@ int hlnd_run(const hlnd_args *a)
 
     if ((rc = start(&d, err, sizeof err)) != 0) {
         char safe[512];
-        hlnd_log_safe(safe, sizeof safe, err, strlen(err));
+        hln_util_sanitize_log(safe, sizeof safe, err, strlen(err));
         hlnd_log(3, "node", "event=start-failed reason=%s detail=\"%s\"", hln_errname(rc), safe);
         stop(&d);
         return rc;
@@ -1335,7 +1267,7 @@ int hlnd_run(const hlnd_args *a)
         hlnd_log(5, "node", "event=catch-up-pending reason=restored-store publishing=refused");
 
     bool running = true;
-    d.next_tick_ms = hlnd_now_ms();
+    d.next_tick_ms = hln_util_mono_ms();
     d.next_status_ms = d.next_tick_ms + 10000;
     zmq_pollitem_t items[1024];
     while (running) {
@@ -1344,7 +1276,7 @@ int hlnd_run(const hlnd_args *a)
          * the server first, so admission and inbound peers keep working. */
         items[n] = (zmq_pollitem_t){.socket = hln_control_socket(d.ctl), .events = ZMQ_POLLIN};
         items[n + 1] = (zmq_pollitem_t){.fd = sig_pipe[0], .events = ZMQ_POLLIN};
-        uint64_t now = hlnd_now_ms();
+        uint64_t now = hln_util_mono_ms();
         long timeout = d.next_tick_ms > now ? (long)(d.next_tick_ms - now) : 0;
         if (zmq_poll(items, n + 2, timeout) < 0 && zmq_errno() != EINTR) {
             hlnd_log(2, "net", "event=poll-failed reason=%s", zmq_strerror(zmq_errno()));
@@ -1366,7 +1298,7 @@ int hlnd_run(const hlnd_args *a)
         hln_transport_process(d.tr, items, (size_t)n, 512);
         if (items[n].revents & ZMQ_POLLIN)
             hln_control_process(d.ctl);
-        now = hlnd_now_ms();
+        now = hln_util_mono_ms();
         if (now >= d.next_tick_ms) {
             if (d.trust_dirty)
                 trust_changed(&d, now);

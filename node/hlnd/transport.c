@@ -10,7 +10,8 @@
 #include <sys/socket.h>
 
 #include "crypto/err.h"
-#include "node/hlnd/daemon.h"
+#include "node/hlnd/log.h"
+#include "node/util.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "hln"
@@ -35,7 +36,7 @@ typedef struct {
     struct sockaddr_storage in_addr;
     socklen_t in_addr_len;
     hln_peer_stats st;
-    hlnd_ratelimit rl;
+    hln_util_bucket rl;
 } peer;
 
 struct hln_transport {
@@ -51,7 +52,7 @@ struct hln_transport {
     peer **peers;
     size_t n_peers, cap_peers;
     unsigned mon_seq;
-    hlnd_ratelimit zap_rl;
+    hln_util_bucket zap_rl;
     /* Which poll item belongs to what, as filled by hln_transport_pollitems. */
     size_t n_items;
     struct {
@@ -408,7 +409,7 @@ int hln_transport_connect(hln_transport *t, const uint8_t id[HLN_KEY_LEN], const
     snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
     if (was)
         report(t, p, true);
-    if (p->st.dropped_until_ms > hlnd_now_ms())
+    if (p->st.dropped_until_ms > hln_util_mono_ms())
         return 0; /* opened when the drop expires */
     return open_dealer(t, p);
 }
@@ -582,7 +583,7 @@ static void zap_one(hln_transport *t)
         a = find_admitted_curve(t, zmq_msg_data(&f[6]));
         if (a) {
             peer *p = find_peer(t, a->id);
-            if (p && p->st.dropped_until_ms > hlnd_now_ms()) {
+            if (p && p->st.dropped_until_ms > hln_util_mono_ms()) {
                 text = "dropped";
                 a = NULL;
             }
@@ -593,13 +594,13 @@ static void zap_one(hln_transport *t)
             hln_hex(a->id, HLN_KEY_LEN, user);
         }
     }
-    if (!a && hlnd_ratelimit_ok(&t->zap_rl, hlnd_now_ms(), 10, 1000)) {
+    if (!a && hln_util_bucket_take(&t->zap_rl, hln_util_mono_ms(), 10, 1000)) {
         char key[65] = "?";
         if (nf == 7 && zmq_msg_size(&f[6]) == 32)
             hln_hex(zmq_msg_data(&f[6]), 8, key);
         hlnd_log(4, "zap", "event=refused curve=%s reason=%s suppressed=%u", key, text,
-                 t->zap_rl.suppressed);
-        t->zap_rl.suppressed = 0;
+                 t->zap_rl.denied);
+        t->zap_rl.denied = 0;
     }
     /* Reply: version, request id (echoed), status code, text, user id, metadata. */
     zmq_send(t->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -643,7 +644,7 @@ static int router_one(hln_transport *t)
     peer *p = find_peer(t, id);
     if (!p && is_admitted(t, id))
         p = get_peer(t, id);
-    if (!p || !is_admitted(t, id) || p->st.dropped_until_ms > hlnd_now_ms()) {
+    if (!p || !is_admitted(t, id) || p->st.dropped_until_ms > hln_util_mono_ms()) {
         drain(t->router);
         goto out;
     }
@@ -671,7 +672,7 @@ static int router_one(hln_transport *t)
     /* A new route on a peer we heard from before is a new connection: the
      * old one may have lost messages, so the session restarts. */
     report(t, p, new_route && had);
-    p->st.last_seen_ms = hlnd_now_ms();
+    p->st.last_seen_ms = hln_util_mono_ms();
     p->st.bytes_in += zmq_msg_size(&body);
     p->st.msgs_in++;
     t->cb(t->cbctx, HLN_TEV_MSG, p->id, zmq_msg_data(&body), zmq_msg_size(&body));
@@ -696,7 +697,7 @@ static int dealer_one(hln_transport *t, peer *p)
         goto out;
     }
     /* The server proved it holds the key we expect for p, so the sender is p. */
-    p->st.last_seen_ms = hlnd_now_ms();
+    p->st.last_seen_ms = hln_util_mono_ms();
     p->st.bytes_in += zmq_msg_size(&body);
     p->st.msgs_in++;
     t->cb(t->cbctx, HLN_TEV_MSG, p->id, zmq_msg_data(&body), zmq_msg_size(&body));
@@ -719,7 +720,7 @@ static void monitor_one(hln_transport *t, peer *p)
         goto out;
     uint16_t event;
     memcpy(&event, zmq_msg_data(&ev), 2);
-    uint64_t now = hlnd_now_ms();
+    uint64_t now = hln_util_mono_ms();
     switch (event) {
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
         p->out_up = true;
@@ -734,12 +735,12 @@ static void monitor_one(hln_transport *t, peer *p)
         }
         break;
     default:
-        if (hlnd_ratelimit_ok(&p->rl, now, 5, 10000)) {
+        if (hln_util_bucket_take(&p->rl, now, 5, 10000)) {
             hlnd_log(4, "net", "event=handshake-failed peer=%s endpoint=%s reason=%s suppressed=%u",
                      p->short_id, p->endpoint,
                      event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "refused" : "protocol",
-                     p->rl.suppressed);
-            p->rl.suppressed = 0;
+                     p->rl.denied);
+            p->rl.denied = 0;
         }
         /* libzmq gives up on a connection whose handshake failed; the peer
          * may admit us later (peer add on its side), so we redial, backing
@@ -789,7 +790,7 @@ int hln_transport_process(hln_transport *t, const zmq_pollitem_t *items, size_t 
         }
     }
     /* Drops expire here: a peer with an endpoint gets its DEALER back. */
-    uint64_t now = hlnd_now_ms();
+    uint64_t now = hln_util_mono_ms();
     for (size_t i = 0; i < t->n_peers; i++) {
         peer *p = t->peers[i];
         if (p->dealer && p->redial_at_ms && now >= p->redial_at_ms) {

@@ -20,10 +20,10 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/control.h"
-#include "node/hlnctl/cmd_peer.h"
-#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "store/store.h"
+#include "node/gov.h"
+#include "node/peers.h"
 
 /* What it measures (docs/PERFORMANCE.md keeps the figures):
  *  1. the single-core raw verify rate (ed25519 over the envelope) and the
@@ -118,9 +118,9 @@ static void with_store(pnode *n, void (*fn)(hln_store *, void *), void *arg)
 static void trust_fn(hln_store *s, void *arg)
 {
     /* An organization in CA: its feeds are wanted and may be sent to it. */
-    hln_anchor_entry a = {.level = HLN_LEVEL_ORGANIZATION, .jurisdiction = "CA"};
+    hln_gov_anchor a = {.level = HLN_LEVEL_ORGANIZATION, .jurisdiction = "CA"};
     memcpy(a.id, arg, HLN_KEY_LEN);
-    if (hln_anchor_put(s, &a) != 0)
+    if (hln_gov_anchor_put(s, &a) != 0)
         die("trust");
 }
 
@@ -132,10 +132,10 @@ typedef struct {
 static void peer_fn(hln_store *s, void *arg)
 {
     peer_arg *pa = arg;
-    hln_peer_entry p = {0};
+    hln_peers_entry p = {0};
     memcpy(p.id, pa->id, HLN_KEY_LEN);
     snprintf(p.endpoint, sizeof p.endpoint, "%s", pa->ep ? pa->ep : "");
-    if (hln_peer_put(s, &p) != 0)
+    if (hln_peers_put(s, &p) != 0)
         die("peer");
 }
 
@@ -454,7 +454,7 @@ static double line_hop(double *total_ms)
         hln_store_counts(first, &f0, &before1);
         publish(&n[0], 1); /* in the store; hlnd learns of it from the poke */
         double t0 = now_s();
-        if (hln_ctl_notify_appended(n[0].dir) != 0)
+        if (hln_control_notify_appended(n[0].dir) != 0)
             die("notify");
         double t1 = 0;
         for (;;) {

@@ -1,4 +1,4 @@
-/* test_gov_cmds.c - hlnctl trust/member/policy on real node directories; the TRUST table. */
+/* test_cmd_gov.c - hlnctl trust/member/policy on real node directories; the TRUST table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +14,12 @@
 
 #include "crypto/crypto.h"
 #include "crypto/err.h"
-#include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "node/trust.h"
 #include "store/store.h"
+#include "node/gov.h"
+#include "node/hlnctl/cmd_gov.h"
+#include "node/util.h"
 
 /* Four nodes: the global coordinator, Canada's and Ontario's authorities
  * and a clinic in Ontario, each in its own data directory. */
@@ -212,7 +214,7 @@ static void removing_an_unknown_anchor_fails(void **state)
 static void anchor_entries_round_trip_and_hostile_ones_are_refused(void **state)
 {
     (void)state;
-    hln_anchor_entry a, back;
+    hln_gov_anchor a, back;
     memset(&a, 0, sizeof a);
     memset(a.id, 7, HLN_KEY_LEN);
     strcpy(a.name, "Canada MoH");
@@ -223,29 +225,29 @@ static void anchor_entries_round_trip_and_hostile_ones_are_refused(void **state)
     char path[160];
     snprintf(path, sizeof path, "%s/kv", root);
     assert_int_equal(hln_store_open(path, 0, &s), 0);
-    assert_int_equal(hln_anchor_put(s, &a), 0);
+    assert_int_equal(hln_gov_anchor_put(s, &a), 0);
     char val[512];
     size_t vlen = 0;
     assert_int_equal(
         hln_store_kv_get(s, HLN_TABLE_TRUST, a.id, HLN_KEY_LEN, val, sizeof val, &vlen), 0);
-    assert_int_equal(hln_anchor_decode(a.id, HLN_KEY_LEN, val, vlen, &back), 0);
+    assert_int_equal(hln_gov_anchor_decode(a.id, HLN_KEY_LEN, val, vlen, &back), 0);
     assert_string_equal(back.name, "Canada MoH");
     assert_int_equal(back.level, HLN_LEVEL_NATIONAL);
     assert_string_equal(back.jurisdiction, "CA");
     assert_int_equal(back.added_ms, a.added_ms);
     /* A level that does not fit is not stored. */
     strcpy(a.jurisdiction, "CA-ON");
-    assert_int_equal(hln_anchor_put(s, &a), HLN_EINVAL);
+    assert_int_equal(hln_gov_anchor_put(s, &a), HLN_EINVAL);
     hln_store_close(&s);
 
     /* Bare and empty values: trusted, level learnt later. */
-    assert_int_equal(hln_anchor_decode(a.id, HLN_KEY_LEN, "{}", 2, &back), 0);
+    assert_int_equal(hln_gov_anchor_decode(a.id, HLN_KEY_LEN, "{}", 2, &back), 0);
     assert_int_equal(back.level, HLN_TRUST_LEVEL_ANY);
-    assert_int_equal(hln_anchor_decode(a.id, HLN_KEY_LEN, "", 0, &back), 0);
+    assert_int_equal(hln_gov_anchor_decode(a.id, HLN_KEY_LEN, "", 0, &back), 0);
     /* The text form of the id as key. */
     char idt[HLN_ID_TEXT_LEN + 1];
     hln_id_to_text(a.id, idt);
-    assert_int_equal(hln_anchor_decode(idt, HLN_ID_TEXT_LEN, "{}", 2, &back), 0);
+    assert_int_equal(hln_gov_anchor_decode(idt, HLN_ID_TEXT_LEN, "{}", 2, &back), 0);
     assert_memory_equal(back.id, a.id, HLN_KEY_LEN);
     /* Hostile or damaged entries. */
     static const char *const bad[] = {
@@ -260,9 +262,9 @@ static void anchor_entries_round_trip_and_hostile_ones_are_refused(void **state)
         "{} trailing",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(hln_anchor_decode(a.id, HLN_KEY_LEN, bad[i], strlen(bad[i]), &back),
+        assert_int_equal(hln_gov_anchor_decode(a.id, HLN_KEY_LEN, bad[i], strlen(bad[i]), &back),
                          HLN_EDECODE);
-    assert_int_equal(hln_anchor_decode(a.id, 5, "{}", 2, &back), HLN_EDECODE);
+    assert_int_equal(hln_gov_anchor_decode(a.id, 5, "{}", 2, &back), HLN_EDECODE);
 }
 
 static void flags_outlive_a_restart(void **state)
@@ -296,14 +298,14 @@ static void dates_are_utc_days_or_instants(void **state)
 {
     (void)state;
     uint64_t ms = 0;
-    assert_int_equal(hln_gov_parse_date("2026-01-01", &ms), 0);
+    assert_int_equal(hln_util_parse_date("2026-01-01", &ms), 0);
     assert_int_equal(ms, 1767225600000ull);
-    assert_int_equal(hln_gov_parse_date("2026-01-01T00:00:01Z", &ms), 0);
+    assert_int_equal(hln_util_parse_date("2026-01-01T00:00:01Z", &ms), 0);
     assert_int_equal(ms, 1767225601000ull);
-    assert_int_equal(hln_gov_parse_date("2026-01-01 ", &ms), HLN_EINVAL);
-    assert_int_equal(hln_gov_parse_date("2026-13-01", &ms), HLN_EINVAL);
-    assert_int_equal(hln_gov_parse_date("1969-12-31", &ms), HLN_EINVAL);
-    assert_int_equal(hln_gov_parse_date("tomorrow", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("2026-01-01 ", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("2026-13-01", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("1969-12-31", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("tomorrow", &ms), HLN_EINVAL);
 }
 
 int main(void)

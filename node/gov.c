@@ -1,0 +1,501 @@
+/* gov.c - governance state a node keeps beside its records: the TRUST table of anchors, the FLAGS
+ * table, the node's trust graph, and the flags that status shows. */
+#include "node/gov.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/err.h"
+#include "node/disclosure.h"
+#include "node/util.h"
+#include "proto/codes.h"
+
+static void jstr(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static void jint(json_object *o, const char *k, uint64_t v)
+{
+    json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static void id_text(const uint8_t id[HLN_KEY_LEN], char out[HLN_ID_TEXT_LEN + 1])
+{
+    hln_id_to_text(id, out);
+}
+
+int hln_util_parse_date(const char *s, uint64_t *ms)
+{
+    if (!s || !ms)
+        return HLN_EINVAL;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end && *end == 'T')
+        end = strptime(end, "T%H:%M:%SZ", &tm);
+    if (!end || *end || tm.tm_year < 70)
+        return HLN_EINVAL;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return HLN_EINVAL;
+    *ms = (uint64_t)t * 1000u;
+    return 0;
+}
+
+bool hln_gov_name_valid(const char *s, bool may_be_empty)
+{
+    size_t n = strlen(s);
+    return (may_be_empty || n > 0) && n <= HLN_NAME_MAX && hln_text_valid(s, n, false);
+}
+
+/* ---- the TRUST table ---- */
+
+int hln_gov_anchor_put(hln_store *s, const hln_gov_anchor *a)
+{
+    if (!s || !a || !hln_gov_name_valid(a->name, true))
+        return HLN_EINVAL;
+    if (a->level != HLN_TRUST_LEVEL_ANY && !hln_level_fits((uint32_t)a->level, a->jurisdiction))
+        return HLN_EINVAL;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return HLN_ENOMEM;
+    jstr(o, "name", a->name);
+    if (a->level != HLN_TRUST_LEVEL_ANY) {
+        jstr(o, "level", hln_level_name((uint32_t)a->level));
+        jstr(o, "jurisdiction", a->jurisdiction);
+    }
+    jint(o, "added_ms", a->added_ms);
+    size_t len = 0;
+    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    int rc = hln_store_kv_put(s, HLN_TABLE_TRUST, a->id, HLN_KEY_LEN, txt, len);
+    json_object_put(o);
+    return rc;
+}
+
+int hln_gov_anchor_del(hln_store *s, const uint8_t id[HLN_KEY_LEN])
+{
+    return hln_store_kv_del(s, HLN_TABLE_TRUST, id, HLN_KEY_LEN);
+}
+
+/* A string field of `o`, or NULL when absent; *bad when present but not a
+ * string. */
+static const char *opt_str(json_object *o, const char *k, bool *bad)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
+        return NULL;
+    if (!json_object_is_type(v, json_type_string)) {
+        *bad = true;
+        return NULL;
+    }
+    return json_object_get_string(v);
+}
+
+int hln_gov_anchor_decode(const void *key, size_t klen, const void *val, size_t vlen,
+                      hln_gov_anchor *out)
+{
+    if (!key || !out || vlen > 4096)
+        return HLN_EDECODE;
+    memset(out, 0, sizeof *out);
+    out->level = HLN_TRUST_LEVEL_ANY;
+    if (klen == HLN_KEY_LEN) {
+        memcpy(out->id, key, HLN_KEY_LEN);
+    } else if (klen == HLN_ID_TEXT_LEN) {
+        char text[HLN_ID_TEXT_LEN + 1];
+        memcpy(text, key, klen);
+        text[klen] = '\0';
+        if (hln_id_from_text(text, out->id) != 0)
+            return HLN_EDECODE;
+    } else {
+        return HLN_EDECODE;
+    }
+    if (vlen == 0)
+        return 0; /* a bare key: trusted, nothing else said */
+    json_tokener *tok = json_tokener_new_ex(4);
+    if (!tok)
+        return HLN_ENOMEM;
+    json_object *o = json_tokener_parse_ex(tok, val, (int)vlen);
+    int rc = HLN_EDECODE;
+    bool bad = false;
+    if (!o || json_tokener_get_parse_end(tok) != vlen || !json_object_is_type(o, json_type_object))
+        goto out;
+    const char *name = opt_str(o, "name", &bad);
+    const char *level = opt_str(o, "level", &bad);
+    const char *j = opt_str(o, "jurisdiction", &bad);
+    if (bad || (name && !hln_gov_name_valid(name, true)) || (!level != !j))
+        goto out;
+    if (name)
+        snprintf(out->name, sizeof out->name, "%s", name);
+    if (level) {
+        uint32_t l;
+        if (hln_level_parse(level, &l) != 0 || strlen(j) > HLN_SCOPE_MAX || !hln_level_fits(l, j))
+            goto out;
+        out->level = (int)l;
+        snprintf(out->jurisdiction, sizeof out->jurisdiction, "%s", j);
+    }
+    json_object *at;
+    if (json_object_object_get_ex(o, "added_ms", &at) && json_object_is_type(at, json_type_int) &&
+        json_object_get_int64(at) > 0)
+        out->added_ms = (uint64_t)json_object_get_int64(at);
+    rc = 0;
+out:
+    json_object_put(o);
+    json_tokener_free(tok);
+    return rc;
+}
+
+typedef struct {
+    hln_gov_anchor_cb cb;
+    void *ctx;
+    size_t skipped;
+} anchor_walk;
+
+static int anchor_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    anchor_walk *w = ctx;
+    hln_gov_anchor a;
+    int rc = hln_gov_anchor_decode(key, klen, val, vlen, &a);
+    if (rc == HLN_ENOMEM)
+        return rc;
+    if (rc) {
+        w->skipped++;
+        return 0;
+    }
+    return w->cb(w->ctx, &a);
+}
+
+int hln_gov_anchor_foreach(hln_store *s, hln_gov_anchor_cb cb, void *ctx, size_t *skipped)
+{
+    anchor_walk w = {cb, ctx, 0};
+    int rc = hln_store_kv_foreach(s, HLN_TABLE_TRUST, anchor_one, &w);
+    if (skipped)
+        *skipped = w.skipped;
+    return rc;
+}
+
+/* ---- the trust graph of a node ---- */
+
+static int load_anchor(void *ctx, const hln_gov_anchor *a)
+{
+    int rc = hln_trust_add_anchor(ctx, a->id, a->name, a->level,
+                                  a->level == HLN_TRUST_LEVEL_ANY ? NULL : a->jurisdiction);
+    return rc == HLN_EEXIST || rc == HLN_EINVAL ? 0 : rc;
+}
+
+static int load_record(void *ctx, const hln_record *r)
+{
+    int rc = hln_trust_add_record(ctx, r);
+    return rc == HLN_EDUP || rc == HLN_EINVAL ? 0 : rc;
+}
+
+static int load_fork(void *ctx, const hln_record *a, const hln_record *b)
+{
+    (void)b;
+    int rc = hln_trust_flag(ctx, a->env.author, "fork");
+    return rc == HLN_ETOOBIG ? 0 : rc; /* as load_flag: a full table must not hide the rest */
+}
+
+int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *reason,
+                     uint64_t at_ms)
+{
+    if (!s || !key || !reason || !hln_gov_name_valid(reason, true))
+        return HLN_EINVAL;
+    size_t have = 0;
+    char probe[1];
+    int rc = hln_store_kv_get(s, HLN_TABLE_FLAGS, key, HLN_KEY_LEN, probe, 0, &have);
+    if (rc == 0)
+        return 0; /* the first reason is the one that counts */
+    if (rc != HLN_ENOTFOUND)
+        return rc;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return HLN_ENOMEM;
+    jstr(o, "reason", reason);
+    jint(o, "at_ms", at_ms);
+    size_t len = 0;
+    const char *txt = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    rc = hln_store_kv_put(s, HLN_TABLE_FLAGS, key, HLN_KEY_LEN, txt, len);
+    json_object_put(o);
+    return rc;
+}
+
+/* The reason of one FLAGS entry, checked like untrusted input: a damaged
+ * one still flags its key (the safe side), with the generic "flagged".
+ * 0 or HLN_ENOMEM. */
+static int flag_reason(const void *val, size_t vlen, char reason[HLN_NAME_MAX + 1])
+{
+    snprintf(reason, HLN_NAME_MAX + 1, "flagged");
+    json_tokener *tok = json_tokener_new_ex(4);
+    if (!tok)
+        return HLN_ENOMEM;
+    json_object *o = vlen <= 4096 ? json_tokener_parse_ex(tok, val, (int)vlen) : NULL;
+    bool bad = false;
+    const char *r =
+        o && json_object_is_type(o, json_type_object) ? opt_str(o, "reason", &bad) : NULL;
+    if (r && !bad && hln_gov_name_valid(r, false))
+        snprintf(reason, HLN_NAME_MAX + 1, "%s", r);
+    json_object_put(o);
+    json_tokener_free(tok);
+    return 0;
+}
+
+static int load_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    if (klen != HLN_KEY_LEN)
+        return 0;
+    char reason[HLN_NAME_MAX + 1];
+    int rc = flag_reason(val, vlen, reason);
+    if (rc)
+        return rc;
+    rc = hln_trust_flag(ctx, key, reason);
+    return rc == HLN_ETOOBIG ? 0 : rc;
+}
+
+/* The node's own jurisdiction for trust: the global level stands for
+ * "global" (hlnctl init keeps no jurisdiction for it). */
+const char *hln_gov_self_jurisdiction(const hln_node_info *info)
+{
+    if (info->level == HLN_LEVEL_GLOBAL)
+        return "global";
+    return info->jurisdiction[0] ? info->jurisdiction : NULL;
+}
+
+int hln_gov_trust_load(hln_node *n, hln_trust **out)
+{
+    *out = NULL;
+    hln_trust *t = hln_trust_new();
+    if (!t)
+        return HLN_ENOMEM;
+    const hln_node_info *info = hln_node_get_info(n);
+    const char *j = hln_gov_self_jurisdiction(info);
+    if (j)
+        hln_trust_set_self(t, hln_node_pk(n), info->level, j);
+    hln_store *s = hln_node_store(n);
+    int rc = hln_gov_anchor_foreach(s, load_anchor, t, NULL);
+    if (!rc)
+        rc = hln_store_foreach_record(s, load_record, t);
+    if (!rc)
+        rc = hln_store_foreach_fork(s, load_fork, t);
+    if (!rc)
+        rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, load_flag, t);
+    if (rc) {
+        hln_trust_destroy(&t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+/* ---- forks and flags, for status ---- */
+
+typedef struct {
+    uint8_t author[HLN_KEY_LEN];
+    char scope[HLN_SCOPE_MAX + 1];
+    uint64_t seq;
+} fork_ent;
+
+typedef struct {
+    uint8_t key[HLN_KEY_LEN];
+    char reason[HLN_NAME_MAX + 1];
+} flag_row;
+
+typedef struct {
+    fork_ent *listed; /* the first HLN_GOV_STATUS_LIST_MAX proofs */
+    size_t n_listed;
+    uint64_t n; /* every proof held */
+    uint8_t (*authors)[HLN_KEY_LEN]; /* distinct authors with a proof, in key order */
+    size_t n_authors, cap_authors;
+    flag_row *flags; /* FLAGS entries, in key order */
+    size_t n_flags, cap_flags;
+} flags_walk;
+
+static int walk_fork(void *ctx, const hln_record *a, const hln_record *b)
+{
+    (void)b;
+    flags_walk *w = ctx;
+    w->n++;
+    if (w->n_listed < HLN_GOV_STATUS_LIST_MAX) {
+        fork_ent *e = &w->listed[w->n_listed++];
+        memcpy(e->author, a->env.author, HLN_KEY_LEN);
+        snprintf(e->scope, sizeof e->scope, "%s", a->env.scope);
+        e->seq = a->env.seq;
+    }
+    /* Proofs come in key order, which starts with the author. */
+    if (w->n_authors && memcmp(w->authors[w->n_authors - 1], a->env.author, HLN_KEY_LEN) == 0)
+        return 0;
+    int rc = hln_util_grow((void **)&w->authors, &w->cap_authors, w->n_authors + 1, HLN_KEY_LEN);
+    if (rc)
+        return rc;
+    memcpy(w->authors[w->n_authors++], a->env.author, HLN_KEY_LEN);
+    return 0;
+}
+
+static int walk_flag(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    flags_walk *w = ctx;
+    if (klen != HLN_KEY_LEN)
+        return 0;
+    int rc = hln_util_grow((void **)&w->flags, &w->cap_flags, w->n_flags + 1, sizeof *w->flags);
+    if (rc)
+        return rc;
+    flag_row *f = &w->flags[w->n_flags];
+    memcpy(f->key, key, HLN_KEY_LEN);
+    if ((rc = flag_reason(val, vlen, f->reason)))
+        return rc;
+    w->n_flags++;
+    return 0;
+}
+
+static bool has_fork(const flags_walk *w, const uint8_t key[HLN_KEY_LEN])
+{
+    size_t lo = 0, hi = w->n_authors;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(w->authors[mid], key, HLN_KEY_LEN);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The name the trust graph knows for `key` (an anchor's, a member
+ * record's), or NULL. */
+static const char *known_name(hln_trust *t, const uint8_t key[HLN_KEY_LEN], uint64_t now_ms,
+                              hln_trust_info *info)
+{
+    int rc = hln_trust_member(t, key, now_ms, info);
+    return (rc == 0 || rc == HLN_ETRUST) && info->name[0] ? info->name : NULL;
+}
+
+static json_object *flagged_json(hln_trust *t, const uint8_t key[HLN_KEY_LEN], const char *reason,
+                                 uint64_t now_ms, hln_trust_info *info)
+{
+    char idt[HLN_ID_TEXT_LEN + 1];
+    id_text(key, idt);
+    json_object *x = json_object_new_object();
+    jstr(x, "author", idt);
+    jstr(x, "name", known_name(t, key, now_ms, info));
+    jstr(x, "reason", reason);
+    return x;
+}
+
+int hln_gov_status_flags(hln_node *n, hln_trust *t, uint64_t now_ms, json_object *into)
+{
+    if (!n || !into)
+        return HLN_EINVAL;
+    hln_store *s = hln_node_store(n);
+    flags_walk w;
+    memset(&w, 0, sizeof w);
+    hln_trust *own = NULL;
+    hln_trust_info *info = malloc(sizeof *info);
+    int rc = HLN_ENOMEM;
+    if (!info || !(w.listed = malloc(HLN_GOV_STATUS_LIST_MAX * sizeof *w.listed)))
+        goto out;
+    if ((rc = hln_store_foreach_fork(s, walk_fork, &w)) ||
+        (rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, walk_flag, &w)))
+        goto out;
+    /* Names come from the trust graph; hlnctl builds one (reading every
+     * record held) only when there is someone to name. */
+    if (!t && (w.n || w.n_flags)) {
+        if ((rc = hln_gov_trust_load(n, &own)))
+            goto out;
+        t = own;
+    }
+    json_object *forks = json_object_new_array();
+    for (size_t i = 0; i < w.n_listed; i++) {
+        const fork_ent *e = &w.listed[i];
+        char idt[HLN_ID_TEXT_LEN + 1];
+        id_text(e->author, idt);
+        json_object *x = json_object_new_object();
+        jstr(x, "author", idt);
+        jstr(x, "name", known_name(t, e->author, now_ms, info));
+        jstr(x, "scope", e->scope);
+        jint(x, "seq", e->seq);
+        json_object_array_add(forks, x);
+    }
+    /* Flagged: every author with a proof ("fork", as hln_gov_trust_load
+     * has it: the first reason is kept and forks come first) and every
+     * other FLAGS entry, merged in key order. */
+    json_object *flagged = json_object_new_array();
+    size_t i = 0, j = 0, listed = 0;
+    uint64_t total = 0;
+    while (i < w.n_authors || j < w.n_flags) {
+        if (j < w.n_flags && has_fork(&w, w.flags[j].key)) {
+            j++;
+            continue;
+        }
+        bool fork = j >= w.n_flags ||
+                    (i < w.n_authors && memcmp(w.authors[i], w.flags[j].key, HLN_KEY_LEN) < 0);
+        const uint8_t *key = fork ? w.authors[i] : w.flags[j].key;
+        const char *reason = fork ? "fork" : w.flags[j].reason;
+        if (listed < HLN_GOV_STATUS_LIST_MAX) {
+            json_object_array_add(flagged, flagged_json(t, key, reason, now_ms, info));
+            listed++;
+        }
+        total++;
+        if (fork)
+            i++;
+        else
+            j++;
+    }
+    jint(into, "fork_proofs", w.n);
+    json_object_object_add(into, "forks", forks);
+    jint(into, "flagged_authors", total);
+    json_object_object_add(into, "flagged", flagged);
+    rc = 0;
+out:
+    hln_trust_destroy(&own);
+    free(info);
+    free(w.listed);
+    free(w.authors);
+    free(w.flags);
+    return rc;
+}
+
+int hln_gov_author(hln_node *n, uint32_t type, const hln_body *body, const char *scope,
+                   uint64_t *seq, uint64_t *ts_ms, char *why, size_t whylen)
+{
+    if (why && whylen)
+        why[0] = '\0';
+    hln_trust *t = NULL;
+    int rc = hln_gov_trust_load(n, &t);
+    if (rc)
+        return rc;
+    uint64_t ts = hln_util_wall_ms();
+    hln_record *r = calloc(1, sizeof *r);
+    if (!r) {
+        hln_trust_destroy(&t);
+        return HLN_ENOMEM;
+    }
+    hln_record_init(r, (hln_rec_type)type, hln_node_pk(n), scope, 1, NULL, ts);
+    r->body = *body;
+    char reason[160] = "";
+    rc = hln_trust_may_author(t, r, reason, sizeof reason);
+    free(r);
+    hln_trust_destroy(&t);
+    if (rc) {
+        hln_util_seterr(why, whylen, "%s", reason[0] ? reason : hln_strerror(rc));
+        return HLN_ETRUST;
+    }
+    hln_node_item item;
+    memset(&item, 0, sizeof item);
+    item.type = type;
+    item.body = *body;
+    uint64_t s = 0;
+    rc = hln_node_append(n, scope, &item, 1, ts, &s, why, whylen);
+    if (rc)
+        return rc;
+    if (seq)
+        *seq = s;
+    if (ts_ms)
+        *ts_ms = ts;
+    return 0;
+}
