@@ -1,4 +1,4 @@
-/* discovery.h - peer discovery from members' address records (ARCHITECTURE.md §5). */
+/* discovery.h - peer discovery from members' address records (docs/RUNNING.md, docs/SYNC.md). */
 #ifndef HLN_DISCOVERY_H
 #define HLN_DISCOVERY_H
 

@@ -1124,7 +1124,7 @@ out:
 /* ---- backup ---- */
 
 /* A restored backup is a store that has forgotten what it told its peers
- * since the copy: it gets its own incarnation (ARCHITECTURE.md §5). */
+ * since the copy: it gets its own incarnation (docs/STORE.md, docs/SYNC.md §4). */
 static int reincarnate(const char *dir)
 {
     MDB_env *env = NULL;

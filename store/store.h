@@ -23,7 +23,7 @@ int hln_store_open(const char *dir, unsigned flags, hln_store **out);
 /* Close; sets *s to NULL. */
 void hln_store_close(hln_store **s);
 
-/* The store's random incarnation id (see ARCHITECTURE.md §5). */
+/* The store's random incarnation id (docs/STORE.md; docs/SYNC.md §4). */
 void hln_store_incarnation(const hln_store *s, uint8_t out[HLN_INCARNATION_LEN]);
 
 /* Append one record (decoded and signature-verified by the caller) in its own

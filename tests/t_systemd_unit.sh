@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
 [ -f "$UNIT" ] || { echo "t_systemd_unit: $UNIT missing" >&2; exit 1; }
 
-echo "# the directives the design asks for (ARCHITECTURE.md section 8)"
+echo "# the directives the original design asks for (shared/design/ARCHITECTURE.md section 8; docs/OPERATIONS.md)"
 for d in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'User=hln' 'StateDirectory=hln' \
     'StateDirectoryMode=0700' 'RuntimeDirectory=hln' 'ConfigurationDirectory=hln' 'UMask=0077' \
     'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
