@@ -357,12 +357,10 @@ double hln_bench_gap_to_abc(const hln_bench_result *r, double value)
     return r->direction == 1 ? value - r->summary.abc : r->summary.abc - value;
 }
 
-int hln_bench_write_json(const hln_bench_result *r, FILE *f)
+/* The head of the result: engine, digest, the query as run, what kind of
+ * indicator, and what was counted and left out. */
+static void json_head(const hln_bench_result *r, FILE *f)
 {
-    if (!r || !f)
-        return HLN_EINVAL;
-    const hln_stats_summary *s = &r->summary;
-    double m = r->multiplier;
     fprintf(f, "{\"engine\":\"%s\",", HLN_BENCH_VERSION);
     json_hex(f, "digest", r->digest, HLN_HASH_LEN);
     fputs(",\"query\":{\"indicator\":", f);
@@ -379,73 +377,96 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
                                               : "wilson");
     fprintf(f, "\"kind\":\"%s\",\"direction\":\"%s\",\"multiplier\":%u,\"method_used\":\"%s\",",
             hln_bench_kind_name(r->kind), hln_bench_direction_name(r->direction), r->multiplier,
-            hln_bench_method_name(s->method_used));
+            hln_bench_method_name(r->summary.method_used));
     fprintf(f,
             "\"counts\":{\"units\":%zu,\"suppressed\":%zu,\"excluded\":%zu,\"outside_group\":%zu,"
             "\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,\"invalid\":%zu},",
             r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group, r->n_retracted,
             r->n_superseded, r->n_empty, r->n_invalid);
+}
+
+/* The group's figures: pooled value, distribution, ABC, overdispersion
+ * (each null when no unit counted). */
+static void json_summary(const hln_bench_result *r, FILE *f)
+{
+    const hln_stats_summary *s = &r->summary;
+    double m = r->multiplier;
     if (!r->has_stats) {
         fputs("\"pooled\":null,\"distribution\":null,\"abc\":null,\"overdispersion\":null,", f);
-    } else {
-        fprintf(f, "\"pooled\":{\"numerator\":%llu,\"denominator\":%llu,",
-                (unsigned long long)s->sum_x, (unsigned long long)s->sum_n);
-        json_key_num(f, "value", s->theta0 * m, false);
-        fputs("},\"distribution\":{", f);
-        json_key_num(f, "min", s->min * m, true);
-        json_key_num(f, "q1", s->q1 * m, true);
-        json_key_num(f, "median", s->median * m, true);
-        json_key_num(f, "q3", s->q3 * m, true);
-        json_key_num(f, "max", s->max * m, false);
-        fputs("},\"abc\":{", f);
-        json_key_num(f, "value", s->abc * m, true);
-        fprintf(f, "\"units\":%zu,\"numerator\":%llu,\"denominator\":%llu},", s->abc_units,
-                (unsigned long long)s->abc_x, (unsigned long long)s->abc_n);
-        fprintf(f, "\"overdispersion\":{\"present\":%s,", s->overdispersed ? "true" : "false");
-        json_key_num(f, "phi", s->phi, true);
-        json_key_num(f, "chi2", s->chi2, true);
-        json_key_num(f, "df", s->df, true);
-        json_key_num(f, "p_value", s->p_value, true);
-        json_key_num(f, "tau2", s->tau2, true);
-        json_key_num(f, "z_lo", s->z_lo, true);
-        json_key_num(f, "z_hi", s->z_hi, true);
-        fprintf(f, "\"places_against\":\"%s\"},", s->overdispersed ? "adjusted" : "funnel");
+        return;
     }
+    fprintf(f, "\"pooled\":{\"numerator\":%llu,\"denominator\":%llu,",
+            (unsigned long long)s->sum_x, (unsigned long long)s->sum_n);
+    json_key_num(f, "value", s->theta0 * m, false);
+    fputs("},\"distribution\":{", f);
+    json_key_num(f, "min", s->min * m, true);
+    json_key_num(f, "q1", s->q1 * m, true);
+    json_key_num(f, "median", s->median * m, true);
+    json_key_num(f, "q3", s->q3 * m, true);
+    json_key_num(f, "max", s->max * m, false);
+    fputs("},\"abc\":{", f);
+    json_key_num(f, "value", s->abc * m, true);
+    fprintf(f, "\"units\":%zu,\"numerator\":%llu,\"denominator\":%llu},", s->abc_units,
+            (unsigned long long)s->abc_x, (unsigned long long)s->abc_n);
+    fprintf(f, "\"overdispersion\":{\"present\":%s,", s->overdispersed ? "true" : "false");
+    json_key_num(f, "phi", s->phi, true);
+    json_key_num(f, "chi2", s->chi2, true);
+    json_key_num(f, "df", s->df, true);
+    json_key_num(f, "p_value", s->p_value, true);
+    json_key_num(f, "tau2", s->tau2, true);
+    json_key_num(f, "z_lo", s->z_lo, true);
+    json_key_num(f, "z_hi", s->z_hi, true);
+    fprintf(f, "\"places_against\":\"%s\"},", s->overdispersed ? "adjusted" : "funnel");
+}
+
+/* One counted unit as a JSON object (values multiplied by m). */
+static void json_unit(const hln_bench_result *r, const hln_bench_unit *u, double m, FILE *f)
+{
+    const hln_stats_unit *v = &u->s;
+    fputc('{', f);
+    json_author(f, u->author);
+    fputs(",\"unit\":", f);
+    json_str(f, u->unit);
+    fputc(',', f);
+    json_hex(f, "record", u->id, HLN_HASH_LEN);
+    fprintf(f, ",\"numerator\":%llu,\"denominator\":%llu,", (unsigned long long)v->x,
+            (unsigned long long)v->n);
+    json_key_num(f, "value", v->value * m, true);
+    fputs("\"ci95\":[", f);
+    json_num(f, v->ci95.lo * m);
+    fputc(',', f);
+    json_num(f, v->ci95.hi * m);
+    fputs("],\"ci998\":[", f);
+    json_num(f, v->ci998.lo * m);
+    fputc(',', f);
+    json_num(f, v->ci998.hi * m);
+    fputs("],", f);
+    json_key_num(f, "z", v->z, true);
+    json_key_num(f, "z_winsorised", v->z_w, true);
+    json_key_num(f, "apf", v->apf, true);
+    fprintf(f, "\"in_abc\":%s,", v->in_abc ? "true" : "false");
+    json_key_num(f, "gap_to_abc", hln_bench_gap_to_abc(r, v->value) * m, true);
+    json_limits(f, "limits", &v->limits, m);
+    fputc(',', f);
+    json_limits(f, "adjusted_limits", &v->adjusted, m);
+    fprintf(f,
+            ",\"place\":\"%s\",\"place_adjusted\":\"%s\",\"place_used\":\"%s\",\"compared\":\"%"
+            "s\"}",
+            hln_stats_place_name(v->place), hln_stats_place_name(v->place_adjusted),
+            hln_stats_place_name(v->place_used), judgement_name(v->judgement));
+}
+
+int hln_bench_write_json(const hln_bench_result *r, FILE *f)
+{
+    if (!r || !f)
+        return HLN_EINVAL;
+    json_head(r, f);
+    json_summary(r, f);
     fputs("\"units\":[", f);
     for (size_t i = 0; i < r->n_units; i++) {
-        const hln_bench_unit *u = &r->units[i];
-        const hln_stats_unit *v = &u->s;
-        fputs(i ? ",{" : "{", f);
-        json_author(f, u->author);
-        fputs(",\"unit\":", f);
-        json_str(f, u->unit);
-        fputc(',', f);
-        json_hex(f, "record", u->id, HLN_HASH_LEN);
-        fprintf(f, ",\"numerator\":%llu,\"denominator\":%llu,", (unsigned long long)v->x,
-                (unsigned long long)v->n);
-        json_key_num(f, "value", v->value * m, true);
-        fputs("\"ci95\":[", f);
-        json_num(f, v->ci95.lo * m);
-        fputc(',', f);
-        json_num(f, v->ci95.hi * m);
-        fputs("],\"ci998\":[", f);
-        json_num(f, v->ci998.lo * m);
-        fputc(',', f);
-        json_num(f, v->ci998.hi * m);
-        fputs("],", f);
-        json_key_num(f, "z", v->z, true);
-        json_key_num(f, "z_winsorised", v->z_w, true);
-        json_key_num(f, "apf", v->apf, true);
-        fprintf(f, "\"in_abc\":%s,", v->in_abc ? "true" : "false");
-        json_key_num(f, "gap_to_abc", hln_bench_gap_to_abc(r, v->value) * m, true);
-        json_limits(f, "limits", &v->limits, m);
-        fputc(',', f);
-        json_limits(f, "adjusted_limits", &v->adjusted, m);
-        fprintf(f,
-                ",\"place\":\"%s\",\"place_adjusted\":\"%s\",\"place_used\":\"%s\",\"compared\":\"%"
-                "s\"}",
-                hln_stats_place_name(v->place), hln_stats_place_name(v->place_adjusted),
-                hln_stats_place_name(v->place_used), judgement_name(v->judgement));
+        if (i)
+            fputc(',', f);
+        json_unit(r, &r->units[i], r->multiplier, f);
     }
     fputs("],\"suppressed\":[", f);
     for (size_t i = 0; i < r->n_suppressed; i++) {
@@ -464,36 +485,43 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
 
 /* ---- tables for people ---- */
 
-/* Three significant digits without an exponent: 0.00412, 41.2, 4120. */
-static void sig3(char *buf, size_t cap, double v)
+/* The rule is in bench.h: integers from 100 up, three significant digits below. */
+void hln_bench_sig3(char *buf, size_t cap, double v)
 {
     if (v == 0 || !isfinite(v)) {
         snprintf(buf, cap, "%s", v == 0 ? "0" : "-");
         return;
     }
-    int d = (int)floor(log10(fabs(v)));
-    if (d >= 2) {
-        double unit = pow(10, d - 2);
-        snprintf(buf, cap, "%.0f", round(v / unit) * unit);
-    } else {
-        snprintf(buf, cap, "%.*f", 2 - d, v);
+    double a = fabs(v);
+    if (a >= 100) {
+        snprintf(buf, cap, "%.0f", round(v));
+        return;
     }
+    int dec = 2 - (int)floor(log10(a));
+    if (round(a * pow(10, dec)) >= 1000)
+        dec--; /* rounds up into the next decade: still three digits */
+    snprintf(buf, cap, "%.*f", dec, dec > 0 ? v : round(v));
 }
 
-/* A value as people read it: percentages with 1 decimal, rates to 3 significant digits. */
-static void fmt_value(const hln_bench_result *r, char *buf, size_t cap, double v)
+/* Rates are scaled by the multiplier (1 when none was set). */
+static double rate_scale(const hln_bench_result *r)
+{
+    return r->multiplier ? r->multiplier : 1;
+}
+
+void hln_bench_format_value(const hln_bench_result *r, char *buf, size_t cap, double v)
 {
     if (r->kind == KIND_RATE)
-        sig3(buf, cap, v * r->multiplier);
+        hln_bench_sig3(buf, cap, v * rate_scale(r));
     else
         snprintf(buf, cap, "%.1f%%", v * 100);
 }
 
-static void fmt_gap(const hln_bench_result *r, char *buf, size_t cap, double g)
+void hln_bench_format_gap(const hln_bench_result *r, char *buf, size_t cap, double g)
 {
     if (r->kind == KIND_RATE) {
         char tmp[48];
-        sig3(tmp, sizeof tmp, g * r->multiplier);
+        hln_bench_sig3(tmp, sizeof tmp, g * rate_scale(r));
         snprintf(buf, cap, "%s%s", g > 0 ? "+" : "", tmp);
     } else {
         snprintf(buf, cap, "%+.1f pp", g * 100);
@@ -528,11 +556,11 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         char sid[HLN_ID_SHORT_LEN + 1], unit[24], iv[160], cnt[48];
         hln_id_short(u->author, sid);
         hln_util_sanitize(unit, sizeof unit, u->unit[0] ? u->unit : "(node)", SIZE_MAX, SIZE_MAX);
-        fmt_value(r, a, sizeof a, v->value);
-        fmt_value(r, b, sizeof b, v->ci95.lo);
-        fmt_value(r, c, sizeof c, v->ci95.hi);
+        hln_bench_format_value(r, a, sizeof a, v->value);
+        hln_bench_format_value(r, b, sizeof b, v->ci95.lo);
+        hln_bench_format_value(r, c, sizeof c, v->ci95.hi);
         snprintf(iv, sizeof iv, "%s - %s", b, c);
-        fmt_gap(r, d, sizeof d, hln_bench_gap_to_abc(r, v->value));
+        hln_bench_format_gap(r, d, sizeof d, hln_bench_gap_to_abc(r, v->value));
         snprintf(cnt, sizeof cnt, "%llu/%llu", (unsigned long long)v->x, (unsigned long long)v->n);
         fprintf(f, "%c %-7s %-20s %10s %10s  %-21s %-10s %-11s %s%s\n",
                 own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit, cnt, a, iv,
@@ -550,16 +578,16 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
     }
     fprintf(f, "units: %zu counted, %zu suppressed, %zu excluded, %zu outside the group\n",
             r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group);
-    fmt_value(r, a, sizeof a, s->theta0);
+    hln_bench_format_value(r, a, sizeof a, s->theta0);
     fprintf(f, "pooled value: %s (%llu / %llu)\n", a, (unsigned long long)s->sum_x,
             (unsigned long long)s->sum_n);
-    fmt_value(r, a, sizeof a, s->min);
-    fmt_value(r, b, sizeof b, s->q1);
-    fmt_value(r, c, sizeof c, s->median);
-    fmt_value(r, d, sizeof d, s->q3);
-    fmt_value(r, e, sizeof e, s->max);
+    hln_bench_format_value(r, a, sizeof a, s->min);
+    hln_bench_format_value(r, b, sizeof b, s->q1);
+    hln_bench_format_value(r, c, sizeof c, s->median);
+    hln_bench_format_value(r, d, sizeof d, s->q3);
+    hln_bench_format_value(r, e, sizeof e, s->max);
     fprintf(f, "distribution: min %s  Q1 %s  median %s  Q3 %s  max %s\n", a, b, c, d, e);
-    fmt_value(r, a, sizeof a, s->abc);
+    hln_bench_format_value(r, a, sizeof a, s->abc);
     fprintf(f, "achievable benchmark (ABC): %s, set by %zu unit%s holding %llu of %llu\n", a,
             s->abc_units, s->abc_units == 1 ? "" : "s", (unsigned long long)s->abc_n,
             (unsigned long long)s->sum_n);
@@ -777,12 +805,12 @@ int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_
             if (!p[i].has_stats)
                 snprintf(v[k], sizeof v[k], "-");
             else
-                fmt_value(&fake, v[k], sizeof v[k], d[k] / fake.multiplier);
+                hln_bench_format_value(&fake, v[k], sizeof v[k], d[k] / fake.multiplier);
         }
         fprintf(f, "%-8s %6zu %10s %10s %10s %10s %10s  %-5s  ", p[i].period, p[i].units, v[0],
                 v[1], v[2], v[3], v[4], p[i].has_stats ? (p[i].overdispersed ? "yes" : "no") : "-");
         if (p[i].has_unit) {
-            fmt_value(&fake, v[0], sizeof v[0], p[i].value / fake.multiplier);
+            hln_bench_format_value(&fake, v[0], sizeof v[0], p[i].value / fake.multiplier);
             fprintf(f, "%s (%s, %s)\n", v[0], hln_stats_place_name(p[i].place),
                     judgement_name(p[i].judgement));
         } else {

@@ -99,6 +99,28 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f);
  * with '*' (own_author may be NULL), then summary lines. HLN_EIO. */
 int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own_author, FILE *f);
 
+/* How every output for people (tables, trends, the report) writes a number,
+ * one rule so that the CLI and the report agree to the digit:
+ *   - |v| >= 100: an integer, rounded half away from zero, with no false
+ *     zeros (1234.5 is "1235", not "1230": a count-like rate is read as
+ *     it is, and its last digit is not invented);
+ *   - below: three significant digits, trailing zeros kept so that a
+ *     column reads at one precision: 41.2, 4.12, 0.412, 0.00412, 0.100;
+ *     a value that rounds up to the next decade loses a decimal (9.996 is
+ *     "10.0", 99.96 is "100");
+ *   - 0 is "0", and NaN or an infinity "-". Never an exponent.
+ * buf gets at most cap bytes, NUL-terminated. */
+void hln_bench_sig3(char *buf, size_t cap, double v);
+
+/* A value of r as people read it: a rate per r's multiplier with
+ * hln_bench_sig3 ("41.2"), a proportion as a percentage with one decimal
+ * ("37.5%"). v is on the engine's scale. */
+void hln_bench_format_value(const hln_bench_result *r, char *buf, size_t cap, double v);
+
+/* A gap on the engine's scale (hln_bench_gap_to_abc) the same way, signed:
+ * "+4.12", "-0.300", or "+2.5 pp" for a proportion. */
+void hln_bench_format_gap(const hln_bench_result *r, char *buf, size_t cap, double g);
+
 /* Write one CSV row per unit (and per suppressed unit), with a header. HLN_EIO. */
 int hln_bench_write_csv(const hln_bench_result *r, FILE *f);
 

@@ -28,24 +28,6 @@ static void id_text(const uint8_t id[HLN_KEY_LEN], char out[HLN_ID_TEXT_LEN + 1]
     hln_id_to_text(id, out);
 }
 
-int hln_util_parse_date(const char *s, uint64_t *ms)
-{
-    if (!s || !ms)
-        return HLN_EINVAL;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (end && *end == 'T')
-        end = strptime(end, "T%H:%M:%SZ", &tm);
-    if (!end || *end || tm.tm_year < 70)
-        return HLN_EINVAL;
-    time_t t = timegm(&tm);
-    if (t < 0)
-        return HLN_EINVAL;
-    *ms = (uint64_t)t * 1000u;
-    return 0;
-}
-
 bool hln_gov_name_valid(const char *s, bool may_be_empty)
 {
     size_t n = strlen(s);

@@ -74,10 +74,6 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out);
 struct json_object;
 int hln_gov_status_flags(hln_node *n, hln_trust *t, uint64_t now_ms, struct json_object *into);
 
-/* Parse DATE as above into milliseconds since the epoch (UTC).
- * HLN_EINVAL if malformed. */
-int hln_util_parse_date(const char *s, uint64_t *ms);
-
 /* Author one governance record (member, revoke, policy, indicator,
  * address...) on the node's own feed in `scope`, after asking the node's
  * own trust graph whether it may: a record that its peers would refuse

@@ -325,15 +325,9 @@ static int policy_cb(void *ctx, const hln_record *r)
             }
             return 0;
         }
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 8;
-        struct pol *v = realloc(w->v, cap * sizeof *v);
-        if (!v) {
-            w->oom = true;
-            return HLN_ENOMEM;
-        }
-        w->v = v;
-        w->cap = cap;
+    if (hln_util_grow((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v)) {
+        w->oom = true;
+        return HLN_ENOMEM;
     }
     struct pol *e = &w->v[w->n++];
     memcpy(e->author, r->env.author, HLN_KEY_LEN);
@@ -365,14 +359,14 @@ int hln_node_min_cell(hln_node *n, uint32_t configured, uint32_t *out)
     return 0;
 }
 
-int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
-                    uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
+/* May this node append these items in `scope` now? 0, HLN_ESTATE (a
+ * restored store not caught up) or HLN_EPERM, with the reason in err. */
+static int append_allowed(hln_node *n, const char *scope, const hln_node_item *items,
+                          size_t count, char *err, size_t errlen)
 {
-    if (count == 0)
-        return 0;
     /* A store restored from a backup may lack records this node published
      * after the backup; appending now could reuse their seqs and fork its
-     * own feed. hlnd lifts the mark once it has them back (ops_cmds.h). */
+     * own feed. hlnd lifts the mark once it has them back (the catch-up rule, node/node.h). */
     if (hln_node_catch_up_pending(n->store)) {
         hln_util_seterr(err, errlen,
                "the store was restored from a backup and hlnd has not yet pulled back this "
@@ -388,50 +382,59 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
      * feed is a hash chain, one refused record would stop the whole feed
      * from replicating: refuse it here, before it is signed. A key may
      * still revoke itself after a compromise. */
-    if (n->info.level == HLN_LEVEL_ORGANIZATION) {
-        for (size_t i = 0; i < count; i++) {
-            uint32_t t = items[i].type;
-            bool self_revoke = t == HLN_REC_REVOKE &&
-                               memcmp(items[i].body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
-            if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
-                 t == HLN_REC_REVOKE) &&
-                !self_revoke) {
-                hln_util_seterr(err, errlen,
-                       "an organization may not author %s records: peers would refuse them and "
-                       "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
-                       hln_rec_type_name(t));
-                return HLN_EPERM;
-            }
+    if (n->info.level != HLN_LEVEL_ORGANIZATION)
+        return 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t t = items[i].type;
+        bool self_revoke =
+            t == HLN_REC_REVOKE && memcmp(items[i].body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
+        if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
+             t == HLN_REC_REVOKE) &&
+            !self_revoke) {
+            hln_util_seterr(err, errlen,
+                   "an organization may not author %s records: peers would refuse them and "
+                   "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
+                   hln_rec_type_name(t));
+            return HLN_EPERM;
         }
     }
-    hln_feed_id feed;
-    memset(&feed, 0, sizeof feed);
-    memcpy(feed.author, n->pk, HLN_KEY_LEN);
-    memcpy(feed.scope, scope, strlen(scope));
-    uint64_t head = 0;
-    uint8_t prev[HLN_HASH_LEN];
-    int rc = hln_store_head(n->store, &feed, &head, prev);
+    return 0;
+}
+
+/* Where the node's feed in `scope` ends: *head (0 when empty), the id of
+ * its last record in prev, and the time to date the new records by (*ts_ms,
+ * now when 0, and never before the head's). 0 or a store error. */
+static int append_point(hln_node *n, const char *scope, hln_feed_id *feed, uint64_t *head,
+                        uint8_t prev[HLN_HASH_LEN], uint64_t *ts_ms, char *err, size_t errlen)
+{
+    memset(feed, 0, sizeof *feed);
+    memcpy(feed->author, n->pk, HLN_KEY_LEN);
+    memcpy(feed->scope, scope, strlen(scope));
+    *head = 0;
+    int rc = hln_store_head(n->store, feed, head, prev);
     if (rc < 0 && rc != HLN_ENOTFOUND) {
         hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         return rc;
     }
     if (rc == HLN_ENOTFOUND)
-        head = 0;
-    if (!ts_ms)
-        ts_ms = hln_util_wall_ms();
+        *head = 0;
+    if (!*ts_ms)
+        *ts_ms = hln_util_wall_ms();
     /* A clock that stepped back must not date a correction before what it
      * corrects: the store refuses a feed whose timestamps go backwards. */
     uint64_t head_ts = 0;
-    if (head && hln_store_head_time(n->store, &feed, &head_ts) == 0 && head_ts > ts_ms)
-        ts_ms = head_ts;
-    hln_record *recs = calloc(count, sizeof *recs);
-    int *results = calloc(count, sizeof *results);
-    if (!recs || !results) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
-    /* Seal everything first: a bad field anywhere stops the batch before
-     * the store sees any of it. */
+    if (*head && hln_store_head_time(n->store, feed, &head_ts) == 0 && head_ts > *ts_ms)
+        *ts_ms = head_ts;
+    return 0;
+}
+
+/* Build and sign the records after `head` (whose id is prev). Everything
+ * is sealed first: a bad field anywhere stops the batch before the store
+ * sees any of it. 0 or hln_record_seal's error, with the record in err. */
+static int append_seal(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
+                       uint64_t head, const uint8_t prev[HLN_HASH_LEN], uint64_t ts_ms,
+                       hln_record *recs, char *err, size_t errlen)
+{
     for (size_t i = 0; i < count; i++) {
         hln_record *r = &recs[i];
         hln_record_init(r, (hln_rec_type)items[i].type, n->pk, scope, head + 1 + i,
@@ -439,33 +442,63 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         r->body = items[i].body;
         r->has_body = true;
         char why[160] = "";
-        rc = hln_record_seal(r, n->id, why, sizeof why);
+        int rc = hln_record_seal(r, n->id, why, sizeof why);
         if (rc < 0) {
             hln_util_seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
-            goto out;
+            return rc;
         }
     }
+    return 0;
+}
+
+/* Were all stored? Each record continues the one before, so if the first
+ * was refused (another writer moved the head) every one was, and nothing
+ * changed. 0, or the first refusal (HLN_ESTORE if none says), in err. */
+static int append_all_stored(const int *results, size_t count, char *err, size_t errlen)
+{
+    size_t stored = 0;
+    for (size_t i = 0; i < count; i++)
+        stored += results[i] == 0;
+    if (stored == count)
+        return 0;
+    int first_bad = 0;
+    for (size_t i = 0; i < count && !first_bad; i++)
+        first_bad = results[i];
+    int rc = first_bad ? first_bad : HLN_ESTORE;
+    hln_util_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
+    return rc;
+}
+
+int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
+                    uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
+{
+    if (count == 0)
+        return 0;
+    int rc = append_allowed(n, scope, items, count, err, errlen);
+    if (rc != 0)
+        return rc;
+    hln_feed_id feed;
+    uint64_t head;
+    uint8_t prev[HLN_HASH_LEN];
+    if ((rc = append_point(n, scope, &feed, &head, prev, &ts_ms, err, errlen)) != 0)
+        return rc;
+    hln_record *recs = calloc(count, sizeof *recs);
+    int *results = calloc(count, sizeof *results);
+    if (!recs || !results) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    if ((rc = append_seal(n, scope, items, count, head, prev, ts_ms, recs, err, errlen)) != 0)
+        goto out;
     rc = hln_store_append_batch(n->store, recs, count, results);
     if (rc < 0) {
         hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
-    /* Each record continues the one before, so if the first was refused
-     * (another writer moved the head) every one was, and nothing changed. */
-    size_t stored = 0;
-    for (size_t i = 0; i < count; i++)
-        stored += results[i] == 0;
-    if (stored != count) {
-        int first_bad = 0;
-        for (size_t i = 0; i < count && !first_bad; i++)
-            first_bad = results[i];
-        rc = first_bad ? first_bad : HLN_ESTORE;
-        hln_util_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
+    if ((rc = append_all_stored(results, count, err, errlen)) != 0)
         goto out;
-    }
     if (first_seq)
         *first_seq = head + 1;
-    rc = 0;
 out:
     free(recs);
     free(results);
@@ -497,14 +530,8 @@ static int def_cb(void *ctx, const hln_record *r)
         }
         return 0;
     }
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 16;
-        hln_node_def *v = realloc(w->v, cap * sizeof *v);
-        if (!v)
-            return HLN_ENOMEM;
-        w->v = v;
-        w->cap = cap;
-    }
+    if (hln_util_grow((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v))
+        return HLN_ENOMEM;
     hln_node_def *e = &w->v[w->n++];
     memset(e, 0, sizeof *e);
     e->def = *d;

@@ -790,6 +790,119 @@ static int cmp_by_n(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The unit's variance under the pooled value theta0 (0 when it leaves none). */
+static double unit_var(int rate, double theta0, uint64_t n)
+{
+    return rate ? theta0 / (double)n : theta0 * (1 - theta0) / (double)n;
+}
+
+/* Each unit's value, adjusted value, intervals and z against theta0; v[i]
+ * gets the values. 0 or hln_stats_interval_of's error. */
+static int analyse_units(const hln_stats_spec *spec, hln_stats_unit *units, size_t count,
+                         double theta0, double *v)
+{
+    int rate = spec->kind == KIND_RATE;
+    for (size_t i = 0; i < count; i++) {
+        hln_stats_unit *u = &units[i];
+        int rc;
+        u->value = (double)u->x / (double)u->n;
+        u->apf = ((double)u->x + 1) / ((double)u->n + 2);
+        if ((rc = hln_stats_interval_of(spec->kind, (hln_stats_ci)spec->ci, u->x, u->n, 0.95,
+                                        &u->ci95)) ||
+            (rc = hln_stats_interval_of(spec->kind, (hln_stats_ci)spec->ci, u->x, u->n, 0.998,
+                                        &u->ci998)))
+            return rc;
+        /* z is undefined when the pooled value leaves no variance (theta0 0
+         * or 1): every unit then sits exactly on theta0, so z = 0. */
+        double var = unit_var(rate, theta0, u->n);
+        u->z = var > 0 ? (u->value - theta0) / sqrt(var) : 0;
+        v[i] = u->value;
+    }
+    return 0;
+}
+
+/* Each unit's funnel limits. They depend on n alone: units sharing a
+ * denominator share them. 0, HLN_ENOMEM or hln_stats_funnel's error. */
+static int analyse_limits(const hln_stats_spec *spec, uint32_t method, double theta0,
+                          hln_stats_unit *units, size_t count)
+{
+    hln_stats_unit **by_n = malloc(count * sizeof *by_n);
+    if (!by_n)
+        return HLN_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < count; i++)
+        by_n[i] = &units[i];
+    qsort(by_n, count, sizeof *by_n, cmp_by_n);
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (i > 0 && by_n[i]->n == by_n[i - 1]->n)
+            by_n[i]->limits = by_n[i - 1]->limits;
+        else
+            rc = hln_stats_funnel(spec->kind, method, theta0, by_n[i]->n, &by_n[i]->limits);
+    }
+    free(by_n);
+    return rc;
+}
+
+/* Min, quartiles and max of the count values in v (sorted here). */
+static void analyse_distribution(double *v, size_t count, hln_stats_summary *out)
+{
+    qsort(v, count, sizeof *v, cmp_double);
+    out->min = v[0];
+    out->q1 = hln_stats_quantile7(v, count, 0.25);
+    out->median = hln_stats_quantile7(v, count, 0.5);
+    out->q3 = hln_stats_quantile7(v, count, 0.75);
+    out->max = v[count - 1];
+}
+
+/* Overdispersion: z winsorised at its 10th and 90th percentiles, phi, the
+ * chi-squared test and the random-effects tau2. v is scratch (count). */
+static void analyse_overdispersion(int rate, double theta0, hln_stats_unit *units, size_t count,
+                                   double *v, hln_stats_summary *out)
+{
+    for (size_t i = 0; i < count; i++)
+        v[i] = units[i].z;
+    qsort(v, count, sizeof *v, cmp_double);
+    out->z_lo = hln_stats_quantile7(v, count, 0.10);
+    out->z_hi = hln_stats_quantile7(v, count, 0.90);
+    double sum_z2 = 0, sw = 0, sw2 = 0;
+    for (size_t i = 0; i < count; i++) {
+        hln_stats_unit *u = &units[i];
+        u->z_w = clamp(u->z, out->z_lo, out->z_hi);
+        sum_z2 += u->z_w * u->z_w;
+        double var = unit_var(rate, theta0, u->n);
+        if (var > 0) {
+            sw += 1 / var;
+            sw2 += 1 / (var * var);
+        }
+    }
+    double I = (double)count;
+    out->phi = sum_z2 / I;
+    out->chi2 = I * out->phi;
+    out->df = I - 1;
+    out->p_value = hln_stats_chisq_sf(out->chi2, out->df);
+    out->overdispersed = out->chi2 > out->df;
+    double den = sw > 0 ? sw - sw2 / sw : 0;
+    out->tau2 = den > 0 ? fmax(0, (out->chi2 - out->df) / den) : 0;
+}
+
+/* Each unit's adjusted limits, places and judgement. 0 or
+ * hln_stats_funnel_adjusted's error. */
+static int analyse_places(const hln_stats_spec *spec, hln_stats_unit *units, size_t count,
+                          const hln_stats_summary *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        hln_stats_unit *u = &units[i];
+        int rc = hln_stats_funnel_adjusted(spec->kind, out->theta0, out->tau2, u->n, &u->adjusted);
+        if (rc)
+            return rc;
+        u->place = hln_stats_place_of(u->value, &u->limits);
+        u->place_adjusted = hln_stats_place_of(u->value, &u->adjusted);
+        u->place_used = out->overdispersed ? u->place_adjusted : u->place;
+        u->judgement = hln_stats_judge(u->place_used, spec->direction);
+    }
+    return 0;
+}
+
 int hln_stats_analyse(const hln_stats_spec *spec, hln_stats_unit *units, size_t count,
                       hln_stats_summary *out)
 {
@@ -815,86 +928,19 @@ int hln_stats_analyse(const hln_stats_spec *spec, hln_stats_unit *units, size_t 
     double theta0 = (double)sx / (double)sn;
     out->theta0 = theta0;
 
-    hln_stats_unit **by_n = NULL;
     double *v = malloc(count * sizeof *v);
     if (!v)
         return HLN_ENOMEM;
-    int rc = 0;
-    for (size_t i = 0; i < count; i++) {
-        hln_stats_unit *u = &units[i];
-        u->value = (double)u->x / (double)u->n;
-        u->apf = ((double)u->x + 1) / ((double)u->n + 2);
-        if ((rc = hln_stats_interval_of(spec->kind, (hln_stats_ci)spec->ci, u->x, u->n, 0.95,
-                                        &u->ci95)) ||
-            (rc = hln_stats_interval_of(spec->kind, (hln_stats_ci)spec->ci, u->x, u->n, 0.998,
-                                        &u->ci998)))
-            goto done;
-        /* z is undefined when the pooled value leaves no variance (theta0 0
-         * or 1): every unit then sits exactly on theta0, so z = 0. */
-        double var = rate ? theta0 / (double)u->n : theta0 * (1 - theta0) / (double)u->n;
-        u->z = var > 0 ? (u->value - theta0) / sqrt(var) : 0;
-        v[i] = u->value;
+    int rc = analyse_units(spec, units, count, theta0, v);
+    if (rc == 0)
+        rc = analyse_limits(spec, out->method_used, theta0, units, count);
+    if (rc == 0) {
+        analyse_distribution(v, count, out);
+        analyse_overdispersion(rate, theta0, units, count, v, out);
+        rc = analyse_places(spec, units, count, out);
     }
-    /* Funnel limits depend on n alone: units sharing a denominator share them. */
-    if (!(by_n = malloc(count * sizeof *by_n))) {
-        rc = HLN_ENOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < count; i++)
-        by_n[i] = &units[i];
-    qsort(by_n, count, sizeof *by_n, cmp_by_n);
-    for (size_t i = 0; i < count; i++) {
-        if (i > 0 && by_n[i]->n == by_n[i - 1]->n)
-            by_n[i]->limits = by_n[i - 1]->limits;
-        else if ((rc = hln_stats_funnel(spec->kind, out->method_used, theta0, by_n[i]->n,
-                                        &by_n[i]->limits)))
-            goto done;
-    }
-    qsort(v, count, sizeof *v, cmp_double);
-    out->min = v[0];
-    out->q1 = hln_stats_quantile7(v, count, 0.25);
-    out->median = hln_stats_quantile7(v, count, 0.5);
-    out->q3 = hln_stats_quantile7(v, count, 0.75);
-    out->max = v[count - 1];
-
-    /* overdispersion: winsorise z at its 10th and 90th percentiles */
-    for (size_t i = 0; i < count; i++)
-        v[i] = units[i].z;
-    qsort(v, count, sizeof *v, cmp_double);
-    out->z_lo = hln_stats_quantile7(v, count, 0.10);
-    out->z_hi = hln_stats_quantile7(v, count, 0.90);
-    double sum_z2 = 0, sw = 0, sw2 = 0;
-    for (size_t i = 0; i < count; i++) {
-        hln_stats_unit *u = &units[i];
-        u->z_w = clamp(u->z, out->z_lo, out->z_hi);
-        sum_z2 += u->z_w * u->z_w;
-        double var = rate ? theta0 / (double)u->n : theta0 * (1 - theta0) / (double)u->n;
-        if (var > 0) {
-            sw += 1 / var;
-            sw2 += 1 / (var * var);
-        }
-    }
-    double I = (double)count;
-    out->phi = sum_z2 / I;
-    out->chi2 = I * out->phi;
-    out->df = I - 1;
-    out->p_value = hln_stats_chisq_sf(out->chi2, out->df);
-    out->overdispersed = out->chi2 > out->df;
-    double den = sw > 0 ? sw - sw2 / sw : 0;
-    out->tau2 = den > 0 ? fmax(0, (out->chi2 - out->df) / den) : 0;
-
-    for (size_t i = 0; i < count; i++) {
-        hln_stats_unit *u = &units[i];
-        if ((rc = hln_stats_funnel_adjusted(spec->kind, theta0, out->tau2, u->n, &u->adjusted)))
-            goto done;
-        u->place = hln_stats_place_of(u->value, &u->limits);
-        u->place_adjusted = hln_stats_place_of(u->value, &u->adjusted);
-        u->place_used = out->overdispersed ? u->place_adjusted : u->place;
-        u->judgement = hln_stats_judge(u->place_used, spec->direction);
-    }
-    rc = hln_stats_abc(units, count, spec->direction, out);
-done:
-    free(by_n);
+    if (rc == 0)
+        rc = hln_stats_abc(units, count, spec->direction, out);
     free(v);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "node/util.h"
 
 #define NEVER UINT64_MAX
 #define NONE UINT32_MAX
@@ -45,12 +46,13 @@ typedef struct {
     bool hello_sent; /* we greeted it since its channel came up */
     uint8_t node_id[HLN_KEY_LEN], inc[16];
     pfeed *pf;
-    uint32_t pf_cap;
+    size_t pf_cap;
     uint8_t told_dg[HLN_WIRE_DIGEST_LEN], heard_dg[HLN_WIRE_DIGEST_LEN];
     bool want_full, full_now, send_repair;
     uint64_t last_full_ms, last_hello_ms, last_answer_ms;
     uint32_t *dirty; /* feeds whose lazy bit towards this peer changed */
-    uint32_t ndirty, dirty_cap;
+    uint32_t ndirty; /* at most one per feed change between flushes */
+    size_t dirty_cap;
     req_slot *reqs; /* requests in flight to it, oldest first (requests_per_peer) */
     uint32_t nreqs, served;
     unw_slot *unw; /* declined feeds it announced (open addressing) */
@@ -85,13 +87,16 @@ struct hln_sync {
     hln_sync_host h;
     uint64_t now, rng, next_ae;
     feed *feeds;
-    uint32_t nfeeds, feeds_cap;
+    uint32_t nfeeds; /* at most cfg.max_feeds */
+    size_t feeds_cap;
     uint32_t *ht; /* open addressing: feed index + 1, 0 empty */
     uint32_t ht_cap;
     peer *peers;
-    uint32_t npeers, peers_cap;
+    uint32_t npeers; /* at most cfg.max_peers */
+    size_t peers_cap;
     uint32_t *changed; /* feeds whose head changed since the last tick */
-    uint32_t nchanged, changed_cap;
+    uint32_t nchanged; /* at most nfeeds: a feed is in it once */
+    size_t changed_cap;
     hln_wire_buf out;
     hln_wire_clock_entry *centries;
     uint8_t *scratch; /* record bytes gathered for one records message */
@@ -117,21 +122,6 @@ static uint64_t rnd(hln_sync *e)
     z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
     return z ^ (z >> 31);
-}
-
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t nc = *cap ? *cap : 8;
-    while (nc < need)
-        nc *= 2;
-    void *q = realloc(*p, (size_t)nc * elem);
-    if (!q)
-        return HLN_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return 0;
 }
 
 static uint32_t feed_hash(const hln_feed_id *f)
@@ -186,9 +176,11 @@ static uint32_t feed_add(hln_sync *e, const hln_feed_id *id)
 {
     if (e->nfeeds >= e->cfg.max_feeds)
         return NONE;
-    if (grow((void **)&e->feeds, &e->feeds_cap, e->nfeeds + 1, sizeof *e->feeds))
+    if (hln_util_grow((void **)&e->feeds, &e->feeds_cap, (size_t)e->nfeeds + 1, sizeof *e->feeds))
         return NONE;
-    if ((e->nfeeds + 1) * 2 > e->ht_cap && rehash(e, e->ht_cap ? e->ht_cap * 2 : 64))
+    /* The index is a uint32_t hash table kept at most half full. */
+    if (((uint64_t)e->nfeeds + 1) * 2 > e->ht_cap &&
+        (e->ht_cap > UINT32_MAX / 2 || rehash(e, e->ht_cap ? e->ht_cap * 2 : 64)))
         return NONE;
     feed *f = &e->feeds[e->nfeeds];
     memset(f, 0, sizeof *f);
@@ -209,7 +201,8 @@ static void mark_changed(hln_sync *e, uint32_t fi)
 {
     feed *f = &e->feeds[fi];
     if (f->changed ||
-        grow((void **)&e->changed, &e->changed_cap, e->nchanged + 1, sizeof(uint32_t)))
+        hln_util_grow((void **)&e->changed, &e->changed_cap, (size_t)e->nchanged + 1,
+                      sizeof(uint32_t)))
         return;
     f->changed = true;
     e->changed[e->nchanged++] = fi;
@@ -218,10 +211,10 @@ static void mark_changed(hln_sync *e, uint32_t fi)
 static pfeed *pf_get(hln_sync *e, peer *p, uint32_t fi)
 {
     if (fi >= p->pf_cap) {
-        uint32_t old = p->pf_cap;
-        if (grow((void **)&p->pf, &p->pf_cap, fi + 1, sizeof *p->pf))
+        size_t old = p->pf_cap;
+        if (hln_util_grow((void **)&p->pf, &p->pf_cap, (size_t)fi + 1, sizeof *p->pf))
             return NULL;
-        for (uint32_t i = old; i < p->pf_cap; i++)
+        for (size_t i = old; i < p->pf_cap; i++)
             p->pf[i] = (pfeed){NEVER, NEVER, 0, 0, e->cfg.lazy_start ? 1 : 0, {0}, {0}};
     }
     return &p->pf[fi];
@@ -229,7 +222,8 @@ static pfeed *pf_get(hln_sync *e, peer *p, uint32_t fi)
 
 static void mark_dirty(peer *p, uint32_t fi)
 {
-    if (!grow((void **)&p->dirty, &p->dirty_cap, p->ndirty + 1, sizeof(uint32_t)))
+    if (p->ndirty < UINT32_MAX &&
+        !hln_util_grow((void **)&p->dirty, &p->dirty_cap, (size_t)p->ndirty + 1, sizeof(uint32_t)))
         p->dirty[p->ndirty++] = fi;
 }
 
@@ -263,10 +257,13 @@ static int unw_put(hln_sync *e, peer *p, const hln_feed_id *f, uint64_t value,
 {
     if (p->unw_n >= e->cfg.unwanted_per_peer)
         return HLN_ETOOBIG;
-    if ((p->unw_n + p->unw_del + 1) * 2 > p->unw_cap) {
+    if (((uint64_t)p->unw_n + p->unw_del + 1) * 2 > p->unw_cap) {
         uint32_t cap = p->unw_cap ? p->unw_cap : 16;
-        while ((p->unw_n + 1) * 2 > cap)
+        while (((uint64_t)p->unw_n + 1) * 2 > cap) {
+            if (cap > UINT32_MAX / 2)
+                return HLN_ENOMEM;
             cap *= 2; /* the rehash drops the deleted slots */
+        }
         unw_slot *ns = calloc(cap, sizeof *ns);
         if (!ns)
             return HLN_ENOMEM;
@@ -347,14 +344,14 @@ static void set_told(peer *p, pfeed *pf, const feed *f, uint64_t v)
 
 static void reset_told(peer *p)
 {
-    for (uint32_t i = 0; i < p->pf_cap; i++)
+    for (size_t i = 0; i < p->pf_cap; i++)
         p->pf[i].told = NEVER;
     memset(p->told_dg, 0, sizeof p->told_dg);
 }
 
 static void reset_heard(peer *p, bool store_changed)
 {
-    for (uint32_t i = 0; i < p->pf_cap; i++) {
+    for (size_t i = 0; i < p->pf_cap; i++) {
         p->pf[i].heard = NEVER;
         if (store_changed)
             p->pf[i].known = p->pf[i].sent = 0;
@@ -1257,7 +1254,8 @@ int hln_sync_peer_up(hln_sync *e, uint64_t now_ms, uint32_t handle)
     if (pi == NONE) {
         if (e->npeers >= e->cfg.max_peers)
             return HLN_ETOOBIG;
-        if (grow((void **)&e->peers, &e->peers_cap, e->npeers + 1, sizeof *e->peers))
+        if (hln_util_grow((void **)&e->peers, &e->peers_cap, (size_t)e->npeers + 1,
+                          sizeof *e->peers))
             return HLN_ENOMEM;
         req_slot *reqs = malloc((size_t)e->cfg.requests_per_peer * sizeof *reqs);
         if (!reqs)

@@ -9,6 +9,7 @@
 #include "crypto/err.h"
 #include "node/disclosure.h"
 #include "node/gov.h"
+#include "node/util.h"
 
 struct hln_sync_store {
     hln_node *node;
@@ -17,7 +18,7 @@ struct hln_sync_store {
     hln_record *scratch; /* records accepted in one batch (HLN_WIRE_BATCH_MAX) */
     int *res;
     size_t *idx;
-    size_t cap;
+    size_t scratch_cap, res_cap, idx_cap;
     hln_sync_store_stats st;
 };
 
@@ -144,24 +145,15 @@ static int policy_check(hln_sync_store *ss, const hln_record *r)
     return hln_disclosure_small(kind, o->numerator, o->denominator, min) ? HLN_EPOLICY : 0;
 }
 
+/* Room for a batch of n in the three scratch arrays (each grown on its own). */
 static int grow(hln_sync_store *ss, size_t n)
 {
-    if (n <= ss->cap)
-        return 0;
-    hln_record *s = realloc(ss->scratch, n * sizeof *s);
-    if (!s)
-        return HLN_ENOMEM;
-    ss->scratch = s;
-    int *r = realloc(ss->res, n * sizeof *r);
-    if (!r)
-        return HLN_ENOMEM;
-    ss->res = r;
-    size_t *ix = realloc(ss->idx, n * sizeof *ix);
-    if (!ix)
-        return HLN_ENOMEM;
-    ss->idx = ix;
-    ss->cap = n;
-    return 0;
+    int rc = hln_util_grow((void **)&ss->scratch, &ss->scratch_cap, n, sizeof *ss->scratch);
+    if (rc == 0)
+        rc = hln_util_grow((void **)&ss->res, &ss->res_cap, n, sizeof *ss->res);
+    if (rc == 0)
+        rc = hln_util_grow((void **)&ss->idx, &ss->idx_cap, n, sizeof *ss->idx);
+    return rc;
 }
 
 static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
@@ -176,7 +168,7 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
     for (size_t i = 0; i < n; i++) {
         const hln_record *r = &recs[i];
         /* This node's own records coming back from a peer (its store was
-         * restored from a backup, node/ops_cmds.h): it signed them, so they
+         * restored from a backup: the catch-up rule, node/node.h): it signed them, so they
          * are its to hold whatever the trust graph says of its own key. */
         bool own = memcmp(r->env.author, hln_node_pk(ss->node), HLN_KEY_LEN) == 0;
         results[i] = own           ? 0

@@ -13,7 +13,7 @@
  * engine hears only about what is committed. Governance records that are
  * stored feed the trust object at once.
  *
- * Trust anchors come from the store's TRUST table (gov_cmds.h has its
+ * Trust anchors come from the store's TRUST table (node/gov.h has its
  * format; hln_gov_trust_load builds the trust object). */
 typedef struct hln_sync_store hln_sync_store;
 

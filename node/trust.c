@@ -142,13 +142,8 @@ static const char *level_word(int level)
  * value lies beyond what gmtime can show. */
 static void fmt_time(uint64_t ms, char *out, size_t len)
 {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    if (ms / 1000 > (uint64_t)253402300799ull || !gmtime_r(&s, &tm)) {
+    if (!hln_util_format_date(ms, false, out, len))
         snprintf(out, len, "%llums", (unsigned long long)ms);
-        return;
-    }
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

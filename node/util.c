@@ -111,3 +111,33 @@ bool hln_util_bucket_take(hln_util_bucket *b, uint64_t now_ms, uint32_t burst, u
     b->tokens--;
     return true;
 }
+
+int hln_util_parse_date(const char *s, uint64_t *ms)
+{
+    if (!s || !ms)
+        return HLN_EINVAL;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end && *end == 'T')
+        end = strptime(end, "T%H:%M:%SZ", &tm);
+    if (!end || *end || tm.tm_year < 70)
+        return HLN_EINVAL;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return HLN_EINVAL;
+    *ms = (uint64_t)t * 1000u;
+    return 0;
+}
+
+bool hln_util_format_date(uint64_t ms, bool date_only, char *out, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms / 1000 > UINT64_C(253402300799) || !gmtime_r(&s, &tm) ||
+        !strftime(out, len, date_only ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+        snprintf(out, len, "-");
+        return false;
+    }
+    return true;
+}

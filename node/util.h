@@ -1,4 +1,5 @@
-/* util.h - small helpers the node modules share: growing arrays, safe text for terminals, error text. */
+/* util.h - small helpers the node modules share: growing arrays, safe text for terminals and
+ * logs, error text, clocks, a token bucket, dates. */
 #ifndef HLN_UTIL_H
 #define HLN_UTIL_H
 
@@ -44,5 +45,15 @@ typedef struct {
     bool started;
 } hln_util_bucket;
 bool hln_util_bucket_take(hln_util_bucket *b, uint64_t now_ms, uint32_t burst, uint32_t refill_ms);
+
+/* Parse a date as the CLI takes it, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ
+ * (UTC, 1970 or later, nothing after it), into milliseconds since the
+ * epoch. 0, or HLN_EINVAL if malformed. */
+int hln_util_parse_date(const char *s, uint64_t *ms);
+
+/* The inverse, for people: `ms` as "YYYY-MM-DDTHH:MM:SSZ" (UTC), or with
+ * date_only "YYYY-MM-DD". false, and out "-", for a time past year 9999
+ * that gmtime cannot show (callers may print the raw number instead). */
+bool hln_util_format_date(uint64_t ms, bool date_only, char *out, size_t len);
 
 #endif

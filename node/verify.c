@@ -14,6 +14,7 @@
 #include "node/bench.h"
 #include "node/bench_view.h"
 #include "node/control.h"
+#include "node/util.h"
 
 /* ---- evidence: our own digest and the feeds behind it ---- */
 
@@ -47,14 +48,8 @@ static int feed_cb(void *ctx, const hln_obs_entry *e)
     /* Runs of one author come together: skip the repeat cheaply. */
     if (w->n && !memcmp(&w->feeds[w->n - 1], &f, sizeof f))
         return 0;
-    if (w->n == w->cap) {
-        size_t nc = w->cap ? 2 * w->cap : 16;
-        void *p = realloc(w->feeds, nc * sizeof *w->feeds);
-        if (!p)
-            return HLN_ENOMEM;
-        w->feeds = p;
-        w->cap = nc;
-    }
+    if (hln_util_grow((void **)&w->feeds, &w->cap, w->n + 1, sizeof *w->feeds))
+        return HLN_ENOMEM;
     w->feeds[w->n++] = f;
     return 0;
 }
@@ -108,7 +103,7 @@ int hln_evidence_compute(hln_node *node, hln_trust *trust, const hln_verify_quer
         out->status = HLN_DIGEST_UNKNOWN_INDICATOR;
         goto out;
     }
-    /* Who counts: exactly as `hlnctl bench` decides (bench_cmds.h). */
+    /* Who counts: exactly as `hlnctl bench` decides (node/bench_view.h). */
     hln_bench_view view = {.node = node, .trust = trust, .now_ms = now_wall_ms};
     hln_bench_group g;
     memset(&g, 0, sizeof g);
@@ -199,14 +194,8 @@ const char *hln_verify_cause_name(hln_verify_cause_kind k)
 
 static int add_cause(hln_verify_cause **v, size_t *n, size_t *cap, const hln_verify_cause *c)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? 2 * *cap : 8;
-        void *p = realloc(*v, nc * sizeof **v);
-        if (!p)
-            return HLN_ENOMEM;
-        *v = p;
-        *cap = nc;
-    }
+    if (hln_util_grow((void **)v, cap, *n + 1, sizeof **v))
+        return HLN_ENOMEM;
     (*v)[(*n)++] = *c;
     return 0;
 }
@@ -278,9 +267,9 @@ fail:
 
 typedef struct {
     uint8_t id[HLN_KEY_LEN];
-    uint32_t tokens;
-    uint64_t last_ms, used_ms;
-    uint64_t busy_ms; /* last busy reply: at most one a second */
+    hln_util_bucket bucket; /* HLN_VERIFY_PEER_BURST, one per HLN_VERIFY_PEER_REFILL_MS */
+    uint64_t used_ms;       /* last request: the least recent entry makes room */
+    uint64_t busy_ms;       /* last busy reply: at most one a second */
 } vlimit;
 
 enum { P_UNSENT = 0, P_WAITING = 1, P_ANSWERED = 2 };
@@ -388,26 +377,14 @@ static vlimit *limit_of(hln_bench_verify *v, const uint8_t id[HLN_KEY_LEN], uint
     vlimit *l = v->n_limits < LIMITS_MAX ? &v->limits[v->n_limits++] : &v->limits[lru];
     memset(l, 0, sizeof *l);
     memcpy(l->id, id, HLN_KEY_LEN);
-    l->tokens = HLN_VERIFY_PEER_BURST;
-    l->last_ms = now;
+    l->used_ms = now; /* the zeroed bucket starts full at its first take */
     return l;
 }
 
 static bool limit_take(vlimit *l, uint64_t now)
 {
     l->used_ms = now;
-    if (now > l->last_ms) {
-        uint64_t refill = (now - l->last_ms) / HLN_VERIFY_PEER_REFILL_MS;
-        if (refill) {
-            uint64_t t = l->tokens + refill;
-            l->tokens = (uint32_t)(t > HLN_VERIFY_PEER_BURST ? HLN_VERIFY_PEER_BURST : t);
-            l->last_ms += refill * HLN_VERIFY_PEER_REFILL_MS;
-        }
-    }
-    if (l->tokens == 0)
-        return false;
-    l->tokens--;
-    return true;
+    return hln_util_bucket_take(&l->bucket, now, HLN_VERIFY_PEER_BURST, HLN_VERIFY_PEER_REFILL_MS);
 }
 
 static void copy_slice(char *dst, size_t cap, hln_wire_slice s)
@@ -586,47 +563,92 @@ static bool set_field(char *dst, size_t cap, const char *s)
     return true;
 }
 
-static int start_query(hln_bench_verify *v, uint64_t now, json_object *req, json_object *reply,
-                       const hln_verify_peer *up, size_t n_up)
+/* The query a control request asks for (group: by default the one
+ * `hlnctl bench` compares in) and its timeout. 0 or HLN_EINVAL. */
+static int query_of(hln_bench_verify *v, json_object *req, hln_verify_query *q,
+                    int64_t *timeout)
 {
-    hln_verify_query q = {0};
-    /* No group given: the one `hlnctl bench` compares in. */
+    memset(q, 0, sizeof *q);
     char dflt[HLN_SCOPE_MAX + 1];
     hln_bench_default_group(hln_node_get_info(v->node), dflt);
     const char *method = get_str(req, "method", "");
-    if (!set_field(q.indicator, sizeof q.indicator, get_str(req, "indicator", NULL)) ||
-        !set_field(q.period, sizeof q.period, get_str(req, "period", NULL)) ||
-        !set_field(q.group, sizeof q.group, get_str(req, "group", dflt)) ||
-        !set_field(q.stratum, sizeof q.stratum, get_str(req, "stratum", "")) || !method)
+    if (!set_field(q->indicator, sizeof q->indicator, get_str(req, "indicator", NULL)) ||
+        !set_field(q->period, sizeof q->period, get_str(req, "period", NULL)) ||
+        !set_field(q->group, sizeof q->group, get_str(req, "group", dflt)) ||
+        !set_field(q->stratum, sizeof q->stratum, get_str(req, "stratum", "")) || !method)
         return HLN_EINVAL;
     if (!strcmp(method, "exact"))
-        q.method = HLN_DIGEST_METHOD_EXACT;
+        q->method = HLN_DIGEST_METHOD_EXACT;
     else if (!strcmp(method, "wilson"))
-        q.method = HLN_DIGEST_METHOD_WILSON;
+        q->method = HLN_DIGEST_METHOD_WILSON;
     else if (method[0])
         return HLN_EINVAL;
-    int64_t timeout = HLN_VERIFY_TIMEOUT_MS;
+    *timeout = HLN_VERIFY_TIMEOUT_MS;
     json_object *t;
     if (json_object_object_get_ex(req, "timeout_ms", &t)) {
         if (!json_object_is_type(t, json_type_int))
             return HLN_EINVAL;
-        timeout = json_object_get_int64(t);
-        if (timeout < 0 || timeout > HLN_VERIFY_TIMEOUT_MAX)
+        *timeout = json_object_get_int64(t);
+        if (*timeout < 0 || *timeout > HLN_VERIFY_TIMEOUT_MAX)
             return HLN_EINVAL;
     }
+    return 0;
+}
 
-    /* The slot: a free one, else the oldest query. */
+/* The slot for a new query: a free one, else the oldest query's. */
+static vquery *query_slot(hln_bench_verify *v)
+{
     vquery *slot = &v->queries[0];
     for (size_t i = 0; i < HLN_VERIFY_QUERIES_MAX; i++) {
-        if (!v->queries[i].used) {
-            slot = &v->queries[i];
-            break;
-        }
+        if (!v->queries[i].used)
+            return &v->queries[i];
         if (v->queries[i].started_ms < slot->started_ms)
             slot = &v->queries[i];
     }
+    return slot;
+}
+
+/* The digest request into v->buf: the query with our counted feeds and
+ * heads (at most HLN_WIRE_EVIDENCE_MAX; slot->truncated says when more).
+ * 0, HLN_ENOMEM or the encoder's error. */
+static int request_of(hln_bench_verify *v, vquery *slot)
+{
+    size_t n = slot->ours.n_feeds;
+    if (n > HLN_WIRE_EVIDENCE_MAX) {
+        n = HLN_WIRE_EVIDENCE_MAX;
+        slot->truncated = true;
+    }
+    hln_wire_clock_entry *es = n ? malloc(n * sizeof *es) : NULL;
+    if (n && !es)
+        return HLN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const hln_evidence_feed *f = &slot->ours.feeds[i];
+        entry_of(&es[i], &f->feed, f->seq, f->head, true);
+    }
+    const hln_verify_query *q = &slot->q;
+    hln_wire_digest_query wq = {.query_id = slot->id,
+                                .flags = slot->truncated ? HLN_DIGEST_TRUNCATED : 0,
+                                .method = q->method,
+                                .indicator = q->indicator,
+                                .period = q->period,
+                                .group = q->group,
+                                .stratum = q->stratum};
+    int rc = hln_wire_digest_request(&v->buf, &wq, es, n);
+    free(es);
+    return rc;
+}
+
+static int start_query(hln_bench_verify *v, uint64_t now, json_object *req, json_object *reply,
+                       const hln_verify_peer *up, size_t n_up)
+{
+    hln_verify_query q;
+    int64_t timeout;
+    int rc = query_of(v, req, &q, &timeout);
+    if (rc)
+        return rc;
+    vquery *slot = query_slot(v);
     query_clear(slot);
-    int rc = hln_evidence_compute(v->node, trust_of(v), &q, hln_util_wall_ms(), &slot->ours);
+    rc = hln_evidence_compute(v->node, trust_of(v), &q, hln_util_wall_ms(), &slot->ours);
     if (rc)
         return rc;
     if (slot->ours.status == HLN_DIGEST_UNKNOWN_INDICATOR) {
@@ -645,32 +667,7 @@ static int start_query(hln_bench_verify *v, uint64_t now, json_object *req, json
         return HLN_ENOMEM;
     }
     slot->n_peers = n_up;
-
-    /* Our counted feeds and heads go with the request. */
-    size_t n = slot->ours.n_feeds;
-    if (n > HLN_WIRE_EVIDENCE_MAX) {
-        n = HLN_WIRE_EVIDENCE_MAX;
-        slot->truncated = true;
-    }
-    hln_wire_clock_entry *es = n ? malloc(n * sizeof *es) : NULL;
-    if (n && !es) {
-        query_clear(slot);
-        return HLN_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const hln_evidence_feed *f = &slot->ours.feeds[i];
-        entry_of(&es[i], &f->feed, f->seq, f->head, true);
-    }
-    hln_wire_digest_query wq = {.query_id = slot->id,
-                                .flags = slot->truncated ? HLN_DIGEST_TRUNCATED : 0,
-                                .method = q.method,
-                                .indicator = q.indicator,
-                                .period = q.period,
-                                .group = q.group,
-                                .stratum = q.stratum};
-    rc = hln_wire_digest_request(&v->buf, &wq, es, n);
-    free(es);
-    if (rc) {
+    if ((rc = request_of(v, slot)) != 0) {
         query_clear(slot);
         return rc;
     }

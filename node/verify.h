@@ -17,7 +17,7 @@ struct json_object;
 /* `hlnctl bench verify` asks the running hlnd, which sends a digest request
  * (docs/PROTOCOL.md W2.7) to every peer that is up and gathers the digest
  * replies (W2.8) for a few seconds. Every node computes the digest with the
- * same rules (bench_rules.h). A reply lists only the feeds where the
+ * same rules (node/bench_view.h; docs/BENCHMARKS.md). A reply lists only the feeds where the
  * responder's evidence differs from the requester's, so the requester can
  * say why two digests differ: a feed missing or behind on either side, a
  * fork, or the same feeds under other rules. docs/BENCHMARKS.md, "Agreement
@@ -56,8 +56,9 @@ typedef struct {
     size_t n_feeds;
 } hln_evidence;
 
-/* Run the query over the node's store with the bench rules (`trust` may be
- * NULL: nobody flagged, no memberships) and list the contributing feeds.
+/* Run the query over the node's store with the bench rules (`trust` is the
+ * node's trust graph, hln_gov_trust_load; NULL is HLN_EINVAL) and list the
+ * contributing feeds.
  * A missing indicator definition is not an error: out->status says so.
  * 0, HLN_EINVAL (a bad query), HLN_ENOMEM, store errors. Free with
  * hln_evidence_free. */

@@ -21,6 +21,7 @@
 #include "node/stats.h"
 #include "node/trust.h"
 #include "node/gov.h"
+#include "node/bench.h"
 #include "node/bench_view.h"
 
 #define GROUP_ALL "all"
@@ -131,45 +132,12 @@ static const char *judgement_class(int j)
     return j > 0 ? "better" : j < 0 ? "worse" : "expected";
 }
 
-/* ---- numbers ---- */
-
-/* Three significant digits without exponents, as people read rates. */
-static void sig3(char *buf, size_t cap, double v)
-{
-    double a = fabs(v);
-    if (a >= 100 || a == 0)
-        snprintf(buf, cap, "%.0f", v);
-    else if (a >= 10)
-        snprintf(buf, cap, "%.1f", v);
-    else if (a >= 1)
-        snprintf(buf, cap, "%.2f", v);
-    else
-        snprintf(buf, cap, "%.3g", v);
-}
+/* ---- numbers (values and gaps: hln_bench_format_value, hln_bench_format_gap) ---- */
 
 /* The factor from engine values to what people read: percent or per multiplier. */
 static double display_scale(const hln_bench_result *r)
 {
     return r->kind == HLN_KIND_RATE ? (r->multiplier ? r->multiplier : 1) : 100.0;
-}
-
-static void fmt_value(const hln_bench_result *r, char *buf, size_t cap, double v)
-{
-    if (r->kind == HLN_KIND_RATE)
-        sig3(buf, cap, v * display_scale(r));
-    else
-        snprintf(buf, cap, "%.1f%%", v * 100);
-}
-
-static void fmt_gap(const hln_bench_result *r, char *buf, size_t cap, double g)
-{
-    if (r->kind == HLN_KIND_RATE) {
-        char tmp[40];
-        sig3(tmp, sizeof tmp, g * display_scale(r));
-        snprintf(buf, cap, "%s%s", g > 0 ? "+" : "", tmp);
-    } else {
-        snprintf(buf, cap, "%+.1f pp", g * 100);
-    }
 }
 
 /* Axis labels for counts: 2500, 25k, 1.2M. */
@@ -260,13 +228,8 @@ static int period_cb(void *ctx, const hln_obs_entry *e)
         return 0;
     if (strlen(e->period) > HLN_PERIOD_MAX)
         return 0;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 16;
-        void *p = realloc(l->v, nc * sizeof *l->v);
-        if (!p)
-            return HLN_ENOMEM;
-        l->v = p, l->cap = nc;
-    }
+    if (hln_util_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+        return HLN_ENOMEM;
     snprintf(l->v[l->n++], HLN_PERIOD_MAX + 1, "%s", e->period);
     return 0;
 }
@@ -286,13 +249,8 @@ static int author_cb(void *ctx, const hln_obs_entry *e)
     author_list *l = ctx;
     if (l->n && !memcmp(l->v[l->n - 1], e->author, HLN_KEY_LEN))
         return 0;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 16;
-        void *p = realloc(l->v, nc * sizeof *l->v);
-        if (!p)
-            return HLN_ENOMEM;
-        l->v = p, l->cap = nc;
-    }
+    if (hln_util_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+        return HLN_ENOMEM;
     memcpy(l->v[l->n++], e->author, HLN_KEY_LEN);
     return 0;
 }
@@ -310,13 +268,8 @@ static int scope_add(scope_code **v, size_t *n, size_t *cap, const char *j)
     for (size_t i = 0; i < *n; i++)
         if (!strcmp((*v)[i], j))
             return 0;
-    if (*n == *cap) {
-        size_t nc = *cap ? 2 * *cap : 8;
-        void *p = realloc(*v, nc * sizeof **v);
-        if (!p)
-            return HLN_ENOMEM;
-        *v = p, *cap = nc;
-    }
+    if (hln_util_grow((void **)v, cap, *n + 1, sizeof **v))
+        return HLN_ENOMEM;
     snprintf((*v)[(*n)++], sizeof(scope_code), "%s", j);
     return 0;
 }
@@ -557,13 +510,12 @@ static void path_series(FILE *f, const plot *p, const double *xs, const double *
     fprintf(f, "\"><title>%s</title></path>\n", label);
 }
 
-static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator *ind,
-                        const hln_report_opts *o)
+/* The denominator axis: from the smallest to the largest unit, on a log
+ * scale when asked or when they span a factor of ten. *nmin gets the
+ * smallest denominator (where the limits are widest). */
+static void funnel_x_range(plot *p, const hln_bench_result *r, const hln_report_opts *o,
+                           uint64_t *nmin_out)
 {
-    const hln_stats_summary *s = &r->summary;
-    const double k = display_scale(r);
-    const bool od = s->overdispersed;
-    plot p;
     uint64_t nmin = UINT64_MAX, nmax = 0;
     for (size_t i = 0; i < r->n_units; i++) {
         if (r->units[i].s.n < nmin)
@@ -571,27 +523,40 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
         if (r->units[i].s.n > nmax)
             nmax = r->units[i].s.n;
     }
-    p.logx = o->axis == HLN_REPORT_AXIS_LOG ||
-             (o->axis == HLN_REPORT_AXIS_AUTO && (double)nmax >= 10.0 * (double)nmin);
+    p->logx = o->axis == HLN_REPORT_AXIS_LOG ||
+              (o->axis == HLN_REPORT_AXIS_AUTO && (double)nmax >= 10.0 * (double)nmin);
     if (nmin == nmax) {
-        p.x0 = nmin > 1 ? (double)nmin / 2 : 1;
-        p.x1 = (double)nmax * 2;
-    } else if (p.logx) {
-        p.x0 = (double)nmin / 1.25 < 1 ? 1 : (double)nmin / 1.25;
-        p.x1 = (double)nmax * 1.25;
+        p->x0 = nmin > 1 ? (double)nmin / 2 : 1;
+        p->x1 = (double)nmax * 2;
+    } else if (p->logx) {
+        p->x0 = (double)nmin / 1.25 < 1 ? 1 : (double)nmin / 1.25;
+        p->x1 = (double)nmax * 1.25;
     } else {
         double pad = ((double)nmax - (double)nmin) * 0.05;
-        p.x0 = (double)nmin - pad < 1 ? 1 : (double)nmin - pad;
-        p.x1 = (double)nmax + pad;
+        p->x0 = (double)nmin - pad < 1 ? 1 : (double)nmin - pad;
+        p->x1 = (double)nmax + pad;
     }
+    *nmin_out = nmin;
+}
 
-    /* The curves over the range of denominators. */
+/* The limit curves over the denominator axis, in display units: c[0..3]
+ * the funnel's lower 99.8%, lower 95%, upper 95%, upper 99.8%, and
+ * c[4..7] the same widened for overdispersion (when there is some). */
+typedef struct {
     double xs[CURVE_POINTS], c[8][CURVE_POINTS];
-    size_t m = 0;
+    size_t m;
+} funnel_curves;
+
+static int funnel_limits(funnel_curves *cv, const plot *p, const hln_bench_result *r)
+{
+    const double k = display_scale(r);
+    const bool od = r->summary.overdispersed;
     uint64_t last = 0;
+    cv->m = 0;
     for (int i = 0; i < CURVE_POINTS; i++) {
         double t = (double)i / (CURVE_POINTS - 1);
-        double x = p.logx ? exp(log(p.x0) + t * (log(p.x1) - log(p.x0))) : p.x0 + t * (p.x1 - p.x0);
+        double x =
+            p->logx ? exp(log(p->x0) + t * (log(p->x1) - log(p->x0))) : p->x0 + t * (p->x1 - p->x0);
         uint64_t n = (uint64_t)llround(x);
         if (n < 1)
             n = 1;
@@ -602,17 +567,24 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
         int rc = limits_at(r, n, &lim, od ? &adj : NULL);
         if (rc != 0)
             return rc;
-        xs[m] = (double)n;
-        c[0][m] = lim.lo998 * k, c[1][m] = lim.lo95 * k, c[2][m] = lim.hi95 * k;
-        c[3][m] = lim.hi998 * k;
+        size_t m = cv->m++;
+        cv->xs[m] = (double)n;
+        cv->c[0][m] = lim.lo998 * k, cv->c[1][m] = lim.lo95 * k, cv->c[2][m] = lim.hi95 * k;
+        cv->c[3][m] = lim.hi998 * k;
         if (od)
-            c[4][m] = adj.lo998 * k, c[5][m] = adj.lo95 * k, c[6][m] = adj.hi95 * k,
-            c[7][m] = adj.hi998 * k;
-        m++;
+            cv->c[4][m] = adj.lo998 * k, cv->c[5][m] = adj.lo95 * k, cv->c[6][m] = adj.hi95 * k,
+            cv->c[7][m] = adj.hi998 * k;
     }
+    return 0;
+}
 
-    /* The value axis holds every unit, the pooled value, the ABC and the
-     * limits at the smallest denominator held (the widest the data need). */
+/* The value axis holds every unit, the pooled value, the ABC and the
+ * limits at the smallest denominator held (the widest the data need). */
+static void funnel_y_range(plot *p, const hln_bench_result *r, uint64_t nmin)
+{
+    const hln_stats_summary *s = &r->summary;
+    const double k = display_scale(r);
+    const bool od = s->overdispersed;
     double ylo = s->theta0 * k, yhi = s->theta0 * k;
     widen(&ylo, &yhi, s->abc * k);
     for (size_t i = 0; i < r->n_units; i++)
@@ -629,15 +601,21 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
     double pad = (yhi - ylo) * 0.06;
     if (!(pad > 0))
         pad = yhi > 0 ? yhi * 0.1 : 1;
-    p.y0 = ylo - pad, p.y1 = yhi + pad;
-    if (p.y0 < 0)
-        p.y0 = 0;
-    if (r->kind == HLN_KIND_PROPORTION && p.y1 > 100)
-        p.y1 = 100;
-    if (!(p.y1 > p.y0))
-        p.y1 = p.y0 + 1;
+    p->y0 = ylo - pad, p->y1 = yhi + pad;
+    if (p->y0 < 0)
+        p->y0 = 0;
+    if (r->kind == HLN_KIND_PROPORTION && p->y1 > 100)
+        p->y1 = 100;
+    if (!(p->y1 > p->y0))
+        p->y1 = p->y0 + 1;
+}
 
-    char a[64], b[64];
+/* The <svg> element's start: title and description for screen readers,
+ * styles, the clip path of the plot area. */
+static void funnel_head(FILE *f, const hln_bench_result *r, const hln_indicator *ind)
+{
+    const hln_stats_summary *s = &r->summary;
+    char a[64];
     fputs("<figure>\n", f);
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
@@ -649,11 +627,11 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
     fputs(", ", f);
     ESC(f, r->period);
     fputs("</title>\n<desc id=\"fp-desc\">", f);
-    fmt_value(r, a, sizeof a, s->theta0);
+    hln_bench_format_value(r, a, sizeof a, s->theta0);
     fprintf(f,
             "%zu units plotted by denominator against their value. Pooled value %s; "
             "control limits at 95%% and 99.8%%%s. The table below lists every unit.",
-            r->n_units, a, od ? ", and limits widened for overdispersion" : "");
+            r->n_units, a, s->overdispersed ? ", and limits widened for overdispersion" : "");
     fputs("</desc>\n", f);
     fputs("<style>.ax{stroke:#333;stroke-width:1}.grid{stroke:#e5e5e5;stroke-width:1}"
           ".pool{stroke:#1a1a1a;stroke-width:1.5;fill:none}"
@@ -669,12 +647,25 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
             "<defs><clipPath id=\"fp-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
             "height=\"%.1f\"/></clipPath></defs>\n",
             PLOT_L, PLOT_T, PLOT_R - PLOT_L, PLOT_B - PLOT_T);
+}
 
-    /* y axis: grid and ticks */
-    double ystep = nice_step(p.y1 - p.y0, 6);
+/* A vertical grid line at x with its label under the axis. */
+static void x_tick(FILE *f, double x, const char *label)
+{
+    fprintf(f,
+            "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+            x, x, PLOT_T, PLOT_B, x, PLOT_B + 16, label);
+}
+
+/* y axis: grid lines and ticks at a round step. */
+static void funnel_y_ticks(FILE *f, const plot *p, const hln_bench_result *r)
+{
+    char a[64];
+    double ystep = nice_step(p->y1 - p->y0, 6);
     fputs("<g class=\"yaxis\">\n", f);
-    for (double t = ceil(p.y0 / ystep) * ystep; t <= p.y1 + ystep * 1e-9; t += ystep) {
-        double y = py(&p, t);
+    for (double t = ceil(p->y0 / ystep) * ystep; t <= p->y1 + ystep * 1e-9; t += ystep) {
+        double y = py(p, t);
         double shown = fabs(t) < ystep * 1e-9 ? 0 : t;
         if (r->kind == HLN_KIND_PROPORTION)
             snprintf(a, sizeof a, "%g%%", shown);
@@ -685,48 +676,52 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                 PLOT_L, PLOT_R, y, y, PLOT_L - 6, y + 4, a);
     }
-    fputs("</g>\n<g class=\"xaxis\">\n", f);
-    /* x axis: decades (and 2, 5 within them when few) on a log axis */
+    fputs("</g>\n", f);
+}
+
+/* x axis: decades (and 2, 5 within them when few) on a log axis, else (or
+ * when no decade falls in the range) a round step. */
+static void funnel_x_ticks(FILE *f, const plot *p)
+{
+    char a[64];
     size_t ticks = 0;
-    if (p.logx) {
-        int e0 = (int)floor(log10(p.x0)), e1 = (int)ceil(log10(p.x1));
+    fputs("<g class=\"xaxis\">\n", f);
+    if (p->logx) {
+        int e0 = (int)floor(log10(p->x0)), e1 = (int)ceil(log10(p->x1));
         static const double mult[] = {1, 2, 5};
         int nm = e1 - e0 > 3 ? 1 : 3;
         for (int e = e0; e <= e1; e++)
             for (int j = 0; j < nm; j++) {
                 double v = mult[j] * pow(10, e);
-                if (v < p.x0 || v > p.x1)
+                if (v < p->x0 || v > p->x1)
                     continue;
-                double x = px(&p, v);
                 fmt_count(a, sizeof a, v);
-                fprintf(f,
-                        "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                        x, x, PLOT_T, PLOT_B, x, PLOT_B + 16, a);
+                x_tick(f, px(p, v), a);
                 ticks++;
             }
     }
     if (!ticks) {
-        double xstep = nice_step(p.x1 - p.x0, 6);
-        for (double t = ceil(p.x0 / xstep) * xstep; t <= p.x1; t += xstep) {
-            double x = px(&p, t);
+        double xstep = nice_step(p->x1 - p->x0, 6);
+        for (double t = ceil(p->x0 / xstep) * xstep; t <= p->x1; t += xstep) {
             fmt_count(a, sizeof a, t);
-            fprintf(f,
-                    "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                    x, x, PLOT_T, PLOT_B, x, PLOT_B + 16, a);
+            x_tick(f, px(p, t), a);
         }
     }
     fputs("</g>\n", f);
+}
+
+/* The two axis lines and their labels. */
+static void funnel_axis_labels(FILE *f, const plot *p, const hln_bench_result *r)
+{
+    char b[64];
     fprintf(f,
             "<line class=\"ax\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
             "<line class=\"ax\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n",
             PLOT_L, PLOT_R, PLOT_B, PLOT_B, PLOT_L, PLOT_L, PLOT_T, PLOT_B);
-    /* axis labels */
     if (r->kind == HLN_KIND_RATE)
-        snprintf(b, sizeof b, "Exposure%s", p.logx ? " (log scale)" : "");
+        snprintf(b, sizeof b, "Exposure%s", p->logx ? " (log scale)" : "");
     else
-        snprintf(b, sizeof b, "Denominator%s", p.logx ? " (log scale)" : "");
+        snprintf(b, sizeof b, "Denominator%s", p->logx ? " (log scale)" : "");
     fprintf(f,
             "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
             "font-size=\"13\">%s</text>\n",
@@ -739,39 +734,58 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
             "<text class=\"ylabel\" transform=\"translate(18 %.1f) rotate(-90)\" "
             "text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
             (PLOT_T + PLOT_B) / 2, b);
+}
 
-    /* limits, pooled line and ABC, clipped to the plot area */
+/* Limits, pooled line and ABC, clipped to the plot area. */
+static void funnel_lines(FILE *f, const plot *p, const hln_bench_result *r,
+                         const funnel_curves *cv)
+{
+    const hln_stats_summary *s = &r->summary;
+    const double k = display_scale(r);
+    const double *xs = cv->xs;
+    const size_t m = cv->m;
+    char a[64];
     fputs("<g clip-path=\"url(#fp-clip)\">\n", f);
-    path_series(f, &p, xs, c[0], m, "l998", "lower 99.8% limit");
-    path_series(f, &p, xs, c[1], m, "l95", "lower 95% limit");
-    path_series(f, &p, xs, c[2], m, "l95", "upper 95% limit");
-    path_series(f, &p, xs, c[3], m, "l998", "upper 99.8% limit");
-    if (od) {
-        path_series(f, &p, xs, c[4], m, "a998", "lower 99.8% limit, adjusted for overdispersion");
-        path_series(f, &p, xs, c[5], m, "a95", "lower 95% limit, adjusted for overdispersion");
-        path_series(f, &p, xs, c[6], m, "a95", "upper 95% limit, adjusted for overdispersion");
-        path_series(f, &p, xs, c[7], m, "a998", "upper 99.8% limit, adjusted for overdispersion");
+    path_series(f, p, xs, cv->c[0], m, "l998", "lower 99.8% limit");
+    path_series(f, p, xs, cv->c[1], m, "l95", "lower 95% limit");
+    path_series(f, p, xs, cv->c[2], m, "l95", "upper 95% limit");
+    path_series(f, p, xs, cv->c[3], m, "l998", "upper 99.8% limit");
+    if (s->overdispersed) {
+        path_series(f, p, xs, cv->c[4], m, "a998",
+                    "lower 99.8% limit, adjusted for overdispersion");
+        path_series(f, p, xs, cv->c[5], m, "a95", "lower 95% limit, adjusted for overdispersion");
+        path_series(f, p, xs, cv->c[6], m, "a95", "upper 95% limit, adjusted for overdispersion");
+        path_series(f, p, xs, cv->c[7], m, "a998",
+                    "upper 99.8% limit, adjusted for overdispersion");
     }
-    fmt_value(r, a, sizeof a, s->theta0);
+    hln_bench_format_value(r, a, sizeof a, s->theta0);
     fprintf(
         f,
         "<path class=\"pool\" d=\"M%.1f %.1f L%.1f %.1f\"><title>pooled value %s</title></path>\n",
-        PLOT_L, py(&p, s->theta0 * k), PLOT_R, py(&p, s->theta0 * k), a);
-    fmt_value(r, a, sizeof a, s->abc);
+        PLOT_L, py(p, s->theta0 * k), PLOT_R, py(p, s->theta0 * k), a);
+    hln_bench_format_value(r, a, sizeof a, s->abc);
     fprintf(f,
             "<path class=\"abc\" d=\"M%.1f %.1f L%.1f %.1f\"><title>achievable benchmark (ABC) "
             "%s</title></path>\n",
-            PLOT_L, py(&p, s->abc * k), PLOT_R, py(&p, s->abc * k), a);
-    fputs("</g>\n<g class=\"units\">\n", f);
+            PLOT_L, py(p, s->abc * k), PLOT_R, py(p, s->abc * k), a);
+    fputs("</g>\n", f);
+}
+
+/* One point per unit, its figures in a tooltip. */
+static void funnel_points(FILE *f, const plot *p, const hln_bench_result *r,
+                          const hln_report_opts *o)
+{
+    const double k = display_scale(r);
+    fputs("<g class=\"units\">\n", f);
     for (size_t i = 0; i < r->n_units; i++) {
         const hln_bench_unit *u = &r->units[i];
-        char name[NAME_CAP], lo[32], hi[32];
+        char name[NAME_CAP], a[64], lo[32], hi[32];
         author_name(o, u->author, name, sizeof name);
-        fmt_value(r, a, sizeof a, u->s.value);
-        fmt_value(r, lo, sizeof lo, u->s.ci95.lo);
-        fmt_value(r, hi, sizeof hi, u->s.ci95.hi);
+        hln_bench_format_value(r, a, sizeof a, u->s.value);
+        hln_bench_format_value(r, lo, sizeof lo, u->s.ci95.lo);
+        hln_bench_format_value(r, hi, sizeof hi, u->s.ci95.hi);
         fprintf(f, "<circle class=\"unit %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\"><title>",
-                judgement_class(u->s.judgement), px(&p, (double)u->s.n), py(&p, u->s.value * k));
+                judgement_class(u->s.judgement), px(p, (double)u->s.n), py(p, u->s.value * k));
         ESC(f, u->unit[0] ? u->unit : name);
         if (u->unit[0]) {
             fputs(" (", f);
@@ -782,21 +796,48 @@ static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator 
                 (unsigned long long)u->s.x, (unsigned long long)u->s.n, a, lo, hi,
                 hln_stats_place_name(u->s.place_used), judgement_text(u->s.judgement));
     }
-    fputs("</g>\n</svg>\n", f);
+    fputs("</g>\n", f);
+}
+
+/* The end of the <svg>, the caption and the legend. */
+static void funnel_caption(FILE *f, const hln_bench_result *r)
+{
+    fputs("</svg>\n", f);
     fprintf(f,
             "<figcaption>Funnel plot: each point is a unit, placed by its %s and its value. "
             "The solid horizontal line is the pooled value, the dotted blue line the "
             "achievable benchmark (ABC); dashed grey curves are the 95%% limits and solid "
             "curves the 99.8%% limits (%s method)%s. Hover a point for its figures.</figcaption>\n",
             r->kind == HLN_KIND_RATE ? "exposure" : "denominator",
-            hln_bench_method_name(s->method_used),
-            od ? "; orange curves are the limits widened for overdispersion, which the places "
-                 "are read against"
-               : "");
+            hln_bench_method_name(r->summary.method_used),
+            r->summary.overdispersed
+                ? "; orange curves are the limits widened for overdispersion, which the places "
+                  "are read against"
+                : "");
     fputs("<ul class=\"legend\"><li><span class=\"better\">&#9679;</span> better than expected"
           "</li><li><span class=\"worse\">&#9679;</span> worse than expected</li>"
           "<li><span class=\"expected\">&#9679;</span> as expected</li></ul>\n</figure>\n",
           f);
+}
+
+static int write_funnel(FILE *f, const hln_bench_result *r, const hln_indicator *ind,
+                        const hln_report_opts *o)
+{
+    plot p;
+    funnel_curves cv;
+    uint64_t nmin;
+    funnel_x_range(&p, r, o, &nmin);
+    int rc = funnel_limits(&cv, &p, r);
+    if (rc != 0)
+        return rc;
+    funnel_y_range(&p, r, nmin);
+    funnel_head(f, r, ind);
+    funnel_y_ticks(f, &p, r);
+    funnel_x_ticks(f, &p);
+    funnel_axis_labels(f, &p, r);
+    funnel_lines(f, &p, r, &cv);
+    funnel_points(f, &p, r, o);
+    funnel_caption(f, r);
     return ferror(f) ? HLN_EIO : 0;
 }
 
@@ -848,10 +889,10 @@ static int write_ranked(FILE *f, const hln_bench_result *r, const hln_report_opt
             rank = i + 1;
         char name[NAME_CAP], v[32], lo[32], hi[32], gap[48];
         author_name(o, u->author, name, sizeof name);
-        fmt_value(r, v, sizeof v, u->s.value);
-        fmt_value(r, lo, sizeof lo, u->s.ci95.lo);
-        fmt_value(r, hi, sizeof hi, u->s.ci95.hi);
-        fmt_gap(r, gap, sizeof gap, hln_bench_gap_to_abc(r, u->s.value));
+        hln_bench_format_value(r, v, sizeof v, u->s.value);
+        hln_bench_format_value(r, lo, sizeof lo, u->s.ci95.lo);
+        hln_bench_format_value(r, hi, sizeof hi, u->s.ci95.hi);
+        hln_bench_format_gap(r, gap, sizeof gap, hln_bench_gap_to_abc(r, u->s.value));
         fprintf(f, "<tr class=\"unit\"><td class=\"n\">%zu</td><td>", rank);
         if (u->unit[0])
             ESC(f, u->unit);
@@ -888,16 +929,16 @@ static void key_figures(FILE *f, const hln_bench_result *r)
     fprintf(f, "<dt>Units counted</dt><dd>%zu</dd>\n<dt>Reported suppressed</dt><dd>%zu</dd>\n",
             r->n_units, r->n_suppressed);
     if (r->has_stats) {
-        fmt_value(r, a, sizeof a, s->theta0);
+        hln_bench_format_value(r, a, sizeof a, s->theta0);
         fprintf(f, "<dt>Pooled value</dt><dd>%s (%llu / %llu)</dd>\n", a,
                 (unsigned long long)s->sum_x, (unsigned long long)s->sum_n);
-        fmt_value(r, a, sizeof a, s->abc);
+        hln_bench_format_value(r, a, sizeof a, s->abc);
         fprintf(f, "<dt>Achievable benchmark (ABC)</dt><dd>%s</dd>\n", a);
-        fmt_value(r, a, sizeof a, s->min);
-        fmt_value(r, b, sizeof b, s->q1);
-        fmt_value(r, c, sizeof c, s->median);
-        fmt_value(r, d, sizeof d, s->q3);
-        fmt_value(r, e, sizeof e, s->max);
+        hln_bench_format_value(r, a, sizeof a, s->min);
+        hln_bench_format_value(r, b, sizeof b, s->q1);
+        hln_bench_format_value(r, c, sizeof c, s->median);
+        hln_bench_format_value(r, d, sizeof d, s->q3);
+        hln_bench_format_value(r, e, sizeof e, s->max);
         fprintf(
             f, "<dt>Median (quartiles)</dt><dd>%s (%s – %s)</dd>\n<dt>Range</dt><dd>%s – %s</dd>\n",
             c, b, d, a, e);
@@ -915,7 +956,7 @@ static void write_abc(FILE *f, const hln_bench_result *r)
 {
     const hln_stats_summary *s = &r->summary;
     char a[32];
-    fmt_value(r, a, sizeof a, s->abc);
+    hln_bench_format_value(r, a, sizeof a, s->abc);
     fprintf(f,
             "<h2 id=\"abc\">Achievable Benchmark of Care</h2>\n<p>The ABC is <strong>%s</strong>: "
             "the pooled performance (%llu / %llu) of the %zu best unit%s by adjusted "
@@ -960,9 +1001,9 @@ static void write_comparisons(FILE *f, const group_result *g, size_t ng, size_t 
             fputs("</a>", f);
         }
         if (r->has_stats) {
-            fmt_value(r, a, sizeof a, r->summary.theta0);
-            fmt_value(r, b, sizeof b, r->summary.median);
-            fmt_value(r, c, sizeof c, r->summary.abc);
+            hln_bench_format_value(r, a, sizeof a, r->summary.theta0);
+            hln_bench_format_value(r, b, sizeof b, r->summary.median);
+            hln_bench_format_value(r, c, sizeof c, r->summary.abc);
         } else {
             snprintf(a, sizeof a, "–"), snprintf(b, sizeof b, "–"), snprintf(c, sizeof c, "–");
         }
@@ -1179,8 +1220,8 @@ static int write_index(FILE *f, const hln_report_opts *o, const index_row *rows,
                       f);
             char a[32] = "–", b[32] = "–";
             if (row->has_stats) {
-                fmt_value(&row->meta, a, sizeof a, row->theta0);
-                fmt_value(&row->meta, b, sizeof b, row->abc);
+                hln_bench_format_value(&row->meta, a, sizeof a, row->theta0);
+                hln_bench_format_value(&row->meta, b, sizeof b, row->abc);
             }
             fputs("<tr><td><a href=\"", f);
             ESC(f, ind->code);
@@ -1381,15 +1422,8 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
                 if ((rc = make_dir(dir, err, errlen)) != 0)
                     break;
             }
-            if (nrows == rcap) {
-                size_t nc = rcap ? 2 * rcap : 16;
-                void *p = realloc(rows, nc * sizeof *rows);
-                if (!p) {
-                    rc = HLN_ENOMEM;
-                    break;
-                }
-                rows = p, rcap = nc;
-            }
+            if ((rc = hln_util_grow((void **)&rows, &rcap, nrows + 1, sizeof *rows)) != 0)
+                break;
             memset(&rows[nrows], 0, sizeof rows[nrows]);
             rc = report_period(s, o, outdir, k, pl.v[i], &rows[nrows], &su.pages, err, errlen);
             if (rc == 0)
@@ -1418,7 +1452,7 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
 
 /* ---- hlnctl report ---- */
 
-/* The rules of `hlnctl bench` (node/bench_cmds.h) over the node's trust
+/* The rules of `hlnctl bench` (node/bench_view.h) over the node's trust
  * view, so that every page's digest is `hlnctl bench --group G`'s. */
 typedef struct {
     hln_bench_view view;
@@ -1485,7 +1519,19 @@ static void cli_usage(FILE *f)
           f);
 }
 
-int hln_cli_report(const char *datadir, int argc, char **argv)
+/* hlnctl report's command line: the options, the periods asked for. */
+typedef struct {
+    hln_report_opts o;
+    const char *outdir;
+    const char **periods; /* argc slots */
+    size_t np;
+} report_args;
+
+enum { REPORT_GO = -1 }; /* parsed: go on (else an exit status) */
+
+/* Read the options into *a. REPORT_GO, 0 (--help shown) or 2 (a usage
+ * error, said on stderr; the caller shows the usage). */
+static int report_getopt(report_args *a, int argc, char **argv)
 {
     enum { O_HTML = 1000, O_PERIOD, O_GROUP, O_STRATUM, O_METHOD, O_AXIS, O_TITLE };
     static const struct option lopts[] = {{"html", required_argument, NULL, O_HTML},
@@ -1497,94 +1543,134 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
                                           {"title", required_argument, NULL, O_TITLE},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
-    hln_report_opts o = {.method = -1, .ci = HLN_CI_WILSON, .axis = HLN_REPORT_AXIS_AUTO};
-    const char *outdir = NULL;
-    const char **periods = calloc((size_t)(argc > 0 ? argc : 1), sizeof *periods);
-    if (!periods) {
-        fputs("hlnctl: out of memory\n", stderr);
-        return 1;
-    }
-    size_t np = 0;
-    int status = 2, c;
+    int c;
     opterr = 0;
     optind = 0; /* glibc: start over, whatever parsed before */
     while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             cli_usage(stdout);
-            status = 0;
-            goto out;
+            return 0;
         case O_HTML:
-            outdir = optarg;
+            a->outdir = optarg;
             break;
         case O_PERIOD:
-            periods[np++] = optarg;
+            a->periods[a->np++] = optarg;
             break;
         case O_GROUP:
-            o.group = optarg;
+            a->o.group = optarg;
             break;
         case O_STRATUM:
-            o.stratum = optarg;
+            a->o.stratum = optarg;
             break;
         case O_TITLE:
-            o.title = optarg;
+            a->o.title = optarg;
             break;
         case O_METHOD:
             if (!strcmp(optarg, "exact"))
-                o.method = HLN_FUNNEL_EXACT;
+                a->o.method = HLN_FUNNEL_EXACT;
             else if (!strcmp(optarg, "wilson"))
-                o.method = HLN_FUNNEL_WILSON;
+                a->o.method = HLN_FUNNEL_WILSON;
             else {
                 fputs("hlnctl: report: --method is exact or wilson\n", stderr);
-                goto usage;
+                return 2;
             }
             break;
         case O_AXIS:
             if (!strcmp(optarg, "auto"))
-                o.axis = HLN_REPORT_AXIS_AUTO;
+                a->o.axis = HLN_REPORT_AXIS_AUTO;
             else if (!strcmp(optarg, "log"))
-                o.axis = HLN_REPORT_AXIS_LOG;
+                a->o.axis = HLN_REPORT_AXIS_LOG;
             else if (!strcmp(optarg, "linear"))
-                o.axis = HLN_REPORT_AXIS_LINEAR;
+                a->o.axis = HLN_REPORT_AXIS_LINEAR;
             else {
                 fputs("hlnctl: report: --axis is auto, log or linear\n", stderr);
-                goto usage;
+                return 2;
             }
             break;
         default:
             fprintf(stderr, "hlnctl: report: unknown or incomplete option '%s'\n",
                     optind > 0 && optind <= argc ? argv[optind - 1] : "?");
-            goto usage;
+            return 2;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "hlnctl: report: unexpected argument '%s'\n", argv[optind]);
-        goto usage;
+        return 2;
     }
-    if (!outdir || !outdir[0]) {
-        fputs("hlnctl: report: --html OUTDIR is required\n", stderr);
-        goto usage;
-    }
-    if (o.group && !group_valid(o.group)) {
-        fputs("hlnctl: report: --group is all or a jurisdiction such as CA or CA-ON\n", stderr);
-        goto usage;
-    }
-    for (size_t i = 0; i < np; i++)
-        if (!hln_code_period(periods[i], strlen(periods[i]))) {
-            fprintf(stderr, "hlnctl: report: invalid period '%.16s' (YYYY, YYYY-Qn or YYYY-MM)\n",
-                    periods[i]);
-            goto usage;
-        }
-    if (o.stratum && o.stratum[0] && !hln_code_stratum(o.stratum, strlen(o.stratum))) {
-        fputs("hlnctl: report: invalid stratum\n", stderr);
-        goto usage;
-    }
-    if (o.title && !hln_text_valid(o.title, strlen(o.title), false)) {
-        fputs("hlnctl: report: the title holds control characters or invalid UTF-8\n", stderr);
-        goto usage;
-    }
+    return REPORT_GO;
+}
 
-    status = 1;
+/* The values' own checks. REPORT_GO, or 2 (said on stderr). */
+static int report_validate(const report_args *a)
+{
+    const hln_report_opts *o = &a->o;
+    if (!a->outdir || !a->outdir[0]) {
+        fputs("hlnctl: report: --html OUTDIR is required\n", stderr);
+        return 2;
+    }
+    if (o->group && !group_valid(o->group)) {
+        fputs("hlnctl: report: --group is all or a jurisdiction such as CA or CA-ON\n", stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < a->np; i++)
+        if (!hln_code_period(a->periods[i], strlen(a->periods[i]))) {
+            fprintf(stderr, "hlnctl: report: invalid period '%.16s' (YYYY, YYYY-Qn or YYYY-MM)\n",
+                    a->periods[i]);
+            return 2;
+        }
+    if (o->stratum && o->stratum[0] && !hln_code_stratum(o->stratum, strlen(o->stratum))) {
+        fputs("hlnctl: report: invalid stratum\n", stderr);
+        return 2;
+    }
+    if (o->title && !hln_text_valid(o->title, strlen(o->title), false)) {
+        fputs("hlnctl: report: the title holds control characters or invalid UTF-8\n", stderr);
+        return 2;
+    }
+    return REPORT_GO;
+}
+
+/* What the report counts with: the node's indicators, periods, group (by
+ * default the node's country, as bench), and the trust view's answers to
+ * who is where, who counts and what each is called. */
+static void report_fill(report_args *a, hln_node *node, const hln_indicator *inds, size_t ninds,
+                        cli_ctx *cc, char dflt[HLN_SCOPE_MAX + 1])
+{
+    hln_report_opts *o = &a->o;
+    if (!o->group)
+        o->group = hln_bench_default_group(hln_node_get_info(node), dflt);
+    o->indicators = inds;
+    o->n_indicators = ninds;
+    o->periods = a->np ? a->periods : NULL;
+    o->n_periods = a->np;
+    o->jurisdiction = cli_jurisdiction, o->jurisdiction_ctx = cc;
+    o->in_group = cli_in_group, o->in_group_ctx = cc;
+    o->name = cli_name, o->name_ctx = cc;
+    o->excluded = hln_bench_view_excluded, o->excluded_ctx = &cc->view;
+    o->publisher = hln_node_get_info(node)->name[0] ? hln_node_get_info(node)->name : NULL;
+}
+
+/* The line on stdout, and on stderr why pages may be empty. */
+static void report_tell(const hln_report_summary *sum, const char *outdir, size_t ndefs,
+                        bool own_excluded)
+{
+    printf("report: %zu page%s for %zu indicator%s and %zu period%s in %s/index.html\n",
+           sum->pages, sum->pages == 1 ? "" : "s", sum->indicators,
+           sum->indicators == 1 ? "" : "s", sum->periods, sum->periods == 1 ? "" : "s", outdir);
+    if (ndefs == 0)
+        fputs("hlnctl: report: no indicator definitions held; the index is empty\n", stderr);
+    /* Say why the node's own figures are missing, as hlnctl bench does. */
+    if (own_excluded)
+        fputs("hlnctl: report: this node's own observations do not count: it has no standing "
+              "in its trust view yet (hlnctl trust add; a member record that admits it)\n",
+              stderr);
+}
+
+/* Open the node read-only, read its definitions and trust view, write the
+ * site. 0, or 1 (said on stderr). */
+static int report_run(const char *datadir, report_args *a)
+{
+    int status = 1;
     char err[512] = "";
     hln_node *node = NULL;
     hln_trust *trust = NULL;
@@ -1608,51 +1694,40 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
     }
     for (size_t i = 0; i < ndefs; i++)
         inds[i] = defs[i].def;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    cli_ctx cc = {.view = {.node = node,
-                           .trust = trust,
-                           .now_ms = (uint64_t)ts.tv_sec * 1000u +
-                                     (uint64_t)ts.tv_nsec / 1000000u}};
+    cli_ctx cc = {.view = {.node = node, .trust = trust, .now_ms = hln_util_wall_ms()}};
     char dflt[HLN_SCOPE_MAX + 1];
-    if (!o.group)
-        o.group = hln_bench_default_group(hln_node_get_info(node), dflt);
-    o.indicators = inds;
-    o.n_indicators = ndefs;
-    o.periods = np ? periods : NULL;
-    o.n_periods = np;
-    o.jurisdiction = cli_jurisdiction, o.jurisdiction_ctx = &cc;
-    o.in_group = cli_in_group, o.in_group_ctx = &cc;
-    o.name = cli_name, o.name_ctx = &cc;
-    o.excluded = hln_bench_view_excluded, o.excluded_ctx = &cc.view;
-    o.publisher = hln_node_get_info(node)->name[0] ? hln_node_get_info(node)->name : NULL;
+    report_fill(a, node, inds, ndefs, &cc, dflt);
     hln_report_summary sum;
-    rc = hln_report_write_html(hln_node_store(node), &o, outdir, &sum, err, sizeof err);
+    rc = hln_report_write_html(hln_node_store(node), &a->o, a->outdir, &sum, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "hlnctl: report: %s\n", err[0] ? err : hln_strerror(rc));
         goto done;
     }
-    printf("report: %zu page%s for %zu indicator%s and %zu period%s in %s/index.html\n", sum.pages,
-           sum.pages == 1 ? "" : "s", sum.indicators, sum.indicators == 1 ? "" : "s", sum.periods,
-           sum.periods == 1 ? "" : "s", outdir);
-    if (ndefs == 0)
-        fputs("hlnctl: report: no indicator definitions held; the index is empty\n", stderr);
-    /* Say why the node's own figures are missing, as hlnctl bench does. */
-    if (hln_bench_view_excluded(&cc.view, hln_node_pk(node)))
-        fputs("hlnctl: report: this node's own observations do not count: it has no standing "
-              "in its trust view yet (hlnctl trust add; a member record that admits it)\n",
-              stderr);
+    report_tell(&sum, a->outdir, ndefs, hln_bench_view_excluded(&cc.view, hln_node_pk(node)));
     status = 0;
 done:
     free(inds);
     free(defs);
     hln_trust_destroy(&trust);
     hln_node_close(&node);
-    goto out;
-usage:
-    cli_usage(stderr);
-    status = 2;
-out:
-    free(periods);
+    return status;
+}
+
+int hln_cli_report(const char *datadir, int argc, char **argv)
+{
+    report_args a = {.o = {.method = -1, .ci = HLN_CI_WILSON, .axis = HLN_REPORT_AXIS_AUTO}};
+    a.periods = calloc((size_t)(argc > 0 ? argc : 1), sizeof *a.periods);
+    if (!a.periods) {
+        fputs("hlnctl: out of memory\n", stderr);
+        return 1;
+    }
+    int status = report_getopt(&a, argc, argv);
+    if (status == REPORT_GO)
+        status = report_validate(&a);
+    if (status == REPORT_GO)
+        status = report_run(datadir, &a);
+    else if (status == 2)
+        cli_usage(stderr);
+    free(a.periods);
     return status;
 }

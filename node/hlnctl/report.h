@@ -102,7 +102,7 @@ int hln_report_page_path(const char *indicator, const char *period, const char *
  * [--method exact|wilson] [--axis auto|log|linear] [--title T]`: opens the
  * node in `datadir` read-only and reports the latest definition of every
  * indicator held, with names from its trust graph and exactly the rules of
- * `hlnctl bench` (node/bench_cmds.h): hln_bench_view_excluded for who is
+ * `hlnctl bench` (node/bench_view.h): hln_bench_view_excluded for who is
  * left out, hln_bench_group_has for who is in a group, and the same default
  * group (hln_bench_default_group: the node's country). argv[0] is
  * the command word ("report"). Prints what was written on stdout,

@@ -164,12 +164,12 @@ typedef struct {
     uint64_t started_ms, next_tick_ms, next_status_ms;
     char id_text[HLN_ID_TEXT_LEN + 1];
     char short_id[HLN_ID_SHORT_LEN + 1];
-    /* Operations (node/ops_cmds.h): refusals by reason for the metrics,
+    /* Operations (node/metrics.h): refusals by reason for the metrics,
      * the metrics file, and the catch-up rule after a restore. */
     uint64_t refusals[HLN_METRICS_REASONS];
     uint64_t next_metrics_ms, next_catch_up_ms;
     bool catch_up, metrics_failing;
-    hln_bench_verify *bverify; /* bench verify: digest requests (node/verify_cmds.h) */
+    hln_bench_verify *bverify; /* bench verify: digest requests (node/verify.h) */
     /* The trust graph changed (a governance record stored, a reload): at
      * the next tick the engine asks again which feeds it wants and who may
      * be sent what, and the ZAP handler's admitted set is recomputed. */
@@ -204,14 +204,8 @@ static int get_peer(hlnd *d, const uint8_t id[HLN_KEY_LEN])
     int i = find_peer(d, id);
     if (i >= 0)
         return i;
-    if (d->n_peers == d->cap_peers) {
-        size_t cap = d->cap_peers ? d->cap_peers * 2 : 16;
-        dpeer *np = realloc(d->peers, cap * sizeof *np);
-        if (!np)
-            return HLN_ENOMEM;
-        d->peers = np;
-        d->cap_peers = cap;
-    }
+    if (hln_util_grow((void **)&d->peers, &d->cap_peers, d->n_peers + 1, sizeof *d->peers))
+        return HLN_ENOMEM;
     dpeer *p = &d->peers[d->n_peers];
     memset(p, 0, sizeof *p);
     memcpy(p->id, id, HLN_KEY_LEN);
@@ -223,15 +217,6 @@ static bool governance_type(uint32_t type)
 {
     return type == HLN_REC_MEMBER || type == HLN_REC_REVOKE || type == HLN_REC_INDICATOR ||
            type == HLN_REC_POLICY;
-}
-
-/* The trust graph judges memberships at wall-clock time (record times are
- * the authors' wall clocks); hlnd_now_ms is monotonic. */
-static uint64_t wall_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* A peer sent something invalid. Logged at most a few times a minute per
@@ -334,7 +319,7 @@ static bool w_may_send(void *ctx, uint32_t peer, const hln_feed_id *feed)
     if (peer >= d->n_peers)
         return false;
     return hln_trust_may_receive(hln_sync_store_trust(d->ss), d->peers[peer].id, feed,
-                                 wall_now_ms());
+                                 hln_util_wall_ms());
 }
 
 static int verify_send(void *ctx, const uint8_t id[HLN_KEY_LEN], const uint8_t *msg, size_t len)
@@ -482,7 +467,7 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
 }
 
 /* Trust anchors are keys in the TRUST table; they are admitted by the ZAP
- * handler like configured peers. The key may be the binary id or its text. */
+ * handler like configured peers. */
 typedef struct {
     hlnd *d;
     hln_admitted *set;
@@ -494,40 +479,23 @@ static int admit_add(admit_ctx *a, const uint8_t id[HLN_KEY_LEN])
     for (size_t i = 0; i < a->n; i++)
         if (memcmp(a->set[i].id, id, HLN_KEY_LEN) == 0)
             return 0;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        hln_admitted *ns = realloc(a->set, cap * sizeof *ns);
-        if (!ns)
-            return HLN_ENOMEM;
-        a->set = ns;
-        a->cap = cap;
-    }
+    if (hln_util_grow((void **)&a->set, &a->cap, a->n + 1, sizeof *a->set))
+        return HLN_ENOMEM;
     if (hln_admitted_make(id, &a->set[a->n]) != 0)
         return 0; /* not a valid point: no CURVE key can match it */
     a->n++;
     return 0;
 }
 
-static int trust_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+/* An anchor as hln_gov_anchor_decode reads it: an entry that does not
+ * decode admits no one, as it adds no anchor to the trust graph. */
+static int trust_one(void *ctx, const hln_gov_anchor *anchor)
 {
-    (void)val;
-    (void)vlen;
     admit_ctx *a = ctx;
-    uint8_t id[HLN_KEY_LEN];
-    char text[HLN_ID_TEXT_LEN + 1];
-    if (klen == HLN_KEY_LEN)
-        memcpy(id, key, HLN_KEY_LEN);
-    else if (klen == HLN_ID_TEXT_LEN) {
-        memcpy(text, key, klen);
-        text[klen] = '\0';
-        if (hln_id_from_text(text, id) != 0)
-            return 0;
-    } else
-        return 0;
-    int h = get_peer(a->d, id);
+    int h = get_peer(a->d, anchor->id);
     if (h >= 0)
         a->d->peers[h].anchor = true;
-    return admit_add(a, id);
+    return admit_add(a, anchor->id);
 }
 
 static int peer_one(void *ctx, const hln_peers_entry *e)
@@ -543,7 +511,7 @@ static int peer_one(void *ctx, const hln_peers_entry *e)
     return admit_add(a, e->id);
 }
 
-/* Members in force now are admitted as well (ARCHITECTURE.md §4): a key
+/* Members in force now are admitted as well (docs/GOVERNANCE.md §7): a key
  * the trust graph vouches for needs no `peer add` to reach us. */
 static int member_one(void *ctx, const hln_trust_info *info)
 {
@@ -557,7 +525,7 @@ static int member_one(void *ctx, const hln_trust_info *info)
  * every key whose membership the trust graph says was revoked (a revoked
  * configured peer or anchor is refused too: revocation is an authority's
  * word that the key must not take part; `peer add` does not override it). */
-static int build_admitted(hlnd *d, admit_ctx *a, size_t *skipped)
+static int build_admitted(hlnd *d, admit_ctx *a, size_t *skipped, size_t *skipped_anchors)
 {
     for (size_t i = 0; i < d->n_peers; i++) {
         d->peers[i].configured = false;
@@ -565,9 +533,9 @@ static int build_admitted(hlnd *d, admit_ctx *a, size_t *skipped)
     }
     int rc = hln_peers_foreach(d->store, peer_one, a, skipped);
     if (rc == 0)
-        rc = hln_store_kv_foreach(d->store, HLN_TABLE_TRUST, trust_one, a);
+        rc = hln_gov_anchor_foreach(d->store, trust_one, a, skipped_anchors);
     hln_trust *t = d->ss ? hln_sync_store_trust(d->ss) : NULL;
-    uint64_t now = wall_now_ms();
+    uint64_t now = hln_util_wall_ms();
     if (rc == 0 && t)
         rc = hln_trust_foreach_member(t, now, member_one, a);
     if (rc != 0)
@@ -595,7 +563,7 @@ static int build_admitted(hlnd *d, admit_ctx *a, size_t *skipped)
 static void refresh_admitted(hlnd *d)
 {
     admit_ctx a = {.d = d};
-    int rc = build_admitted(d, &a, NULL);
+    int rc = build_admitted(d, &a, NULL, NULL);
     if (rc == 0)
         rc = hln_transport_set_admitted(d->tr, a.set, a.n);
     if (rc != 0)
@@ -614,7 +582,7 @@ static void refresh_admitted(hlnd *d)
     free(a.set);
 }
 
-/* ---- peer discovery (node/discovery.h, ARCHITECTURE.md §5) ---------------- */
+/* ---- peer discovery (node/discovery.h, docs/RUNNING.md) ----------------------- */
 
 /* Configured peers are never discovered: their own entry decides. */
 static bool disc_skip(void *ctx, const uint8_t id[HLN_KEY_LEN])
@@ -635,7 +603,7 @@ static void discover(hlnd *d)
     if (!d->disc || !d->ss || !d->tr)
         return;
     hln_trust *t = hln_sync_store_trust(d->ss);
-    uint64_t now = wall_now_ms();
+    uint64_t now = hln_util_wall_ms();
     hln_disc_pick pick[HLN_DISC_MAX];
     size_t n = hln_disc_select(d->disc, t, now, hln_node_pk(d->node), disc_skip, d, pick,
                                HLN_DISC_MAX);
@@ -686,8 +654,8 @@ static void discover(hlnd *d)
 static int reload_peers(hlnd *d)
 {
     admit_ctx a = {.d = d};
-    size_t skipped = 0;
-    int rc = build_admitted(d, &a, &skipped);
+    size_t skipped = 0, skipped_anchors = 0;
+    int rc = build_admitted(d, &a, &skipped, &skipped_anchors);
     if (rc != 0) {
         hlnd_log(3, "node", "event=reload-failed reason=%s", hln_errname(rc));
         free(a.set);
@@ -695,6 +663,8 @@ static int reload_peers(hlnd *d)
     }
     if (skipped)
         hlnd_log(4, "node", "event=peers-skipped count=%zu reason=malformed", skipped);
+    if (skipped_anchors)
+        hlnd_log(4, "node", "event=anchors-skipped count=%zu reason=malformed", skipped_anchors);
     rc = hln_transport_set_admitted(d->tr, a.set, a.n);
     free(a.set);
     if (rc != 0)
@@ -837,7 +807,8 @@ static int ctl_status(hlnd *d, json_object *reply)
     add_i64(reply, "bad_messages", (int64_t)st.bad_msgs);
     /* Fork proofs held and flagged authors, from the store, named by the
      * live trust graph (docs/CLI.md, status). */
-    if ((rc = hln_gov_status_flags(d->node, hln_sync_store_trust(d->ss), wall_now_ms(), reply)))
+    if ((rc = hln_gov_status_flags(d->node, hln_sync_store_trust(d->ss), hln_util_wall_ms(),
+                                   reply)))
         return rc;
     /* The engine's counters, for operators and the tests. */
     json_object *eng = json_object_new_object();
@@ -901,7 +872,7 @@ static int ctl_peers(hlnd *d, json_object *reply)
     return 0;
 }
 
-/* ---- operations: metrics and the catch-up rule (node/ops_cmds.h) ---------- */
+/* ---- operations: metrics and the catch-up rule (node/node.h) ------------- */
 
 static void fill_metrics(hlnd *d, hln_metrics *m, bool up)
 {
@@ -1015,7 +986,7 @@ static void ops_tick(hlnd *d, uint64_t now)
     }
 }
 
-/* bench verify asks every peer that is up (node/verify_cmds.c). */
+/* bench verify asks every peer that is up (node/verify.c). */
 static int verify_control(hlnd *d, const char *cmd, json_object *req, json_object *reply)
 {
     hln_verify_peer *up = calloc(d->n_peers ? d->n_peers : 1, sizeof *up);

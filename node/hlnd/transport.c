@@ -93,14 +93,8 @@ static peer *get_peer(hln_transport *t, const uint8_t id[HLN_KEY_LEN])
     peer *p = find_peer(t, id);
     if (p)
         return p;
-    if (t->n_peers == t->cap_peers) {
-        size_t cap = t->cap_peers ? t->cap_peers * 2 : 16;
-        peer **np = realloc(t->peers, cap * sizeof *np);
-        if (!np)
-            return NULL;
-        t->peers = np;
-        t->cap_peers = cap;
-    }
+    if (hln_util_grow((void **)&t->peers, &t->cap_peers, t->n_peers + 1, sizeof *t->peers))
+        return NULL;
     p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
