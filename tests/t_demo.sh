@@ -1,15 +1,28 @@
 #!/bin/bash
-# t_demo.sh - `make demo` in a quicker mode (3 months): it exits 0, prints the
-# organization's and the global coordinator's tables, flags the outlier, shows
-# suppressed cells, writes the report and leaves no hlnd behind.
+# t_demo.sh - `make demo` in a quicker mode (3 months): it exits 0, every node
+# ends up holding exactly the records it should (the coordinator only global
+# ones), every Canadian node computes the same digest, the organization's and
+# the global coordinator's tables are printed, the outlier is flagged,
+# suppressed cells are shown, the report is written, and no hlnd is left.
+#
+# It checks what the demo did, not how fast: a loaded machine (CI, shared
+# cores) may take minutes. The only time limits are hang guards, not
+# assertions about speed: HLN_DEMO_TIMEOUT bounds each convergence wait (the
+# demo polls and moves on as soon as the nodes agree) and `timeout` stops a
+# demo that hangs altogether after DEMO_GUARD seconds.
 set -u
 BUILD=${BUILD:-build}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-for b in "$BUILD/hlnd" "$BUILD/hlnctl"; do
+case "$BUILD" in /*) BIN="$BUILD" ;; *) BIN="$ROOT/$BUILD" ;; esac
+for b in "$BIN/hlnd" "$BIN/hlnctl"; do
     [ -x "$b" ] || { echo "missing $b (make all)"; exit 1; }
 done
+DEMO_GUARD=${DEMO_GUARD:-600}
 T=$(mktemp -d /tmp/hln-t-demo-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+WORK=""
+# The demo keeps its nodes (HLN_DEMO_KEEP=1) so their stores can be read
+# here; this test removes them.
+trap 'rm -rf "$T"; [ -n "$WORK" ] && rm -rf "$WORK"' EXIT
 fail() {
     echo "FAIL: $*"
     [ -f "$T/out" ] && { echo "--- demo output (last 40 lines)"; tail -40 "$T/out"; }
@@ -17,21 +30,48 @@ fail() {
 }
 ok() { echo "ok: $*"; }
 
-t0=$(date +%s)
 rc=0
-HLN_DEMO_MONTHS=3 HLN_DEMO_TIMEOUT=30 HLN_DEMO_REPORT="$T/report" BUILD="$BUILD" \
-    bash "$ROOT/scripts/demo.sh" >"$T/out" 2>"$T/err" || rc=$?
-secs=$(($(date +%s) - t0))
-[ "$rc" -eq 0 ] || { cat "$T/err"; fail "demo exited $rc"; }
-grep -q '^demo: ok' "$T/out" || fail "no 'demo: ok' line"
-ok "demo exited 0 in ${secs}s"
-limit=60
-[ -n "${HLN_SLOW:-}" ] && limit=240 # sanitizer builds
-[ "$secs" -le "$limit" ] || fail "the demo took ${secs}s (over $limit)"
-
+HLN_DEMO_MONTHS=3 HLN_DEMO_TIMEOUT=300 HLN_DEMO_KEEP=1 HLN_DEMO_REPORT="$T/report" BUILD="$BUILD" \
+    timeout -k 30 "$DEMO_GUARD" bash "$ROOT/scripts/demo.sh" >"$T/out" 2>"$T/err" || rc=$?
 # The network's temporary directory, from the demo's own words.
 WORK=$(sed -n 's/.*; data in \(\/tmp\/hln-demo-[A-Za-z0-9]*\)$/\1/p' "$T/out" | head -1)
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    fail "the demo hung: still running after ${DEMO_GUARD}s (a hang guard, not a speed limit)"
+fi
+[ "$rc" -eq 0 ] || { cat "$T/err"; fail "demo exited $rc"; }
+grep -q '^demo: ok' "$T/out" || fail "no 'demo: ok' line"
+ok "demo exited 0 ($(sed -n 's/^demo: ok in //p' "$T/out"))"
 [ -n "$WORK" ] || fail "the demo did not say where its nodes live"
+grep -q "^demo: kept the network in $WORK " "$T/out" || fail "the demo did not keep $WORK as asked"
+[ -d "$WORK/nodes" ] || fail "no $WORK/nodes"
+
+# Nothing left running: no hlnd of this run, every one stopped cleanly.
+if pgrep -af -- "$WORK/"; then fail "hlnd processes of the demo remain"; fi
+grep -Eq '^19 hlnd stopped cleanly' "$T/out" || fail "the nodes were not all stopped cleanly"
+ok "19 hlnd stopped cleanly; none left"
+
+# Records: each node's store holds exactly what the demo's last convergence
+# said it should (organization data stays in its country; the coordinator
+# holds only global records), with no fork and nobody flagged.
+last=$(grep '^converged: ' "$T/out" | tail -1)
+[[ $last =~ coordinator\ ([0-9]+)\ records,\ each\ Canadian\ node\ ([0-9]+),\ French\ ([0-9]+),\ Kenyan\ ([0-9]+) ]] ||
+    fail "no convergence line with record counts: $last"
+declare -A WANT=([global]=${BASH_REMATCH[1]} [ca]=${BASH_REMATCH[2]} [fr]=${BASH_REMATCH[3]} [ke]=${BASH_REMATCH[4]})
+n=0
+for d in "$WORK"/nodes/*; do
+    k=$(basename "$d")
+    want=${WANT[${k%%-*}]:-}
+    [ -n "$want" ] || fail "node $k belongs to no country the demo names"
+    j=$("$BIN/hlnctl" -d "$d" status --json 2>"$T/status.err") || fail "hlnctl status on $k: $(cat "$T/status.err")"
+    j=${j//[[:space:]]/}
+    [[ $j =~ \"records\":([0-9]+) ]] || fail "no record count for $k"
+    [ "${BASH_REMATCH[1]}" -eq "$want" ] || fail "$k holds ${BASH_REMATCH[1]} records, not $want"
+    [[ $j == *'"fork_proofs":0'* ]] || fail "$k holds a fork proof: $j"
+    [[ $j == *'"flagged_authors":0'* ]] || fail "$k flagged someone: $j"
+    n=$((n + 1))
+done
+[ "$n" -eq 19 ] || fail "$n node directories, not 19"
+ok "every node holds exactly its records (coordinator ${WANT[global]}, CA ${WANT[ca]}, FR ${WANT[fr]}, KE ${WANT[ke]}); no forks, no flags"
 
 # The two tables: the organization's (group CA) and the coordinator's (group all).
 section() { awk -v s="$1" 'index($0, s) { on = 1; next } on && /^== [0-9]+\./ { exit } on' "$T/out"; }
@@ -60,9 +100,16 @@ ok "suppressed cells published and listed"
 
 [ -f "$T/report/index.html" ] || fail "no report index.html"
 grep -q "report: $T/report/index.html" "$T/out" || fail "the report's path is not printed"
-ok "report written: $(find "$T/report" -name '*.html' | wc -l) pages"
+grep -q '<title>HLN: mental health in primary care, national figures 2025' "$T/report/index.html" ||
+    fail "the report's index has not the demo's title"
+for m in 2025-10 2025-11 2025-12; do
+    [ -f "$T/report/mhpc.depression-screening/${m}_all.html" ] || fail "no report page for $m"
+done
+ok "report written: $(find "$T/report" -name '*.html' | wc -l) pages, one per month of the shown indicator"
 
-# Nothing left: no hlnd of this run, and its directory removed.
-if pgrep -af -- "$WORK/"; then fail "hlnd processes of the demo remain"; fi
-[ ! -e "$WORK" ] || fail "$WORK was not removed"
-ok "no hlnd left; $WORK removed"
+# The same evidence everywhere: one digest on every Canadian node.
+section "Every node reconciles the same evidence" >"$T/digests"
+digests=$(grep -Eo '^[a-z-]+ +[0-9a-f]{64}$' "$T/digests" | awk '{ print $2 }')
+[ "$(printf '%s\n' "$digests" | grep -c .)" -eq 6 ] || fail "not six Canadian digests: $(cat "$T/digests")"
+[ "$(printf '%s\n' "$digests" | sort -u | wc -l)" -eq 1 ] || fail "the Canadian nodes disagree: $(cat "$T/digests")"
+ok "the six Canadian nodes compute one digest"

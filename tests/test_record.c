@@ -619,6 +619,33 @@ static void names_of_types_and_levels_parse_back(void **state)
     assert_int_equal(hln_level_parse("planet", &t), HLN_EINVAL);
 }
 
+/* The one rule of which jurisdictions a level may have (hln_level_fits):
+ * the member decoder, trust anchors and hlnctl all ask it. */
+static void levels_fit_only_their_kind_of_jurisdiction(void **state)
+{
+    (void)state;
+    assert_true(hln_level_fits(HLN_LEVEL_GLOBAL, "global"));
+    assert_false(hln_level_fits(HLN_LEVEL_GLOBAL, "CA"));
+    assert_true(hln_level_fits(HLN_LEVEL_NATIONAL, "CA"));
+    assert_false(hln_level_fits(HLN_LEVEL_NATIONAL, "CA-ON"));
+    assert_false(hln_level_fits(HLN_LEVEL_NATIONAL, "global"));
+    assert_true(hln_level_fits(HLN_LEVEL_SUBNATIONAL, "CA-ON"));
+    /* Six bytes like "global", but a subdivision; "global" is not one. */
+    assert_true(hln_level_fits(HLN_LEVEL_SUBNATIONAL, "GB-ENG"));
+    assert_false(hln_level_fits(HLN_LEVEL_SUBNATIONAL, "global"));
+    assert_false(hln_level_fits(HLN_LEVEL_SUBNATIONAL, "CA"));
+    /* An organization sits in a country or a subdivision, never "global". */
+    assert_true(hln_level_fits(HLN_LEVEL_ORGANIZATION, "CA"));
+    assert_true(hln_level_fits(HLN_LEVEL_ORGANIZATION, "CA-ON"));
+    assert_false(hln_level_fits(HLN_LEVEL_ORGANIZATION, "global"));
+    assert_false(hln_level_fits(HLN_LEVEL_ORGANIZATION, "ca"));
+    /* An unknown level or no jurisdiction fits nothing. */
+    assert_false(hln_level_fits(HLN_LEVEL_GLOBAL + 1, "global"));
+    assert_false(hln_level_fits(HLN_LEVEL_GLOBAL + 1, "CA"));
+    assert_false(hln_level_fits(HLN_LEVEL_NATIONAL, NULL));
+    assert_false(hln_level_fits(HLN_LEVEL_GLOBAL, NULL));
+}
+
 static void summary_is_one_sanitized_line(void **state)
 {
     (void)state;
@@ -1548,6 +1575,7 @@ int main(int argc, char **argv)
         T_(erased_body_keeps_id_and_signature),
         T_(feed_is_author_and_scope),
         T_(names_of_types_and_levels_parse_back),
+        T_(levels_fit_only_their_kind_of_jurisdiction),
         T_(summary_is_one_sanitized_line),
         T_(seal_refuses_a_bad_period),
         T_(seal_refuses_another_key),

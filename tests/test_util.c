@@ -1,4 +1,5 @@
-/* test_util.c - the node modules' shared helpers: array growth, terminal-safe text, error text. */
+/* test_util.c - the node modules' shared helpers: array growth, terminal-safe text, error text,
+ * clocks, the token bucket. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,12 +58,127 @@ static void error_text_goes_to_an_optional_buffer(void **state)
     hln_util_seterr(NULL, 0, "nothing happens %d", 1);
 }
 
+static void log_values_cannot_forge_another_key(void **state)
+{
+    (void)state;
+    char out[64];
+    /* A quote or a backslash could end the value and start another key. */
+    hln_util_sanitize_log(out, sizeof out, "a\"b\\c", 5);
+    assert_string_equal(out, "a?b?c");
+    hln_util_sanitize_log(out, sizeof out, "name=\"x\" reason=ok", 18);
+    assert_string_equal(out, "name=?x? reason=ok");
+}
+
+static void log_values_read_every_byte_including_nuls(void **state)
+{
+    (void)state;
+    char out[64];
+    /* Peers' strings are not NUL-terminated: a NUL does not end the copy. */
+    hln_util_sanitize_log(out, sizeof out, "ab\0cd", 5);
+    assert_string_equal(out, "ab?cd");
+    /* Only len bytes are read. */
+    hln_util_sanitize_log(out, sizeof out, "abcdef", 3);
+    assert_string_equal(out, "abc");
+    hln_util_sanitize_log(out, sizeof out, "", 0);
+    assert_string_equal(out, "");
+}
+
+static void log_values_lose_control_bytes(void **state)
+{
+    (void)state;
+    char out[64];
+    hln_util_sanitize_log(out, sizeof out, "x\ny\rz\x1b[31m\x7f\xff", 12);
+    assert_string_equal(out, "x?y?z?[31m??");
+}
+
+static void log_values_are_bounded_by_the_buffer(void **state)
+{
+    (void)state;
+    char out[4] = "zzz";
+    hln_util_sanitize_log(out, sizeof out, "abcdef", 6);
+    assert_string_equal(out, "abc");
+    hln_util_sanitize_log(out, 0, "abcdef", 6); /* no room: nothing written */
+    assert_string_equal(out, "abc");
+}
+
+static void the_monotonic_clock_never_goes_back(void **state)
+{
+    (void)state;
+    uint64_t prev = hln_util_mono_ms();
+    for (int i = 0; i < 100000; i++) {
+        uint64_t now = hln_util_mono_ms();
+        assert_true(now >= prev);
+        prev = now;
+    }
+}
+
+static void a_bucket_starts_full_and_allows_a_burst(void **state)
+{
+    (void)state;
+    hln_util_bucket b = {0};
+    for (int i = 0; i < 3; i++)
+        assert_true(hln_util_bucket_take(&b, 1000, 3, 100));
+    assert_false(hln_util_bucket_take(&b, 1000, 3, 100));
+    assert_int_equal(b.denied, 1);
+}
+
+static void a_bucket_refills_one_token_per_interval(void **state)
+{
+    (void)state;
+    hln_util_bucket b = {0};
+    for (int i = 0; i < 3; i++)
+        assert_true(hln_util_bucket_take(&b, 1000, 3, 100));
+    assert_false(hln_util_bucket_take(&b, 1099, 3, 100)); /* not yet */
+    assert_true(hln_util_bucket_take(&b, 1100, 3, 100));  /* one more */
+    assert_false(hln_util_bucket_take(&b, 1150, 3, 100));
+    /* The remainder is kept: 1100 + 100, not 1150 + 100. */
+    assert_true(hln_util_bucket_take(&b, 1200, 3, 100));
+    /* A long pause refills up to the burst, not beyond. */
+    for (int i = 0; i < 3; i++)
+        assert_true(hln_util_bucket_take(&b, 100000, 3, 100));
+    assert_false(hln_util_bucket_take(&b, 100000, 3, 100));
+}
+
+static void a_bucket_refills_nothing_when_the_clock_goes_back(void **state)
+{
+    (void)state;
+    hln_util_bucket b = {0};
+    assert_true(hln_util_bucket_take(&b, 5000, 1, 100));
+    assert_false(hln_util_bucket_take(&b, 10, 1, 100)); /* backwards: no refill */
+    assert_false(hln_util_bucket_take(&b, 5050, 1, 100));
+    assert_true(hln_util_bucket_take(&b, 5100, 1, 100)); /* forward again from 5000 */
+}
+
+static void a_bucket_counts_what_it_denies(void **state)
+{
+    (void)state;
+    hln_util_bucket b = {0};
+    assert_true(hln_util_bucket_take(&b, 0, 2, 1000));
+    assert_true(hln_util_bucket_take(&b, 0, 2, 1000));
+    for (int i = 0; i < 5; i++)
+        assert_false(hln_util_bucket_take(&b, 1, 2, 1000));
+    assert_int_equal(b.denied, 5);
+    assert_int_equal(b.tokens, 0);
+    /* A granted take does not reset the count: the caller reads and clears it. */
+    assert_true(hln_util_bucket_take(&b, 1000, 2, 1000));
+    assert_int_equal(b.denied, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(arrays_grow_by_doubling_and_refuse_overflow),
         cmocka_unit_test(text_for_terminals_loses_control_bytes),
         cmocka_unit_test(error_text_goes_to_an_optional_buffer),
+        cmocka_unit_test(log_values_cannot_forge_another_key),
+        cmocka_unit_test(log_values_read_every_byte_including_nuls),
+        cmocka_unit_test(log_values_lose_control_bytes),
+        cmocka_unit_test(log_values_are_bounded_by_the_buffer),
+        cmocka_unit_test(the_monotonic_clock_never_goes_back),
+        cmocka_unit_test(a_bucket_starts_full_and_allows_a_burst),
+        cmocka_unit_test(a_bucket_refills_one_token_per_interval),
+        cmocka_unit_test(a_bucket_refills_nothing_when_the_clock_goes_back),
+        cmocka_unit_test(a_bucket_counts_what_it_denies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
