@@ -117,7 +117,7 @@ FUZZ_FLAGS  = -std=c11 -g -O1 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PK
 FUZZ_OBJ    = $(LIB_SRC:%.c=$(BUILD)/fuzz/lib/%.o)
 $(BUILD)/fuzz/lib/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
 $(BUILD)/fuzz/libhln.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

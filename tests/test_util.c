@@ -164,6 +164,38 @@ static void a_bucket_counts_what_it_denies(void **state)
     assert_int_equal(b.denied, 5);
 }
 
+static void dates_are_utc_days_or_instants(void **state)
+{
+    (void)state;
+    uint64_t ms = 0;
+    assert_int_equal(hln_util_parse_date("2026-01-01", &ms), 0);
+    assert_int_equal(ms, 1767225600000ull);
+    assert_int_equal(hln_util_parse_date("2026-01-01T00:00:01Z", &ms), 0);
+    assert_int_equal(ms, 1767225601000ull);
+    assert_int_equal(hln_util_parse_date("2026-01-01 ", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("2026-13-01", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("1969-12-31", &ms), HLN_EINVAL);
+    assert_int_equal(hln_util_parse_date("tomorrow", &ms), HLN_EINVAL);
+}
+
+static void dates_print_as_utc_and_read_back(void **state)
+{
+    (void)state;
+    char buf[32];
+    uint64_t ms = 0;
+    assert_true(hln_util_format_date(1767225601000ull, false, buf, sizeof buf));
+    assert_string_equal(buf, "2026-01-01T00:00:01Z");
+    assert_int_equal(hln_util_parse_date(buf, &ms), 0);
+    assert_int_equal(ms, 1767225601000ull);
+    assert_true(hln_util_format_date(1767225601000ull, true, buf, sizeof buf));
+    assert_string_equal(buf, "2026-01-01");
+    /* The last second of year 9999 prints; one past it cannot. */
+    assert_true(hln_util_format_date(253402300799000ull, false, buf, sizeof buf));
+    assert_string_equal(buf, "9999-12-31T23:59:59Z");
+    assert_false(hln_util_format_date(253402300800000ull, false, buf, sizeof buf));
+    assert_string_equal(buf, "-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +211,8 @@ int main(void)
         cmocka_unit_test(a_bucket_refills_one_token_per_interval),
         cmocka_unit_test(a_bucket_refills_nothing_when_the_clock_goes_back),
         cmocka_unit_test(a_bucket_counts_what_it_denies),
+        cmocka_unit_test(dates_are_utc_days_or_instants),
+        cmocka_unit_test(dates_print_as_utc_and_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

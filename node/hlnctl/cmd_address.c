@@ -1,4 +1,4 @@
-/* address_cmds.c - hlnctl address set/list (docs/RUNNING.md, "Peer discovery"). */
+/* cmd_address.c - hlnctl address set/list (docs/RUNNING.md, "Peer discovery"). */
 #include "node/hlnctl/cmd_address.h"
 
 #include <json-c/json.h>
@@ -8,168 +8,172 @@
 #include <time.h>
 
 #include "crypto/err.h"
-#include "proto/codes.h"
-#include "node/hlnctl/cli.h"
-#include "node/hlnctl/cmd_peer.h"
+#include "node/control.h"
 #include "node/discovery.h"
-#include "node/hlnctl/cmd_gov.h"
+#include "node/gov.h"
+#include "node/hlnctl/cli.h"
 #include "node/node.h"
 #include "node/trust.h"
-#include "node/control.h"
-#include "node/gov.h"
 #include "node/util.h"
+#include "proto/codes.h"
 
 static void address_usage(FILE *f)
 {
-    fprintf(f, "usage: hlnctl [-d DIR] address set ENDPOINT [ENDPOINT...] [--scope CODE|global] "
-               "[--json]\n"
-               "       hlnctl [-d DIR] address list [--json]\n"
-               "\n"
-               "set: publish where this node accepts peers: 1 to %d endpoints tcp://HOST:PORT\n"
-               "(the first is the one peers dial), in an address record; the latest wins.\n"
-               "Members in force that hold it dial this node (docs/RUNNING.md).\n"
-               "list: the latest address record of every author held.\n"
-               "\n"
-               "  --scope CODE        the feed to publish in (default: the node's country, or "
-               "global)\n"
-               "  --json              machine-readable output\n",
+    fprintf(f,
+            "usage: hlnctl [-d DIR] address set ENDPOINT [ENDPOINT...] [--scope CODE|global] "
+            "[--json]\n"
+            "       hlnctl [-d DIR] address list [--json]\n"
+            "\n"
+            "set: publish where this node accepts peers: 1 to %d endpoints tcp://HOST:PORT\n"
+            "(the first is the one peers dial), in an address record; the latest wins.\n"
+            "Members in force that hold it dial this node (docs/RUNNING.md).\n"
+            "list: the latest address record of every author held.\n"
+            "\n"
+            "  --scope CODE        the feed to publish in (default: the node's country, or "
+            "global)\n"
+            "  --json              machine-readable output\n",
             HLN_ENDPOINTS_MAX);
 }
 
-static int open_node(const char *datadir, unsigned flags, hln_node **n)
+/* The endpoints given: each valid, none twice, at most HLN_ENDPOINTS_MAX. */
+static int check_endpoints(const char *const *eps, int n)
 {
-    char err[256] = "";
-    int rc = hln_node_open(datadir, flags, n, err, sizeof err);
-    if (rc)
-        hln_warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
-    return rc;
+    if (n > HLN_ENDPOINTS_MAX) {
+        hln_warnx("at most %d endpoints", HLN_ENDPOINTS_MAX);
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(eps[i]);
+        if (len > HLN_ENDPOINT_MAX || !hln_code_endpoint(eps[i], len)) {
+            hln_warnx("'%s' is not an endpoint tcp://HOST:PORT (a DNS name, IPv4 or [IPv6] "
+                      "address, port 1-65535, at most %d bytes)",
+                      eps[i], HLN_ENDPOINT_MAX);
+            return EXIT_USAGE;
+        }
+        for (int k = 0; k < i; k++)
+            if (!strcmp(eps[k], eps[i])) {
+                hln_warnx("'%s' is given twice", eps[i]);
+                return EXIT_USAGE;
+            }
+    }
+    return HLN_CLI_GO;
 }
 
-static int address_set(const char *datadir, int argc, char **argv, bool json)
+/* A record peers would refuse stops this node's whole feed there: check
+ * it against this node's own view of the rules first. */
+static int judge(hln_node *n, const char *scope, const hln_body *body, uint64_t ts)
 {
-    const char *scope_opt = NULL;
-    const char *eps[HLN_ENDPOINTS_MAX];
-    size_t n_eps = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--json"))
-            json = true;
-        else if (!strcmp(a, "--scope")) {
-            if (i + 1 >= argc) {
-                hln_warnx("--scope needs a value");
-                return 2;
-            }
-            scope_opt = argv[++i];
-        } else if (!strncmp(a, "--scope=", 8))
-            scope_opt = a + 8;
-        else if (a[0] == '-') {
-            hln_warnx("address set: unknown option '%s'", a);
-            address_usage(stderr);
-            return 2;
-        } else {
-            size_t len = strlen(a);
-            if (len > HLN_ENDPOINT_MAX || !hln_code_endpoint(a, len)) {
-                hln_warnx("'%s' is not an endpoint tcp://HOST:PORT (a DNS name, IPv4 or [IPv6] "
-                          "address, port 1-65535, at most %d bytes)",
-                          a, HLN_ENDPOINT_MAX);
-                return 2;
-            }
-            if (n_eps == HLN_ENDPOINTS_MAX) {
-                hln_warnx("at most %d endpoints", HLN_ENDPOINTS_MAX);
-                return 2;
-            }
-            for (size_t k = 0; k < n_eps; k++)
-                if (!strcmp(eps[k], a)) {
-                    hln_warnx("'%s' is given twice", a);
-                    return 2;
-                }
-            eps[n_eps++] = a;
-        }
-    }
-    if (n_eps == 0) {
-        hln_warnx("address set needs at least one endpoint");
-        address_usage(stderr);
-        return 2;
-    }
-    if (scope_opt && (strlen(scope_opt) > HLN_SCOPE_MAX ||
-                      !hln_code_scope(scope_opt, strlen(scope_opt)))) {
-        hln_warnx("--scope: '%s' is not global or an ISO 3166 code", scope_opt);
-        return 2;
-    }
-    hln_node *n = NULL;
-    if (open_node(datadir, 0, &n))
-        return 1;
-    char scope[HLN_SCOPE_MAX + 1];
-    if (scope_opt)
-        snprintf(scope, sizeof scope, "%s", scope_opt);
-    else
-        hln_node_default_scope(n, scope);
-
-    hln_node_item item;
-    memset(&item, 0, sizeof item);
-    item.type = HLN_REC_ADDRESS;
-    item.body.address.n = (uint32_t)n_eps;
-    for (size_t k = 0; k < n_eps; k++)
-        snprintf(item.body.address.endpoints[k], sizeof item.body.address.endpoints[k], "%s",
-                 eps[k]);
-
-    /* A record peers would refuse stops this node's whole feed there:
-     * check it against this node's own view of the rules first. */
     hln_trust *t = NULL;
     int rc = hln_gov_trust_load(n, &t);
     if (rc) {
         hln_warnx("cannot read the trust graph: %s", hln_strerror(rc));
-        hln_node_close(&n);
-        return 1;
+        return EXIT_FAIL;
     }
-    uint64_t ts = hln_util_wall_ms();
     hln_record *r = calloc(1, sizeof *r);
-    if (!r) {
-        hln_trust_destroy(&t);
-        hln_node_close(&n);
-        hln_warnx("out of memory");
-        return 1;
-    }
-    hln_record_init(r, HLN_REC_ADDRESS, hln_node_pk(n), scope, 1, NULL, ts);
-    r->body = item.body;
     char why[160] = "";
-    rc = hln_trust_may_author(t, r, why, sizeof why);
+    if (r) {
+        hln_record_init(r, HLN_REC_ADDRESS, hln_node_pk(n), scope, 1, NULL, ts);
+        r->body = *body;
+        rc = hln_trust_may_author(t, r, why, sizeof why);
+    }
     free(r);
     hln_trust_destroy(&t);
+    if (!r) {
+        hln_warnx("out of memory");
+        return EXIT_FAIL;
+    }
     if (rc) {
         hln_warnx("refused: %s (docs/GOVERNANCE.md)", why[0] ? why : hln_strerror(rc));
         if (strcmp(why, "author is not a member") == 0)
             hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
                       "receive the member record that admits it");
-        hln_node_close(&n);
-        return 1;
+        return EXIT_FAIL;
     }
-    uint64_t seq = 0;
-    char err[256] = "";
-    rc = hln_node_append(n, scope, &item, 1, ts, &seq, err, sizeof err);
-    hln_node_close(&n);
-    if (rc) {
-        hln_warnx("cannot write the address record: %s", err[0] ? err : hln_strerror(rc));
-        return 1;
-    }
-    if (json) {
-        json_object *x = json_object_new_object();
-        json_object_object_add(x, "type", json_object_new_string("address"));
-        json_object_object_add(x, "scope", json_object_new_string(scope));
-        json_object_object_add(x, "seq", json_object_new_uint64(seq));
-        json_object_object_add(x, "timestamp_ms", json_object_new_uint64(ts));
-        json_object *a = json_object_new_array();
-        for (size_t k = 0; k < n_eps; k++)
-            json_object_array_add(a, json_object_new_string(eps[k]));
-        json_object_object_add(x, "endpoints", a);
-        hln_print_json(x);
-    } else {
+    return HLN_CLI_GO;
+}
+
+static void print_set(const char *scope, uint64_t seq, uint64_t ts, const char *const *eps,
+                      int n_eps, bool json)
+{
+    if (!json) {
         printf("address record %llu in scope %s\n", (unsigned long long)seq, scope);
+        return;
     }
+    json_object *x = json_object_new_object();
+    hln_cli_jstr(x, "type", "address");
+    hln_cli_jstr(x, "scope", scope);
+    hln_cli_ju64(x, "seq", seq);
+    hln_cli_ju64(x, "timestamp_ms", ts);
+    json_object *a = json_object_new_array();
+    for (int k = 0; k < n_eps; k++)
+        json_object_array_add(a, json_object_new_string(eps[k]));
+    json_object_object_add(x, "endpoints", a);
+    hln_print_json(x);
+}
+
+/* Judge and append the address record of `eps` in `scope_opt` (NULL: the
+ * node's default scope). */
+static int publish_address(const char *datadir, const char *scope_opt, const char *const *eps,
+                           int n_eps, bool json)
+{
+    hln_node *n = NULL;
+    if (hln_cli_open_node(datadir, 0, &n))
+        return EXIT_FAIL;
+    char scope[HLN_SCOPE_MAX + 1];
+    if (scope_opt)
+        snprintf(scope, sizeof scope, "%s", scope_opt);
+    else
+        hln_node_default_scope(n, scope);
+    hln_node_item item;
+    memset(&item, 0, sizeof item);
+    item.type = HLN_REC_ADDRESS;
+    item.body.address.n = (uint32_t)n_eps;
+    for (int k = 0; k < n_eps; k++)
+        snprintf(item.body.address.endpoints[k], sizeof item.body.address.endpoints[k], "%s",
+                 eps[k]);
+    uint64_t ts = hln_util_wall_ms(), seq = 0;
+    char err[256] = "";
+    int ex = judge(n, scope, &item.body, ts), rc = 0;
+    if (ex == HLN_CLI_GO && (rc = hln_node_append(n, scope, &item, 1, ts, &seq, err, sizeof err)))
+        hln_warnx("cannot write the address record: %s", err[0] ? err : hln_strerror(rc));
+    hln_node_close(&n);
+    if (ex != HLN_CLI_GO || rc != 0)
+        return EXIT_FAIL;
+    print_set(scope, seq, ts, eps, n_eps, json);
     if ((rc = hln_control_notify_appended(datadir)) != 0)
         hln_warnx("hlnd did not take the news (%s); it will announce the record later",
                   hln_strerror(rc));
-    return 0;
+    return EXIT_OK;
+}
+
+static int address_set(const char *datadir, int argc, char **argv, bool json)
+{
+    const char *scope_opt = NULL, *eps[HLN_ENDPOINTS_MAX + 4];
+    const hln_cli_opt opts[] = {HLN_CLI_VALUE("scope", &scope_opt), HLN_CLI_FLAG("json", &json),
+                                HLN_CLI_END};
+    hln_cli_args a = {.what = "address set",
+                      .opts = opts,
+                      .pos = eps,
+                      .maxpos = HLN_ENDPOINTS_MAX + 4,
+                      .datadir = &datadir,
+                      .usage = address_usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if ((r = check_endpoints(eps, a.npos)) != HLN_CLI_GO)
+        return r;
+    if (a.npos == 0) {
+        hln_warnx("address set needs at least one endpoint");
+        address_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (scope_opt &&
+        (strlen(scope_opt) > HLN_SCOPE_MAX || !hln_code_scope(scope_opt, strlen(scope_opt)))) {
+        hln_warnx("--scope: '%s' is not global or an ISO 3166 code", scope_opt);
+        return EXIT_USAGE;
+    }
+    return publish_address(datadir, scope_opt, eps, a.npos, json);
 }
 
 static void iso_time(uint64_t ms, char *buf, size_t len)
@@ -193,18 +197,18 @@ static void safe_text(char *out, size_t cap, const char *in)
 
 static int address_list(const char *datadir, int argc, char **argv, bool json)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else {
-            hln_warnx("address list: unexpected '%s'", argv[i]);
-            address_usage(stderr);
-            return 2;
-        }
-    }
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    hln_cli_args args = {.what = "address list",
+                         .opts = opts,
+                         .datadir = &datadir,
+                         .usage = address_usage,
+                         .remind = true};
+    int r = hln_cli_parse(&args, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
     hln_node *n = NULL;
-    if (open_node(datadir, HLN_NODE_RDONLY, &n))
-        return 1;
+    if (hln_cli_open_node(datadir, HLN_NODE_RDONLY, &n))
+        return EXIT_FAIL;
     hln_disc *d = hln_disc_new();
     hln_trust *t = NULL;
     int rc = d ? hln_disc_load(d, hln_node_store(n)) : HLN_ENOMEM;
@@ -215,7 +219,7 @@ static int address_list(const char *datadir, int argc, char **argv, bool json)
         hln_trust_destroy(&t);
         hln_disc_destroy(&d);
         hln_node_close(&n);
-        return 1;
+        return EXIT_FAIL;
     }
     uint64_t now = hln_util_wall_ms();
     json_object *arr = json ? json_object_new_array() : NULL;
@@ -266,29 +270,15 @@ static int address_list(const char *datadir, int argc, char **argv, bool json)
     hln_trust_destroy(&t);
     hln_disc_destroy(&d);
     hln_node_close(&n);
-    return 0;
+    return EXIT_OK;
 }
 
 int hln_cli_address(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc < 1) {
-        address_usage(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
-        address_usage(stdout);
-        return 0;
-    }
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            address_usage(stdout);
-            return 0;
-        }
-    if (!strcmp(argv[0], "set"))
-        return address_set(datadir, argc, argv, json);
-    if (!strcmp(argv[0], "list"))
-        return address_list(datadir, argc, argv, json);
-    hln_warnx("address: unknown command '%s'", argv[0]);
-    address_usage(stderr);
-    return 2;
+    static const hln_cli_verb verbs[] = {
+        {"set", NULL, address_set},
+        {"list", NULL, address_list},
+        {NULL, NULL, NULL},
+    };
+    return hln_cli_run_verb("address", verbs, address_usage, datadir, argc, argv, json);
 }

@@ -1,4 +1,4 @@
-/* address_cmds.h - hlnctl address set/list: this node's address record, and those held. */
+/* cmd_address.h - hlnctl address set/list: this node's address record, and those held. */
 #ifndef HLN_ADDRESS_CMDS_H
 #define HLN_ADDRESS_CMDS_H
 

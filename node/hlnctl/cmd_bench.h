@@ -1,4 +1,4 @@
-/* bench_cmds.h - hlnctl bench and rollup, and the node's view of who counts in a benchmark. */
+/* cmd_bench.h - hlnctl bench and rollup (who counts: node/bench_view.h). */
 #ifndef HLN_BENCH_CMDS_H
 #define HLN_BENCH_CMDS_H
 
@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "crypto/crypto.h"
-#include "proto/record.h"
 #include "node/node.h"
 #include "node/trust.h"
+#include "proto/record.h"
 
 /* Command functions for hlnctl's table: argv[0] is the command word
  * ("bench", "rollup"); results on stdout, diagnostics on stderr as

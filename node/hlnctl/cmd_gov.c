@@ -1,8 +1,8 @@
-/* gov_cmds.c - hlnctl trust/member/policy, the TRUST table, and a node's trust graph. */
-#include "node/util.h"
-#include "node/hlnctl/cli.h"
+/* cmd_gov.c - hlnctl trust, member and policy: trust anchors and governance records. */
 #include "node/hlnctl/cmd_gov.h"
 #include "node/gov.h"
+#include "node/hlnctl/cli.h"
+#include "node/util.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -12,27 +12,11 @@
 #include <time.h>
 
 #include "crypto/err.h"
-#include "proto/codes.h"
-#include "node/hlnctl/cmd_peer.h"
-#include "node/disclosure.h"
 #include "node/control.h"
+#include "node/disclosure.h"
+#include "proto/codes.h"
 
 /* ---- small helpers ---- */
-
-static void jstr(json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
-}
-
-static void jint(json_object *o, const char *k, uint64_t v)
-{
-    json_object_object_add(o, k, json_object_new_int64((int64_t)v));
-}
-
-static void jbool(json_object *o, const char *k, bool v)
-{
-    json_object_object_add(o, k, json_object_new_boolean(v));
-}
 
 static void id_text(const uint8_t id[HLN_KEY_LEN], char out[HLN_ID_TEXT_LEN + 1])
 {
@@ -62,159 +46,31 @@ static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
     return rc;
 }
 
-static uint64_t get_u64(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
-        return 0;
-    int64_t x = json_object_get_int64(v);
-    return x < 0 ? 0 : (uint64_t)x;
-}
-
-static const char *get_s(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-/* "ABCDEFG (name)" or "ABCDEFG": the short form of a text id. */
-static void who(json_object *x, char *out, size_t len)
-{
-    const char *id = get_s(x, "author"), *name = get_s(x, "name");
-    int k = id ? (int)strnlen(id, HLN_ID_SHORT_LEN) : 1;
-    if (name && name[0])
-        snprintf(out, len, "%.*s (%s)", k, id ? id : "?", name);
-    else
-        snprintf(out, len, "%.*s", k, id ? id : "?");
-}
-
-static void print_list(FILE *f, json_object *st, const char *label, const char *count_key,
-                       const char *list_key, const char *what)
-{
-    int indent = (int)strlen(label);
-    uint64_t total = get_u64(st, count_key);
-    json_object *arr;
-    if (!json_object_object_get_ex(st, list_key, &arr) ||
-        !json_object_is_type(arr, json_type_array))
-        arr = NULL;
-    size_t n = arr ? json_object_array_length(arr) : 0;
-    if (total == 0) {
-        fprintf(f, "%snone\n", label);
-        return;
-    }
-    fprintf(f, "%s%llu %s%s\n", label, (unsigned long long)total, what, total == 1 ? "" : "s");
-    size_t shown = 0;
-    for (size_t i = 0; i < n && shown < HLN_GOV_STATUS_TABLE_MAX; i++, shown++) {
-        json_object *x = json_object_array_get_idx(arr, i);
-        char w[HLN_ID_SHORT_LEN + HLN_NAME_MAX + 8];
-        who(x, w, sizeof w);
-        if (get_s(x, "reason"))
-            fprintf(f, "%*s%s  %s\n", indent, "", w, get_s(x, "reason"));
-        else
-            fprintf(f, "%*s%s  scope %s  seq %llu\n", indent, "", w,
-                    get_s(x, "scope") ? get_s(x, "scope") : "?",
-                    (unsigned long long)get_u64(x, "seq"));
-    }
-    if (total > shown)
-        fprintf(f, "%*s... and %llu more (--json lists up to %d)\n", indent, "",
-                (unsigned long long)(total - shown), HLN_GOV_STATUS_LIST_MAX);
-}
-
-void hln_gov_status_flags_print(FILE *f, json_object *st, const char *forks_label,
-                                const char *flagged_label)
-{
-    print_list(f, st, forks_label, "fork_proofs", "forks", "proof");
-    print_list(f, st, flagged_label, "flagged_authors", "flagged", "author");
-}
-
 /* ---- options ---- */
 
 typedef struct {
     const char *name, *level, *jurisdiction, *from, *until, *scope, *reason, *min_cell, *at;
     bool json;
+    const char *pos[1];
     int npos;
-    const char *pos[2];
 } gopts;
 
-/* Parse the options after the verb. `allowed` lists the long names taken
- * besides --json, space-separated. 0 to go on, or 2 after a usage message. */
-static int parse_opts(int argc, char **argv, const char *allowed, int maxpos, gopts *o)
+/* Parse the options after the verb with `opts` (which end with --json)
+ * into *o. HLN_CLI_GO, or EXIT_USAGE after a message. */
+static int parse_opts(int argc, char **argv, const hln_cli_opt *opts, int maxpos, gopts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
-            o->json = true;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-            if (o->npos >= maxpos) {
-                hln_warnx("unexpected argument '%s'", a);
-                return 2;
-            }
-            o->pos[o->npos++] = a;
-            continue;
-        }
-        char name[32];
-        const char *eq = strchr(a + 2, '=');
-        size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (nl == 0 || nl >= sizeof name) {
-            hln_warnx("unknown option '%s'", a);
-            return 2;
-        }
-        memcpy(name, a + 2, nl);
-        name[nl] = '\0';
-        /* Whole-word match in the allowed list. */
-        const char *p = allowed;
-        bool ok = false;
-        while ((p = strstr(p, name)) != NULL) {
-            bool start = p == allowed || p[-1] == ' ';
-            bool stop = p[nl] == '\0' || p[nl] == ' ';
-            if (start && stop) {
-                ok = true;
-                break;
-            }
-            p += nl;
-        }
-        if (!ok) {
-            hln_warnx("unknown option '--%s'", name);
-            return 2;
-        }
-        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-        if (!v) {
-            hln_warnx("option '--%s' needs a value", name);
-            return 2;
-        }
-        const char **slot = !strcmp(name, "name")           ? &o->name
-                            : !strcmp(name, "level")        ? &o->level
-                            : !strcmp(name, "jurisdiction") ? &o->jurisdiction
-                            : !strcmp(name, "from")         ? &o->from
-                            : !strcmp(name, "until")        ? &o->until
-                            : !strcmp(name, "scope")        ? &o->scope
-                            : !strcmp(name, "reason")       ? &o->reason
-                            : !strcmp(name, "min-cell")     ? &o->min_cell
-                                                            : &o->at;
-        *slot = v;
-    }
-    return 0;
+    hln_cli_args a = {.opts = opts, .pos = o->pos, .maxpos = maxpos};
+    int r = hln_cli_parse(&a, argc, argv);
+    o->npos = a.npos;
+    return r;
 }
 
-static bool wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return true;
-    return false;
-}
+#define OPT(n, f) HLN_CLI_VALUE(n, &o.f)
+#define OPTS_END HLN_CLI_FLAG("json", &o.json), HLN_CLI_END
 
 static int open_node(const char *datadir, unsigned flags, hln_node **n)
 {
-    char err[256] = "";
-    int rc = hln_node_open(datadir, flags, n, err, sizeof err);
-    if (rc)
-        hln_warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
-    return rc;
+    return hln_cli_open_node(datadir, flags, n);
 }
 
 /* ---- trust ---- */
@@ -230,40 +86,45 @@ static void trust_usage(FILE *f)
                "where it stands.\n");
 }
 
-static int trust_add(const char *datadir, int argc, char **argv)
+static int trust_add(const char *datadir, int argc, char **argv, bool json)
 {
+    (void)json;
     gopts o = {0};
-    if (parse_opts(argc, argv, "name level jurisdiction", 1, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPT("name", name), OPT("level", level),
+                                OPT("jurisdiction", jurisdiction), OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 1, &o)) != HLN_CLI_GO)
+        return r;
     hln_gov_anchor a;
     memset(&a, 0, sizeof a);
     a.level = HLN_TRUST_LEVEL_ANY;
     if (o.npos != 1) {
         trust_usage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
     if (parse_id(o.pos[0], a.id))
-        return 2;
+        return EXIT_USAGE;
     if (o.name && !hln_gov_name_valid(o.name, true)) {
         hln_warnx("--name: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
-        return 2;
+        return EXIT_USAGE;
     }
     snprintf(a.name, sizeof a.name, "%s", o.name ? o.name : "");
     if (!o.level != !o.jurisdiction) {
         hln_warnx("--level and --jurisdiction go together");
-        return 2;
+        return EXIT_USAGE;
     }
     if (o.level) {
         uint32_t l;
         if (hln_level_parse(o.level, &l) != 0) {
-            hln_warnx("--level: '%s' is not organization, subnational, national or global", o.level);
-            return 2;
+            hln_warnx("--level: '%s' is not organization, subnational, national or global",
+                      o.level);
+            return EXIT_USAGE;
         }
         if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !hln_level_fits(l, o.jurisdiction)) {
             hln_warnx("--jurisdiction: '%s' does not fit level %s (global: global; national: CA; "
-                  "subnational: CA-ON)",
-                  o.jurisdiction, o.level);
-            return 2;
+                      "subnational: CA-ON)",
+                      o.jurisdiction, o.level);
+            return EXIT_USAGE;
         }
         a.level = (int)l;
         snprintf(a.jurisdiction, sizeof a.jurisdiction, "%s", o.jurisdiction);
@@ -271,48 +132,51 @@ static int trust_add(const char *datadir, int argc, char **argv)
     a.added_ms = hln_util_wall_ms();
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
-        return 1;
+        return EXIT_FAIL;
     int rc = hln_gov_anchor_put(hln_node_store(n), &a);
     hln_node_close(&n);
     if (rc) {
         hln_warnx("cannot save the anchor: %s", hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if ((rc = hln_control_notify_reload(datadir)) != 0)
         hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
-              hln_strerror(rc));
-    return 0;
+                  hln_strerror(rc));
+    return EXIT_OK;
 }
 
-static int trust_remove(const char *datadir, int argc, char **argv)
+static int trust_remove(const char *datadir, int argc, char **argv, bool json)
 {
+    (void)json;
     gopts o = {0};
-    if (parse_opts(argc, argv, "", 1, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 1, &o)) != HLN_CLI_GO)
+        return r;
     uint8_t id[HLN_KEY_LEN];
     if (o.npos != 1) {
         trust_usage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
     if (parse_id(o.pos[0], id))
-        return 2;
+        return EXIT_USAGE;
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
-        return 1;
+        return EXIT_FAIL;
     int rc = hln_gov_anchor_del(hln_node_store(n), id);
     hln_node_close(&n);
     if (rc == HLN_ENOTFOUND) {
         hln_warnx("%s: not a trust anchor", o.pos[0]);
-        return 1;
+        return EXIT_FAIL;
     }
     if (rc) {
         hln_warnx("cannot remove the anchor: %s", hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if ((rc = hln_control_notify_reload(datadir)) != 0)
         hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
-              hln_strerror(rc));
-    return 0;
+                  hln_strerror(rc));
+    return EXIT_OK;
 }
 
 typedef struct {
@@ -332,17 +196,19 @@ static int collect_anchor(void *ctx, const hln_trust_anchor *a)
         l->cap = nc;
     }
     l->v[l->n++] = *a;
-    return 0;
+    return EXIT_OK;
 }
 
 static int trust_list(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    if (parse_opts(argc, argv, "", 0, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 0, &o)) != HLN_CLI_GO)
+        return r;
     hln_node *n = NULL;
     if (open_node(datadir, HLN_NODE_RDONLY, &n))
-        return 1;
+        return EXIT_FAIL;
     hln_trust *t = NULL;
     anchor_list l = {0};
     int rc = hln_gov_trust_load(n, &t);
@@ -353,7 +219,7 @@ static int trust_list(const char *datadir, int argc, char **argv, bool json)
         hln_trust_destroy(&t);
         hln_node_close(&n);
         free(l.v);
-        return 1;
+        return EXIT_FAIL;
     }
     json_object *arr = o.json ? json_object_new_array() : NULL;
     if (!o.json)
@@ -367,11 +233,11 @@ static int trust_list(const char *datadir, int argc, char **argv, bool json)
         const char *level = known ? hln_level_name((uint32_t)a->level) : NULL;
         if (o.json) {
             json_object *x = json_object_new_object();
-            jstr(x, "id", idt);
-            jstr(x, "name", a->name);
-            jstr(x, "level", level);
-            jstr(x, "jurisdiction", known ? a->jurisdiction : NULL);
-            jstr(x, "source", source);
+            hln_cli_jstr(x, "id", idt);
+            hln_cli_jstr(x, "name", a->name);
+            hln_cli_jstr(x, "level", level);
+            hln_cli_jstr(x, "jurisdiction", known ? a->jurisdiction : NULL);
+            hln_cli_jstr(x, "source", source);
             json_object_array_add(arr, x);
         } else {
             printf("%-63s  %-12s  %-6s  %-8s  %s\n", idt, level ? level : "-",
@@ -383,33 +249,18 @@ static int trust_list(const char *datadir, int argc, char **argv, bool json)
     free(l.v);
     hln_trust_destroy(&t);
     hln_node_close(&n);
-    return 0;
+    return EXIT_OK;
 }
 
 int hln_cli_trust(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc > 0 && strcmp(argv[0], "trust") == 0) {
-        argc--;
-        argv++;
-    }
-    if (argc < 1) {
-        trust_usage(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
-        wants_help(argc, argv)) {
-        trust_usage(stdout);
-        return 0;
-    }
-    if (!strcmp(argv[0], "add"))
-        return trust_add(datadir, argc, argv);
-    if (!strcmp(argv[0], "remove") || !strcmp(argv[0], "rm"))
-        return trust_remove(datadir, argc, argv);
-    if (!strcmp(argv[0], "list") || !strcmp(argv[0], "ls"))
-        return trust_list(datadir, argc, argv, json);
-    hln_warnx("trust: unknown command '%s'", argv[0]);
-    trust_usage(stderr);
-    return 2;
+    static const hln_cli_verb verbs[] = {
+        {"add", NULL, trust_add},
+        {"remove", "rm", trust_remove},
+        {"list", "ls", trust_list},
+        {NULL, NULL, NULL},
+    };
+    return hln_cli_run_verb("trust", verbs, trust_usage, datadir, argc, argv, json);
 }
 
 /* ---- writing governance records ---- */
@@ -446,27 +297,28 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
         if (strcmp(why, "author is not a member") == 0)
             hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
                       "receive the member record that admits it");
-        return 1;
+        return EXIT_FAIL;
     }
     if (rc) {
         hln_warnx("cannot write the %s record: %s", hln_rec_type_name(type),
                   why[0] ? why : hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if (json) {
         json_object *x = json_object_new_object();
-        jstr(x, "type", hln_rec_type_name(type));
-        jstr(x, "scope", scope);
-        jint(x, "seq", seq);
-        jint(x, "timestamp_ms", ts);
+        hln_cli_jstr(x, "type", hln_rec_type_name(type));
+        hln_cli_jstr(x, "scope", scope);
+        hln_cli_ju64(x, "seq", seq);
+        hln_cli_ju64(x, "timestamp_ms", ts);
         hln_print_json(x);
     } else {
         printf("%s record %llu in scope %s\n", hln_rec_type_name(type), (unsigned long long)seq,
                scope);
     }
     if ((rc = hln_control_notify_appended(datadir)) != 0)
-        hln_warnx("written, but hlnd did not take it yet (%s); it will on restart", hln_strerror(rc));
-    return 0;
+        hln_warnx("written, but hlnd did not take it yet (%s); it will on restart",
+                  hln_strerror(rc));
+    return EXIT_OK;
 }
 
 /* ---- member ---- */
@@ -489,43 +341,48 @@ static int scope_arg(const char *s, const hln_node_info *info, bool about_self,
 {
     if (!s) {
         default_scope(info, about_self, out);
-        return 0;
+        return EXIT_OK;
     }
     if (strlen(s) > HLN_SCOPE_MAX || !hln_code_scope(s, strlen(s))) {
         hln_warnx("--scope: '%s' is not global or an ISO 3166 code", s);
-        return 2;
+        return EXIT_USAGE;
     }
     snprintf(out, HLN_SCOPE_MAX + 1, "%s", s);
-    return 0;
+    return EXIT_OK;
 }
 
 static int member_issue(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    if (parse_opts(argc, argv, "name level jurisdiction from until scope", 1, &o))
-        return 2;
+    const hln_cli_opt opts[] = {
+        OPT("name", name), OPT("level", level), OPT("jurisdiction", jurisdiction),
+        OPT("from", from), OPT("until", until), OPT("scope", scope),
+        OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 1, &o)) != HLN_CLI_GO)
+        return r;
     if (o.npos != 1 || !o.name || !o.level || !o.jurisdiction) {
         hln_warnx("member issue needs ID, --name, --level and --jurisdiction");
         member_usage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
     hln_body body;
     memset(&body, 0, sizeof body);
     hln_member *m = &body.member;
     if (parse_id(o.pos[0], m->subject))
-        return 2;
+        return EXIT_USAGE;
     if (!hln_gov_name_valid(o.name, false)) {
         hln_warnx("--name: 1 to %d bytes of printable UTF-8", HLN_NAME_MAX);
-        return 2;
+        return EXIT_USAGE;
     }
     snprintf(m->name, sizeof m->name, "%s", o.name);
     if (hln_level_parse(o.level, &m->level) != 0) {
         hln_warnx("--level: '%s' is not organization, subnational, national or global", o.level);
-        return 2;
+        return EXIT_USAGE;
     }
     if (strlen(o.jurisdiction) > HLN_SCOPE_MAX || !hln_level_fits(m->level, o.jurisdiction)) {
         hln_warnx("--jurisdiction: '%s' does not fit level %s", o.jurisdiction, o.level);
-        return 2;
+        return EXIT_USAGE;
     }
     snprintf(m->jurisdiction, sizeof m->jurisdiction, "%s", o.jurisdiction);
     /* Every role the level can use: an organization publishes; an
@@ -536,19 +393,19 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
     m->valid_from_ms = hln_util_wall_ms();
     if (o.from && hln_util_parse_date(o.from, &m->valid_from_ms)) {
         hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
-        return 2;
+        return EXIT_USAGE;
     }
     if (o.until && hln_util_parse_date(o.until, &m->valid_until_ms)) {
         hln_warnx("--until: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.until);
-        return 2;
+        return EXIT_USAGE;
     }
     if (o.until && m->valid_until_ms <= m->valid_from_ms) {
         hln_warnx("--until: must come after the start (%s)", o.from ? o.from : "now");
-        return 2;
+        return EXIT_USAGE;
     }
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
-        return 1;
+        return EXIT_FAIL;
     char scope[HLN_SCOPE_MAX + 1];
     bool self = memcmp(m->subject, hln_node_pk(n), HLN_KEY_LEN) == 0;
     int rc = scope_arg(o.scope, hln_node_get_info(n), self, scope);
@@ -561,30 +418,33 @@ static int member_issue(const char *datadir, int argc, char **argv, bool json)
 static int member_revoke(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    if (parse_opts(argc, argv, "reason from scope", 1, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPT("reason", reason), OPT("from", from), OPT("scope", scope),
+                                OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 1, &o)) != HLN_CLI_GO)
+        return r;
     if (o.npos != 1) {
         member_usage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
     hln_body body;
     memset(&body, 0, sizeof body);
     hln_revoke *v = &body.revoke;
     if (parse_id(o.pos[0], v->subject))
-        return 2;
+        return EXIT_USAGE;
     if (o.reason && !hln_gov_name_valid(o.reason, true)) {
         hln_warnx("--reason: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
-        return 2;
+        return EXIT_USAGE;
     }
     snprintf(v->reason, sizeof v->reason, "%s", o.reason ? o.reason : "");
     v->from_ms = hln_util_wall_ms();
     if (o.from && hln_util_parse_date(o.from, &v->from_ms)) {
         hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
-        return 2;
+        return EXIT_USAGE;
     }
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
-        return 1;
+        return EXIT_FAIL;
     char scope[HLN_SCOPE_MAX + 1];
     bool self = memcmp(v->subject, hln_node_pk(n), HLN_KEY_LEN) == 0;
     int rc = scope_arg(o.scope, hln_node_get_info(n), self, scope);
@@ -625,31 +485,31 @@ static int list_member(void *ctx, const hln_trust_info *in)
     w->n++;
     if (w->arr) {
         json_object *x = json_object_new_object();
-        jstr(x, "id", idt);
-        jstr(x, "name", in->name);
-        jstr(x, "level", level);
-        jstr(x, "jurisdiction", in->jurisdiction[0] ? in->jurisdiction : NULL);
-        jstr(x, "status", hln_trust_status_name(in->status));
-        jbool(x, "anchor", in->anchor);
+        hln_cli_jstr(x, "id", idt);
+        hln_cli_jstr(x, "name", in->name);
+        hln_cli_jstr(x, "level", level);
+        hln_cli_jstr(x, "jurisdiction", in->jurisdiction[0] ? in->jurisdiction : NULL);
+        hln_cli_jstr(x, "status", hln_trust_status_name(in->status));
+        hln_cli_jbool(x, "anchor", in->anchor);
         roles_json(x, in->roles);
-        jstr(x, "issuer", in->has_issuer ? iss : NULL);
-        jint(x, "valid_from_ms", in->valid_from_ms);
+        hln_cli_jstr(x, "issuer", in->has_issuer ? iss : NULL);
+        hln_cli_ju64(x, "valid_from_ms", in->valid_from_ms);
         if (in->valid_until_ms)
-            jint(x, "valid_until_ms", in->valid_until_ms);
+            hln_cli_ju64(x, "valid_until_ms", in->valid_until_ms);
         else
-            jstr(x, "valid_until_ms", NULL);
+            hln_cli_jstr(x, "valid_until_ms", NULL);
         /* Stable field names: absent values are null, never missing. */
-        jbool(x, "revoked", in->revoked);
+        hln_cli_jbool(x, "revoked", in->revoked);
         if (in->revoked)
-            jint(x, "revoked_from_ms", in->revoked_from_ms);
+            hln_cli_ju64(x, "revoked_from_ms", in->revoked_from_ms);
         else
-            jstr(x, "revoked_from_ms", NULL);
-        jstr(x, "revoked_by", in->revoked ? by : NULL);
-        jstr(x, "revoke_reason", in->revoked ? in->revoke_reason : NULL);
-        jbool(x, "flagged", in->flagged);
-        jstr(x, "flag_reason", in->flagged ? in->flag_reason : NULL);
+            hln_cli_jstr(x, "revoked_from_ms", NULL);
+        hln_cli_jstr(x, "revoked_by", in->revoked ? by : NULL);
+        hln_cli_jstr(x, "revoke_reason", in->revoked ? in->revoke_reason : NULL);
+        hln_cli_jbool(x, "flagged", in->flagged);
+        hln_cli_jstr(x, "flag_reason", in->flagged ? in->flag_reason : NULL);
         json_object_array_add(w->arr, x);
-        return 0;
+        return EXIT_OK;
     }
     char until[16], rev[16] = "-";
     fmt_date(in->valid_until_ms, until, sizeof until);
@@ -663,22 +523,24 @@ static int list_member(void *ctx, const hln_trust_info *in)
     printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-6s  %s\n", ids, level ? level : "-",
            in->jurisdiction[0] ? in->jurisdiction : "-", hln_trust_status_name(in->status), until,
            rev, is, in->flagged ? in->flag_reason : "-", in->name[0] ? in->name : "-");
-    return 0;
+    return EXIT_OK;
 }
 
 static int member_list(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    if (parse_opts(argc, argv, "at", 0, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPT("at", at), OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 0, &o)) != HLN_CLI_GO)
+        return r;
     uint64_t at = hln_util_wall_ms();
     if (o.at && hln_util_parse_date(o.at, &at)) {
         hln_warnx("--at: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.at);
-        return 2;
+        return EXIT_USAGE;
     }
     hln_node *n = NULL;
     if (open_node(datadir, HLN_NODE_RDONLY, &n))
-        return 1;
+        return EXIT_FAIL;
     hln_trust *t = NULL;
     int rc = hln_gov_trust_load(n, &t);
     member_walk w = {o.json ? json_object_new_array() : NULL, 0};
@@ -692,37 +554,22 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     if (rc) {
         json_object_put(w.arr);
         hln_warnx("cannot list members: %s", hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if (w.arr)
         hln_print_json(w.arr);
-    return 0;
+    return EXIT_OK;
 }
 
 int hln_cli_member(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc > 0 && strcmp(argv[0], "member") == 0) {
-        argc--;
-        argv++;
-    }
-    if (argc < 1) {
-        member_usage(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
-        wants_help(argc, argv)) {
-        member_usage(stdout);
-        return 0;
-    }
-    if (!strcmp(argv[0], "issue"))
-        return member_issue(datadir, argc, argv, json);
-    if (!strcmp(argv[0], "revoke"))
-        return member_revoke(datadir, argc, argv, json);
-    if (!strcmp(argv[0], "list") || !strcmp(argv[0], "ls"))
-        return member_list(datadir, argc, argv, json);
-    hln_warnx("member: unknown command '%s'", argv[0]);
-    member_usage(stderr);
-    return 2;
+    static const hln_cli_verb verbs[] = {
+        {"issue", NULL, member_issue},
+        {"revoke", NULL, member_revoke},
+        {"list", "ls", member_list},
+        {NULL, NULL, NULL},
+    };
+    return hln_cli_run_verb("member", verbs, member_usage, datadir, argc, argv, json);
 }
 
 /* ---- policy ---- */
@@ -740,28 +587,30 @@ static void policy_usage(FILE *f)
 static int policy_set(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    if (parse_opts(argc, argv, "min-cell scope", 0, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPT("min-cell", min_cell), OPT("scope", scope), OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 0, &o)) != HLN_CLI_GO)
+        return r;
     if (!o.min_cell) {
         hln_warnx("policy set needs --min-cell N");
-        return 2;
+        return EXIT_USAGE;
     }
     char *end = NULL;
     unsigned long long mc = strtoull(o.min_cell, &end, 10);
     if (!end || *end || o.min_cell[0] == '-' || mc < 1 || mc > HLN_MIN_CELL_MAX) {
         hln_warnx("--min-cell: '%s' is not a number from 1 to %u", o.min_cell, HLN_MIN_CELL_MAX);
-        return 2;
+        return EXIT_USAGE;
     }
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
-        return 1;
+        return EXIT_FAIL;
     const hln_node_info *info = hln_node_get_info(n);
     const char *j = o.scope ? o.scope : hln_gov_self_jurisdiction(info);
     int rc = 0;
     if (!j || strlen(j) > HLN_SCOPE_MAX || !hln_code_scope(j, strlen(j))) {
         hln_warnx("--scope: %s",
-              j ? "not global or an ISO 3166 code" : "needed (the node has no jurisdiction)");
-        rc = 2;
+                  j ? "not global or an ISO 3166 code" : "needed (the node has no jurisdiction)");
+        rc = EXIT_USAGE;
     }
     if (!rc) {
         hln_body body;
@@ -779,18 +628,20 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
 static int policy_show(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    if (parse_opts(argc, argv, "", 1, &o))
-        return 2;
+    const hln_cli_opt opts[] = {OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 1, &o)) != HLN_CLI_GO)
+        return r;
     hln_node *n = NULL;
     if (open_node(datadir, HLN_NODE_RDONLY, &n))
-        return 1;
+        return EXIT_FAIL;
     const hln_node_info *info = hln_node_get_info(n);
     const char *arg = o.npos ? o.pos[0] : hln_gov_self_jurisdiction(info);
     if (!arg || strlen(arg) > HLN_SCOPE_MAX || !hln_code_scope(arg, strlen(arg))) {
-        hln_warnx("%s",
-              arg ? "not global or an ISO 3166 code" : "which jurisdiction? (the node has none)");
+        hln_warnx("%s", arg ? "not global or an ISO 3166 code"
+                            : "which jurisdiction? (the node has none)");
         hln_node_close(&n);
-        return 2;
+        return EXIT_USAGE;
     }
     /* A copy: the node's own jurisdiction goes with the node. */
     char j[HLN_SCOPE_MAX + 1];
@@ -803,40 +654,26 @@ static int policy_show(const char *datadir, int argc, char **argv, bool json)
     hln_node_close(&n);
     if (rc) {
         hln_warnx("cannot read the trust graph: %s", hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if (o.json) {
         json_object *x = json_object_new_object();
-        jstr(x, "jurisdiction", j);
-        jint(x, "min_cell", mc);
-        jint(x, "local_floor", floor);
+        hln_cli_jstr(x, "jurisdiction", j);
+        hln_cli_ju64(x, "min_cell", mc);
+        hln_cli_ju64(x, "local_floor", floor);
         hln_print_json(x);
     } else {
         printf("min_cell %u for %s (this node's own floor: %u)\n", mc, j, floor);
     }
-    return 0;
+    return EXIT_OK;
 }
 
 int hln_cli_policy(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc > 0 && strcmp(argv[0], "policy") == 0) {
-        argc--;
-        argv++;
-    }
-    if (argc < 1) {
-        policy_usage(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
-        wants_help(argc, argv)) {
-        policy_usage(stdout);
-        return 0;
-    }
-    if (!strcmp(argv[0], "set"))
-        return policy_set(datadir, argc, argv, json);
-    if (!strcmp(argv[0], "show"))
-        return policy_show(datadir, argc, argv, json);
-    hln_warnx("policy: unknown command '%s'", argv[0]);
-    policy_usage(stderr);
-    return 2;
+    static const hln_cli_verb verbs[] = {
+        {"set", NULL, policy_set},
+        {"show", NULL, policy_show},
+        {NULL, NULL, NULL},
+    };
+    return hln_cli_run_verb("policy", verbs, policy_usage, datadir, argc, argv, json);
 }

@@ -1,4 +1,4 @@
-/* gov_cmds.h - hlnctl trust/member/policy commands and the TRUST table's format. */
+/* cmd_gov.h - hlnctl trust, member and policy: trust anchors and governance records. */
 #ifndef HLN_GOV_CMDS_H
 #define HLN_GOV_CMDS_H
 
@@ -8,17 +8,9 @@
 #include <stdio.h>
 
 #include "crypto/crypto.h"
-#include "store/store.h"
 #include "node/node.h"
 #include "node/trust.h"
-
-/* Print those fields of a status object as table lines: "LABELnone" or
- * "LABELN proofs" / "LABELN authors", then one line per entry (at most
- * HLN_GOV_STATUS_TABLE_MAX), indented to the label's width. */
-#define HLN_GOV_STATUS_TABLE_MAX 20
-struct json_object;
-void hln_gov_status_flags_print(FILE *f, struct json_object *st, const char *forks_label,
-                                const char *flagged_label);
+#include "store/store.h"
 
 /* Command functions for hlnctl's table, in the manner of hln_cli_peer:
  * `argv[0]` is the verb (the noun was consumed; a leading noun is skipped);

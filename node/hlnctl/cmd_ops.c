@@ -1,6 +1,6 @@
-/* ops_cmds.c - hlnctl backup, restore and metrics; the catch-up mark; the Prometheus text page. */
-#include "node/hlnctl/cli.h"
+/* cmd_ops.c - hlnctl backup, restore and metrics: operations on a node's store. */
 #include "node/hlnctl/cmd_ops.h"
+#include "node/hlnctl/cli.h"
 #include "node/metrics.h"
 
 #include <errno.h>
@@ -17,16 +17,10 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/control.h"
-#include "node/hlnctl/cmd_peer.h"
 #include "node/node.h"
 
 #define OPS_TIMEOUT_MS 3000
 #define OPS_PATH_MAX 4096
-
-static bool is_help(const char *a)
-{
-    return !strcmp(a, "-h") || !strcmp(a, "--help");
-}
 
 /* ---- hlnctl metrics ------------------------------------------------------- */
 
@@ -54,19 +48,21 @@ static int offline_metrics(const char *datadir, hln_metrics *m)
     return rc;
 }
 
-int hln_cli_metrics(const char *datadir, int argc, char **argv)
+static void metrics_usage(FILE *f)
 {
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            printf("usage: hlnctl [-d DIR] metrics\n"
-                   "Print the node's metrics in the Prometheus text format: from hlnd if it runs,\n"
+    fprintf(f, "usage: hlnctl [-d DIR] metrics\n");
+    if (f == stdout)
+        fprintf(f, "Print the node's metrics in the Prometheus text format: from hlnd if it runs,\n"
                    "else the store's records and feeds with hln_up 0.\n");
-            return 0;
-        }
-        fprintf(stderr, "hlnctl: unexpected argument '%s'\nusage: hlnctl [-d DIR] metrics\n",
-                argv[i]);
-        return 2;
-    }
+}
+
+int hln_cli_metrics(const char *datadir, int argc, char **argv, bool json)
+{
+    (void)json; /* the Prometheus text format only */
+    hln_cli_args a = {.datadir = &datadir, .usage = metrics_usage, .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
     char err[256] = "";
     json_object *rep = NULL, *t = NULL;
     int rc = hln_control_call(datadir, "metrics", OPS_TIMEOUT_MS, &rep, err, sizeof err);
@@ -75,11 +71,11 @@ int hln_cli_metrics(const char *datadir, int argc, char **argv)
             !json_object_is_type(t, json_type_string)) {
             hln_warnx("hlnd sent metrics without text");
             json_object_put(rep);
-            return 1;
+            return EXIT_FAIL;
         }
         fputs(json_object_get_string(t), stdout);
         json_object_put(rep);
-        return 0;
+        return EXIT_OK;
     }
     /* hlnd down (or not answering): what the store says, with hln_up 0. */
     bool down = rc == HLN_ESTATE;
@@ -89,12 +85,12 @@ int hln_cli_metrics(const char *datadir, int argc, char **argv)
     memset(&m, 0, sizeof m);
     if ((rc = offline_metrics(datadir, &m)) != 0) {
         hln_warnx("%s/%s: %s", datadir, HLN_NODE_STORE_DIR, hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     char *text = NULL;
     if ((rc = hln_metrics_format(&m, &text, NULL)) != 0) {
         hln_warnx("%s", hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     fputs(text, stdout);
     free(text);
@@ -159,7 +155,7 @@ static uint64_t file_size(const char *dir, const char *leaf)
     char p[OPS_PATH_MAX];
     struct stat st;
     if (store_path(dir, leaf, p, sizeof p) != 0 || stat(p, &st) != 0)
-        return 0;
+        return EXIT_OK;
     return (uint64_t)st.st_size;
 }
 
@@ -176,37 +172,27 @@ static void backup_usage(FILE *f)
 int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
 {
     const char *path = NULL;
-    bool verify = true;
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            backup_usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--no-verify"))
-            verify = false;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            hln_warnx("unknown option '%s'", argv[i]);
-            backup_usage(stderr);
-            return 2;
-        } else if (path) {
-            hln_warnx("unexpected argument '%s'", argv[i]);
-            backup_usage(stderr);
-            return 2;
-        } else
-            path = argv[i];
-    }
-    if (!path || !path[0]) {
-        hln_warnx("backup: where to? (a path that does not exist yet)");
-        backup_usage(stderr);
-        return 2;
-    }
+    bool no_verify = false;
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_FLAG("no-verify", &no_verify),
+                                HLN_CLI_END};
+    hln_cli_args a = {.opts = opts,
+                      .pos = &path,
+                      .maxpos = 1,
+                      .datadir = &datadir,
+                      .usage = backup_usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    bool verify = !no_verify;
+    if (!path || !path[0])
+        return hln_cli_usage_error(&a, "backup: where to? (a path that does not exist yet)");
     hln_node *n = NULL;
     char err[512] = "";
     int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &n, err, sizeof err);
     if (rc < 0) {
         hln_warnx("%s", err[0] ? err : hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     /* The copy holds what the store holds: private like it. */
     mode_t old = umask(077);
@@ -218,11 +204,11 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
             hln_warnx("%s: exists already; a backup goes to a new path", path);
         else
             hln_warnx("%s: backup failed: %s", path, hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if ((rc = mark_copy(path)) != 0) {
         hln_warnx("%s: cannot mark the copy as a backup: %s", path, hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     vctx v = {json, json ? json_object_new_array() : NULL, 0};
     uint64_t feeds = 0, records = 0;
@@ -231,7 +217,7 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
     if (problems < 0) {
         hln_warnx("%s: the copy does not open: %s", path, hln_strerror(problems));
         json_object_put(v.problems);
-        return 1;
+        return EXIT_FAIL;
     }
     uint64_t bytes = file_size(path, "data.mdb");
     if (json) {
@@ -250,10 +236,10 @@ int hln_cli_backup(const char *datadir, int argc, char **argv, bool json)
     }
     if (problems > 0) {
         hln_warnx("%s: the copy has %d problem%s; do not rely on it", path, problems,
-              problems == 1 ? "" : "s");
-        return 1;
+                  problems == 1 ? "" : "s");
+        return EXIT_FAIL;
     }
-    return 0;
+    return EXIT_OK;
 }
 
 /* ---- restore -------------------------------------------------------------- */
@@ -287,14 +273,14 @@ static int restore_done(const char *datadir, bool json)
     int rc = hln_node_open(datadir, 0, &n, err, sizeof err);
     if (rc < 0) {
         hln_warnx("%s", err[0] ? err : hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     bool was = hln_node_catch_up_pending(hln_node_store(n));
     rc = hln_node_catch_up_set(hln_node_store(n), false);
     hln_node_close(&n);
     if (rc != 0) {
         hln_warnx("store: %s", hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if (json) {
         json_object *j = json_object_new_object();
@@ -303,75 +289,44 @@ static int restore_done(const char *datadir, bool json)
     } else
         printf("%s\n", was ? "catch-up mark lifted: this node may publish again"
                            : "no catch-up was pending");
-    return 0;
+    return EXIT_OK;
 }
 
-int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
+typedef struct {
+    char key[OPS_PATH_MAX], store[OPS_PATH_MAX], fresh[OPS_PATH_MAX], old[OPS_PATH_MAX];
+} restore_paths;
+
+static int make_paths(const char *datadir, restore_paths *p)
 {
-    const char *path = NULL;
-    bool verify = true, done = false;
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            restore_usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--no-verify"))
-            verify = false;
-        else if (!strcmp(argv[i], "--done"))
-            done = true;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            hln_warnx("unknown option '%s'", argv[i]);
-            restore_usage(stderr);
-            return 2;
-        } else if (path) {
-            hln_warnx("unexpected argument '%s'", argv[i]);
-            restore_usage(stderr);
-            return 2;
-        } else
-            path = argv[i];
-    }
-    if (done && path) {
-        hln_warnx("restore: --done takes no backup path");
-        restore_usage(stderr);
-        return 2;
-    }
-    if (done)
-        return restore_done(datadir, json);
-    if (!path || !path[0]) {
-        hln_warnx("restore: from which backup?");
-        restore_usage(stderr);
-        return 2;
-    }
-    if (hln_control_daemon_running(datadir)) {
-        hln_warnx("hlnd runs on %s: stop it first (systemctl stop hlnd)", datadir);
-        return 1;
-    }
-    if (hln_crypto_init() != 0) {
-        hln_warnx("libsodium did not initialise");
-        return 1;
-    }
-    char keyp[OPS_PATH_MAX], storep[OPS_PATH_MAX], newp[OPS_PATH_MAX], oldp[OPS_PATH_MAX];
     time_t now = time(NULL);
     struct tm tm;
     char stamp[32];
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    if (store_path(datadir, HLN_NODE_KEY_FILE, keyp, sizeof keyp) != 0 ||
-        store_path(datadir, HLN_NODE_STORE_DIR, storep, sizeof storep) != 0 ||
-        store_path(datadir, HLN_NODE_STORE_DIR ".restoring", newp, sizeof newp) != 0 ||
-        snprintf(oldp, sizeof oldp, "%s.before-restore-%s", storep, stamp) >= (int)sizeof oldp) {
+    if (store_path(datadir, HLN_NODE_KEY_FILE, p->key, sizeof p->key) != 0 ||
+        store_path(datadir, HLN_NODE_STORE_DIR, p->store, sizeof p->store) != 0 ||
+        store_path(datadir, HLN_NODE_STORE_DIR ".restoring", p->fresh, sizeof p->fresh) != 0 ||
+        snprintf(p->old, sizeof p->old, "%s.before-restore-%s", p->store, stamp) >=
+            (int)sizeof p->old) {
         hln_warnx("%s: path too long", datadir);
-        return 1;
+        return EXIT_FAIL;
     }
-    /* The identity stays: the backup must be this node's. */
+    return EXIT_OK;
+}
+
+/* The identity stays: the backup must be this node's. Then copy it to
+ * p->fresh, copied again rather than moved: the backup stays usable, and
+ * each restore gets its own incarnation id, so peers forget what they
+ * remember about this node even when one backup is restored twice. */
+static int stage_copy(const char *path, const restore_paths *p)
+{
     hln_identity *id = NULL;
-    int rc = hln_identity_load(keyp, &id);
+    int rc = hln_identity_load(p->key, &id);
     if (rc != 0) {
-        hln_warnx("%s: %s", keyp,
-              rc == HLN_EPERM ? "refused: the key file must be a regular file of mode 0600"
-                              : hln_strerror(rc));
-        return 1;
+        hln_warnx("%s: %s", p->key,
+                  rc == HLN_EPERM ? "refused: the key file must be a regular file of mode 0600"
+                                  : hln_strerror(rc));
+        return EXIT_FAIL;
     }
     uint8_t pk[HLN_KEY_LEN], owner[HLN_KEY_LEN];
     memcpy(pk, hln_identity_pk(id), HLN_KEY_LEN);
@@ -379,66 +334,116 @@ int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
     hln_store *b = NULL;
     if ((rc = hln_store_open(path, HLN_STORE_RDONLY, &b)) != 0) {
         hln_warnx("%s: not a backup that opens: %s", path, hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     if ((rc = backup_owner(b, owner)) != 0 || memcmp(owner, pk, HLN_KEY_LEN) != 0) {
         hln_store_close(&b);
         hln_warnx("%s: the backup belongs to another node (or to none)", path);
-        return 1;
+        return EXIT_FAIL;
     }
-    /* Copied again rather than moved: the backup stays usable, and each
-     * restore gets its own incarnation id, so peers forget what they
-     * remember about this node even when one backup is restored twice. */
     mode_t old = umask(077);
-    rc = hln_store_backup(b, newp);
+    rc = hln_store_backup(b, p->fresh);
     umask(old);
     hln_store_close(&b);
     drop_lock_file(path);
-    if (rc != 0) {
-        hln_warnx("%s: %s", newp,
-              rc == HLN_EEXIST ? "left over from an interrupted restore; remove it"
-                               : hln_strerror(rc));
-        return 1;
+    if (rc == 0 && (rc = mark_copy(p->fresh)) != 0) {
+        hln_warnx("%s: %s", p->fresh, hln_strerror(rc));
+        return EXIT_FAIL;
     }
-    if ((rc = mark_copy(newp)) != 0) {
-        hln_warnx("%s: %s", newp, hln_strerror(rc));
-        return 1;
-    }
-    vctx v = {json, json ? json_object_new_array() : NULL, 0};
-    uint64_t feeds = 0, records = 0;
-    int problems = check_copy(newp, verify, &v, &feeds, &records);
-    json_object_put(v.problems);
-    drop_lock_file(newp);
-    if (problems != 0) {
-        hln_warnx("%s: the backup %s; the store was not replaced", path,
-              problems < 0 ? hln_strerror(problems) : "does not verify");
-        return 1;
-    }
+    if (rc != 0)
+        hln_warnx("%s: %s", p->fresh,
+                  rc == HLN_EEXIST ? "left over from an interrupted restore; remove it"
+                                   : hln_strerror(rc));
+    return rc == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* The old store aside, the restored one in. */
+static int swap_in(const restore_paths *p, bool *had)
+{
     struct stat st;
-    bool had = stat(storep, &st) == 0;
-    if (had && rename(storep, oldp) != 0) {
-        hln_warnx("%s: cannot move it aside: %s", storep, strerror(errno));
-        return 1;
+    *had = stat(p->store, &st) == 0;
+    if (*had && rename(p->store, p->old) != 0) {
+        hln_warnx("%s: cannot move it aside: %s", p->store, strerror(errno));
+        return EXIT_FAIL;
     }
-    if (rename(newp, storep) != 0) {
-        hln_warnx("%s: cannot move the restored store in: %s", storep, strerror(errno));
-        return 1;
+    if (rename(p->fresh, p->store) != 0) {
+        hln_warnx("%s: cannot move the restored store in: %s", p->store, strerror(errno));
+        return EXIT_FAIL;
     }
+    return EXIT_OK;
+}
+
+static void print_restored(const char *path, const restore_paths *p, bool had, bool verify,
+                           bool json, uint64_t feeds, uint64_t records)
+{
     if (json) {
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "path", json_object_new_string(path));
-        json_object_object_add(j, "store", json_object_new_string(storep));
-        json_object_object_add(j, "moved_aside", had ? json_object_new_string(oldp) : NULL);
-        json_object_object_add(j, "feeds", json_object_new_uint64(feeds));
-        json_object_object_add(j, "records", json_object_new_uint64(records));
-        json_object_object_add(j, "catch_up_pending", json_object_new_boolean(true));
+        hln_cli_jstr(j, "path", path);
+        hln_cli_jstr(j, "store", p->store);
+        hln_cli_jstr(j, "moved_aside", had ? p->old : NULL);
+        hln_cli_ju64(j, "feeds", feeds);
+        hln_cli_ju64(j, "records", records);
+        hln_cli_jbool(j, "catch_up_pending", true);
         hln_print_json(j);
-    } else {
-        printf("restored %s: %llu records in %llu feeds%s\n", storep, (unsigned long long)records,
-               (unsigned long long)feeds, verify ? ", verified" : "");
-        if (had)
-            printf("the old store is in %s\n", oldp);
-        printf("start hlnd: publishing waits until it has caught up this node's own feeds\n");
+        return;
     }
-    return 0;
+    printf("restored %s: %llu records in %llu feeds%s\n", p->store, (unsigned long long)records,
+           (unsigned long long)feeds, verify ? ", verified" : "");
+    if (had)
+        printf("the old store is in %s\n", p->old);
+    printf("start hlnd: publishing waits until it has caught up this node's own feeds\n");
+}
+
+static int restore_from(const char *datadir, const char *path, bool verify, bool json)
+{
+    if (hln_control_daemon_running(datadir)) {
+        hln_warnx("hlnd runs on %s: stop it first (systemctl stop hlnd)", datadir);
+        return EXIT_FAIL;
+    }
+    if (hln_crypto_init() != 0) {
+        hln_warnx("libsodium did not initialise");
+        return EXIT_FAIL;
+    }
+    restore_paths p;
+    if (make_paths(datadir, &p) != EXIT_OK || stage_copy(path, &p) != EXIT_OK)
+        return EXIT_FAIL;
+    vctx v = {json, json ? json_object_new_array() : NULL, 0};
+    uint64_t feeds = 0, records = 0;
+    int problems = check_copy(p.fresh, verify, &v, &feeds, &records);
+    json_object_put(v.problems);
+    drop_lock_file(p.fresh);
+    if (problems != 0) {
+        hln_warnx("%s: the backup %s; the store was not replaced", path,
+                  problems < 0 ? hln_strerror(problems) : "does not verify");
+        return EXIT_FAIL;
+    }
+    bool had = false;
+    if (swap_in(&p, &had) != EXIT_OK)
+        return EXIT_FAIL;
+    print_restored(path, &p, had, verify, json, feeds, records);
+    return EXIT_OK;
+}
+
+int hln_cli_restore(const char *datadir, int argc, char **argv, bool json)
+{
+    const char *path = NULL;
+    bool no_verify = false, done = false;
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_FLAG("no-verify", &no_verify),
+                                HLN_CLI_FLAG("done", &done), HLN_CLI_END};
+    hln_cli_args a = {.opts = opts,
+                      .pos = &path,
+                      .maxpos = 1,
+                      .datadir = &datadir,
+                      .usage = restore_usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if (done && path)
+        return hln_cli_usage_error(&a, "restore: --done takes no backup path");
+    if (done)
+        return restore_done(datadir, json);
+    if (!path || !path[0])
+        return hln_cli_usage_error(&a, "restore: from which backup?");
+    return restore_from(datadir, path, !no_verify, json);
 }

@@ -1,5 +1,4 @@
-/* ops_cmds.h - operations: backup and restore, the catch-up rule after a restore, metrics in the
- * Prometheus text format (docs/OPERATIONS.md). */
+/* cmd_ops.h - hlnctl backup, restore and metrics (docs/OPERATIONS.md). */
 #ifndef HLN_OPS_CMDS_H
 #define HLN_OPS_CMDS_H
 
@@ -19,6 +18,6 @@
  *   metrics                              Prometheus text on stdout */
 int hln_cli_backup(const char *datadir, int argc, char **argv, bool json);
 int hln_cli_restore(const char *datadir, int argc, char **argv, bool json);
-int hln_cli_metrics(const char *datadir, int argc, char **argv);
+int hln_cli_metrics(const char *datadir, int argc, char **argv, bool json);
 
 #endif

@@ -1,6 +1,6 @@
-/* ctl_cmds.c - hlnctl peer add/remove/list and online status; the PEERS table's format. */
-#include "node/hlnctl/cli.h"
+/* cmd_peer.c - hlnctl peer add, remove and list: the peers hlnd connects to and admits. */
 #include "node/hlnctl/cmd_peer.h"
+#include "node/hlnctl/cli.h"
 #include "node/peers.h"
 
 #include <json-c/json.h>
@@ -10,22 +10,14 @@
 #include <time.h>
 
 #include "crypto/err.h"
-#include "proto/codes.h"
 #include "node/config.h"
 #include "node/control.h"
-#include "node/hlnctl/cmd_gov.h"
-#include "node/node.h"
 #include "node/gov.h"
+#include "node/node.h"
 #include "node/util.h"
+#include "proto/codes.h"
 
 #define CTL_TIMEOUT_MS 3000
-
-static void die_msg(const char *fmt, const char *a)
-{
-    fprintf(stderr, "hlnctl: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
-}
 
 static int open_store(const char *datadir, unsigned flags, hln_store **s)
 {
@@ -34,8 +26,7 @@ static int open_store(const char *datadir, unsigned flags, hln_store **s)
         return HLN_ETOOBIG;
     int rc = hln_store_open(path, flags, s);
     if (rc != 0)
-        fprintf(stderr, "hlnctl: cannot open the store in %s/store: %s\n", datadir,
-                hln_strerror(rc));
+        hln_warnx("cannot open the store in %s/store: %s", datadir, hln_strerror(rc));
     return rc;
 }
 
@@ -54,108 +45,96 @@ static void print_usage_to(FILE *f)
                "  -h, --help          this help\n");
 }
 
-static void print_usage(void)
-{
-    print_usage_to(stderr);
-}
-
-/* --help (or -h) anywhere after the verb asks for help, not an action. */
-static bool wants_help(int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return true;
-    return false;
-}
-
 static int reload_daemon(const char *datadir)
 {
     int rc = hln_control_notify_reload(datadir);
     if (rc != 0)
-        fprintf(stderr,
-                "hlnctl: saved, but hlnd did not take it yet (%s); it will on SIGHUP "
-                "or restart\n",
-                hln_strerror(rc));
-    return 0;
+        hln_warnx("saved, but hlnd did not take it yet (%s); it will on SIGHUP or restart",
+                  hln_strerror(rc));
+    return EXIT_OK;
 }
 
-static int peer_add(const char *datadir, int argc, char **argv)
+static int peer_add(const char *datadir, int argc, char **argv, bool json)
 {
+    (void)json;
     hln_peers_entry p;
     memset(&p, 0, sizeof p);
-    const char *id = NULL, *ep = NULL, *name = "";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
-            name = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            print_usage();
-            return 2;
-        } else if (!id)
-            id = argv[i];
-        else if (!ep)
-            ep = argv[i];
-        else {
-            print_usage();
-            return 2;
-        }
-    }
+    const char *name = "", *pos[2] = {NULL, NULL};
+    const hln_cli_opt opts[] = {HLN_CLI_VALUE("name", &name), HLN_CLI_END};
+    hln_cli_args a = {.opts = opts,
+                      .pos = pos,
+                      .maxpos = 2,
+                      .datadir = &datadir,
+                      .usage = print_usage_to,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    const char *id = pos[0], *ep = pos[1];
     if (!id) {
-        print_usage();
-        return 2;
+        print_usage_to(stderr);
+        return EXIT_USAGE;
     }
     int rc = hln_id_from_text(id, p.id);
     if (rc != 0) {
-        die_msg(rc == HLN_ECHECKSUM ? "%s: node id checksum does not match (mistyped?)"
-                                    : "%s: not a node id",
-                id);
-        return 2;
+        hln_warnx(rc == HLN_ECHECKSUM ? "%s: node id checksum does not match (mistyped?)"
+                                      : "%s: not a node id",
+                  id);
+        return EXIT_USAGE;
     }
     if (ep && (strlen(ep) > HLN_ENDPOINT_MAX || !hln_config_endpoint_valid(ep))) {
-        die_msg("%s: not an endpoint (tcp://HOST:PORT or ipc://PATH)", ep);
-        return 2;
+        hln_warnx("%s: not an endpoint (tcp://HOST:PORT or ipc://PATH)", ep);
+        return EXIT_USAGE;
     }
     if (!hln_peers_name_valid(name)) {
-        die_msg("%s", "name: at most 64 bytes of printable UTF-8");
-        return 2;
+        hln_warnx("name: at most 64 bytes of printable UTF-8");
+        return EXIT_USAGE;
     }
     snprintf(p.endpoint, sizeof p.endpoint, "%s", ep ? ep : "");
     snprintf(p.name, sizeof p.name, "%s", name);
     p.added_ms = hln_util_wall_ms();
     hln_store *s = NULL;
     if (open_store(datadir, 0, &s) != 0)
-        return 1;
+        return EXIT_FAIL;
     rc = hln_peers_put(s, &p);
     hln_store_close(&s);
     if (rc != 0) {
-        die_msg("cannot save the peer: %s", hln_strerror(rc));
-        return 1;
+        hln_warnx("cannot save the peer: %s", hln_strerror(rc));
+        return EXIT_FAIL;
     }
     return reload_daemon(datadir);
 }
 
-static int peer_remove(const char *datadir, int argc, char **argv)
+static int peer_remove(const char *datadir, int argc, char **argv, bool json)
 {
+    (void)json;
     uint8_t id[HLN_KEY_LEN];
-    if (argc != 2) {
-        print_usage();
-        return 2;
+    const char *text = NULL;
+    hln_cli_args a = {
+        .pos = &text, .maxpos = 1, .datadir = &datadir, .usage = print_usage_to, .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if (!text) {
+        print_usage_to(stderr);
+        return EXIT_USAGE;
     }
-    if (hln_id_from_text(argv[1], id) != 0) {
-        die_msg("%s: not a node id", argv[1]);
-        return 2;
+    if (hln_id_from_text(text, id) != 0) {
+        hln_warnx("%s: not a node id", text);
+        return EXIT_USAGE;
     }
     hln_store *s = NULL;
     if (open_store(datadir, 0, &s) != 0)
-        return 1;
+        return EXIT_FAIL;
     int rc = hln_peers_del(s, id);
     hln_store_close(&s);
     if (rc == HLN_ENOTFOUND) {
-        die_msg("%s: not a configured peer", argv[1]);
-        return 1;
+        hln_warnx("%s: not a configured peer", text);
+        return EXIT_FAIL;
     }
     if (rc != 0) {
-        die_msg("cannot remove the peer: %s", hln_strerror(rc));
-        return 1;
+        hln_warnx("cannot remove the peer: %s", hln_strerror(rc));
+        return EXIT_FAIL;
     }
     return reload_daemon(datadir);
 }
@@ -177,7 +156,7 @@ static int list_offline_one(void *ctx, const hln_peers_entry *p)
     json_object_object_add(o, "bytes_in", json_object_new_int64(0));
     json_object_object_add(o, "bytes_out", json_object_new_int64(0));
     json_object_array_add(arr, o);
-    return 0;
+    return EXIT_OK;
 }
 
 static int64_t get_i64(json_object *o, const char *k)
@@ -206,44 +185,41 @@ static void human_bytes(uint64_t b, char *out, size_t cap)
 
 static int peer_list(const char *datadir, int argc, char **argv, bool json)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else {
-            print_usage();
-            return 2;
-        }
-    }
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    hln_cli_args a = {.opts = opts, .datadir = &datadir, .usage = print_usage_to, .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
     json_object *rep = NULL, *arr = NULL;
     char err[256];
     int rc = hln_control_call(datadir, "peers", CTL_TIMEOUT_MS, &rep, err, sizeof err);
     if (rc == 0) {
         if (!json_object_object_get_ex(rep, "peers", &arr) ||
             !json_object_is_type(arr, json_type_array)) {
-            die_msg("%s", "hlnd sent a reply without a peer list");
+            hln_warnx("hlnd sent a reply without a peer list");
             json_object_put(rep);
-            return 1;
+            return EXIT_FAIL;
         }
         json_object_get(arr);
         json_object_put(rep);
     } else if (rc == HLN_ESTATE) {
         hln_store *s = NULL;
         if (open_store(datadir, HLN_STORE_RDONLY, &s) != 0)
-            return 1;
+            return EXIT_FAIL;
         arr = json_object_new_array();
         size_t skipped = 0;
         rc = hln_peers_foreach(s, list_offline_one, arr, &skipped);
         hln_store_close(&s);
         if (skipped)
-            fprintf(stderr, "hlnctl: %zu damaged peer entries skipped\n", skipped);
+            hln_warnx("%zu damaged peer entries skipped", skipped);
         if (rc != 0) {
-            die_msg("cannot read the peers: %s", hln_strerror(rc));
+            hln_warnx("cannot read the peers: %s", hln_strerror(rc));
             json_object_put(arr);
-            return 1;
+            return EXIT_FAIL;
         }
     } else {
-        die_msg("hlnd did not answer: %s", err);
-        return 1;
+        hln_warnx("hlnd did not answer: %s", err);
+        return EXIT_FAIL;
     }
     if (json) {
         printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
@@ -270,89 +246,16 @@ static int peer_list(const char *datadir, int argc, char **argv, bool json)
         }
     }
     json_object_put(arr);
-    return 0;
+    return EXIT_OK;
 }
 
 int hln_cli_peer(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc > 0 && strcmp(argv[0], "peer") == 0) {
-        argc--;
-        argv++;
-    }
-    if (argc < 1) {
-        print_usage();
-        return 2;
-    }
-    if (strcmp(argv[0], "help") == 0 || wants_help(argc, argv)) {
-        print_usage_to(stdout);
-        return 0;
-    }
-    if (strcmp(argv[0], "add") == 0)
-        return peer_add(datadir, argc, argv);
-    if (strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "rm") == 0)
-        return peer_remove(datadir, argc, argv);
-    if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "ls") == 0)
-        return peer_list(datadir, argc, argv, json);
-    print_usage();
-    return 2;
-}
-
-int hln_cli_status_online(const char *datadir, int argc, char **argv, bool json)
-{
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (strcmp(argv[i], "status") != 0) {
-            fprintf(stderr, "usage: hlnctl status [--json]\n");
-            return 2;
-        }
-    }
-    json_object *rep = NULL;
-    char err[256];
-    int rc = hln_control_call(datadir, "status", CTL_TIMEOUT_MS, &rep, err, sizeof err);
-    if (rc == HLN_ESTATE)
-        return HLN_CLI_NOT_RUNNING;
-    if (rc != 0) {
-        die_msg("hlnd did not answer: %s", err);
-        return 1;
-    }
-    json_object_object_del(rep, "ok");
-    /* Fork proofs and flags: hlnd reads them from its store and names
-     * them from its trust graph; an hlnd from before that (an upgrade not
-     * yet restarted) leaves them out, and then they are read here (LMDB
-     * lets a reader in beside the daemon). */
-    int ex = 0;
-    if (!json_object_object_get_ex(rep, "forks", NULL)) {
-        hln_node *n = NULL;
-        char oerr[512] = "";
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-        rc = hln_node_open(datadir, HLN_NODE_RDONLY, &n, oerr, sizeof oerr);
-        if (rc == 0)
-            rc = hln_gov_status_flags(n, NULL, now, rep);
-        hln_node_close(&n);
-        if (rc != 0) {
-            fprintf(stderr, "hlnctl: forks and flags: %s\n", oerr[0] ? oerr : hln_strerror(rc));
-            ex = 1;
-        }
-    }
-    if (json) {
-        printf("%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PRETTY |
-                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-    } else {
-        printf("node      %s\n", get_str(rep, "node"));
-        printf("listen    %s\n", get_str(rep, "listen")[0] ? get_str(rep, "listen") : "-");
-        printf("running   %llds (pid %lld)\n", (long long)get_i64(rep, "uptime_s"),
-               (long long)get_i64(rep, "pid"));
-        printf("feeds     %lld\n", (long long)get_i64(rep, "feeds"));
-        printf("records   %lld\n", (long long)get_i64(rep, "records"));
-        printf("peers     %lld up of %lld\n", (long long)get_i64(rep, "peers_up"),
-               (long long)get_i64(rep, "peers"));
-        printf("behind    %lld records\n", (long long)get_i64(rep, "behind"));
-        if (json_object_object_get_ex(rep, "forks", NULL))
-            hln_gov_status_flags_print(stdout, rep, "forks     ", "flagged   ");
-    }
-    json_object_put(rep);
-    return ex;
+    static const hln_cli_verb verbs[] = {
+        {"add", NULL, peer_add},
+        {"remove", "rm", peer_remove},
+        {"list", "ls", peer_list},
+        {NULL, NULL, NULL},
+    };
+    return hln_cli_run_verb("peer", verbs, print_usage_to, datadir, argc, argv, json);
 }

@@ -1,5 +1,4 @@
-/* ctl_cmds.h - hlnctl's peering and online-status commands, and the PEERS table they share with
- * hlnd. */
+/* cmd_peer.h - hlnctl peer add, remove and list. */
 #ifndef HLN_CTL_CMDS_H
 #define HLN_CTL_CMDS_H
 
@@ -22,11 +21,5 @@
  * add and remove write the PEERS table directly (hlnd may be down) and then
  * ask a running hlnd to reload its peers. */
 int hln_cli_peer(const char *datadir, int argc, char **argv, bool json);
-
-/* Status from the running hlnd: node id, feeds, records, peers up, records
- * behind the best-known heads. Exit status 0, 1 if the request failed, or 3
- * if hlnd is not running (the caller may fall back on the store). */
-#define HLN_CLI_NOT_RUNNING 3
-int hln_cli_status_online(const char *datadir, int argc, char **argv, bool json);
 
 #endif

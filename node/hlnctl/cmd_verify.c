@@ -2,7 +2,6 @@
  * peers, and say who agrees and why not. */
 #include "node/hlnctl/cmd_verify.h"
 
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +37,7 @@ static void usage(FILE *f)
           f);
 }
 
-static const char *jstr(json_object *o, const char *k)
+static const char *jget_str(json_object *o, const char *k)
 {
     json_object *x;
     return json_object_object_get_ex(o, k, &x) && json_object_is_type(x, json_type_string)
@@ -61,10 +60,10 @@ static bool jbool(json_object *o, const char *k)
 /* One cause for people. */
 static void print_cause(json_object *c)
 {
-    const char *kind = jstr(c, "kind");
+    const char *kind = jget_str(c, "kind");
     char feed[96];
-    const char *name = jstr(c, "author_name");
-    snprintf(feed, sizeof feed, "%s/%s%s%s%s", jstr(c, "author_short"), jstr(c, "scope"),
+    const char *name = jget_str(c, "author_name");
+    snprintf(feed, sizeof feed, "%s/%s%s%s%s", jget_str(c, "author_short"), jget_str(c, "scope"),
              name[0] ? " (" : "", name, name[0] ? ")" : "");
     long long ps = (long long)jint(c, "peer_seq"), os = (long long)jint(c, "our_seq");
     if (!strcmp(kind, "peer-lacks-feed"))
@@ -97,10 +96,10 @@ static void print_table(json_object *rep, size_t *agree, size_t *answered, size_
     json_object_object_get_ex(rep, "query", &q);
     json_object_object_get_ex(rep, "local", &lo);
     json_object_object_get_ex(rep, "peers", &peers);
-    const char *stratum = jstr(q, "stratum");
+    const char *stratum = jget_str(q, "stratum");
     printf("%s %s, group %s, %s%s: our digest %.12s (%lld counted, %lld suppressed, %lld feeds)\n",
-           jstr(q, "indicator"), jstr(q, "period"), jstr(q, "group"),
-           stratum[0] ? "stratum " : "total", stratum, jstr(lo, "digest"),
+           jget_str(q, "indicator"), jget_str(q, "period"), jget_str(q, "group"),
+           stratum[0] ? "stratum " : "total", stratum, jget_str(lo, "digest"),
            (long long)jint(lo, "counted"), (long long)jint(lo, "suppressed"),
            (long long)jint(lo, "feeds"));
     size_t np = peers ? json_object_array_length(peers) : 0;
@@ -108,11 +107,11 @@ static void print_table(json_object *rep, size_t *agree, size_t *answered, size_
         printf("%-16s %-15s %-17s %-12s %s\n", "PEER", "ID", "STATE", "DIGEST", "AGREES");
     for (size_t i = 0; i < np; i++) {
         json_object *p = json_object_array_get_idx(peers, i);
-        const char *name = jstr(p, "name");
-        const char *digest = jstr(p, "digest");
-        bool ok = !strcmp(jstr(p, "state"), "answered");
-        printf("%-16.16s %-15.15s %-17s %-12.12s %s\n", name[0] ? name : "-", jstr(p, "id"),
-               jstr(p, "state"), digest[0] ? digest : "-",
+        const char *name = jget_str(p, "name");
+        const char *digest = jget_str(p, "digest");
+        bool ok = !strcmp(jget_str(p, "state"), "answered");
+        printf("%-16.16s %-15.15s %-17s %-12.12s %s\n", name[0] ? name : "-", jget_str(p, "id"),
+               jget_str(p, "state"), digest[0] ? digest : "-",
                !ok                  ? "-"
                : jbool(p, "agrees") ? "yes"
                                     : "no");
@@ -127,7 +126,7 @@ static void print_table(json_object *rep, size_t *agree, size_t *answered, size_
     *agree = *answered = 0;
     for (size_t i = 0; i < np; i++) {
         json_object *p = json_object_array_get_idx(peers, i);
-        if (!strcmp(jstr(p, "state"), "answered")) {
+        if (!strcmp(jget_str(p, "state"), "answered")) {
             (*answered)++;
             *agree += jbool(p, "agrees");
         }
@@ -142,7 +141,7 @@ static void count(json_object *rep, size_t *agree, size_t *answered)
         return;
     for (size_t i = 0; i < json_object_array_length(peers); i++) {
         json_object *p = json_object_array_get_idx(peers, i);
-        if (!strcmp(jstr(p, "state"), "answered")) {
+        if (!strcmp(jget_str(p, "state"), "answered")) {
             (*answered)++;
             *agree += jbool(p, "agrees");
         }
@@ -155,162 +154,120 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+typedef struct {
+    const char *indicator, *period, *group, *stratum, *method, *timeout_s;
+    long timeout;
+    bool json;
+} vopts;
 
-int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
+/* Parse and check the arguments after "verify". HLN_CLI_GO, or the exit status. */
+static int verify_args(const char **datadir, int argc, char **argv, vopts *o)
 {
-    enum { O_PERIOD = 1000, O_GROUP, O_STRATUM, O_METHOD, O_TIMEOUT, O_JSON };
-    static const struct option lopts[] = {{"period", required_argument, NULL, O_PERIOD},
-                                          {"group", required_argument, NULL, O_GROUP},
-                                          {"stratum", required_argument, NULL, O_STRATUM},
-                                          {"method", required_argument, NULL, O_METHOD},
-                                          {"timeout-ms", required_argument, NULL, O_TIMEOUT},
-                                          {"json", no_argument, NULL, O_JSON},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    const char *period = NULL, *group = NULL, *stratum = "", *method = "", *indicator = NULL;
-    long timeout = HLN_VERIFY_TIMEOUT_MS;
-    if (argc > 0 && !strcmp(argv[0], "bench")) {
-        argc--;
-        argv++;
-    }
-    /* argv[0] is "verify", skipped by getopt as the program name. */
-    int c;
-    opterr = 0;
-    optind = 0; /* glibc: start over, whatever parsed before */
-    for (;;) {
-        c = getopt_long(argc, argv, "+hd:", lopts, NULL);
-        if (c == -1) {
-            /* A positional argument: the indicator; options may follow it. */
-            if (optind >= argc)
-                break;
-            if (indicator) {
-                fprintf(stderr, "hlnctl: bench verify: unexpected argument '%s'\n", argv[optind]);
-                goto usage;
-            }
-            indicator = argv[optind++];
-            continue;
-        }
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'd':
-            datadir = optarg;
-            break;
-        case O_PERIOD:
-            period = optarg;
-            break;
-        case O_GROUP:
-            group = optarg;
-            break;
-        case O_STRATUM:
-            stratum = optarg;
-            break;
-        case O_METHOD:
-            method = optarg;
-            break;
-        case O_JSON:
-            json = true;
-            break;
-        case O_TIMEOUT: {
-            char *end = NULL;
-            timeout = strtol(optarg, &end, 10);
-            if (!optarg[0] || *end || timeout < 0 || timeout > HLN_VERIFY_TIMEOUT_MAX) {
-                fprintf(stderr, "hlnctl: bench verify: --timeout-ms is 0-%d\n",
-                        HLN_VERIFY_TIMEOUT_MAX);
-                goto usage;
-            }
-            break;
-        }
-        default:
-            fprintf(stderr, "hlnctl: bench verify: unknown or incomplete option '%s'\n",
-                    optind > 0 && optind <= argc ? argv[optind - 1] : "?");
-            goto usage;
-        }
-    }
-    if (!indicator || !hln_code_indicator(indicator, strlen(indicator))) {
-        fputs("hlnctl: bench verify: an indicator code is required (such as "
-              "mhpc.depression-screening)\n",
-              stderr);
-        goto usage;
-    }
-    if (!period || !hln_code_period(period, strlen(period))) {
-        fputs("hlnctl: bench verify: --period P is required (YYYY, YYYY-Qn or YYYY-MM)\n", stderr);
-        goto usage;
-    }
-    if (group && !hln_wire_group_valid(group, strlen(group))) {
-        fputs("hlnctl: bench verify: --group is all, a jurisdiction such as CA or CA-ON, or "
-              "level:NAME\n",
-              stderr);
-        goto usage;
-    }
-    if (!hln_code_stratum(stratum, strlen(stratum))) {
-        fputs("hlnctl: bench verify: invalid stratum\n", stderr);
-        goto usage;
-    }
-    if (method[0] && strcmp(method, "exact") && strcmp(method, "wilson")) {
-        fputs("hlnctl: bench verify: --method is exact or wilson\n", stderr);
-        goto usage;
-    }
+    const hln_cli_opt opts[] = {HLN_CLI_VALUE("period", &o->period),
+                                HLN_CLI_VALUE("group", &o->group),
+                                HLN_CLI_VALUE("stratum", &o->stratum),
+                                HLN_CLI_VALUE("method", &o->method),
+                                HLN_CLI_VALUE("timeout-ms", &o->timeout_s),
+                                HLN_CLI_FLAG("json", &o->json),
+                                HLN_CLI_END};
+    hln_cli_args a = {.what = "bench verify",
+                      .opts = opts,
+                      .pos = &o->indicator,
+                      .maxpos = 1,
+                      .datadir = datadir,
+                      .usage = usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    char *end = NULL;
+    if (o->timeout_s)
+        o->timeout = strtol(o->timeout_s, &end, 10);
+    if (o->timeout_s &&
+        (!o->timeout_s[0] || *end || o->timeout < 0 || o->timeout > HLN_VERIFY_TIMEOUT_MAX))
+        return hln_cli_usage_error(&a, "--timeout-ms is 0-%d", HLN_VERIFY_TIMEOUT_MAX);
+    if (!o->indicator || !hln_code_indicator(o->indicator, strlen(o->indicator)))
+        return hln_cli_usage_error(
+            &a, "an indicator code is required (such as mhpc.depression-screening)");
+    if (!o->period || !hln_code_period(o->period, strlen(o->period)))
+        return hln_cli_usage_error(&a, "--period P is required (YYYY, YYYY-Qn or YYYY-MM)");
+    if (o->group && !hln_wire_group_valid(o->group, strlen(o->group)))
+        return hln_cli_usage_error(
+            &a, "--group is all, a jurisdiction such as CA or CA-ON, or level:NAME");
+    if (!hln_code_stratum(o->stratum, strlen(o->stratum)))
+        return hln_cli_usage_error(&a, "invalid stratum");
+    if (o->method[0] && strcmp(o->method, "exact") && strcmp(o->method, "wilson"))
+        return hln_cli_usage_error(&a, "--method is exact or wilson");
+    return HLN_CLI_GO;
+}
 
+/* Ask hlnd to start the exchange; its query id into qid. */
+static int start_query(const char *datadir, const vopts *o, char qid[16])
+{
     json_object *req = json_object_new_object(), *rep = NULL;
     char err[256] = "";
-    json_object_object_add(req, "cmd", json_object_new_string("bench.verify"));
-    json_object_object_add(req, "indicator", json_object_new_string(indicator));
-    json_object_object_add(req, "period", json_object_new_string(period));
-    if (group)
-        json_object_object_add(req, "group", json_object_new_string(group));
-    json_object_object_add(req, "stratum", json_object_new_string(stratum));
-    json_object_object_add(req, "method", json_object_new_string(method));
-    json_object_object_add(req, "timeout_ms", json_object_new_int64(timeout));
+    hln_cli_jstr(req, "cmd", "bench.verify");
+    hln_cli_jstr(req, "indicator", o->indicator);
+    hln_cli_jstr(req, "period", o->period);
+    if (o->group)
+        hln_cli_jstr(req, "group", o->group);
+    hln_cli_jstr(req, "stratum", o->stratum);
+    hln_cli_jstr(req, "method", o->method);
+    json_object_object_add(req, "timeout_ms", json_object_new_int64(o->timeout));
     int rc = hln_control_request(datadir, req, 5000, &rep, err, sizeof err);
     json_object_put(req);
     if (rc == HLN_ESTATE) {
-        fputs("hlnctl: bench verify: hlnd is not running (it asks the peers)\n", stderr);
-        return 1;
+        hln_warnx("bench verify: hlnd is not running (it asks the peers)");
+        return EXIT_FAIL;
     }
     if (rc != 0) {
         if (!strcmp(err, hln_strerror(HLN_ENOTFOUND)))
-            fprintf(stderr, "hlnctl: bench verify: no definition of indicator %s is held\n",
-                    indicator);
+            hln_warnx("bench verify: no definition of indicator %s is held", o->indicator);
         else
-            fprintf(stderr, "hlnctl: bench verify: hlnd refused: %s\n", err);
-        return 1;
+            hln_warnx("bench verify: hlnd refused: %s", err);
+        return EXIT_FAIL;
     }
-    char qid[16];
-    snprintf(qid, sizeof qid, "%s", jstr(rep, "query"));
+    snprintf(qid, 16, "%s", jget_str(rep, "query"));
     json_object_put(rep);
-    rep = NULL;
+    return HLN_CLI_GO;
+}
 
-    /* Poll until every peer answered or hlnd's deadline passed (with slack). */
+/* Poll until every peer answered or hlnd's deadline passed (with slack).
+ * The final report into *out, or NULL after a message. */
+static json_object *await_result(const char *datadir, const char *qid, long timeout)
+{
     uint64_t give_up = hln_util_mono_ms() + (uint64_t)timeout + 5000;
     for (;;) {
-        req = json_object_new_object();
-        json_object_object_add(req, "cmd", json_object_new_string("bench.verify.result"));
-        json_object_object_add(req, "query", json_object_new_string(qid));
-        rc = hln_control_request(datadir, req, 3000, &rep, err, sizeof err);
+        json_object *req = json_object_new_object(), *rep = NULL;
+        char err[256] = "";
+        hln_cli_jstr(req, "cmd", "bench.verify.result");
+        hln_cli_jstr(req, "query", qid);
+        int rc = hln_control_request(datadir, req, 3000, &rep, err, sizeof err);
         json_object_put(req);
         if (rc != 0) {
-            fprintf(stderr, "hlnctl: bench verify: %s\n", err);
-            return 1;
+            hln_warnx("bench verify: %s", err);
+            return NULL;
         }
         if (jbool(rep, "done"))
-            break;
+            return rep;
         json_object_put(rep);
-        rep = NULL;
         if (hln_util_mono_ms() > give_up) {
-            fputs("hlnctl: bench verify: hlnd did not finish in time\n", stderr);
-            return 1;
+            hln_warnx("bench verify: hlnd did not finish in time");
+            return NULL;
         }
         sleep_ms(50);
     }
+}
+
+/* Print the report; the exit status: 0 when every peer that answered
+ * agrees (and one did). */
+static int print_result(json_object *rep, bool json)
+{
     json_object_object_del(rep, "ok");
     json_object_object_del(rep, "done");
     size_t agree = 0, answered = 0, n = 0;
     if (json) {
         count(rep, &agree, &answered);
-        json_object *peers = NULL;
-        n = json_object_object_get_ex(rep, "peers", &peers) ? json_object_array_length(peers) : 0;
         json_object_object_add(rep, "answered", json_object_new_int64((int64_t)answered));
         json_object_object_add(rep, "agree", json_object_new_int64((int64_t)agree));
         json_object_object_add(rep, "all_agree",
@@ -325,9 +282,27 @@ int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
             printf("%zu of %zu peer%s answered, %zu agree%s\n", answered, n, n == 1 ? "" : "s",
                    agree, agree == 1 ? "s" : "");
     }
+    return answered > 0 && agree == answered ? EXIT_OK : EXIT_FAIL;
+}
+
+int hln_cli_bench_verify(const char *datadir, int argc, char **argv, bool json)
+{
+    if (argc > 0 && !strcmp(argv[0], "bench")) {
+        argc--;
+        argv++;
+    }
+    /* argv[0] is "verify". */
+    vopts o = {.stratum = "", .method = "", .timeout = HLN_VERIFY_TIMEOUT_MS, .json = json};
+    int r = verify_args(&datadir, argc, argv, &o);
+    if (r != HLN_CLI_GO)
+        return r;
+    char qid[16];
+    if ((r = start_query(datadir, &o, qid)) != HLN_CLI_GO)
+        return r;
+    json_object *rep = await_result(datadir, qid, o.timeout);
+    if (!rep)
+        return EXIT_FAIL;
+    r = print_result(rep, o.json);
     json_object_put(rep);
-    return answered > 0 && agree == answered ? 0 : 1;
-usage:
-    usage(stderr);
-    return 2;
+    return r;
 }

@@ -1,9 +1,9 @@
 /* report.c - the public report: benchmarks as a static HTML site with inline SVG funnel plots. */
 #include "node/util.h"
 #include "node/hlnctl/report.h"
+#include "node/hlnctl/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1529,103 +1529,72 @@ typedef struct {
 
 enum { REPORT_GO = -1 }; /* parsed: go on (else an exit status) */
 
-/* Read the options into *a. REPORT_GO, 0 (--help shown) or 2 (a usage
- * error, said on stderr; the caller shows the usage). */
+static int add_period(void *ctx, const char *v)
+{
+    report_args *a = ctx;
+    a->periods[a->np++] = v;
+    return 0;
+}
+
+/* Read the options into *a with hlnctl's one parser. REPORT_GO, EXIT_OK
+ * (--help shown) or EXIT_USAGE (said; the caller shows the usage). */
 static int report_getopt(report_args *a, int argc, char **argv)
 {
-    enum { O_HTML = 1000, O_PERIOD, O_GROUP, O_STRATUM, O_METHOD, O_AXIS, O_TITLE };
-    static const struct option lopts[] = {{"html", required_argument, NULL, O_HTML},
-                                          {"period", required_argument, NULL, O_PERIOD},
-                                          {"group", required_argument, NULL, O_GROUP},
-                                          {"stratum", required_argument, NULL, O_STRATUM},
-                                          {"method", required_argument, NULL, O_METHOD},
-                                          {"axis", required_argument, NULL, O_AXIS},
-                                          {"title", required_argument, NULL, O_TITLE},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    int c;
-    opterr = 0;
-    optind = 0; /* glibc: start over, whatever parsed before */
-    while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            cli_usage(stdout);
-            return 0;
-        case O_HTML:
-            a->outdir = optarg;
-            break;
-        case O_PERIOD:
-            a->periods[a->np++] = optarg;
-            break;
-        case O_GROUP:
-            a->o.group = optarg;
-            break;
-        case O_STRATUM:
-            a->o.stratum = optarg;
-            break;
-        case O_TITLE:
-            a->o.title = optarg;
-            break;
-        case O_METHOD:
-            if (!strcmp(optarg, "exact"))
-                a->o.method = HLN_FUNNEL_EXACT;
-            else if (!strcmp(optarg, "wilson"))
-                a->o.method = HLN_FUNNEL_WILSON;
-            else {
-                fputs("hlnctl: report: --method is exact or wilson\n", stderr);
-                return 2;
-            }
-            break;
-        case O_AXIS:
-            if (!strcmp(optarg, "auto"))
-                a->o.axis = HLN_REPORT_AXIS_AUTO;
-            else if (!strcmp(optarg, "log"))
-                a->o.axis = HLN_REPORT_AXIS_LOG;
-            else if (!strcmp(optarg, "linear"))
-                a->o.axis = HLN_REPORT_AXIS_LINEAR;
-            else {
-                fputs("hlnctl: report: --axis is auto, log or linear\n", stderr);
-                return 2;
-            }
-            break;
-        default:
-            fprintf(stderr, "hlnctl: report: unknown or incomplete option '%s'\n",
-                    optind > 0 && optind <= argc ? argv[optind - 1] : "?");
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "hlnctl: report: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
+    const char *method = NULL, *axis = NULL;
+    const hln_cli_opt opts[] = {HLN_CLI_VALUE("html", &a->outdir),
+                                HLN_CLI_EACH("period", add_period, a),
+                                HLN_CLI_VALUE("group", &a->o.group),
+                                HLN_CLI_VALUE("stratum", &a->o.stratum),
+                                HLN_CLI_VALUE("method", &method),
+                                HLN_CLI_VALUE("axis", &axis),
+                                HLN_CLI_VALUE("title", &a->o.title),
+                                HLN_CLI_END};
+    hln_cli_args args = {.what = "report", .opts = opts, .usage = cli_usage};
+    int rc = hln_cli_parse(&args, argc, argv);
+    if (rc != HLN_CLI_GO)
+        return rc;
+    if (method && !strcmp(method, "exact"))
+        a->o.method = HLN_FUNNEL_EXACT;
+    else if (method && !strcmp(method, "wilson"))
+        a->o.method = HLN_FUNNEL_WILSON;
+    else if (method)
+        return hln_cli_usage_error(&args, "--method is exact or wilson");
+    if (axis && !strcmp(axis, "auto"))
+        a->o.axis = HLN_REPORT_AXIS_AUTO;
+    else if (axis && !strcmp(axis, "log"))
+        a->o.axis = HLN_REPORT_AXIS_LOG;
+    else if (axis && !strcmp(axis, "linear"))
+        a->o.axis = HLN_REPORT_AXIS_LINEAR;
+    else if (axis)
+        return hln_cli_usage_error(&args, "--axis is auto, log or linear");
     return REPORT_GO;
 }
 
-/* The values' own checks. REPORT_GO, or 2 (said on stderr). */
+/* The values' own checks. REPORT_GO, or EXIT_USAGE (said on stderr). */
 static int report_validate(const report_args *a)
 {
     const hln_report_opts *o = &a->o;
     if (!a->outdir || !a->outdir[0]) {
-        fputs("hlnctl: report: --html OUTDIR is required\n", stderr);
-        return 2;
+        hln_warnx("report: --html OUTDIR is required");
+        return EXIT_USAGE;
     }
     if (o->group && !group_valid(o->group)) {
-        fputs("hlnctl: report: --group is all or a jurisdiction such as CA or CA-ON\n", stderr);
-        return 2;
+        hln_warnx("report: --group is all or a jurisdiction such as CA or CA-ON");
+        return EXIT_USAGE;
     }
     for (size_t i = 0; i < a->np; i++)
         if (!hln_code_period(a->periods[i], strlen(a->periods[i]))) {
-            fprintf(stderr, "hlnctl: report: invalid period '%.16s' (YYYY, YYYY-Qn or YYYY-MM)\n",
+            hln_warnx("report: invalid period '%.16s' (YYYY, YYYY-Qn or YYYY-MM)",
                     a->periods[i]);
-            return 2;
+            return EXIT_USAGE;
         }
     if (o->stratum && o->stratum[0] && !hln_code_stratum(o->stratum, strlen(o->stratum))) {
-        fputs("hlnctl: report: invalid stratum\n", stderr);
-        return 2;
+        hln_warnx("report: invalid stratum");
+        return EXIT_USAGE;
     }
     if (o->title && !hln_text_valid(o->title, strlen(o->title), false)) {
-        fputs("hlnctl: report: the title holds control characters or invalid UTF-8\n", stderr);
-        return 2;
+        hln_warnx("report: the title holds control characters or invalid UTF-8");
+        return EXIT_USAGE;
     }
     return REPORT_GO;
 }
@@ -1658,19 +1627,18 @@ static void report_tell(const hln_report_summary *sum, const char *outdir, size_
            sum->pages, sum->pages == 1 ? "" : "s", sum->indicators,
            sum->indicators == 1 ? "" : "s", sum->periods, sum->periods == 1 ? "" : "s", outdir);
     if (ndefs == 0)
-        fputs("hlnctl: report: no indicator definitions held; the index is empty\n", stderr);
+        hln_warnx("report: no indicator definitions held; the index is empty");
     /* Say why the node's own figures are missing, as hlnctl bench does. */
     if (own_excluded)
-        fputs("hlnctl: report: this node's own observations do not count: it has no standing "
-              "in its trust view yet (hlnctl trust add; a member record that admits it)\n",
-              stderr);
+        hln_warnx("report: this node's own observations do not count: it has no standing "
+                  "in its trust view yet (hlnctl trust add; a member record that admits it)");
 }
 
 /* Open the node read-only, read its definitions and trust view, write the
- * site. 0, or 1 (said on stderr). */
+ * site. EXIT_OK, or EXIT_FAIL (said on stderr). */
 static int report_run(const char *datadir, report_args *a)
 {
-    int status = 1;
+    int status = EXIT_FAIL;
     char err[512] = "";
     hln_node *node = NULL;
     hln_trust *trust = NULL;
@@ -1679,17 +1647,17 @@ static int report_run(const char *datadir, report_args *a)
     size_t ndefs = 0;
     int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &node, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "hlnctl: %s\n", err[0] ? err : hln_strerror(rc));
+        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
         goto done;
     }
     if ((rc = hln_node_definitions(node, &defs, &ndefs)) != 0 ||
         (rc = hln_gov_trust_load(node, &trust)) != 0) {
-        fprintf(stderr, "hlnctl: report: reading the store: %s\n", hln_strerror(rc));
+        hln_warnx("report: reading the store: %s", hln_strerror(rc));
         goto done;
     }
     inds = calloc(ndefs ? ndefs : 1, sizeof *inds);
     if (!inds) {
-        fputs("hlnctl: out of memory\n", stderr);
+        hln_warnx("out of memory");
         goto done;
     }
     for (size_t i = 0; i < ndefs; i++)
@@ -1700,11 +1668,11 @@ static int report_run(const char *datadir, report_args *a)
     hln_report_summary sum;
     rc = hln_report_write_html(hln_node_store(node), &a->o, a->outdir, &sum, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "hlnctl: report: %s\n", err[0] ? err : hln_strerror(rc));
+        hln_warnx("report: %s", err[0] ? err : hln_strerror(rc));
         goto done;
     }
     report_tell(&sum, a->outdir, ndefs, hln_bench_view_excluded(&cc.view, hln_node_pk(node)));
-    status = 0;
+    status = EXIT_OK;
 done:
     free(inds);
     free(defs);
@@ -1718,15 +1686,15 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
     report_args a = {.o = {.method = -1, .ci = HLN_CI_WILSON, .axis = HLN_REPORT_AXIS_AUTO}};
     a.periods = calloc((size_t)(argc > 0 ? argc : 1), sizeof *a.periods);
     if (!a.periods) {
-        fputs("hlnctl: out of memory\n", stderr);
-        return 1;
+        hln_warnx("out of memory");
+        return EXIT_FAIL;
     }
     int status = report_getopt(&a, argc, argv);
     if (status == REPORT_GO)
         status = report_validate(&a);
     if (status == REPORT_GO)
         status = report_run(datadir, &a);
-    else if (status == 2)
+    else if (status == EXIT_USAGE)
         cli_usage(stderr);
     free(a.periods);
     return status;

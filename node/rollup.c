@@ -1,0 +1,176 @@
+/* rollup.c - an authority's roll-up of its jurisdiction: pooled counts, judged and published. */
+#include "node/rollup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "node/bench.h"
+#include "node/node.h"
+#include "node/trust.h"
+#include "node/util.h"
+#include "proto/codes.h"
+
+/* Where this node stands as an author: its standing in force in its own
+ * trust view, else its settings from init. */
+static void self_standing(hln_bench_view *v, uint32_t *level, char j[HLN_SCOPE_MAX + 1])
+{
+    hln_trust_info ti;
+    const hln_node_info *me = hln_node_get_info(v->node);
+    if (hln_trust_member(v->trust, hln_node_pk(v->node), v->now_ms, &ti) == 0 &&
+        ti.level != HLN_TRUST_LEVEL_ANY && ti.jurisdiction[0]) {
+        *level = (uint32_t)ti.level;
+        snprintf(j, HLN_SCOPE_MAX + 1, "%s", ti.jurisdiction);
+        return;
+    }
+    *level = me->level;
+    snprintf(j, HLN_SCOPE_MAX + 1, "%s", me->jurisdiction);
+}
+
+/* The pooled counts are exactly the benchmark of the jurisdiction's
+ * organizations. Authorities (this one's earlier roll-ups, a region's) are
+ * not organizations, so no aggregate is counted twice. */
+static int pool(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, char *err,
+                size_t errlen)
+{
+    hln_bench_group g;
+    memset(&g, 0, sizeof g);
+    hln_bench_group_parse(out->jurisdiction, &g);
+    g.view = v;
+    hln_bench_query q = {.indicator = o->indicator,
+                         .period = o->period,
+                         .group = g.text,
+                         .in_group = hln_bench_group_has,
+                         .group_ctx = &g,
+                         .excluded = hln_bench_view_excluded,
+                         .excluded_ctx = v,
+                         .method = -1,
+                         .ci = HLN_CI_WILSON};
+    hln_bench_result *r = NULL;
+    int rc = hln_bench_run(hln_node_store(v->node), &q, &r);
+    if (rc < 0)
+        return rc;
+    out->n_units = r->n_units;
+    out->n_suppressed = r->n_suppressed;
+    out->n_excluded = r->n_excluded;
+    memcpy(out->digest, r->digest, HLN_HASH_LEN);
+    out->numerator = r->summary.sum_x;
+    out->denominator = r->summary.sum_n;
+    if (!r->has_stats) {
+        hln_util_seterr(err, errlen,
+                        "nothing to roll up: no organization in %s counted for %s %s (%zu "
+                        "suppressed, %zu excluded)",
+                        out->jurisdiction, o->indicator->code, o->period, r->n_suppressed,
+                        r->n_excluded);
+        rc = HLN_ENOTFOUND;
+    }
+    hln_bench_result_destroy(&r);
+    return rc;
+}
+
+/* Judge the record as the network will, before writing it: a refused
+ * record would stop this node's feed on every peer. */
+static int judge(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out, char *err,
+                 size_t errlen)
+{
+    hln_record *rec = calloc(1, sizeof *rec);
+    if (!rec)
+        return HLN_ENOMEM;
+    hln_record_init(rec, HLN_REC_OBSERVATION, hln_node_pk(v->node), out->scope, 1, NULL, v->now_ms);
+    hln_observation *ob = &rec->body.observation;
+    snprintf(ob->indicator, sizeof ob->indicator, "%s", o->indicator->code);
+    snprintf(ob->period, sizeof ob->period, "%s", o->period);
+    snprintf(ob->unit, sizeof ob->unit, "%s", out->jurisdiction);
+    ob->numerator = out->numerator;
+    ob->denominator = out->denominator;
+    char why[160] = "";
+    int rc = hln_trust_may_author(v->trust, rec, why, sizeof why);
+    free(rec);
+    if (rc != 0)
+        hln_util_seterr(err, errlen, "refused: %s (docs/GOVERNANCE.md)",
+                        why[0] ? why : hln_strerror(rc));
+    return rc;
+}
+
+typedef struct {
+    char *err;
+    size_t errlen;
+} problem_ctx;
+
+static void first_problem(void *ctx, unsigned long line, const char *reason)
+{
+    problem_ctx *p = ctx;
+    (void)line;
+    if (p->err && p->errlen && !p->err[0])
+        hln_util_seterr(p->err, p->errlen, "%s", reason);
+}
+
+/* Through the publishing path: the same checks, the same disclosure
+ * control (the strictest minimum cell in force for the jurisdiction). */
+static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, char *err,
+                   size_t errlen)
+{
+    uint32_t floor = hln_disclosure_min_cell(hln_node_get_info(v->node)->min_cell, NULL, 0);
+    uint32_t policy = hln_trust_policy_min_cell(v->trust, out->jurisdiction, floor);
+    char csv[512];
+    snprintf(csv, sizeof csv,
+             "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,%llu\n",
+             o->indicator->code, o->period, out->jurisdiction, (unsigned long long)out->numerator,
+             (unsigned long long)out->denominator);
+    hln_publish_opts po = {
+        .scope = out->scope, .min_cell = policy, .dry_run = !o->publish, .ts_ms = v->now_ms};
+    hln_publish_result res;
+    memset(&res, 0, sizeof res);
+    problem_ctx pc = {err, errlen};
+    int rc =
+        hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err, errlen);
+    if (rc == 0 && res.n != 1)
+        rc = HLN_EINVAL;
+    if (rc == 0) {
+        snprintf(out->scope, sizeof out->scope, "%s", res.scope);
+        out->min_cell = res.min_cell;
+        out->suppression = res.items[0].reason;
+        snprintf(out->why, sizeof out->why, "%s", res.items[0].why);
+        out->seq = o->publish ? res.first_seq : 0;
+    }
+    hln_publish_result_free(&res);
+    return rc;
+}
+
+int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollup *out, char *err,
+                       size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (err && errlen)
+        err[0] = '\0';
+    self_standing(view, &out->level, out->jurisdiction);
+    const char *j = out->jurisdiction;
+    if ((out->level != HLN_LEVEL_NATIONAL && out->level != HLN_LEVEL_SUBNATIONAL) || !j[0] ||
+        !hln_code_jurisdiction(j, strlen(j))) {
+        hln_util_seterr(err, errlen,
+                        "refused: this node is %s %s; only a subnational or national authority "
+                        "rolls up its jurisdiction",
+                        out->level == HLN_LEVEL_ORGANIZATION ? "an" : "a",
+                        hln_level_name(out->level));
+        return HLN_ETRUST;
+    }
+    int rc = pool(view, o, out, err, errlen);
+    if (rc != 0)
+        return rc;
+    const hln_indicator *ind = o->indicator;
+    double m = ind->kind == HLN_KIND_RATE && ind->multiplier ? ind->multiplier : 1;
+    out->value = (double)out->numerator / (double)out->denominator * m;
+    if (o->scope) {
+        snprintf(out->scope, sizeof out->scope, "%s", o->scope);
+    } else if (out->level == HLN_LEVEL_NATIONAL) {
+        snprintf(out->scope, sizeof out->scope, "global");
+    } else {
+        char c[3];
+        hln_scope_country(j, c);
+        snprintf(out->scope, sizeof out->scope, "%s", c);
+    }
+    if ((rc = judge(view, o, out, err, errlen)) != 0)
+        return rc;
+    return publish(view, o, out, err, errlen);
+}

@@ -1,0 +1,50 @@
+/* rollup.h - an authority's roll-up: the pooled counts of the organizations in its jurisdiction,
+ * published as its own observation (docs/BENCHMARKS.md). */
+#ifndef HLN_ROLLUP_H
+#define HLN_ROLLUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node/bench_view.h"
+#include "node/disclosure.h"
+#include "proto/record.h"
+
+/* What to roll up. Everything is borrowed for the call. */
+typedef struct {
+    const hln_indicator *indicator; /* the definition held */
+    const char *period;             /* a valid period code */
+    const char *scope;              /* the feed; NULL: global for a national authority, the
+                                       country for a subnational one */
+    bool publish;                   /* false: a dry run, nothing written */
+} hln_rollup_opts;
+
+/* What came of it. */
+typedef struct {
+    uint32_t level;                           /* this node's, as its trust view says */
+    char jurisdiction[HLN_SCOPE_MAX + 1];     /* the one rolled up; also the record's unit */
+    size_t n_units, n_suppressed, n_excluded; /* of the benchmark pooled */
+    uint8_t digest[HLN_HASH_LEN];             /* its evidence digest (= hlnctl bench --group J) */
+    uint64_t numerator, denominator;          /* the pooled counts */
+    double value;                  /* numerator / denominator, times a rate's multiplier */
+    char scope[HLN_SCOPE_MAX + 1]; /* the feed it goes (or went) in */
+    uint32_t min_cell;             /* the minimum cell in force for it */
+    hln_supp_reason suppression;   /* HLN_SUPP_NONE, or why it is withheld */
+    char why[160];                 /* a human reason when suppressed */
+    uint64_t seq;                  /* its seq when published, else 0 */
+} hln_rollup;
+
+/* Roll up `o->indicator` for `o->period` as the node of `view` (its store
+ * and trust graph; opened writable to publish): the pooled counts are
+ * exactly the benchmark of the jurisdiction's organizations (the same
+ * evidence, the same digest), judged as the network will judge the record
+ * and published through the publishing path (the same checks, the
+ * strictest minimum cell in force). Fills *out. Returns 0; HLN_ETRUST (not
+ * a subnational or national authority, or a record peers would refuse);
+ * HLN_ENOTFOUND (no organization counted); errors of hln_bench_run and
+ * hln_node_publish_csv. The reason, when there is one, goes into err. */
+int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollup *out, char *err,
+                       size_t errlen);
+
+#endif
