@@ -18,6 +18,7 @@
 #include "node/hlnctl/cmd_peer.h"
 #include "node/disclosure.h"
 #include "node/hlnctl/cmd_gov.h"
+#include "node/hlnctl/cmd_import.h"
 #include "node/node.h"
 #include "node/hlnctl/cmd_ops.h"
 #include "node/hlnctl/report.h"
@@ -249,6 +250,16 @@ static void notify_daemon(cli *c)
 static int cmd_trust(cli *c, int argc, char **argv)
 {
     return hln_cli_trust(c->dir, argc, argv, c->json);
+}
+
+static int cmd_import(cli *c, int argc, char **argv)
+{
+    return hln_cli_import(c->dir, argc, argv, c->json);
+}
+
+static int cmd_export(cli *c, int argc, char **argv)
+{
+    return hln_cli_export(c->dir, argc, argv, c->json);
 }
 
 static int cmd_member(cli *c, int argc, char **argv)
@@ -1053,6 +1064,10 @@ static const command commands[] = {
      "  --scope CODE        the feed to publish in (default: the node's country, or global)\n"
      "  --min-cell N        a stricter minimum cell for this file (never below the policy)\n"
      "  --json              machine-readable output\n"},
+    {"import", "*", cmd_import, "dhis2|fhir FILE ...",
+     "Import counts from DHIS2 dataValueSets or FHIR MeasureReports, as publish does.", ""},
+    {"export", "*", cmd_export, "dhis2|fhir INDICATOR --period P ...",
+     "Export a benchmark as DHIS2 dataValueSets or a FHIR Bundle.", ""},
     {"log", NULL, cmd_log, "[--json] [--limit N]",
      "List the records held: author, scope, seq, type and a summary.",
      "  --limit N           only the last N records\n"
