@@ -311,6 +311,8 @@ static int finish_import(const char *datadir, const iopts *o, const char *what,
         for (size_t i = 0; i < noc; i++)
             if (oc[i].status == HLN_IMPORT_IGNORED)
                 printf("%s %lu ignored: %s\n", what, oc[i].row, oc[i].reason);
+            else if (oc[i].reason[0])
+                printf("%s %lu note: %s\n", what, oc[i].row, oc[i].reason);
         for (size_t i = 0; i < res.n; i++) {
             const hln_disclosure_item *it = &res.items[i];
             char v[48];

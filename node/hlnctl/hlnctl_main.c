@@ -19,6 +19,7 @@
 #include "node/disclosure.h"
 #include "node/hlnctl/cmd_gov.h"
 #include "node/hlnctl/cmd_import.h"
+#include "node/fhir.h"
 #include "node/node.h"
 #include "node/hlnctl/cmd_ops.h"
 #include "node/hlnctl/report.h"
@@ -528,7 +529,8 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
     size_t nheld = 0;
     hln_node_item *items = NULL;
     int ex = EXIT_FAIL;
-    rc = hln_catalogue_parse(buf, len, print_problem, &pc, &defs, &ndefs);
+    char(*fhir)[HLN_CATALOGUE_URL_MAX + 1] = NULL; /* fhir_measure: the node's own table */
+    rc = hln_catalogue_parse_ex(buf, len, print_problem, &pc, &defs, &fhir, &ndefs);
     if (rc < 0) {
         if (rc == HLN_ECONFIG)
             hln_warnx("%s: %zu problem%s; nothing defined", file, pc.count, pc.count == 1 ? "" : "s");
@@ -587,6 +589,9 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
             goto out;
         }
         notify_daemon(c);
+        for (size_t i = 0; i < ndefs; i++)
+            if (fhir[i][0] && (rc = hln_fhir_link_set(hln_node_store(n), defs[i].code, fhir[i])) < 0)
+                hln_warnx("[%s]: fhir_measure not kept: %s", defs[i].code, hln_strerror(rc));
     }
     if (o.json) {
         json_object *j = json_object_new_object();
@@ -613,6 +618,7 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
     }
     ex = EXIT_OK;
 out:
+    free(fhir);
     free(items);
     free(held);
     free(defs);
