@@ -117,6 +117,16 @@ run 1 import fhir "$T/week.json" --unit good-health --dry-run
 has err "period 2014-01-06..2014-01-12 is not exactly one month, quarter or year"
 ok "FHIR: contradicting score reported, odd period refused"
 
+# --- publish: CSV as people have it -----------------------------------------
+printf '\xef\xbb\xbfSite;Denominator;Numerator;Period;Indicator;Stratum;Note\r\nclinic-c;200;150;2026-Q3;mhpc.depression-screening;;ok\r\n' >"$T/eu.csv"
+run 0 publish "$T/eu.csv" --columns site=unit --dry-run
+has out "150/200"
+has err "column 7 'Note' is not used"
+printf 'unit;indicator;period;stratum;numerator;denominator\nclinic-c;mhpc.depression-screening;2026-Q3;;x;200\n' >"$T/bad.csv"
+run 1 publish "$T/bad.csv" --dry-run
+has err "bad.csv:2: numerator: 'x' is not a whole number"
+ok "publish: any order, case, BOM, CRLF, ';', extra columns said, --columns"
+
 # --- FHIR export: one Bundle; validated by a real FHIR R4 validator ----------
 run 0 export fhir mhpc.depression-screening --period 2026-Q3 --group level:national
 cp "$T/out" "$T/bundle.json"

@@ -123,11 +123,13 @@ enum {
     OPT_DRY_RUN,
     OPT_SCOPE,
     OPT_LIMIT,
+    OPT_COLUMNS,
 };
 
 typedef struct {
     bool json, dry_run;
     const char *name, *level, *jurisdiction, *scope, *min_cell, *limit;
+    const char *columns;
     int npos;
     char *pos[4];
 } opts;
@@ -147,6 +149,7 @@ static int parse_opts(cli *c, const command *cmd, int argc, char **argv, const i
         {"jurisdiction", required_argument, NULL, OPT_JURISDICTION},
         {"min-cell", required_argument, NULL, OPT_MIN_CELL},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"columns", required_argument, NULL, OPT_COLUMNS},
         {"scope", required_argument, NULL, OPT_SCOPE},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {NULL, 0, NULL, 0},
@@ -195,6 +198,9 @@ static int parse_opts(cli *c, const command *cmd, int argc, char **argv, const i
             break;
         case OPT_SCOPE:
             o->scope = optarg;
+            break;
+        case OPT_COLUMNS:
+            o->columns = optarg;
             break;
         case OPT_LIMIT:
             o->limit = optarg;
@@ -708,7 +714,7 @@ static int cmd_publish(cli *c, int argc, char **argv)
 {
     const command *cmd = find_command("publish", NULL);
     opts o;
-    static const int allowed[] = {OPT_DRY_RUN, OPT_SCOPE, OPT_MIN_CELL, OPT_JSON, 0};
+    static const int allowed[] = {OPT_DRY_RUN, OPT_SCOPE, OPT_MIN_CELL, OPT_JSON, OPT_COLUMNS, 0};
     int r = parse_opts(c, cmd, argc, argv, allowed, 1, &o);
     if (r >= 0)
         return r;
@@ -733,9 +739,10 @@ static int cmd_publish(cli *c, int argc, char **argv)
         free(buf);
         return EXIT_FAIL;
     }
-    hln_publish_opts po = {.scope = o.scope, .min_cell = (uint32_t)mc, .dry_run = o.dry_run};
+    problem_ctx pc = {file, 0}, nc = {file, 0};
+    hln_publish_opts po = {.scope = o.scope, .min_cell = (uint32_t)mc, .dry_run = o.dry_run,
+                           .columns = o.columns, .note = print_problem, .note_ctx = &nc};
     hln_publish_result res;
-    problem_ctx pc = {file, 0};
     char err[512] = "";
     rc = hln_node_publish_csv(n, buf, len, &po, print_problem, &pc, &res, err, sizeof err);
     free(buf);
@@ -1064,11 +1071,12 @@ static const command commands[] = {
      "List the indicator definitions held (the latest version of each code).",
      "  --json              every field of every definition\n"},
     {"publish", NULL, cmd_publish,
-     "FILE.csv [--dry-run] [--scope CODE|global] [--min-cell N] [--json]",
+     "FILE.csv [--dry-run] [--scope CODE|global] [--min-cell N] [--columns MAP] [--json]",
      "Check, suppress small cells in, and publish a CSV of observations, all or nothing.",
      "  --dry-run           show what would be published and what is suppressed; write nothing\n"
      "  --scope CODE        the feed to publish in (default: the node's country, or global)\n"
      "  --min-cell N        a stricter minimum cell for this file (never below the policy)\n"
+     "  --columns MAP       other column names: theirs=ours,... (e.g. site=unit,cases=numerator)\n"
      "  --json              machine-readable output\n"},
     {"import", "*", cmd_import, "dhis2|fhir FILE ...",
      "Import counts from DHIS2 dataValueSets or FHIR MeasureReports, as publish does.", ""},
