@@ -424,11 +424,13 @@ static void set_outcome(hln_interop_outcome *o, hln_import_status st, const char
     /* A refusal is never overwritten by anything milder. */
     if (o->status == HLN_IMPORT_REFUSED && st != HLN_IMPORT_REFUSED)
         return;
-    char raw[sizeof o->reason];
+    char text[sizeof o->reason], raw[sizeof o->reason];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    /* Values come from the file: terminal-safe before they go anywhere. */
+    hln_util_sanitize(raw, sizeof raw, text, strlen(text), sizeof raw - 8);
     if (o->status == HLN_IMPORT_REFUSED && o->reason[0]) {
         size_t used = strlen(o->reason);
         size_t rl = strlen(raw);
@@ -437,7 +439,7 @@ static void set_outcome(hln_interop_outcome *o, hln_import_status st, const char
             memcpy(o->reason + used + 2, raw, rl + 1);
         }
     } else {
-        hln_util_sanitize(o->reason, sizeof o->reason, raw, strlen(raw), sizeof o->reason - 8);
+        memcpy(o->reason, raw, sizeof o->reason);
         o->status = st;
         return;
     }
