@@ -24,11 +24,13 @@ enum {
     K_METHOD,
     K_STRATA,
     K_DESCRIPTION,
+    K_FHIR_MEASURE,
     K_COUNT
 };
 static const char *const key_names[K_COUNT] = {"title",  "version",    "domain",
                                                "kind",   "multiplier", "direction",
-                                               "method", "strata",     "description"};
+                                               "method", "strata",     "description",
+                                               "fhir_measure"};
 
 #define REASON_MAX 200
 #define STRATA_TEXT_MAX 2048
@@ -47,6 +49,7 @@ typedef struct {
     size_t strata_len;
     size_t desc_len;
     bool desc_too_long, strata_too_long;
+    char fhir_measure[HLN_CATALOGUE_URL_MAX + 1]; /* not in the record: the node's own table */
 } section;
 
 typedef struct {
@@ -270,6 +273,15 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
     hln_indicator *d = &s->def;
     size_t vl = strlen(value);
     switch (k) {
+    case K_FHIR_MEASURE:
+        if (vl == 0 || vl > HLN_CATALOGUE_URL_MAX || strpbrk(value, " \t\"\\") ||
+            !hln_text_valid(value, vl, false))
+            add_problem(c, line, "fhir_measure: a Measure canonical URL or Measure/ID of 1-%d "
+                                 "characters, no spaces",
+                        HLN_CATALOGUE_URL_MAX);
+        else
+            memcpy(s->fhir_measure, value, vl + 1);
+        break;
     case K_TITLE:
         if (vl == 0 || vl > HLN_NAME_MAX || !hln_text_valid(value, vl, false))
             add_problem(c, line, "title: must be 1-%d bytes of UTF-8 text", HLN_NAME_MAX);
@@ -496,6 +508,15 @@ static int cmp_problem(const void *a, const void *b)
 int hln_catalogue_parse(const char *buf, size_t len, hln_catalogue_problem_cb cb, void *ctx,
                         hln_indicator **defs, size_t *n)
 {
+    return hln_catalogue_parse_ex(buf, len, cb, ctx, defs, NULL, n);
+}
+
+int hln_catalogue_parse_ex(const char *buf, size_t len, hln_catalogue_problem_cb cb, void *ctx,
+                           hln_indicator **defs, char (**fhir)[HLN_CATALOGUE_URL_MAX + 1],
+                           size_t *n)
+{
+    if (fhir)
+        *fhir = NULL;
     *defs = NULL;
     *n = 0;
     if (len > HLN_CATALOGUE_FILE_MAX)
@@ -540,6 +561,16 @@ int hln_catalogue_parse(const char *buf, size_t len, hln_catalogue_problem_cb cb
     }
     for (size_t i = 0; i < c.nsec; i++)
         out[i] = c.secs[i].def;
+    if (fhir) {
+        *fhir = calloc(c.nsec, sizeof **fhir);
+        if (!*fhir) {
+            free(out);
+            rc = HLN_ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < c.nsec; i++)
+            memcpy((*fhir)[i], c.secs[i].fhir_measure, sizeof (*fhir)[i]);
+    }
     *defs = out;
     *n = c.nsec;
 out:

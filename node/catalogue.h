@@ -24,6 +24,16 @@ typedef void (*hln_catalogue_problem_cb)(void *ctx, unsigned long line, const ch
 int hln_catalogue_parse(const char *buf, size_t len, hln_catalogue_problem_cb cb, void *ctx,
                         hln_indicator **defs, size_t *n);
 
+/* The same, with the optional key fhir_measure (a FHIR Measure canonical
+ * URL, or a relative Measure/ID) of each section in *fhir (calloc'd, one per
+ * definition, "" where none; the caller frees it). The indicator record has
+ * no field for it: the caller keeps it in the node's own table
+ * (hln_fhir_link_set). */
+#define HLN_CATALOGUE_URL_MAX 255
+int hln_catalogue_parse_ex(const char *buf, size_t len, hln_catalogue_problem_cb cb, void *ctx,
+                           hln_indicator **defs, char (**fhir)[HLN_CATALOGUE_URL_MAX + 1],
+                           size_t *n);
+
 /* Names of the enumerations as the file spells them ("process", "rate", ...). */
 const char *hln_domain_name(uint32_t domain);
 const char *hln_kind_name(uint32_t kind);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crypto/err.h"
 #include "proto/codes.h"
@@ -44,6 +45,15 @@ typedef struct {
     bool oom;
     hln_csv_lookup_cb lookup;
     void *lookup_ctx;
+    /* the header: which column holds which field (-1: none) */
+    int col_of[NFIELDS];
+    size_t ncols;                    /* columns in the header */
+    char hdr[NFIELDS][FIELD_CAP];    /* the header's own names of the fields */
+    const char *columns;             /* "theirs=ours,..." (may be NULL) */
+    hln_csv_problem_cb note;         /* extra columns are said so here */
+    void *note_ctx;
+    size_t rawn;                     /* fields seen in the row being read */
+    char hdrcell[64][FIELD_CAP];     /* the header row's cells (first 64) */
 } csv_ctx;
 
 static problem *new_problem(csv_ctx *c, unsigned long line)
@@ -86,15 +96,31 @@ static void reason_add(char *buf, size_t cap, const char *fmt, ...)
 static void on_field(void *data, size_t len, void *user)
 {
     csv_ctx *c = user;
-    if (c->nfields < NFIELDS) {
-        size_t i = c->nfields;
+    if (!c->header_seen) {
+        if (c->rawn < 64) {
+            size_t cp = len < FIELD_CAP - 1 ? len : FIELD_CAP - 1;
+            memcpy(c->hdrcell[c->rawn], data, cp);
+            c->hdrcell[c->rawn][cp] = '\0';
+        }
+        c->rawn++;
+        c->nfields++;
+        return;
+    }
+    /* The field this column holds, by the header. */
+    int fi = -1;
+    for (int k = 0; k < NFIELDS; k++)
+        if (c->col_of[k] == (int)c->rawn)
+            fi = k;
+    c->rawn++;
+    if (fi >= 0) {
+        size_t i = (size_t)fi;
         size_t cp = len < FIELD_CAP - 1 ? len : FIELD_CAP - 1;
         memcpy(c->field[i], data, cp);
         c->field[i][cp] = '\0';
         c->field_len[i] = len; /* the real length: too long is caught by the patterns */
         c->field_nul[i] = memchr(data, '\0', len) != NULL;
+        c->nfields++;
     }
-    c->nfields++;
 }
 
 /* A whole count: digits only (no sign, no exponent, no separators). */
@@ -130,14 +156,70 @@ static void parse_count(const csv_ctx *c, int f, uint64_t *out, char *why, size_
     *out = x;
 }
 
-static bool header_ok(const csv_ctx *c)
+/* Trim blanks; compare case-insensitively. */
+static bool name_is(const char *cell, const char *name, size_t nlen)
 {
-    if (c->nfields != NFIELDS)
-        return false;
-    for (int i = 0; i < NFIELDS; i++)
-        if (c->field_len[i] != strlen(field_names[i]) || strcmp(c->field[i], field_names[i]))
-            return false;
-    return true;
+    while (*cell == ' ' || *cell == '\t')
+        cell++;
+    size_t n = strlen(cell);
+    while (n && (cell[n - 1] == ' ' || cell[n - 1] == '\t'))
+        n--;
+    return n == nlen && !strncasecmp(cell, name, nlen);
+}
+
+/* The field a header cell names: ours, or theirs through --columns. */
+static int field_of(const csv_ctx *c, const char *cell)
+{
+    for (int k = 0; k < NFIELDS; k++)
+        if (name_is(cell, field_names[k], strlen(field_names[k])))
+            return k;
+    for (const char *p = c->columns; p && *p;) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (eq && name_is(cell, p, (size_t)(eq - p)))
+            for (int k = 0; k < NFIELDS; k++)
+                if ((size_t)(end - eq - 1) == strlen(field_names[k]) &&
+                    !strncasecmp(eq + 1, field_names[k], strlen(field_names[k])))
+                    return k;
+        p = comma ? comma + 1 : end;
+    }
+    return -1;
+}
+
+/* Columns in any order by name; unknown ones ignored (and said so). */
+static bool header_ok(csv_ctx *c, char *why, size_t cap)
+{
+    for (int k = 0; k < NFIELDS; k++)
+        c->col_of[k] = -1;
+    size_t n = c->rawn < 64 ? c->rawn : 64;
+    c->ncols = c->rawn;
+    for (size_t i = 0; i < n; i++) {
+        int k = field_of(c, c->hdrcell[i]);
+        char safe[64];
+        hln_util_sanitize(safe, sizeof safe, c->hdrcell[i], strlen(c->hdrcell[i]), 40);
+        if (k < 0) {
+            if (c->note) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "column %zu '%s' is not used (ignored)", i + 1, safe);
+                c->note(c->note_ctx, c->row_line, msg);
+            }
+            continue;
+        }
+        if (c->col_of[k] >= 0) {
+            reason_add(why, cap, "column %zu '%s': %s is already column %d", i + 1, safe,
+                       field_names[k], c->col_of[k] + 1);
+            continue;
+        }
+        c->col_of[k] = (int)i;
+        snprintf(c->hdr[k], sizeof c->hdr[k], "%s", safe);
+    }
+    for (int k = 0; k < NFIELDS; k++)
+        if (c->col_of[k] < 0)
+            reason_add(why, cap, "no column %s (the header needs %s, in any order; --columns "
+                                 "maps other names)",
+                       field_names[k], HLN_CSV_HEADER);
+    return why[0] == '\0';
 }
 
 static bool stratum_allowed(const hln_indicator *def, const char *stratum)
@@ -156,8 +238,8 @@ static void check_row(csv_ctx *c)
     hln_csv_row row;
     memset(&row, 0, sizeof row);
     row.line = c->row_line;
-    if (c->nfields != NFIELDS) {
-        reason_add(why, sizeof why, "expected %d fields, found %zu", NFIELDS, c->nfields);
+    if (c->rawn != c->ncols || c->nfields != NFIELDS) {
+        reason_add(why, sizeof why, "expected %zu fields, found %zu", c->ncols, c->rawn);
         goto done;
     }
     for (int f = 0; f < NFIELDS; f++)
@@ -239,15 +321,16 @@ static void on_row(int term, void *user)
     csv_ctx *c = user;
     if (c->stop || c->oom) {
         c->nfields = 0;
+        c->rawn = 0;
         return;
     }
     if (!c->header_seen) {
         c->header_seen = true;
-        if (!header_ok(c)) {
+        char why[REASON_MAX] = "";
+        if (!header_ok(c, why, sizeof why)) {
             problem *p = new_problem(c, c->row_line);
             if (p)
-                snprintf(p->reason, sizeof p->reason, "the header must be exactly %s",
-                         HLN_CSV_HEADER);
+                snprintf(p->reason, sizeof p->reason, "header: %s", why);
             c->header_bad = true;
             c->stop = true; /* the columns mean nothing without it */
         }
@@ -261,6 +344,11 @@ static void on_row(int term, void *user)
         check_row(c);
     }
     c->nfields = 0;
+    c->rawn = 0;
+    memset(c->field_len, 0, sizeof c->field_len);
+    memset(c->field_nul, 0, sizeof c->field_nul);
+    for (int k = 0; k < NFIELDS; k++)
+        c->field[k][0] = '\0';
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -320,6 +408,21 @@ static void check_duplicates(csv_ctx *c)
 int hln_csvin_parse(const char *buf, size_t len, hln_csv_lookup_cb lookup, void *lookup_ctx,
                     hln_csv_problem_cb cb, void *cb_ctx, hln_csv_row **rows, size_t *n)
 {
+    return hln_csvin_parse_ex(buf, len, NULL, lookup, lookup_ctx, cb, cb_ctx, rows, n);
+}
+
+/* ';' when the header line holds a ';' and no ',' (spreadsheets in much of Europe). */
+static unsigned char detect_delim(const char *buf, size_t len)
+{
+    const char *nl = memchr(buf, '\n', len);
+    size_t ll = nl ? (size_t)(nl - buf) : len;
+    return memchr(buf, ';', ll) && !memchr(buf, ',', ll) ? ';' : ',';
+}
+
+int hln_csvin_parse_ex(const char *buf, size_t len, const hln_csv_opts *opts,
+                       hln_csv_lookup_cb lookup, void *lookup_ctx, hln_csv_problem_cb cb,
+                       void *cb_ctx, hln_csv_row **rows, size_t *n)
+{
     *rows = NULL;
     *n = 0;
     if (len > HLN_CSV_FILE_MAX)
@@ -329,17 +432,24 @@ int hln_csvin_parse(const char *buf, size_t len, hln_csv_lookup_cb lookup, void 
         return HLN_ENOMEM;
     c->lookup = lookup;
     c->lookup_ctx = lookup_ctx;
+    if (opts) {
+        c->columns = opts->columns;
+        c->note = opts->note;
+        c->note_ctx = opts->note_ctx;
+    }
     int rc = 0;
     struct csv_parser p;
     /* Strict: a stray quote is an error rather than a guess. */
-    const unsigned char opts = CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL;
-    if (csv_init(&p, opts) != 0) {
+    const unsigned char copts = CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL;
+    if (csv_init(&p, copts) != 0) {
         free(c);
         return HLN_ENOMEM;
     }
     size_t pos = 0;
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         pos = 3;
+    unsigned char delim = detect_delim(buf + pos, len - pos);
+    csv_set_delim(&p, delim);
     /* Feed one physical line at a time so that every row knows the line it
      * starts on: a row starts on line L when the parser stands between rows
      * as line L begins (libcsv's pstate 0, ROW_NOT_BEGUN). */
@@ -364,11 +474,13 @@ int hln_csvin_parse(const char *buf, size_t len, hln_csv_lookup_cb lookup, void 
                 c->stop = true;
             /* Start afresh on the next line: the rest of this row is lost. */
             csv_free(&p);
-            if (csv_init(&p, opts) != 0) {
+            if (csv_init(&p, copts) != 0) {
                 c->oom = true;
                 break;
             }
+            csv_set_delim(&p, delim);
             c->nfields = 0;
+            c->rawn = 0;
         }
     }
     if (!c->stop && !c->oom) {

@@ -42,4 +42,18 @@ typedef void (*hln_csv_problem_cb)(void *ctx, unsigned long line, const char *re
 int hln_csvin_parse(const char *buf, size_t len, hln_csv_lookup_cb lookup, void *lookup_ctx,
                     hln_csv_problem_cb cb, void *cb_ctx, hln_csv_row **rows, size_t *n);
 
+/* Options of the forgiving reader (docs/CLI.md, publish). */
+typedef struct {
+    const char *columns;     /* "theirs=ours,..." header names mapped to ours; NULL none */
+    hln_csv_problem_cb note; /* told of each extra column (ignored); may be NULL */
+    void *note_ctx;
+} hln_csv_opts;
+
+/* hln_csvin_parse with options (NULL: none). The header names the columns,
+ * in any order and any case; columns it does not name are ignored (and
+ * `note` told); a header line with ';' and no ',' makes ';' the separator. */
+int hln_csvin_parse_ex(const char *buf, size_t len, const hln_csv_opts *opts,
+                       hln_csv_lookup_cb lookup, void *lookup_ctx, hln_csv_problem_cb cb,
+                       void *cb_ctx, hln_csv_row **rows, size_t *n);
+
 #endif

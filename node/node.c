@@ -622,7 +622,8 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
         goto out;
     }
     lookup_ctx l = {defs, ndefs};
-    rc = hln_csvin_parse(buf, len, lookup_def, &l, cb, ctx, &rows, &nrows);
+    hln_csv_opts co = {.columns = o->columns, .note = o->note, .note_ctx = o->note_ctx};
+    rc = hln_csvin_parse_ex(buf, len, &co, lookup_def, &l, cb, ctx, &rows, &nrows);
     if (rc < 0) {
         if (rc == HLN_ETOOBIG)
             hln_util_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);

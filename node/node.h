@@ -116,6 +116,9 @@ typedef struct {
     uint32_t min_cell; /* a stricter minimum for this run; 0: none */
     bool dry_run;      /* check and suppress, write nothing */
     uint64_t ts_ms;    /* 0: now */
+    const char *columns;     /* header names mapped to ours ("theirs=ours,..."); NULL none */
+    hln_csv_problem_cb note; /* told of columns ignored; may be NULL */
+    void *note_ctx;
 } hln_publish_opts;
 
 typedef struct {

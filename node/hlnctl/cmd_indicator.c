@@ -1,5 +1,6 @@
 /* cmd_indicator.c - hlnctl indicator define and list. */
 #include "node/hlnctl/cmd_indicator.h"
+#include "node/fhir.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -41,7 +42,8 @@ static void print_problem(void *ctx, unsigned long line, const char *reason)
 }
 
 /* The definitions of `file`, every problem named. EXIT_FAIL after a message. */
-static int read_defs(const char *file, hln_indicator **defs, size_t *ndefs)
+static int read_defs(const char *file, hln_indicator **defs,
+                     char (**fhir)[HLN_CATALOGUE_URL_MAX + 1], size_t *ndefs)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -51,7 +53,7 @@ static int read_defs(const char *file, hln_indicator **defs, size_t *ndefs)
         return EXIT_FAIL;
     }
     problem_ctx pc = {file, 0};
-    rc = hln_catalogue_parse(buf, len, print_problem, &pc, defs, ndefs);
+    rc = hln_catalogue_parse_ex(buf, len, print_problem, &pc, defs, fhir, ndefs);
     free(buf);
     if (rc == HLN_ECONFIG)
         hln_warnx("%s: %zu problem%s; nothing defined", file, pc.count, pc.count == 1 ? "" : "s");
@@ -170,11 +172,12 @@ int hln_cli_indicator_define(const char *datadir, int argc, char **argv, bool js
     if (a.npos != 1)
         return hln_cli_usage_error(&a, "which file?");
     hln_indicator *defs = NULL;
+    char(*fhir)[HLN_CATALOGUE_URL_MAX + 1] = NULL; /* fhir_measure: the node's own table */
     size_t ndefs = 0;
     hln_node *n = NULL;
     char scope[HLN_SCOPE_MAX + 1];
     uint64_t first = 0;
-    if ((r = read_defs(file, &defs, &ndefs)) != HLN_CLI_GO)
+    if ((r = read_defs(file, &defs, &fhir, &ndefs)) != HLN_CLI_GO)
         goto out;
     r = EXIT_FAIL;
     if (hln_cli_open_node(datadir, dry_run ? HLN_NODE_RDONLY : 0, &n) < 0 ||
@@ -185,10 +188,16 @@ int hln_cli_indicator_define(const char *datadir, int argc, char **argv, bool js
         if ((r = append_defs(n, file, scope, defs, ndefs, &first)) != HLN_CLI_GO)
             goto out;
         hln_cli_notify_appended(datadir);
+        for (size_t i = 0; i < ndefs; i++) {
+            int rc = fhir[i][0] ? hln_fhir_link_set(hln_node_store(n), defs[i].code, fhir[i]) : 0;
+            if (rc < 0)
+                hln_warnx("[%s]: fhir_measure not kept: %s", defs[i].code, hln_strerror(rc));
+        }
     }
     print_defined(scope, dry_run, json, defs, ndefs, first);
     r = EXIT_OK;
 out:
+    free(fhir);
     free(defs);
     hln_node_close(&n);
     return r;

@@ -15,11 +15,12 @@
 #include "proto/record.h"
 
 static const hln_cli_usage publish_help = {
-    "publish", "FILE.csv [--dry-run] [--scope CODE|global] [--min-cell N] [--json]",
+    "publish", "FILE.csv [--dry-run] [--scope CODE|global] [--min-cell N] [--columns MAP] [--json]",
     "Check, suppress small cells in, and publish a CSV of observations, all or nothing.",
     "  --dry-run           show what would be published and what is suppressed; write nothing\n"
     "  --scope CODE        the feed to publish in (default: the node's country, or global)\n"
     "  --min-cell N        a stricter minimum cell for this file (never below the policy)\n"
+    "  --columns MAP       other column names: theirs=ours,... (e.g. site=unit,cases=numerator)\n"
     "  --json              machine-readable output\n"};
 
 static void usage(FILE *f)
@@ -139,10 +140,11 @@ static int publish_file(const char *datadir, const char *file, const hln_publish
 
 int hln_cli_publish(const char *datadir, int argc, char **argv, bool json)
 {
-    const char *scope = NULL, *min_cell = NULL, *file = NULL;
+    const char *scope = NULL, *min_cell = NULL, *file = NULL, *columns = NULL;
     bool dry_run = false;
     const hln_cli_opt opts[] = {HLN_CLI_FLAG("dry-run", &dry_run), HLN_CLI_VALUE("scope", &scope),
                                 HLN_CLI_VALUE("min-cell", &min_cell), HLN_CLI_FLAG("json", &json),
+                                HLN_CLI_VALUE("columns", &columns),
                                 HLN_CLI_END};
     hln_cli_args a = {.opts = opts,
                       .pos = &file,
@@ -161,7 +163,9 @@ int hln_cli_publish(const char *datadir, int argc, char **argv, bool json)
                                    HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
     if (scope && (strlen(scope) > HLN_SCOPE_MAX || !hln_code_scope(scope, strlen(scope))))
         return hln_cli_usage_error(&a, "--scope: '%s' is not global or a jurisdiction code", scope);
-    hln_publish_opts po = {.scope = scope, .min_cell = (uint32_t)mc, .dry_run = dry_run};
+    problem_ctx nc = {file, 0}; /* columns ignored: said, not an error */
+    hln_publish_opts po = {.scope = scope, .min_cell = (uint32_t)mc, .dry_run = dry_run,
+                           .columns = columns, .note = print_problem, .note_ctx = &nc};
     hln_publish_result res;
     memset(&res, 0, sizeof res);
     if ((r = publish_file(datadir, file, &po, &res)) != EXIT_OK)

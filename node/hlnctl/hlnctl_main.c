@@ -15,6 +15,7 @@
 #include "node/hlnctl/cmd_ops.h"
 #include "node/hlnctl/cmd_peer.h"
 #include "node/hlnctl/cmd_publish.h"
+#include "node/hlnctl/cmd_import.h"
 #include "node/hlnctl/cmd_status.h"
 #include "node/hlnctl/report.h"
 #include "node/node.h"
@@ -41,6 +42,9 @@ static const command commands[] = {
      "List the indicator definitions held (the latest version of each code)."},
     {"publish", NULL, hln_cli_publish,
      "Check, suppress small cells in, and publish a CSV of observations, all or nothing."},
+    {"import", "*", hln_cli_import,
+     "Import counts from DHIS2 dataValueSets or FHIR MeasureReports, as publish does."},
+    {"export", "*", hln_cli_export, "Export a benchmark as DHIS2 dataValueSets or a FHIR Bundle."},
     {"log", NULL, hln_cli_log, "List the records held: author, scope, seq, type and a summary."},
     {"verify", NULL, hln_cli_verify,
      "Re-check every record held: signatures, hashes, chains, indexes. Exit 1 on any problem."},
