@@ -11,6 +11,10 @@
 #include "node/hlnctl/cli.h"
 #include "crypto/crypto.h"
 #include "node/hlnctl/cmd_address.h"
+#include "node/hlnctl/cmd_collab.h"
+#include "node/hlnctl/cmd_improve.h"
+#include "node/hlnctl/cmd_lesson.h"
+#include "node/hlnctl/cmd_target.h"
 #include "crypto/err.h"
 #include "node/hlnctl/cmd_bench.h"
 #include "node/catalogue.h"
@@ -270,6 +274,12 @@ static int cmd_address(cli *c, int argc, char **argv)
 {
     return hln_cli_address(c->dir, argc, argv, c->json);
 }
+
+/* Learning: targets, collaboratives, lessons, improvement (docs/CLI.md). */
+static int cmd_target(cli *c, int argc, char **argv) { return hln_cli_target(c->dir, argc, argv, c->json); }
+static int cmd_collab(cli *c, int argc, char **argv) { return hln_cli_collaborative(c->dir, argc, argv, c->json); }
+static int cmd_lesson(cli *c, int argc, char **argv) { return hln_cli_lesson(c->dir, argc, argv, c->json); }
+static int cmd_improve(cli *c, int argc, char **argv) { return hln_cli_improve(c->dir, argc, argv, c->json); }
 
 /* argv[0] is the command word (node/ops_cmds.c, docs/OPERATIONS.md). */
 static int cmd_backup(cli *c, int argc, char **argv)
@@ -1088,6 +1098,15 @@ static const command commands[] = {
      "  hlnctl bench --help and hlnctl bench verify --help list every option.\n"},
     {"rollup", NULL, cmd_rollup, "INDICATOR --period P [--publish] [--scope global|CODE] [--json]",
      "An authority's pooled counts for its jurisdiction; --publish publishes them.", ""},
+    {"target", "*", cmd_target, "set|list ...",
+     "Targets: an authority's goal for an indicator, by a period.", ""},
+    {"collaborative", "*", cmd_collab, "create|add|remove|show|list ...",
+     "Learning collaboratives: aim, indicators, time frame, members, change package.", ""},
+    {"lesson", "*", cmd_lesson, "share|list|retract ...",
+     "Lessons: what a team changed and what happened (free text, screened).", ""},
+    {"improve", NULL, cmd_improve,
+     "INDICATOR [--unit U | --collaborative C] [--stratum S] [--json|--csv]",
+     "Improvement over time: run and Shewhart charts, signals, targets, sustainability.", ""},
     {"report", NULL, cmd_report, "--html OUTDIR [options]",
      "Write benchmark reports as static HTML.", ""},
     {"help", NULL, cmd_help, "[NOUN [VERB]]", "Show help for hlnctl or one command.", ""},
