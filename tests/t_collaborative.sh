@@ -149,5 +149,18 @@ assert u["baseline"]["points"] == 3 and "shift" in u["signals"], u["signals"]
 assert u["improvement"] is True and u["target_met"] is False and u["sustained"] is True, u
 PY
 ok "improve over the collaborative: same bytes on two nodes, a shift after the start, the gain sustained"
-nodes_cleanup_ok=1
+# 6. The report: a page per collaborative, a run chart per member, the
+# member's lessons next to it, the summary line.
+ctl 3 lesson share --indicator "$IND" --period 2025-07 --result worked --collaborative on-dep \
+    --idea 2 --text "A weekly huddle review of the screening list kept the gain."
+wait_held 2 "$CON" CA-ON lesson 2 30
+ctl 2 report --html "$T/report"
+page="$T/report/collaborative/on-dep.html"
+[ -f "$page" ] && [ -f "$T/report/collaborative/index.html" ] || fail "no collaborative page"
+grep -q "<svg" "$page" || fail "no run chart"
+grep -q "weekly huddle review" "$page" || fail "the lesson is not on the page"
+grep -q "0 of 1 members reached the target; 1 show sustained improvement" "$page" ||
+    fail "summary line: $(grep -o '<p><b>[^<]*' "$page")"
+grep -q "Huddle review" "$page" || fail "the change package is not on the page"
+ok "the report has the collaborative's page: change package, run chart, lessons, summary"
 exit 0

@@ -25,6 +25,7 @@
 #include "node/node.h"
 #include "node/hlnctl/cmd_ops.h"
 #include "node/hlnctl/report.h"
+#include "node/hlnctl/report_collab.h"
 #include "proto/codes.h"
 #include "proto/record.h"
 #include "store/store.h"
@@ -311,7 +312,22 @@ static int cmd_rollup(cli *c, int argc, char **argv)
 /* argv[0] is "report". */
 static int cmd_report(cli *c, int argc, char **argv)
 {
-    return hln_cli_report(c->dir, argc, argv);
+    int rc = hln_cli_report(c->dir, argc, argv);
+    /* Then a page per learning collaborative (node/hlnctl/report_collab.c). */
+    for (int i = 1; rc == 0 && i < argc; i++) {
+        const char *dir = !strncmp(argv[i], "--html=", 7) ? argv[i] + 7
+                          : !strcmp(argv[i], "--html") && i + 1 < argc ? argv[i + 1] : NULL;
+        size_t pages = 0;
+        char err[256] = "";
+        if (dir && hln_report_collab_write(c->dir, dir, &pages, err, sizeof err) == 0 && pages)
+            fprintf(stderr, "hlnctl: %zu collaborative page%s in %s/collaborative\n", pages,
+                    pages == 1 ? "" : "s", dir);
+        else if (dir && err[0])
+            return fprintf(stderr, "hlnctl: collaborative pages: %s\n", err), EXIT_FAIL;
+        if (dir)
+            break;
+    }
+    return rc;
 }
 
 /* ---- init ---- */
