@@ -377,7 +377,7 @@ static int append_allowed(hln_node *n, const char *scope, const hln_node_item *i
         hln_util_seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
         return HLN_EPERM;
     }
-    /* Organizations author observations, retractions and addresses only
+    /* Organizations author observations, lessons, retractions and addresses only
      * (docs/GOVERNANCE.md). Every peer refuses anything else, and since a
      * feed is a hash chain, one refused record would stop the whole feed
      * from replicating: refuse it here, before it is signed. A key may
@@ -389,7 +389,7 @@ static int append_allowed(hln_node *n, const char *scope, const hln_node_item *i
         bool self_revoke =
             t == HLN_REC_REVOKE && memcmp(items[i].body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
         if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
-             t == HLN_REC_REVOKE) &&
+             t == HLN_REC_REVOKE || t == HLN_REC_TARGET || t == HLN_REC_COLLABORATIVE) &&
             !self_revoke) {
             hln_util_seterr(err, errlen,
                    "an organization may not author %s records: peers would refuse them and "

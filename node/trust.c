@@ -620,12 +620,30 @@ static int check_standing(const standing *s, const hln_envelope *env, const hln_
         break;
     case HLN_REC_INDICATOR:
     case HLN_REC_POLICY:
+    case HLN_REC_TARGET:
+    case HLN_REC_COLLABORATIVE:
         if (!authority) {
             say(why, len, "%s may not issue %s records", lw, hln_rec_type_name(type));
             return HLN_ETRUST;
         }
         if (!(s->roles & HLN_ROLE_CATALOGUE)) {
             say(why, len, "%s %s lacks the catalogue role", lw, s->jurisdiction);
+            return HLN_ETRUST;
+        }
+        /* Targets and collaboratives are for the author's own jurisdiction
+         * (docs/GOVERNANCE.md §6): a collaborative's records reach its
+         * authority's jurisdiction, so they live in a scope inside it. */
+        if ((type == HLN_REC_TARGET || type == HLN_REC_COLLABORATIVE) &&
+            s->level != HLN_TRUST_LEVEL_ANY && s->level != HLN_LEVEL_GLOBAL &&
+            !within(env->scope, s->jurisdiction)) {
+            say(why, len, "%s records go in a scope inside the author's jurisdiction %s, not %s",
+                hln_rec_type_name(type), s->jurisdiction, env->scope);
+            return HLN_ETRUST;
+        }
+        break;
+    case HLN_REC_LESSON:
+        if (!(s->roles & HLN_ROLE_PUBLISH)) {
+            say(why, len, "%s %s lacks the publish role", lw, s->jurisdiction);
             return HLN_ETRUST;
         }
         break;

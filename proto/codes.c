@@ -103,6 +103,22 @@ bool hln_code_period(const char *s, size_t len)
     return month >= 1 && month <= 12;
 }
 
+bool hln_period_span(const char *s, int *first, int *months)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (!hln_code_period(s, len))
+        return false;
+    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    if (len == 4) {
+        *first = year * 12, *months = 12;
+    } else if (s[5] == 'Q') {
+        *first = year * 12 + (s[6] - '1') * 3, *months = 3;
+    } else {
+        *first = year * 12 + (s[5] - '0') * 10 + (s[6] - '0') - 1, *months = 1;
+    }
+    return true;
+}
+
 bool hln_code_unit(const char *s, size_t len)
 {
     if (len == 0)

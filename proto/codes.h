@@ -19,6 +19,11 @@ void hln_scope_country(const char *jurisdiction, char out[3]);
 bool hln_code_indicator(const char *s, size_t len);
 /* Period: "YYYY", "YYYY-Qn" (n 1-4) or "YYYY-MM" (01-12), year 1900-9999. */
 bool hln_code_period(const char *s, size_t len);
+/* The months a valid period covers: *first = year * 12 + month - 1 of its
+ * first month, *months = 1, 3 or 12. false when `s` is not a period. So
+ * periods of any granularity compare: P ends before Q starts when
+ * P.first + P.months <= Q.first. */
+bool hln_period_span(const char *s, int *first, int *months);
 /* Reporting unit: empty, or [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 bool hln_code_unit(const char *s, size_t len);
 /* Stratum: empty (the total) or [a-z0-9][a-z0-9._=-]{0,63} ("age=65+" is not

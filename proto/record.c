@@ -7,14 +7,18 @@
 #include "../crypto/err.h"
 #include "codes.h"
 #include "mp.h"
+#include "screen.h"
 
 /* Map sizes: every key of an envelope or body is always present, so a map
  * of type T has exactly these keys 0..n-1 (docs/PROTOCOL.md). */
 #define ENV_KEYS 9
-static const uint32_t body_keys[] = {0, 7, 3, 10, 2, 7, 3, 1};
+static const uint32_t body_keys[] = {0, 7, 3, 10, 2, 7, 3, 1, 5, 8, 8};
+#define IDEA_KEYS 2
 
-static const char *const type_names[] = {NULL,     "member",      "revoke",  "indicator",
-                                         "policy", "observation", "retract", "address"};
+static const char *const type_names[] = {NULL,      "member",      "revoke",  "indicator",
+                                         "policy",  "observation", "retract", "address",
+                                         "target",  "collaborative", "lesson"};
+static const char *const result_names[] = {"worked", "did-not-work", "mixed", "too-early"};
 static const char *const level_names[] = {"organization", "subnational", "national", "global"};
 
 /* ---- Errors ------------------------------------------------------------ */
@@ -45,6 +49,16 @@ static bool name_ok(const char *s, size_t len) { return len > 0 && hln_text_vali
 static bool line_ok(const char *s, size_t len) { return hln_text_valid(s, len, false); }
 static bool desc_ok(const char *s, size_t len) { return hln_text_valid(s, len, true); }
 static bool stratum_set_ok(const char *s, size_t len) { return len > 0 && hln_code_stratum(s, len); }
+static bool collab_ok(const char *s, size_t len) { return len > 0 && hln_code_unit(s, len); }
+/* Free text that could carry a person's identifiers: refused whole. */
+static bool lesson_text_ok(const char *s, size_t len)
+{
+    return len > 0 && hln_text_valid(s, len, true) && hln_screen_text(s, len, NULL, 0) == 0;
+}
+static bool change_ok(const char *s, size_t len)
+{
+    return hln_text_valid(s, len, false) && hln_screen_text(s, len, NULL, 0) == 0;
+}
 
 static const str_rule R_SCOPE = {HLN_SCOPE_MAX, hln_code_scope, "not a scope"};
 static const str_rule R_INDICATOR = {HLN_CODE_MAX, hln_code_indicator, "not an indicator code"};
@@ -56,6 +70,17 @@ static const str_rule R_NAME = {HLN_NAME_MAX, name_ok,
                                 "empty, not UTF-8, or holds a control character"};
 static const str_rule R_REASON = {HLN_NAME_MAX, line_ok, "not UTF-8 or holds a control character"};
 static const str_rule R_DESC = {HLN_DESC_MAX, desc_ok, "not UTF-8 or holds a control character"};
+static const str_rule R_COLLAB = {HLN_CODE_MAX, collab_ok, "not a collaborative code"};
+static const str_rule R_COLLAB_REF = {HLN_CODE_MAX, hln_code_unit, "not a collaborative code"};
+static const str_rule R_AIM = {HLN_AIM_MAX, desc_ok, "not UTF-8 or holds a control character"};
+static const str_rule R_IDEA_TEXT = {HLN_IDEA_TEXT_MAX, desc_ok,
+                                     "not UTF-8 or holds a control character"};
+static const str_rule R_LESSON_TEXT = {HLN_LESSON_TEXT_MAX, lesson_text_ok,
+                                       "empty, not UTF-8, a control character, or looks like it "
+                                       "carries an identifier"};
+static const str_rule R_CHANGE = {HLN_NAME_MAX, change_ok,
+                                  "not UTF-8, a control character, or looks like it carries an "
+                                  "identifier"};
 static const str_rule R_ENDPOINT = {HLN_ENDPOINT_MAX, hln_code_endpoint,
                                     "not an endpoint (tcp://host:port)"};
 
@@ -83,7 +108,7 @@ static int values_envelope(ectx *e, const hln_envelope *v)
 {
     if (v->version != HLN_FORMAT_VERSION)
         return fail_at(e, "version", HLN_EVERSION, "unknown version");
-    if (v->type < HLN_REC_MEMBER || v->type > HLN_REC_ADDRESS)
+    if (v->type < HLN_REC_MEMBER || v->type > HLN_REC_LAST)
         return fail_at(e, "type", HLN_EDECODE, "unknown record type");
     if (v->seq == 0)
         return fail_at(e, "seq", HLN_EDECODE, "must be at least 1");
@@ -156,6 +181,60 @@ static int values_address(ectx *e, const hln_address *a)
     return 0;
 }
 
+/* A sorted set of codes: strictly ascending, so one canonical form. */
+static int values_codes(ectx *e, const char *field, uint32_t n, uint32_t min, uint32_t max,
+                        const char (*codes)[HLN_CODE_MAX + 1])
+{
+    if (n > max)
+        return fail_at(e, field, HLN_ETOOBIG, "too many elements");
+    if (n < min)
+        return fail_at(e, field, HLN_EDECODE, "too few elements");
+    for (uint32_t i = 1; i < n; i++)
+        if (strcmp(codes[i - 1], codes[i]) >= 0)
+            return fail_at(e, field, HLN_EDECODE, "not strictly ascending");
+    return 0;
+}
+
+static int values_target(ectx *e, const hln_target *t)
+{
+    if (t->value_micro > HLN_COUNT_MAX)
+        return fail_at(e, "value_micro", HLN_EDECODE, "over 2^53-1");
+    return 0;
+}
+
+static int values_collaborative(ectx *e, const hln_collaborative *c)
+{
+    int a, am, b, bm, rc;
+    if ((rc = values_codes(e, "indicators", c->n_indicators, 1, HLN_COLLAB_INDICATORS_MAX,
+                           c->indicators)))
+        return rc;
+    if (hln_period_span(c->start, &a, &am) && hln_period_span(c->end, &b, &bm) && b + bm < a + am)
+        return fail_at(e, "end", HLN_EDECODE, "ends before it starts");
+    if (c->n_members > HLN_COLLAB_MEMBERS_MAX)
+        return fail_at(e, "members", HLN_ETOOBIG, "too many elements");
+    for (uint32_t i = 1; i < c->n_members; i++)
+        if (memcmp(c->members[i - 1], c->members[i], HLN_KEY_LEN) >= 0)
+            return fail_at(e, "members", HLN_EDECODE, "not strictly ascending");
+    if (c->n_ideas > HLN_IDEAS_MAX)
+        return fail_at(e, "ideas", HLN_ETOOBIG, "too many elements");
+    return 0;
+}
+
+static int values_lesson(ectx *e, const hln_lesson *l)
+{
+    int rc = values_codes(e, "indicators", l->n_indicators, 1, HLN_LESSON_INDICATORS_MAX,
+                          l->indicators);
+    if (rc)
+        return rc;
+    if (l->idea > HLN_IDEAS_MAX)
+        return fail_at(e, "idea", HLN_EDECODE, "not an idea number");
+    if (l->idea && !l->collaborative[0])
+        return fail_at(e, "idea", HLN_EDECODE, "an idea number needs a collaborative");
+    if (l->result > HLN_RESULT_TOO_EARLY)
+        return fail_at(e, "result", HLN_EDECODE, "not a result");
+    return 0;
+}
+
 /* Every field of a record built in memory, as the decoder would judge it. */
 static int validate(const hln_record *r, ectx *e)
 {
@@ -208,6 +287,51 @@ static int validate(const hln_record *r, ectx *e)
                                  sizeof b->address.endpoints[i])))
                 return rc;
         return values_address(e, &b->address);
+    case HLN_REC_TARGET: {
+        const hln_target *t = &b->target;
+        if ((rc = check_cstr(e, "indicator", &R_INDICATOR, t->indicator, sizeof t->indicator))
+            || (rc = check_cstr(e, "stratum", &R_STRATUM, t->stratum, sizeof t->stratum))
+            || (rc = check_cstr(e, "collaborative", &R_COLLAB_REF, t->collaborative,
+                                sizeof t->collaborative))
+            || (rc = check_cstr(e, "by", &R_PERIOD, t->by, sizeof t->by)))
+            return rc;
+        return values_target(e, t);
+    }
+    case HLN_REC_COLLABORATIVE: {
+        const hln_collaborative *c = &b->collaborative;
+        if ((rc = check_cstr(e, "code", &R_COLLAB, c->code, sizeof c->code))
+            || (rc = check_cstr(e, "name", &R_NAME, c->name, sizeof c->name))
+            || (rc = check_cstr(e, "aim", &R_AIM, c->aim, sizeof c->aim))
+            || (rc = check_cstr(e, "start", &R_PERIOD, c->start, sizeof c->start))
+            || (rc = check_cstr(e, "end", &R_PERIOD, c->end, sizeof c->end)))
+            return rc;
+        for (uint32_t i = 0; i < c->n_indicators && i < HLN_COLLAB_INDICATORS_MAX; i++)
+            if ((rc = check_cstr(e, "indicators", &R_INDICATOR, c->indicators[i],
+                                 sizeof c->indicators[i])))
+                return rc;
+        for (uint32_t i = 0; i < c->n_ideas && i < HLN_IDEAS_MAX; i++)
+            if ((rc = check_cstr(e, "ideas.title", &R_NAME, c->ideas[i].title,
+                                 sizeof c->ideas[i].title))
+                || (rc = check_cstr(e, "ideas.text", &R_IDEA_TEXT, c->ideas[i].text,
+                                    sizeof c->ideas[i].text)))
+                return rc;
+        return values_collaborative(e, c);
+    }
+    case HLN_REC_LESSON: {
+        const hln_lesson *l = &b->lesson;
+        for (uint32_t i = 0; i < l->n_indicators && i < HLN_LESSON_INDICATORS_MAX; i++)
+            if ((rc = check_cstr(e, "indicators", &R_INDICATOR, l->indicators[i],
+                                 sizeof l->indicators[i])))
+                return rc;
+        if ((rc = check_cstr(e, "period", &R_PERIOD, l->period, sizeof l->period))
+            || (rc = check_cstr(e, "unit", &R_UNIT, l->unit, sizeof l->unit))
+            || (rc = check_cstr(e, "collaborative", &R_COLLAB_REF, l->collaborative,
+                                sizeof l->collaborative))
+            || (rc = check_cstr(e, "change", &R_CHANGE, l->change, sizeof l->change))
+            || (rc = check_cstr(e, "text", &R_LESSON_TEXT, l->text, sizeof l->text)))
+            return rc;
+        return values_lesson(e, l);
+    }
     }
     return fail_at(e, NULL, HLN_EDECODE, "unknown record type");
 }
@@ -279,6 +403,50 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
         for (uint32_t i = 0; i < b->address.n; i++)
             hln_mp_put_cstr(&w, b->address.endpoints[i]);
         break;
+    case HLN_REC_TARGET: {
+        const hln_target *t = &b->target;
+        put_key(&w, 0), hln_mp_put_cstr(&w, t->indicator);
+        put_key(&w, 1), hln_mp_put_cstr(&w, t->stratum);
+        put_key(&w, 2), hln_mp_put_cstr(&w, t->collaborative);
+        put_key(&w, 3), hln_mp_put_uint(&w, t->value_micro);
+        put_key(&w, 4), hln_mp_put_cstr(&w, t->by);
+        break;
+    }
+    case HLN_REC_COLLABORATIVE: {
+        const hln_collaborative *c = &b->collaborative;
+        put_key(&w, 0), hln_mp_put_cstr(&w, c->code);
+        put_key(&w, 1), hln_mp_put_cstr(&w, c->name);
+        put_key(&w, 2), hln_mp_put_cstr(&w, c->aim);
+        put_key(&w, 3), hln_mp_put_array(&w, c->n_indicators);
+        for (uint32_t i = 0; i < c->n_indicators; i++)
+            hln_mp_put_cstr(&w, c->indicators[i]);
+        put_key(&w, 4), hln_mp_put_cstr(&w, c->start);
+        put_key(&w, 5), hln_mp_put_cstr(&w, c->end);
+        put_key(&w, 6), hln_mp_put_array(&w, c->n_members);
+        for (uint32_t i = 0; i < c->n_members; i++)
+            hln_mp_put_bin(&w, c->members[i], HLN_KEY_LEN);
+        put_key(&w, 7), hln_mp_put_array(&w, c->n_ideas);
+        for (uint32_t i = 0; i < c->n_ideas; i++) {
+            hln_mp_put_map(&w, IDEA_KEYS);
+            put_key(&w, 0), hln_mp_put_cstr(&w, c->ideas[i].title);
+            put_key(&w, 1), hln_mp_put_cstr(&w, c->ideas[i].text);
+        }
+        break;
+    }
+    case HLN_REC_LESSON: {
+        const hln_lesson *l = &b->lesson;
+        put_key(&w, 0), hln_mp_put_array(&w, l->n_indicators);
+        for (uint32_t i = 0; i < l->n_indicators; i++)
+            hln_mp_put_cstr(&w, l->indicators[i]);
+        put_key(&w, 1), hln_mp_put_cstr(&w, l->period);
+        put_key(&w, 2), hln_mp_put_cstr(&w, l->unit);
+        put_key(&w, 3), hln_mp_put_cstr(&w, l->collaborative);
+        put_key(&w, 4), hln_mp_put_uint(&w, l->idea);
+        put_key(&w, 5), hln_mp_put_cstr(&w, l->change);
+        put_key(&w, 6), hln_mp_put_uint(&w, l->result);
+        put_key(&w, 7), hln_mp_put_cstr(&w, l->text);
+        break;
+    }
     }
     *len = w.len;
     return hln_mp_writer_status(&w);
@@ -504,6 +672,22 @@ static int d_array(dctx *d, uint32_t k, const char *field, uint32_t max, uint32_
     return rc;
 }
 
+/* One change idea: a map {0: title, 1: text} inside the ideas array. */
+static int decode_idea(dctx *d, hln_idea *idea)
+{
+    uint32_t outer = d->nkeys, n;
+    int rc = hln_mp_get_map(&d->rd, UINT32_MAX, &n);
+    if (rc)
+        return d_fail(d, "ideas", rc);
+    if (n != IDEA_KEYS)
+        return fail_at(&d->e, "ideas", HLN_EDECODE, n > IDEA_KEYS ? "unknown map key" : "missing map key");
+    d->nkeys = n;
+    if ((rc = d_str(d, 0, "ideas.title", &R_NAME, idea->title)) == 0)
+        rc = d_str(d, 1, "ideas.text", &R_IDEA_TEXT, idea->text);
+    d->nkeys = outer;
+    return rc;
+}
+
 static int decode_envelope(dctx *d, hln_envelope *v)
 {
     uint32_t n;
@@ -523,7 +707,7 @@ static int decode_envelope(dctx *d, hln_envelope *v)
         return fail_at(&d->e, NULL, HLN_EDECODE, n > ENV_KEYS ? "unknown map key" : "missing map key");
     if ((rc = d_u32(d, 1, "type", &v->type)))
         return rc;
-    if (v->type < HLN_REC_MEMBER || v->type > HLN_REC_ADDRESS)
+    if (v->type < HLN_REC_MEMBER || v->type > HLN_REC_LAST)
         return fail_at(&d->e, "type", HLN_EDECODE, "unknown record type");
     if ((rc = d_bin32(d, 2, "author", v->author))
         || (rc = d_str(d, 3, "scope", &R_SCOPE, v->scope))
@@ -633,6 +817,63 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
                 return rc;
         rc = values_address(&d->e, &b->address);
         break;
+    case HLN_REC_TARGET: {
+        hln_target *t = &b->target;
+        if ((rc = d_str(d, 0, "indicator", &R_INDICATOR, t->indicator))
+            || (rc = d_str(d, 1, "stratum", &R_STRATUM, t->stratum))
+            || (rc = d_str(d, 2, "collaborative", &R_COLLAB_REF, t->collaborative))
+            || (rc = d_uint(d, 3, "value_micro", UINT64_MAX, &t->value_micro))
+            || (rc = d_str(d, 4, "by", &R_PERIOD, t->by)))
+            return rc;
+        rc = values_target(&d->e, t);
+        break;
+    }
+    case HLN_REC_COLLABORATIVE: {
+        hln_collaborative *c = &b->collaborative;
+        if ((rc = d_str(d, 0, "code", &R_COLLAB, c->code))
+            || (rc = d_str(d, 1, "name", &R_NAME, c->name))
+            || (rc = d_str(d, 2, "aim", &R_AIM, c->aim))
+            || (rc = d_array(d, 3, "indicators", HLN_COLLAB_INDICATORS_MAX, &c->n_indicators)))
+            return rc;
+        for (uint32_t i = 0; i < c->n_indicators; i++)
+            if ((rc = d_strval(d, "indicators", &R_INDICATOR, c->indicators[i])))
+                return rc;
+        if ((rc = d_str(d, 4, "start", &R_PERIOD, c->start))
+            || (rc = d_str(d, 5, "end", &R_PERIOD, c->end))
+            || (rc = d_array(d, 6, "members", HLN_COLLAB_MEMBERS_MAX, &c->n_members)))
+            return rc;
+        for (uint32_t i = 0; i < c->n_members; i++) {
+            const uint8_t *k;
+            if ((rc = hln_mp_get_bin_exact(&d->rd, HLN_KEY_LEN, &k)))
+                return d_fail(d, "members", rc);
+            memcpy(c->members[i], k, HLN_KEY_LEN);
+        }
+        if ((rc = d_array(d, 7, "ideas", HLN_IDEAS_MAX, &c->n_ideas)))
+            return rc;
+        for (uint32_t i = 0; i < c->n_ideas; i++)
+            if ((rc = decode_idea(d, &c->ideas[i])))
+                return rc;
+        rc = values_collaborative(&d->e, c);
+        break;
+    }
+    case HLN_REC_LESSON: {
+        hln_lesson *l = &b->lesson;
+        if ((rc = d_array(d, 0, "indicators", HLN_LESSON_INDICATORS_MAX, &l->n_indicators)))
+            return rc;
+        for (uint32_t i = 0; i < l->n_indicators; i++)
+            if ((rc = d_strval(d, "indicators", &R_INDICATOR, l->indicators[i])))
+                return rc;
+        if ((rc = d_str(d, 1, "period", &R_PERIOD, l->period))
+            || (rc = d_str(d, 2, "unit", &R_UNIT, l->unit))
+            || (rc = d_str(d, 3, "collaborative", &R_COLLAB_REF, l->collaborative))
+            || (rc = d_u32(d, 4, "idea", &l->idea))
+            || (rc = d_str(d, 5, "change", &R_CHANGE, l->change))
+            || (rc = d_u32(d, 6, "result", &l->result))
+            || (rc = d_str(d, 7, "text", &R_LESSON_TEXT, l->text)))
+            return rc;
+        rc = values_lesson(&d->e, l);
+        break;
+    }
     }
     if (rc)
         return rc;
@@ -734,14 +975,29 @@ void hln_record_feed(const hln_record *r, hln_feed_id *feed)
 
 const char *hln_rec_type_name(uint32_t type)
 {
-    return type >= HLN_REC_MEMBER && type <= HLN_REC_ADDRESS ? type_names[type] : "unknown";
+    return type >= HLN_REC_MEMBER && type <= HLN_REC_LAST ? type_names[type] : "unknown";
 }
 
 int hln_rec_type_parse(const char *name, uint32_t *type)
 {
-    for (uint32_t t = HLN_REC_MEMBER; name && t <= HLN_REC_ADDRESS; t++)
+    for (uint32_t t = HLN_REC_MEMBER; name && t <= HLN_REC_LAST; t++)
         if (strcmp(name, type_names[t]) == 0) {
             *type = t;
+            return 0;
+        }
+    return HLN_EINVAL;
+}
+
+const char *hln_lesson_result_name(uint32_t result)
+{
+    return result <= HLN_RESULT_TOO_EARLY ? result_names[result] : "unknown";
+}
+
+int hln_lesson_result_parse(const char *name, uint32_t *result)
+{
+    for (uint32_t k = 0; name && k <= HLN_RESULT_TOO_EARLY; k++)
+        if (strcmp(name, result_names[k]) == 0) {
+            *result = k;
             return 0;
         }
     return HLN_EINVAL;
@@ -852,6 +1108,36 @@ void hln_record_summary(const hln_record *r, char *buf, size_t len)
         snprintf(buf, len, "address %s%s", x->address.n ? a : "(none)",
                  x->address.n > 1 ? " ..." : "");
         break;
+    case HLN_REC_TARGET: {
+        const hln_target *t = &x->target;
+        char p[HLN_PERIOD_MAX + 1];
+        safe(b, sizeof b, t->indicator);
+        safe(c, sizeof c, t->collaborative);
+        safe(p, sizeof p, t->by);
+        snprintf(buf, len, "target %s %.6g by %s%s%s", b, (double)t->value_micro / 1e6, p,
+                 c[0] ? " collaborative=" : "", c);
+        break;
+    }
+    case HLN_REC_COLLABORATIVE: {
+        const hln_collaborative *cl = &x->collaborative;
+        char p[HLN_PERIOD_MAX + 1], q[HLN_PERIOD_MAX + 1];
+        safe(b, sizeof b, cl->code);
+        safe(p, sizeof p, cl->start);
+        safe(q, sizeof q, cl->end);
+        snprintf(buf, len, "collaborative %s %s..%s members=%u ideas=%u", b, p, q,
+                 (unsigned)cl->n_members, (unsigned)cl->n_ideas);
+        break;
+    }
+    case HLN_REC_LESSON: {
+        const hln_lesson *l = &x->lesson;
+        char p[HLN_PERIOD_MAX + 1];
+        safe(b, sizeof b, l->indicators[0]);
+        safe(p, sizeof p, l->period);
+        safe(c, sizeof c, l->collaborative);
+        snprintf(buf, len, "lesson %s %s %s%s%s", b, p, hln_lesson_result_name(l->result),
+                 c[0] ? " collaborative=" : "", c);
+        break;
+    }
     default: snprintf(buf, len, "%s", tn); break;
     }
 }

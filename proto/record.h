@@ -21,6 +21,13 @@
 #define HLN_ENDPOINTS_MAX 4
 #define HLN_ENV_MAX 256     /* encoded envelope */
 #define HLN_BODY_MAX 4096   /* encoded body */
+#define HLN_AIM_MAX 512            /* a collaborative's aim statement (UTF-8 bytes) */
+#define HLN_IDEA_TEXT_MAX 256      /* a change idea's short text */
+#define HLN_IDEAS_MAX 8            /* change ideas in a change package, numbered 1.. */
+#define HLN_COLLAB_INDICATORS_MAX 8
+#define HLN_COLLAB_MEMBERS_MAX 64
+#define HLN_LESSON_TEXT_MAX 1024
+#define HLN_LESSON_INDICATORS_MAX 4
 /* Observation counts stay exactly representable as IEEE doubles (JSON). */
 #define HLN_COUNT_MAX ((UINT64_C(1) << 53) - 1)
 /* The transport form: a msgpack array [envelope bin, signature bin, body bin|nil]. */
@@ -34,7 +41,11 @@ typedef enum {
     HLN_REC_OBSERVATION = 5,
     HLN_REC_RETRACT = 6,
     HLN_REC_ADDRESS = 7,
+    HLN_REC_TARGET = 8,
+    HLN_REC_COLLABORATIVE = 9,
+    HLN_REC_LESSON = 10,
 } hln_rec_type;
+#define HLN_REC_LAST HLN_REC_LESSON
 
 typedef enum {
     HLN_LEVEL_ORGANIZATION = 0,
@@ -128,6 +139,60 @@ typedef struct {
     char endpoints[HLN_ENDPOINTS_MAX][HLN_ENDPOINT_MAX + 1];
 } hln_address;
 
+/* A target: reach `value_micro` / 10^6 on the indicator by period `by`,
+ * in the feed's scope (its jurisdiction) or, when `collaborative` is set,
+ * for that collaborative's members. The value is in the indicator's own
+ * scale: a proportion (0..1, so at most 10^6) or a rate per its multiplier. */
+typedef struct {
+    char indicator[HLN_CODE_MAX + 1];
+    char stratum[HLN_CODE_MAX + 1];       /* "" : the total */
+    char collaborative[HLN_CODE_MAX + 1]; /* "" : the whole jurisdiction */
+    uint64_t value_micro;
+    char by[HLN_PERIOD_MAX + 1];
+} hln_target;
+
+typedef struct {
+    char title[HLN_NAME_MAX + 1];
+    char text[HLN_IDEA_TEXT_MAX + 1]; /* may hold LF */
+} hln_idea;
+
+/* A learning collaborative, as its authority last wrote it: the latest
+ * record for a code stands (members are added and removed by new versions). */
+typedef struct {
+    char code[HLN_CODE_MAX + 1]; /* unit pattern: "on-dep-2025" */
+    char name[HLN_NAME_MAX + 1];
+    char aim[HLN_AIM_MAX + 1]; /* may hold LF */
+    uint32_t n_indicators;     /* 1.., strictly ascending */
+    char indicators[HLN_COLLAB_INDICATORS_MAX][HLN_CODE_MAX + 1];
+    char start[HLN_PERIOD_MAX + 1]; /* first period of the collaborative */
+    char end[HLN_PERIOD_MAX + 1];   /* last period */
+    uint32_t n_members;             /* organization keys, strictly ascending bytes */
+    uint8_t members[HLN_COLLAB_MEMBERS_MAX][HLN_KEY_LEN];
+    uint32_t n_ideas; /* the change package: idea k is ideas[k - 1] */
+    hln_idea ideas[HLN_IDEAS_MAX];
+} hln_collaborative;
+
+typedef enum {
+    HLN_RESULT_WORKED = 0,
+    HLN_RESULT_DID_NOT_WORK = 1,
+    HLN_RESULT_MIXED = 2,
+    HLN_RESULT_TOO_EARLY = 3,
+} hln_lesson_result;
+
+/* A lesson: what a team changed and what happened. `text` and `change`
+ * must pass the identifier screen (proto/screen.h). */
+typedef struct {
+    uint32_t n_indicators; /* 1.., strictly ascending */
+    char indicators[HLN_LESSON_INDICATORS_MAX][HLN_CODE_MAX + 1];
+    char period[HLN_PERIOD_MAX + 1];
+    char unit[HLN_CODE_MAX + 1];          /* "" : the author's own node */
+    char collaborative[HLN_CODE_MAX + 1]; /* "" : none */
+    uint32_t idea;                        /* the collaborative's idea number; 0: none */
+    char change[HLN_NAME_MAX + 1];        /* the change in free words ("" with an idea) */
+    uint32_t result;                      /* hln_lesson_result */
+    char text[HLN_LESSON_TEXT_MAX + 1];   /* 1.. bytes, may hold LF */
+} hln_lesson;
+
 typedef union {
     hln_member member;
     hln_revoke revoke;
@@ -136,6 +201,9 @@ typedef union {
     hln_observation observation;
     hln_retract retract;
     hln_address address;
+    hln_target target;
+    hln_collaborative collaborative;
+    hln_lesson lesson;
 } hln_body;
 
 /* A record, decoded, with its bytes. `raw` holds the transport form; the
@@ -195,6 +263,10 @@ int hln_rec_type_parse(const char *name, uint32_t *type);
 /* A one-line human summary of the body ("mhpc.dep-screen 2026-09 unit=... 45/120"),
  * sanitized for terminals and logs. */
 void hln_record_summary(const hln_record *r, char *buf, size_t len);
+
+/* Lesson results: "worked", "did-not-work", "mixed", "too-early". */
+const char *hln_lesson_result_name(uint32_t result);
+int hln_lesson_result_parse(const char *name, uint32_t *result);
 
 /* Level names: "organization", "subnational", "national", "global". */
 const char *hln_level_name(uint32_t level);

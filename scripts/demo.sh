@@ -350,6 +350,59 @@ for k in "${KEYS[@]}"; do
 done
 
 # ---------------------------------------------------------------------------
+section "A learning collaborative: Ontario Health on depression screening, April to September"
+COLLAB=on-dep-2025
+echo "(an aim, a target, a change package of three ideas; its records stay in CA-ON: they reach"
+echo " its members and Ontario's nodes, no one else; docs/GOVERNANCE.md)"
+show ca-on collaborative create "$COLLAB" --name "Ontario depression screening collaborative" \
+    --aim "Screen 80% of adults seen in primary care for depression by September $YEAR" \
+    --indicator "$INDICATOR" --start "$YEAR-04" --end "$YEAR-09" \
+    --member "${ID[ca-riverside]}" --member "${ID[ca-lakeshore]}" \
+    --idea "PHQ-2 at intake: reception hands the PHQ-2 to every adult with the intake form" \
+    --idea "Huddle review: a weekly look at who was not screened" \
+    --idea "Recall list: a nurse calls adults due for screening" || die "collaborative create"
+show ca-on target set "$INDICATOR" --value 80% --by "$YEAR-09" --collaborative "$COLLAB" || die "target set"
+deadline=$(($(now_ms) + TIMEOUT * 1000))
+for k in ca-riverside ca-lakeshore; do
+    until ctl "$k" collaborative show "$COLLAB" >/dev/null 2>&1; do
+        [ "$(now_ms)" -gt "$deadline" ] && die "$k never received the collaborative"
+        sleep 0.1
+    done
+done
+show ca-riverside collaborative show "$COLLAB"
+echo "-- the members share what they tried; free text is screened for identifiers:"
+rc=0
+show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
+    --collaborative "$COLLAB" --idea 1 --unit riverside-main \
+    --text "Screened Mrs B., born 1961-03-12, call 416-555-0199" || rc=$?
+[ "$rc" -eq 1 ] || die "a lesson carrying identifiers was not refused (exit $rc)"
+show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
+    --collaborative "$COLLAB" --idea 1 --unit riverside-main \
+    --text "Reception hands out the PHQ-2 with the intake form; screening rose within two months and held." || die "lesson"
+show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-09" --result mixed \
+    --collaborative "$COLLAB" --idea 3 --unit riverside-west \
+    --text "The recall list worked while our nurse ran it; when she left in the summer, screening slipped back." || die "lesson"
+show ca-lakeshore lesson share --indicator "$INDICATOR" --period "$YEAR-07" --result too-early \
+    --collaborative "$COLLAB" --idea 2 \
+    --text "A weekly huddle is hard with two doctors; we started in July." || die "lesson"
+until [ "$(ctl ca-on lesson list --collaborative "$COLLAB" --json | grep -c '"result"')" -ge 3 ]; do
+    [ "$(now_ms)" -gt "$deadline" ] && die "Ontario never received the lessons"
+    sleep 0.1
+done
+echo
+echo "-- improvement over time, per clinic: run chart and p-chart from the baseline (before April),"
+echo "   signals, target, and whether the gain held after September (docs/BENCHMARKS.md):"
+show ca-on improve "$INDICATOR" --collaborative "$COLLAB" || die "improve"
+d1=$(ctl ca-on improve "$INDICATOR" --collaborative "$COLLAB" --json | tr -d '[:space:]')
+d2=$(ctl ca-riverside improve "$INDICATOR" --collaborative "$COLLAB" --json | tr -d '[:space:]')
+[ "$d1" = "$d2" ] || die "Ontario and Riverside evaluate the collaborative differently"
+echo "(Riverside computes the same evaluation, byte for byte: same digest)"
+for k in ca-maple ca; do
+    if ctl "$k" collaborative show "$COLLAB" >/dev/null 2>&1; then die "$k holds the collaborative"; fi
+done
+echo "(neither ${NAME[ca-maple]} in CA-BC nor ${NAME[ca]} holds it: its scope is CA-ON)"
+
+# ---------------------------------------------------------------------------
 section "Roll-up: each national authority publishes its country's pooled figures to the global scope"
 # Every (indicator, period) the organizations reported: monthly or by quarter.
 mapfile -t PAIRS < <(cat "$WORK"/data/*.csv | grep -v '^indicator,' | cut -d, -f1,2 | sort -u)
@@ -396,6 +449,9 @@ rm -rf "$REPORT"
 show global report --html "$REPORT" --title "HLN: mental health in primary care, national figures $YEAR"
 [ -f "$REPORT/index.html" ] || die "no $REPORT/index.html"
 echo "report: $REPORT/index.html"
+show ca-on report --html "$REPORT/ontario" --group CA-ON --title "Ontario Health: depression screening collaborative $YEAR"
+[ -f "$REPORT/ontario/collaborative/$COLLAB.html" ] || die "no collaborative page"
+echo "collaborative: $REPORT/ontario/collaborative/$COLLAB.html"
 
 section "Stopping the nodes"
 stop_all

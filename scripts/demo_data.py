@@ -142,6 +142,26 @@ def dims_of(strata):
     return d
 
 
+# Ontario's learning collaborative on depression screening (scripts/demo.sh):
+# April to September. Two of Riverside's clinics (its sites) change their
+# practice for good, a real shift from April; its west clinic gains, then
+# slips back to where it was by October. Logit-scale effects by month.
+COLLAB_START, COLLAB_END = 4, 9
+COLLAB_EFFECT = {("ca-riverside", "riverside-main"): "shift",
+                 ("ca-riverside", "riverside-east"): "shift",
+                 ("ca-riverside", "riverside-west"): "fade"}
+
+
+def collab_effect(org, unit, code, month_idx):
+    kind = COLLAB_EFFECT.get((org["key"], unit)) if code == "mhpc.depression-screening" else None
+    if kind is None or month_idx < COLLAB_START:
+        return 0.0
+    if kind == "shift":
+        return 1.1 * min(1.0, (month_idx - COLLAB_START + 1) / 2.0)
+    # fade: the gain of the first months, gone again by October
+    return 1.1 * max(0.0, 1.0 - max(0, month_idx - (COLLAB_START + 2)) / 4.0)
+
+
 def mix_for(code, dim, val):
     if code == "hosp.ami-mortality-30d" and dim == "age":
         return AMI_AGE.get(val, (1.0, 1.0))
@@ -159,7 +179,8 @@ def unit_rows(seed, org, unit, size, code, strata, base, month_idx, period):
         exposure = int(size * per_size * rng.uniform(0.92, 1.04))
         lam = base * math.exp(effect + rng.gauss(0, MONTH_SD) - 0.5 * TREND * month_idx) * exposure
         return [("", poisson(rng, lam), exposure)]
-    p = expit(logit(base) + effect + rng.gauss(0, MONTH_SD) + (TREND if model != "ami" else -TREND) * month_idx)
+    p = expit(logit(base) + effect + rng.gauss(0, MONTH_SD) + (TREND if model != "ami" else -TREND) * month_idx
+              + collab_effect(org, unit, code, month_idx))
     if model == "screening" and org["screening"]:
         p = float(org["screening"]) * math.exp(rng.gauss(0, 0.03) + 0.004 * month_idx)
     season = 1 + 0.08 * math.cos(2 * math.pi * (month_idx - 1) / 12)  # busier in winter

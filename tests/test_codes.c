@@ -189,6 +189,23 @@ static void text_is_utf8_without_controls(void **state)
     assert_false(hln_text_valid("\xe2\x80\xa8", 3, true));     /* LINE SEPARATOR */
 }
 
+static void periods_span_their_months(void **state)
+{
+    (void)state;
+    int f, m;
+    assert_true(hln_period_span("2025-04", &f, &m));
+    assert_int_equal(f, 2025 * 12 + 3);
+    assert_int_equal(m, 1);
+    assert_true(hln_period_span("2025-Q2", &f, &m));
+    assert_int_equal(f, 2025 * 12 + 3);
+    assert_int_equal(m, 3);
+    assert_true(hln_period_span("2025", &f, &m));
+    assert_int_equal(f, 2025 * 12);
+    assert_int_equal(m, 12);
+    assert_false(hln_period_span("2025-13", &f, &m));
+    assert_false(hln_period_span(NULL, &f, &m));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +219,7 @@ int main(void)
         cmocka_unit_test(strata_are_lower_case_codes),
         cmocka_unit_test(endpoints_are_tcp_host_port),
         cmocka_unit_test(text_is_utf8_without_controls),
+        cmocka_unit_test(periods_span_their_months),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,13 +102,60 @@ static void body_address(hln_record *r)
     strcpy(r->body.address.endpoints[1], "tcp://[2001:db8::12]:7411");
 }
 
+static void body_target(hln_record *r)
+{
+    hln_target *t = &r->body.target;
+    strcpy(t->indicator, "mhpc.depression-screening");
+    strcpy(t->collaborative, "on-dep-2026");
+    t->value_micro = 700000; /* 70% */
+    strcpy(t->by, "2027-06");
+}
+
+static void body_collaborative(hln_record *r)
+{
+    hln_collaborative *c = &r->body.collaborative;
+    strcpy(c->code, "on-dep-2026");
+    strcpy(c->name, "Ontario depression screening collaborative");
+    strcpy(c->aim, "Screen 70% of adults seen for depression by June 2027.\nPHQ-2, then PHQ-9.");
+    c->n_indicators = 1;
+    strcpy(c->indicators[0], "mhpc.depression-screening");
+    strcpy(c->start, "2026-10");
+    strcpy(c->end, "2027-06");
+    hln_identity *a = ident(3), *b = ident(4);
+    bool a_first = memcmp(hln_identity_pk(a), hln_identity_pk(b), HLN_KEY_LEN) < 0;
+    memcpy(c->members[a_first ? 0 : 1], hln_identity_pk(a), HLN_KEY_LEN);
+    memcpy(c->members[a_first ? 1 : 0], hln_identity_pk(b), HLN_KEY_LEN);
+    c->n_members = 2;
+    hln_identity_destroy(&a);
+    hln_identity_destroy(&b);
+    c->n_ideas = 2;
+    strcpy(c->ideas[0].title, "PHQ-2 at intake");
+    strcpy(c->ideas[0].text, "Reception hands the PHQ-2 with the intake form.");
+    strcpy(c->ideas[1].title, "Huddle review");
+    strcpy(c->ideas[1].text, "");
+}
+
+static void body_lesson(hln_record *r)
+{
+    hln_lesson *l = &r->body.lesson;
+    l->n_indicators = 1;
+    strcpy(l->indicators[0], "mhpc.depression-screening");
+    strcpy(l->period, "2026-12");
+    strcpy(l->unit, "clinic-12");
+    strcpy(l->collaborative, "on-dep-2026");
+    l->idea = 1;
+    l->result = HLN_RESULT_WORKED;
+    strcpy(l->text, "Screening rose from 41% to 63% in three months; the front desk owns it.");
+}
+
 /* The vectors: a small network history. Seed 1 is the global coordinator,
  * 2 Canada's national authority, 3 a clinic in Ontario. */
-#define NVEC 9
+#define NVEC 12
 static const char *const vec_names[NVEC] = {
     "member-national", "indicator",  "policy",  "observation", "observation-suppressed",
-    "retract-erase",   "address",    "revoke",  "observation-suppressed-erased"};
-static const uint8_t vec_seeds[NVEC] = {1, 2, 2, 3, 3, 3, 3, 1, 3};
+    "retract-erase",   "address",    "revoke",  "target",      "collaborative",
+    "lesson",          "observation-suppressed-erased"};
+static const uint8_t vec_seeds[NVEC] = {1, 2, 2, 3, 3, 3, 3, 1, 2, 2, 3, 3};
 static hln_record vecs[NVEC];
 
 static void make_vectors(void)
@@ -131,9 +178,15 @@ static void make_vectors(void)
     body_address(&v[6]);
     hln_record_init(&v[7], HLN_REC_REVOKE, hln_identity_pk(ids[1]), "global", 2, NULL, TS0 + 7);
     body_revoke(&v[7], 4);
+    hln_record_init(&v[8], HLN_REC_TARGET, hln_identity_pk(ids[2]), "CA", 3, NULL, TS0 + 8);
+    body_target(&v[8]);
+    hln_record_init(&v[9], HLN_REC_COLLABORATIVE, hln_identity_pk(ids[2]), "CA", 4, NULL, TS0 + 9);
+    body_collaborative(&v[9]);
+    hln_record_init(&v[10], HLN_REC_LESSON, hln_identity_pk(ids[3]), "CA", 5, NULL, TS0 + 10);
+    body_lesson(&v[10]);
     /* Chain each feed: prev is the id of the record before in the same feed. */
-    const int prev_of[NVEC] = {-1, -1, 1, -1, 3, 4, 5, 0, -1};
-    for (int i = 0; i < 8; i++) {
+    const int prev_of[NVEC] = {-1, -1, 1, -1, 3, 4, 5, 0, 2, 8, 6, -1};
+    for (int i = 0; i < NVEC - 1; i++) {
         if (prev_of[i] >= 0) {
             v[i].env.has_prev = true;
             memcpy(v[i].env.prev, v[prev_of[i]].id, HLN_HASH_LEN);
@@ -146,8 +199,8 @@ static void make_vectors(void)
             abort();
         }
     }
-    v[8] = v[4];
-    hln_record_erase_body(&v[8]);
+    v[NVEC - 1] = v[4];
+    hln_record_erase_body(&v[NVEC - 1]);
     for (int i = 1; i < 4; i++)
         hln_identity_destroy(&ids[i]);
 }
@@ -248,6 +301,43 @@ static void dump_fields(FILE *f, const hln_record *r)
         for (uint32_t i = 0; i < b->address.n; i++)
             T("address.endpoints[]", b->address.endpoints[i]);
         break;
+    case HLN_REC_TARGET:
+        T("target.indicator", b->target.indicator);
+        T("target.stratum", b->target.stratum);
+        T("target.collaborative", b->target.collaborative);
+        U("target.value_micro", b->target.value_micro);
+        T("target.by", b->target.by);
+        break;
+    case HLN_REC_COLLABORATIVE: {
+        const hln_collaborative *c = &b->collaborative;
+        T("collaborative.code", c->code);
+        T("collaborative.name", c->name);
+        T("collaborative.aim", c->aim);
+        for (uint32_t i = 0; i < c->n_indicators; i++)
+            T("collaborative.indicators[]", c->indicators[i]);
+        T("collaborative.start", c->start);
+        T("collaborative.end", c->end);
+        for (uint32_t i = 0; i < c->n_members; i++)
+            put_hex(f, "collaborative.members[]", c->members[i], HLN_KEY_LEN);
+        for (uint32_t i = 0; i < c->n_ideas; i++) {
+            T("collaborative.ideas[].title", c->ideas[i].title);
+            T("collaborative.ideas[].text", c->ideas[i].text);
+        }
+        break;
+    }
+    case HLN_REC_LESSON: {
+        const hln_lesson *l = &b->lesson;
+        for (uint32_t i = 0; i < l->n_indicators; i++)
+            T("lesson.indicators[]", l->indicators[i]);
+        T("lesson.period", l->period);
+        T("lesson.unit", l->unit);
+        T("lesson.collaborative", l->collaborative);
+        U("lesson.idea", l->idea);
+        T("lesson.change", l->change);
+        fprintf(f, "lesson.result %s\n", hln_lesson_result_name(l->result));
+        T("lesson.text", l->text);
+        break;
+    }
     }
 }
 
@@ -606,10 +696,15 @@ static void names_of_types_and_levels_parse_back(void **state)
 {
     (void)state;
     uint32_t t;
-    for (uint32_t i = HLN_REC_MEMBER; i <= HLN_REC_ADDRESS; i++) {
+    for (uint32_t i = HLN_REC_MEMBER; i <= HLN_REC_LAST; i++) {
         assert_int_equal(hln_rec_type_parse(hln_rec_type_name(i), &t), 0);
         assert_int_equal(t, i);
     }
+    for (uint32_t i = HLN_RESULT_WORKED; i <= HLN_RESULT_TOO_EARLY; i++) {
+        assert_int_equal(hln_lesson_result_parse(hln_lesson_result_name(i), &t), 0);
+        assert_int_equal(t, i);
+    }
+    assert_int_equal(hln_lesson_result_parse("great", &t), HLN_EINVAL);
     assert_string_equal(hln_rec_type_name(0), "unknown");
     assert_int_equal(hln_rec_type_parse("nope", &t), HLN_EINVAL);
     for (uint32_t i = 0; i <= HLN_LEVEL_GLOBAL; i++) {
@@ -1028,7 +1123,7 @@ static void refuses_an_unknown_type(void **state)
 {
     (void)state;
     mspec env = default_env();
-    env.v[1] = N(9);
+    env.v[1] = N(HLN_REC_LAST + 1);
     assert_int_equal(decode_env(&env), HLN_EDECODE);
     assert_string_equal(err, "envelope.type: unknown record type");
 }
@@ -1334,6 +1429,144 @@ static void refuses_bad_endpoints(void **state)
     assert_int_equal(decode_body_as(HLN_REC_ADDRESS, &m), HLN_ETOOBIG);
 }
 
+/* Valid bodies of the learning records, as specs to spoil. */
+static mspec lesson_spec(void)
+{
+    mspec m;
+    mspec_init(&m, 8);
+    m.v[0] = hexf("91%s", S("mhpc.depression-screening"));
+    m.v[1] = S("2026-12");
+    m.v[2] = S("");
+    m.v[3] = S("on-dep-2026");
+    m.v[4] = N(2);
+    m.v[5] = S("");
+    m.v[6] = N(HLN_RESULT_MIXED);
+    m.v[7] = S("Recall by text message helped the younger adults only.");
+    return m;
+}
+
+static mspec collaborative_spec(void)
+{
+    mspec m;
+    mspec_init(&m, 8);
+    m.v[0] = S("on-dep-2026");
+    m.v[1] = S("Ontario depression screening");
+    m.v[2] = S("Screen 70% of adults.");
+    m.v[3] = hexf("91%s", S("mhpc.depression-screening"));
+    m.v[4] = S("2026-10");
+    m.v[5] = S("2027-06");
+    m.v[6] = "90";
+    m.v[7] = hexf("9182%s%s%s%s", N(0), S("PHQ-2 at intake"), N(1), S(""));
+    return m;
+}
+
+static void refuses_a_lesson_that_carries_an_identifier(void **state)
+{
+    (void)state;
+    mspec m = lesson_spec();
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), 0);
+    assert_int_equal(rec.body.lesson.idea, 2);
+    m.v[7] = S("Called the patient born 12/03/1984 back.");
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_err("lesson.text: ");
+    assert_err("identifier");
+    m = lesson_spec();
+    m.v[5] = S("ask jane@clinic.example.ca");
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_err("lesson.change");
+    m = lesson_spec();
+    m.v[7] = S("");
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_err("lesson.text");
+}
+
+static void refuses_bad_lesson_fields(void **state)
+{
+    (void)state;
+    mspec m = lesson_spec();
+    m.v[6] = N(4);
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_string_equal(err, "lesson.result: not a result");
+    m = lesson_spec();
+    m.v[3] = S("");
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_string_equal(err, "lesson.idea: an idea number needs a collaborative");
+    m = lesson_spec();
+    m.v[4] = N(HLN_IDEAS_MAX + 1);
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    m = lesson_spec();
+    m.v[0] = "90";
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_string_equal(err, "lesson.indicators: too few elements");
+    m.v[0] = hexf("92%s%s", S("mhpc.b"), S("mhpc.a"));
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_EDECODE);
+    assert_string_equal(err, "lesson.indicators: not strictly ascending");
+    m.v[0] = hexf("95%s%s%s%s%s", S("a.a"), S("a.b"), S("a.c"), S("a.d"), S("a.e"));
+    assert_int_equal(decode_body_as(HLN_REC_LESSON, &m), HLN_ETOOBIG);
+}
+
+static void refuses_bad_collaborative_fields(void **state)
+{
+    (void)state;
+    mspec m = collaborative_spec();
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), 0);
+    assert_int_equal(rec.body.collaborative.n_ideas, 1);
+    m.v[5] = S("2026-09");
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), HLN_EDECODE);
+    assert_string_equal(err, "collaborative.end: ends before it starts");
+    m = collaborative_spec();
+    uint8_t k1[HLN_KEY_LEN], k2[HLN_KEY_LEN];
+    memset(k1, 1, sizeof k1);
+    memset(k2, 2, sizeof k2);
+    m.v[6] = hexf("92%s%s", B(k2, HLN_KEY_LEN), B(k1, HLN_KEY_LEN));
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), HLN_EDECODE);
+    assert_string_equal(err, "collaborative.members: not strictly ascending");
+    m.v[6] = hexf("91%s", B(k1, 31));
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), HLN_EDECODE);
+    m = collaborative_spec();
+    m.v[7] = hexf("9181%s%s", N(0), S("only a title"));
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), HLN_EDECODE);
+    assert_string_equal(err, "collaborative.ideas: missing map key");
+    m.v[7] = hexf("9182%s%s%s%s", N(0), S(""), N(1), S(""));
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), HLN_EDECODE);
+    assert_err("collaborative.ideas.title");
+    m = collaborative_spec();
+    m.v[0] = S("");
+    assert_int_equal(decode_body_as(HLN_REC_COLLABORATIVE, &m), HLN_EDECODE);
+    assert_string_equal(err, "collaborative.code: not a collaborative code");
+}
+
+static void refuses_a_target_past_2_pow_53(void **state)
+{
+    (void)state;
+    mspec m;
+    mspec_init(&m, 5);
+    m.v[0] = S("mhpc.depression-screening");
+    m.v[1] = S("");
+    m.v[2] = S("");
+    m.v[3] = N(HLN_COUNT_MAX);
+    m.v[4] = S("2027");
+    assert_int_equal(decode_body_as(HLN_REC_TARGET, &m), 0);
+    m.v[3] = N(HLN_COUNT_MAX + 1);
+    assert_int_equal(decode_body_as(HLN_REC_TARGET, &m), HLN_EDECODE);
+    assert_string_equal(err, "target.value_micro: over 2^53-1");
+    m.v[3] = N(1);
+    m.v[4] = S("2027-13");
+    assert_int_equal(decode_body_as(HLN_REC_TARGET, &m), HLN_EDECODE);
+    assert_string_equal(err, "target.by: not a period");
+}
+
+static void seal_refuses_a_lesson_with_an_identifier(void **state)
+{
+    (void)state;
+    hln_identity *id = ident(3);
+    rec = vecs[10];
+    strcpy(rec.body.lesson.text, "Reach us at 416-555-0199.");
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_err("lesson.text");
+    hln_identity_destroy(&id);
+}
+
 static void refuses_a_control_character_in_a_reason(void **state)
 {
     (void)state;
@@ -1629,6 +1862,11 @@ int main(int argc, char **argv)
         T_(refuses_a_proportion_with_a_multiplier),
         T_(refuses_bad_endpoints),
         T_(refuses_a_control_character_in_a_reason),
+        T_(refuses_a_lesson_that_carries_an_identifier),
+        T_(refuses_bad_lesson_fields),
+        T_(refuses_bad_collaborative_fields),
+        T_(refuses_a_target_past_2_pow_53),
+        T_(seal_refuses_a_lesson_with_an_identifier),
         T_(refuses_bytes_after_the_body_map),
         T_(mp_writer_and_reader_agree_on_shortest_integers),
         T_(mp_reader_refuses_longer_headers_than_needed),

@@ -889,6 +889,90 @@ static void organization_publishes_in_its_country_or_region_only(void **state)
     assert_refused(t, &r, "scope FR is outside author's jurisdiction CA-ON");
 }
 
+/* ---- learning records: targets, collaboratives, lessons ---- */
+
+static void target_rec(hln_record *r, int author, const char *scope, uint64_t ts)
+{
+    start(r, HLN_REC_TARGET, author, scope, ts);
+    strcpy(r->body.target.indicator, "mhpc.depression-screening");
+    strcpy(r->body.target.by, "2026-12");
+    r->body.target.value_micro = 700000;
+    seal(r, author);
+}
+
+static void collab_rec(hln_record *r, int author, const char *scope, uint64_t ts)
+{
+    start(r, HLN_REC_COLLABORATIVE, author, scope, ts);
+    hln_collaborative *c = &r->body.collaborative;
+    strcpy(c->code, "on-dep");
+    strcpy(c->name, "Depression screening");
+    c->n_indicators = 1;
+    strcpy(c->indicators[0], "mhpc.depression-screening");
+    strcpy(c->start, "2026-01");
+    strcpy(c->end, "2026-12");
+    c->n_members = 1;
+    memcpy(c->members[0], pk(H1), HLN_KEY_LEN);
+    seal(r, author);
+}
+
+static void lesson_rec(hln_record *r, int author, const char *scope, uint64_t ts)
+{
+    start(r, HLN_REC_LESSON, author, scope, ts);
+    hln_lesson *l = &r->body.lesson;
+    l->n_indicators = 1;
+    strcpy(l->indicators[0], "mhpc.depression-screening");
+    strcpy(l->period, "2026-03");
+    strcpy(l->collaborative, "on-dep");
+    strcpy(l->text, "Screening at intake worked.");
+    seal(r, author);
+}
+
+static void authorities_set_targets_and_run_collaboratives_in_their_jurisdiction(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record r;
+    target_rec(&r, ON, "CA-ON", T0 + DAY);
+    assert_allowed(t, &r);
+    collab_rec(&r, ON, "CA-ON", T0 + DAY);
+    assert_allowed(t, &r);
+    target_rec(&r, CA, "CA", T0 + DAY);
+    assert_allowed(t, &r);
+    collab_rec(&r, CA, "CA-ON", T0 + DAY);
+    assert_allowed(t, &r);
+    /* Ontario may publish governance in CA, but its collaboratives and
+     * targets stay in Ontario: they reach its jurisdiction, no wider. */
+    collab_rec(&r, ON, "CA", T0 + DAY);
+    assert_refused(t, &r, "collaborative records go in a scope inside the author's jurisdiction "
+                          "CA-ON, not CA");
+    target_rec(&r, CA, "global", T0 + DAY);
+    assert_refused(t, &r, "target records go in a scope inside the author's jurisdiction CA, "
+                          "not global");
+    collab_rec(&r, QC, "CA-ON", T0 + DAY);
+    assert_refused(t, &r, "inside the author's jurisdiction CA-QC, not CA-ON");
+}
+
+static void organizations_share_lessons_but_set_no_targets(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record r;
+    lesson_rec(&r, H1, "CA-ON", T0 + DAY);
+    assert_allowed(t, &r);
+    lesson_rec(&r, H1, "CA", T0 + DAY);
+    assert_allowed(t, &r);
+    lesson_rec(&r, ON, "CA-ON", T0 + DAY);
+    assert_allowed(t, &r);
+    lesson_rec(&r, H1, "CA-QC", T0 + DAY);
+    assert_refused(t, &r, "scope CA-QC is outside author's jurisdiction CA-ON");
+    lesson_rec(&r, X, "CA-ON", T0 + DAY);
+    assert_refused(t, &r, "author is not a member");
+    target_rec(&r, H1, "CA-ON", T0 + DAY);
+    assert_refused(t, &r, "organization may not issue target records");
+    collab_rec(&r, H1, "CA-ON", T0 + DAY);
+    assert_refused(t, &r, "organization may not issue collaborative records");
+}
+
 static void envelope_alone_is_judged_on_standing_type_and_scope(void **state)
 {
     hln_trust *t = *state;
@@ -943,6 +1027,22 @@ static void wants_feed_keeps_organization_data_in_its_country(void **state)
     assert_true(hln_trust_wants_feed(t, &org_on, pk(ON)));
     assert_false(hln_trust_wants_feed(t, &org_on, pk(QC)));
     assert_false(hln_trust_wants_feed(t, &org_on, pk(CA)));
+}
+
+static void a_collaboratives_feed_reaches_its_jurisdiction_only(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_feed_id on = feed(ON, "CA-ON");
+    uint64_t now = T0 + DAY;
+    assert_true(hln_trust_wants_feed(t, &on, pk(H1)));
+    assert_true(hln_trust_may_receive(t, pk(H1), &on, now));
+    /* Not the clinic admitted elsewhere in Canada, not Quebec, not the country. */
+    assert_false(hln_trust_wants_feed(t, &on, pk(H2)));
+    assert_false(hln_trust_may_receive(t, pk(H2), &on, now));
+    assert_false(hln_trust_may_receive(t, pk(QC), &on, now));
+    assert_false(hln_trust_may_receive(t, pk(CA), &on, now));
+    assert_false(hln_trust_may_receive(t, pk(H3), &on, now));
 }
 
 static void wants_no_feed_of_a_non_member_or_out_of_bounds_scope(void **state)
@@ -1226,6 +1326,9 @@ int main(void)
         T(national_may_not_publish_into_another_countrys_scope),
         T(national_publishes_its_roll_up_in_scope_global),
         T(organization_publishes_in_its_country_or_region_only),
+        T(authorities_set_targets_and_run_collaboratives_in_their_jurisdiction),
+        T(organizations_share_lessons_but_set_no_targets),
+        T(a_collaboratives_feed_reaches_its_jurisdiction_only),
         T(envelope_alone_is_judged_on_standing_type_and_scope),
         T(wants_feed_keeps_organization_data_in_its_country),
         T(wants_no_feed_of_a_non_member_or_out_of_bounds_scope),

@@ -16,6 +16,10 @@
 #include "node/hlnctl/cmd_peer.h"
 #include "node/hlnctl/cmd_publish.h"
 #include "node/hlnctl/cmd_import.h"
+#include "node/hlnctl/cmd_collab.h"
+#include "node/hlnctl/cmd_improve.h"
+#include "node/hlnctl/cmd_lesson.h"
+#include "node/hlnctl/cmd_target.h"
 #include "node/hlnctl/cmd_status.h"
 #include "node/hlnctl/report.h"
 #include "node/node.h"
@@ -65,6 +69,13 @@ static const command commands[] = {
      "Benchmark an indicator: units, intervals, places, ABC, the evidence digest."},
     {"rollup", NULL, hln_cli_rollup,
      "An authority's pooled counts for its jurisdiction; --publish publishes them."},
+    {"target", "*", hln_cli_target, "Targets: an authority's goal for an indicator, by a period."},
+    {"collaborative", "*", hln_cli_collaborative,
+     "Learning collaboratives: aim, indicators, time frame, members, change package."},
+    {"lesson", "*", hln_cli_lesson,
+     "Lessons: what a team changed and what happened (free text, screened)."},
+    {"improve", NULL, hln_cli_improve,
+     "Improvement over time: run and Shewhart charts, signals, targets, sustainability."},
     {"report", NULL, cmd_report, "Write benchmark reports as static HTML."},
     {"help", NULL, cmd_help, "Show help for hlnctl or one command."},
 };

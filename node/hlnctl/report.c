@@ -2,6 +2,7 @@
 #include "node/util.h"
 #include "node/hlnctl/report.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/report_collab.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1681,6 +1682,22 @@ done:
     return status;
 }
 
+/* Then a page per learning collaborative (node/hlnctl/report_collab.c), once
+ * the node is closed again: it opens the store itself. */
+static int report_collabs(const char *datadir, const char *outdir)
+{
+    size_t pages = 0;
+    char err[256] = "";
+    if (hln_report_collab_write(datadir, outdir, &pages, err, sizeof err) != 0) {
+        hln_warnx("report: collaborative pages: %s", err[0] ? err : "failed");
+        return EXIT_FAIL;
+    }
+    if (pages)
+        hln_warnx("report: %zu collaborative page%s in %s/collaborative", pages,
+                  pages == 1 ? "" : "s", outdir);
+    return EXIT_OK;
+}
+
 int hln_cli_report(const char *datadir, int argc, char **argv)
 {
     report_args a = {.o = {.method = -1, .ci = HLN_CI_WILSON, .axis = HLN_REPORT_AXIS_AUTO}};
@@ -1694,6 +1711,8 @@ int hln_cli_report(const char *datadir, int argc, char **argv)
         status = report_validate(&a);
     if (status == REPORT_GO)
         status = report_run(datadir, &a);
+    if (status == EXIT_OK && a.outdir)
+        status = report_collabs(datadir, a.outdir);
     else if (status == EXIT_USAGE)
         cli_usage(stderr);
     free(a.periods);

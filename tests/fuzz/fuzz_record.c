@@ -14,7 +14,7 @@ static hln_record r, again, erased;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Body mode: most mutated bodies would stop at the body hash, so wrap the
- * bytes in a valid envelope of type (1 + data[0] % 7) whose hash and length
+ * bytes in a valid envelope of type (1 + data[0] % HLN_REC_LAST) whose hash and length
  * match, and decode that: the body decoder's acceptance paths get fuzzed. */
 static size_t wrap_body(const uint8_t *data, size_t size, uint8_t *out, size_t cap)
 {
@@ -26,7 +26,7 @@ static size_t wrap_body(const uint8_t *data, size_t size, uint8_t *out, size_t c
     hln_mp_writer_init(&w, env, sizeof env);
     hln_mp_put_map(&w, 9);
     hln_mp_put_uint(&w, 0), hln_mp_put_uint(&w, HLN_FORMAT_VERSION);
-    hln_mp_put_uint(&w, 1), hln_mp_put_uint(&w, 1u + data[0] % 7u);
+    hln_mp_put_uint(&w, 1), hln_mp_put_uint(&w, 1u + data[0] % (unsigned)HLN_REC_LAST);
     hln_mp_put_uint(&w, 2), hln_mp_put_bin(&w, author, sizeof author);
     hln_mp_put_uint(&w, 3), hln_mp_put_cstr(&w, "CA");
     hln_mp_put_uint(&w, 4), hln_mp_put_uint(&w, 1);
