@@ -736,6 +736,29 @@ out:
     return edge(rc);
 }
 
+int hln_store_feed_id(hln_store *s, const hln_feed_id *feed, uint64_t seq,
+                      uint8_t id[HLN_HASH_LEN])
+{
+    MDB_txn *txn = NULL;
+    uint8_t sk[SEQ_KEY_LEN];
+    MDB_val k = {SEQ_KEY_LEN, sk}, v;
+    int rc = HLN_EINVAL;
+    if (!s || !feed || !id)
+        goto out;
+    seq_key(feed->author, feed->scope, seq, sk);
+    if ((rc = read_begin(s, &txn)) || (rc = xlate(mdb_get(txn, s->feeds, &k, &v))))
+        goto out;
+    if (v.mv_size != HLN_HASH_LEN) {
+        rc = HLN_ESTORE;
+        goto out;
+    }
+    memcpy(id, v.mv_data, HLN_HASH_LEN);
+out:
+    if (s)
+        read_end(s, &txn);
+    return edge(rc);
+}
+
 int hln_store_feed_get(hln_store *s, const hln_feed_id *feed, uint64_t seq, hln_record *out)
 {
     MDB_txn *txn = NULL;
