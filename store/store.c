@@ -97,19 +97,22 @@ static int xlate(int rc)
     case EACCES:
     case EPERM:
         return HLN_EPERM;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return HLN_EFULL; /* a clear word for a full disk, quota or file limit */
     case ENOENT:
     case EIO:
-    case ENOSPC:
         return HLN_EIO;
     default:
         return HLN_ESTORE;
     }
 }
 
-/* Internal codes leave as HLN_ESTORE. */
+/* Internal codes leave as hln codes: a map that cannot grow is full. */
 static int edge(int rc)
 {
-    return (rc == ST_EMAPFULL || rc == ST_ERESIZED) ? HLN_ESTORE : rc;
+    return rc == ST_EMAPFULL ? HLN_EFULL : rc == ST_ERESIZED ? HLN_ESTORE : rc;
 }
 
 static void put64(uint8_t *p, uint64_t v)
@@ -279,7 +282,7 @@ static int grow(hln_store *s)
     }
     mdb_env_info(s->env, &info);
     if (info.me_mapsize >= MAP_LIMIT) {
-        rc = HLN_ESTORE;
+        rc = HLN_EFULL;
         goto out;
     }
     rc = xlate(mdb_env_set_mapsize(s->env, info.me_mapsize * 2));

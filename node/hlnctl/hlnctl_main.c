@@ -506,7 +506,8 @@ static int cmd_indicator_define(cli *c, int argc, char **argv)
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CATALOGUE_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        hln_warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_warnx("%s: %s%s", file, rc == HLN_EINVAL ? "not a regular file (refused)" : "cannot read it: ",
+                  rc == HLN_EINVAL ? "" : hln_strerror(rc));
         return EXIT_FAIL;
     }
     problem_ctx pc = {file, 0};
@@ -708,7 +709,8 @@ static int cmd_publish(cli *c, int argc, char **argv)
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CSV_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        hln_warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_warnx("%s: %s%s", file, rc == HLN_EINVAL ? "not a regular file (refused)" : "cannot read it: ",
+                  rc == HLN_EINVAL ? "" : hln_strerror(rc));
         return EXIT_FAIL;
     }
     hln_node *n = NULL;
