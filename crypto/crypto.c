@@ -112,7 +112,9 @@ int hln_identity_load(const char *path, hln_identity **out)
     /* O_NONBLOCK: a FIFO planted as the key file must not hang the open. */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return errno == ENOENT ? HLN_ENOTFOUND : (errno == ELOOP ? HLN_EPERM : HLN_EIO);
+        return errno == ENOENT ? HLN_ENOTFOUND
+               : errno == ELOOP || errno == EACCES || errno == EPERM ? HLN_EPERM
+                                                                     : HLN_EIO;
     if (fstat(fd, &st) < 0) {
         rc = HLN_EIO;
         goto out;

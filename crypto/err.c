@@ -30,6 +30,7 @@ static const struct {
     {"range", "value out of range"},
     {"config", "configuration error"},
     {"state", "operation not valid in the current state"},
+    {"full", "no space left: the disk (or the store's map) is full"},
 };
 
 const char *hln_strerror(int rc)

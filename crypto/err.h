@@ -31,7 +31,8 @@ enum {
     HLN_ERANGE = -22,    /* a value lies outside its allowed range */
     HLN_ECONFIG = -23,   /* a configuration file is wrong */
     HLN_ESTATE = -24,    /* the call is not valid in the current state */
-    HLN_ERR_MIN_ = -25
+    HLN_EFULL = -25,     /* no room: the store's map or the disk is full */
+    HLN_ERR_MIN_ = -26
 };
 
 /* A static English description of code `rc`; never NULL. */

@@ -266,6 +266,15 @@ int hln_control_request(const char *datadir, json_object *req, int timeout_ms, j
         rc = HLN_ESTATE;
         goto out;
     }
+    /* libzmq connects in the background and would only time out on a
+     * socket we may not open ("resource busy"): say what it is. */
+    if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 && (errno == EACCES || errno == EPERM)) {
+        rc = HLN_EPERM;
+        if (err && errlen)
+            snprintf(err, errlen, "permission denied: %s may be opened only by the node's user and group",
+                     path);
+        goto out;
+    }
     snprintf(ep, sizeof ep, "ipc://%s", path);
     size_t len = 0;
     const char *txt = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);

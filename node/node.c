@@ -187,7 +187,10 @@ int hln_node_open(const char *dir, unsigned flags, hln_node **out, char *err, si
     }
     rc = hln_identity_load(keypath, &n->id);
     if (rc < 0) {
-        if (rc == HLN_EPERM)
+        if (rc == HLN_EPERM && faccessat(AT_FDCWD, keypath, R_OK, AT_EACCESS) != 0 && errno == EACCES)
+            hln_util_seterr(err, errlen, "%s: permission denied: only the node's user may read its key "
+                            "(run hlnctl as that user)", keypath);
+        else if (rc == HLN_EPERM)
             hln_util_seterr(err, errlen, "%s: refused: the key file must be a regular file of mode 0600",
                    keypath);
         else
@@ -681,14 +684,20 @@ int hln_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO (or a device) named here must not block the open;
+     * only a regular file is read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
-        return HLN_EIO;
+        return errno == ENOENT ? HLN_ENOTFOUND : errno == EACCES || errno == EPERM ? HLN_EPERM : HLN_EIO;
     int rc = 0;
     char *b = NULL;
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0) {
         rc = HLN_EIO;
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = HLN_EINVAL;
         goto out;
     }
     if ((uint64_t)st.st_size > max) {

@@ -143,7 +143,9 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
 void hln_publish_result_free(hln_publish_result *res);
 
 /* Read a whole regular file of at most `max` bytes into a malloc'd buffer
- * (NUL-terminated; *len excludes the NUL). HLN_EIO, HLN_ETOOBIG, HLN_ENOMEM. */
+ * (NUL-terminated; *len excludes the NUL). Never blocks on a FIFO: anything
+ * but a regular file is HLN_EINVAL. HLN_ENOTFOUND, HLN_EPERM, HLN_EIO,
+ * HLN_ETOOBIG, HLN_ENOMEM. */
 int hln_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /* ---- the catch-up rule -------------------------------------------------

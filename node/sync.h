@@ -71,6 +71,10 @@ typedef struct {
      * is never mentioned to that peer. The answer may change (a membership
      * starts or ends): call hln_sync_wants_changed after it does. */
     bool (*may_send)(void *ctx, uint32_t peer, const hln_feed_id *feed);
+    /* Optional: is exactly this record (its id at its feed and seq) held
+     * already? Asked before a signature check, so that a replay costs an
+     * index lookup, not a verification. */
+    bool (*held)(void *ctx, const hln_feed_id *feed, uint64_t seq, const uint8_t id[HLN_HASH_LEN]);
 } hln_sync_host;
 
 typedef struct {

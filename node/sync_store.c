@@ -288,6 +288,15 @@ static int cb_forks(void *ctx, hln_sync_fork_cb cb, void *cbctx)
     return hln_store_foreach_fork(ss->store, forks_one, &f);
 }
 
+/* A replay check from the feed index alone (no record read, no signature). */
+static bool cb_held(void *ctx, const hln_feed_id *feed, uint64_t seq, const uint8_t id[HLN_HASH_LEN])
+{
+    hln_sync_store *ss = ctx;
+    uint8_t have[HLN_HASH_LEN];
+    return hln_store_feed_id(ss->store, feed, seq, have) == 0 &&
+           memcmp(have, id, HLN_HASH_LEN) == 0;
+}
+
 void hln_sync_store_host(hln_sync_store *ss, hln_sync_host *host)
 {
     memset(host, 0, sizeof *host);
@@ -298,4 +307,5 @@ void hln_sync_store_host(hln_sync_store *ss, hln_sync_host *host)
     host->wants = cb_wants;
     host->fork = cb_fork;
     host->forks = cb_forks;
+    host->held = cb_held;
 }

@@ -97,19 +97,22 @@ static int xlate(int rc)
     case EACCES:
     case EPERM:
         return HLN_EPERM;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return HLN_EFULL; /* a clear word for a full disk, quota or file limit */
     case ENOENT:
     case EIO:
-    case ENOSPC:
         return HLN_EIO;
     default:
         return HLN_ESTORE;
     }
 }
 
-/* Internal codes leave as HLN_ESTORE. */
+/* Internal codes leave as hln codes: a map that cannot grow is full. */
 static int edge(int rc)
 {
-    return (rc == ST_EMAPFULL || rc == ST_ERESIZED) ? HLN_ESTORE : rc;
+    return rc == ST_EMAPFULL ? HLN_EFULL : rc == ST_ERESIZED ? HLN_ESTORE : rc;
 }
 
 static void put64(uint8_t *p, uint64_t v)
@@ -279,7 +282,7 @@ static int grow(hln_store *s)
     }
     mdb_env_info(s->env, &info);
     if (info.me_mapsize >= MAP_LIMIT) {
-        rc = HLN_ESTORE;
+        rc = HLN_EFULL;
         goto out;
     }
     rc = xlate(mdb_env_set_mapsize(s->env, info.me_mapsize * 2));
@@ -730,6 +733,29 @@ int hln_store_get(hln_store *s, const uint8_t id[HLN_HASH_LEN], hln_record *out)
     if ((rc = read_begin(s, &txn)))
         goto out;
     rc = get_in(s, txn, id, out);
+out:
+    if (s)
+        read_end(s, &txn);
+    return edge(rc);
+}
+
+int hln_store_feed_id(hln_store *s, const hln_feed_id *feed, uint64_t seq,
+                      uint8_t id[HLN_HASH_LEN])
+{
+    MDB_txn *txn = NULL;
+    uint8_t sk[SEQ_KEY_LEN];
+    MDB_val k = {SEQ_KEY_LEN, sk}, v;
+    int rc = HLN_EINVAL;
+    if (!s || !feed || !id)
+        goto out;
+    seq_key(feed->author, feed->scope, seq, sk);
+    if ((rc = read_begin(s, &txn)) || (rc = xlate(mdb_get(txn, s->feeds, &k, &v))))
+        goto out;
+    if (v.mv_size != HLN_HASH_LEN) {
+        rc = HLN_ESTORE;
+        goto out;
+    }
+    memcpy(id, v.mv_data, HLN_HASH_LEN);
 out:
     if (s)
         read_end(s, &txn);

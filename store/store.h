@@ -44,6 +44,10 @@ int hln_store_append_batch(hln_store *s, const hln_record *recs, size_t n, int *
 int hln_store_get(hln_store *s, const uint8_t id[HLN_HASH_LEN], hln_record *out);
 
 /* The record at (feed, seq). HLN_ENOTFOUND if absent. */
+/* The id held at (feed, seq), from the index alone (no record read):
+ * HLN_ENOTFOUND when none. A cheap duplicate check before a signature. */
+int hln_store_feed_id(hln_store *s, const hln_feed_id *feed, uint64_t seq,
+                      uint8_t id[HLN_HASH_LEN]);
 int hln_store_feed_get(hln_store *s, const hln_feed_id *feed, uint64_t seq, hln_record *out);
 
 /* A feed's head: its highest seq and that record's id. A feed not held has

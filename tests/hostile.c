@@ -1,9 +1,12 @@
 /* hostile.c - test helper for the daemon tests: node setup (peer, trust, publish, count) and a hostile peer. */
+#include <arpa/inet.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -23,6 +26,14 @@
  *   hostile count DIR                      print "FEEDS RECORDS" from the store
  *   hostile attack DIR ENDPOINT TARGET_ID  be a hostile peer of TARGET with DIR's identity
  *   hostile ctlfuzz DIR                    malformed requests on DIR's control socket
+ *   hostile flood DIR ENDPOINT TARGET_ID ROUNDS MSGS
+ *                                          ROUNDS times: connect with DIR's key, greet, send
+ *                                          MSGS messages of 64 records (the same ones: replays)
+ *                                          as fast as possible, then close with linger 0
+ *   hostile conns HOST PORT N SECONDS      hold N TCP connections that never handshake
+ *   hostile claim DIR ENDPOINT TARGET_ID SEQ
+ *                                          greet TARGET, send a clock claiming DIR's feed
+ *                                          (scope CA) is at SEQ
  *   hostile impostor DIR ENDPOINT TARGET_ID CLAIMED_ID
  *                                          connect with DIR's key, send a hello claiming
  *                                          CLAIMED_ID; print "clocks=N" (clock messages back)
@@ -261,6 +272,131 @@ out:
     return 0;
 }
 
+/* The flood of issue 17: messages of 64 valid records, replayed as fast as
+ * the socket takes them, then a close with linger 0 (a TCP reset while the
+ * target still has thousands of them queued). */
+static int cmd_flood(const char *dir, const char *endpoint, const char *target_text, long rounds,
+                     long msgs)
+{
+    uint8_t target[HLN_KEY_LEN];
+    hln_identity *id = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 || hln_identity_load(path, &id) != 0) {
+        fprintf(stderr, "hostile: bad target or identity\n");
+        return 1;
+    }
+    enum { N = 64 };
+    hln_record *recs = calloc(N, sizeof *recs);
+    hln_wire_slice sl[N];
+    hln_wire_buf rb, hb;
+    hln_wire_buf_init(&rb);
+    hln_wire_buf_init(&hb);
+    uint64_t ts = wall_ms();
+    int rc = recs ? 0 : 1;
+    for (int i = 0; rc == 0 && i < N; i++) {
+        char unit[32];
+        snprintf(unit, sizeof unit, "flood-%d", i);
+        rc = seal(&recs[i], id, (uint64_t)i + 1, i ? recs[i - 1].id : NULL, ts + (uint64_t)i, unit);
+        sl[i] = (hln_wire_slice){recs[i].raw, recs[i].raw_len};
+    }
+    if (rc == 0)
+        rc = hln_wire_records(&rb, 0, sl, N);
+    long sent = 0;
+    for (long r = 0; rc == 0 && r < rounds; r++) {
+        void *zctx = zmq_ctx_new();
+        void *s = dealer_to(zctx, id, target, endpoint);
+        int zero = 0;
+        zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
+        uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0};
+        hln_random(inc, sizeof inc);
+        if (hln_wire_hello(&hb, hln_identity_pk(id), inc, 0, digest) != 0 ||
+            send_wait(s, hb.p, hb.len, 0) != 0) {
+            fprintf(stderr, "hostile: flood round %ld: handshake failed\n", r);
+        } else {
+            for (long m = 0; m < msgs; m++)
+                if (zmq_send(s, rb.p, rb.len, ZMQ_DONTWAIT) >= 0)
+                    sent++;
+            /* Let most of it reach the target, then reset the connection. */
+            usleep(400000);
+            drain_in(s);
+        }
+        zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close(s);
+        zmq_ctx_term(zctx);
+    }
+    printf("hostile: flood sent %ld messages of %d records\n", sent, N);
+    hln_wire_buf_free(&rb);
+    hln_wire_buf_free(&hb);
+    free(recs);
+    hln_identity_destroy(&id);
+    return rc ? 1 : 0;
+}
+
+/* Connections that never say a word: what a scanner or an unauthenticated
+ * attacker can hold open until handshake_ms. */
+static int cmd_conns(const char *host, const char *port, long n, long seconds)
+{
+    int *fds = calloc((size_t)n, sizeof *fds), held = 0;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+    if (!fds || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+        return 1;
+    for (long i = 0; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (fds[i] >= 0 && connect(fds[i], (struct sockaddr *)&sa, sizeof sa) == 0)
+            held++;
+    }
+    printf("hostile: holding %d connections\n", held);
+    fflush(stdout);
+    sleep((unsigned)seconds);
+    for (long i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+    return 0;
+}
+
+/* A clock that claims our own feed is at `seq`, far beyond what exists. */
+static int cmd_claim(const char *dir, const char *endpoint, const char *target_text,
+                     const char *seq_text)
+{
+    uint8_t target[HLN_KEY_LEN];
+    hln_identity *id = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 || hln_identity_load(path, &id) != 0)
+        return 1;
+    void *zctx = zmq_ctx_new();
+    void *s = dealer_to(zctx, id, target, endpoint);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0};
+    hln_random(inc, sizeof inc);
+    int rc = 1;
+    hln_wire_clock_entry e;
+    memset(&e, 0, sizeof e);
+    memcpy(e.feed.author, hln_identity_pk(id), HLN_KEY_LEN);
+    memcpy(e.feed.scope, "CA", 2);
+    e.value = HLN_CLOCK_VALUE(strtoull(seq_text, NULL, 10), 0);
+    memset(e.head, 0x5a, sizeof e.head);
+    if (hln_wire_hello(&b, hln_identity_pk(id), inc, 0, digest) != 0 ||
+        send_wait(s, b.p, b.len, 0) != 0)
+        goto out;
+    usleep(300000);
+    drain_in(s);
+    if (hln_wire_clock(&b, HLN_CLOCK_FULL, digest, &e, 1) != 0 || send_wait(s, b.p, b.len, 0) != 0)
+        goto out;
+    usleep(1500000); /* stay connected while the test reads the status */
+    drain_in(s);
+    rc = 0;
+out:
+    hln_wire_buf_free(&b);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    hln_identity_destroy(&id);
+    return rc;
+}
+
 /* A peer whose hello claims another node's id than the key it holds. */
 static int cmd_impostor(const char *dir, const char *endpoint, const char *target_text,
                         const char *claimed_text)
@@ -481,6 +617,12 @@ int main(int argc, char **argv)
         return cmd_count(dir);
     if (!strcmp(cmd, "ctlfuzz"))
         return cmd_ctlfuzz(dir);
+    if (!strcmp(cmd, "flood") && argc == 7)
+        return cmd_flood(dir, argv[3], argv[4], atol(argv[5]), atol(argv[6]));
+    if (!strcmp(cmd, "conns") && argc == 6)
+        return cmd_conns(dir, argv[3], atol(argv[4]), atol(argv[5]));
+    if (!strcmp(cmd, "claim") && argc == 6)
+        return cmd_claim(dir, argv[3], argv[4], argv[5]);
     if (!strcmp(cmd, "attack") && argc == 5)
         return cmd_attack(dir, argv[3], argv[4]);
     fprintf(stderr, "hostile: unknown command %s\n", cmd);

@@ -23,7 +23,7 @@ for d in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'User=hln' 'StateDir
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' 'RestrictNamespaces=yes' \
     'RestrictRealtime=yes' 'RestrictSUIDSGID=yes' 'LockPersonality=yes' \
     'MemoryDenyWriteExecute=yes' 'SystemCallFilter=@system-service' \
-    'SystemCallArchitectures=native' 'CapabilityBoundingSet=' 'Restart=on-failure'; do
+    'SystemCallArchitectures=native' 'CapabilityBoundingSet=' 'Restart=on-failure' 'LimitCORE=0'; do
     grep -qxF -- "$d" "$UNIT" || fail "unit lacks '$d'"
 done
 grep -q '^LimitNOFILE=[0-9]' "$UNIT" || fail "unit lacks LimitNOFILE"

@@ -263,10 +263,18 @@ static bool t_may_send(void *ctx, uint32_t peer, const hln_feed_id *f)
     return !refused(ctx, peer, f->author);
 }
 
+static bool t_held(void *ctx, const hln_feed_id *f, uint64_t seq, const uint8_t id[HLN_HASH_LEN])
+{
+    thost *h = ctx;
+    int a = author_of(f->author);
+    return a >= 0 && seq >= 1 && seq <= h->n[a] &&
+           memcmp(h->held[a][seq]->id, id, HLN_HASH_LEN) == 0;
+}
+
 static hln_sync_host host_of(thost *h)
 {
     return (hln_sync_host){h,       t_send, t_heads, t_read,  t_store,   t_wants,
-                           t_fork,  t_forks, t_peers, t_penalty, t_may_send};
+                           t_fork,  t_forks, t_peers, t_penalty, t_may_send, t_held};
 }
 
 static void start_at(int k, uint64_t now, uint32_t batch)
@@ -1141,6 +1149,60 @@ static void a_record_refused_for_trust_stalls_its_feed_without_penalty(void **st
     assert_int_equal(H[1].penalties, 0);
 }
 
+/* Issue 17: a replay or an unwanted record costs no signature check. Both
+ * carry a broken signature here: checked, it would be a penalty. */
+static hln_record *with_bad_sig(const hln_record *r)
+{
+    hln_record *c = malloc(sizeof *c);
+    *c = *r;
+    uint8_t *p = memmem(c->raw, c->raw_len, c->sig, HLN_SIG_LEN);
+    assert_non_null(p);
+    p[0] ^= 1;
+    return c;
+}
+
+static void a_replay_is_a_duplicate_before_any_signature_check(void **state)
+{
+    (void)state;
+    give(0, 0, 3);
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 2000);
+    assert_int_equal(H[1].n[0], 3);
+    hln_sync_stats st0, st;
+    hln_sync_stats_get(H[1].e, &st0);
+    hln_record *replay = with_bad_sig(chain[0][2]);
+    const hln_record *one[1] = {replay};
+    for (int i = 0; i < 5; i++)
+        send_records(0, 1, one, 1, 0);
+    pump(2100);
+    hln_sync_stats_get(H[1].e, &st);
+    assert_int_equal(H[1].penalties, 0);
+    assert_int_equal(st.records_bad, st0.records_bad);
+    assert_int_equal(st.records_dup - st0.records_dup, 5);
+    free(replay);
+}
+
+static void an_unwanted_record_is_dropped_before_its_signature_check(void **state)
+{
+    (void)state;
+    H[1].unwanted[2] = true;
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    hln_record *r = with_bad_sig(chain[2][1]);
+    const hln_record *one[1] = {r};
+    send_records(0, 1, one, 1, 0);
+    pump(10);
+    hln_sync_stats st;
+    hln_sync_stats_get(H[1].e, &st);
+    assert_int_equal(H[1].penalties, 0);
+    assert_int_equal(st.records_bad, 0);
+    assert_int_equal(st.records_unwanted, 1);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1149,6 +1211,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(an_appended_record_is_pushed_without_a_request, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_forged_record_is_never_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_replay_is_a_duplicate_before_any_signature_check, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_unwanted_record_is_dropped_before_its_signature_check,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(an_unwanted_feed_is_neither_requested_nor_stored, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_message_before_hello_is_refused, setup, teardown),

@@ -266,3 +266,11 @@ void hln_cli_notify_appended(const char *datadir)
         hln_warnx("hlnd did not take the news (%s); it will announce the records later",
                   hln_strerror(rc));
 }
+
+void hln_cli_read_failed(const char *file, int rc)
+{
+    if (rc == HLN_EINVAL)
+        hln_warnx("%s: not a regular file (refused)", file);
+    else
+        hln_warnx("%s: cannot read it: %s", file, hln_strerror(rc));
+}

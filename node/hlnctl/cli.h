@@ -103,6 +103,10 @@ int hln_cli_run_verb(const char *noun, const hln_cli_verb *verbs, void (*usage)(
 /* A whole number in [lo, hi] given on the command line. */
 bool hln_cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 
+/* Say why hln_read_file failed on `file`: a FIFO, device or directory is
+ * "not a regular file (refused)", anything else "cannot read it: REASON". */
+void hln_cli_read_failed(const char *file, int rc);
+
 /* hln_node_open, and its error through hln_warnx. Returns its code. */
 int hln_cli_open_node(const char *datadir, unsigned flags, hln_node **n);
 

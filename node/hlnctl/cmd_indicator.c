@@ -49,7 +49,7 @@ static int read_defs(const char *file, hln_indicator **defs,
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CATALOGUE_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        hln_warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_cli_read_failed(file, rc);
         return EXIT_FAIL;
     }
     problem_ctx pc = {file, 0};

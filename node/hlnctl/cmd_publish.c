@@ -118,7 +118,7 @@ static int publish_file(const char *datadir, const char *file, const hln_publish
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CSV_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        hln_warnx("%s: %s", file, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_cli_read_failed(file, rc);
         return EXIT_FAIL;
     }
     hln_node *n = NULL;

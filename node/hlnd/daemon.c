@@ -271,10 +271,47 @@ static int w_read(void *ctx, const hln_feed_id *feed, uint64_t from, uint64_t to
     return d->inner.read(d->inner.ctx, feed, from, to, cb, cbctx);
 }
 
+/* Every record the store refused is accounted for (issue 17): a valid
+ * record refused for trust or policy is not the sender's fault, so it never
+ * reached penalize(); it is counted under its reason here and logged (a
+ * few a minute per reason). A fork found in pushed records is logged too. */
+static void account_stored(hlnd *d, uint32_t from_peer, const hln_record *recs, size_t n,
+                           const int *results)
+{
+    static hln_util_bucket rl_refused, rl_fork;
+    uint64_t now = hln_util_mono_ms();
+    const char *from = from_peer < d->n_peers ? d->peers[from_peer].short_id : "local";
+    for (size_t i = 0; i < n; i++) {
+        int r = results[i];
+        char who[HLN_ID_SHORT_LEN + 1];
+        if (r != HLN_ETRUST && r != HLN_EPOLICY && r != HLN_EFORK)
+            continue;
+        hln_id_short(recs[i].env.author, who);
+        if (r == HLN_EFORK) {
+            if (hln_util_bucket_take(&rl_fork, now, 5, 10000)) {
+                hlnd_log(4, "sync", "event=fork author=%s seq=%llu source=records peer=%s "
+                         "suppressed=%u", who, (unsigned long long)recs[i].env.seq, from,
+                         rl_fork.denied);
+                rl_fork.denied = 0;
+            }
+            continue;
+        }
+        hln_metrics_refusal(d->refusals, r);
+        if (hln_util_bucket_take(&rl_refused, now, 5, 10000)) {
+            hlnd_log(5, "sync", "event=record-refused reason=%s author=%s seq=%llu peer=%s "
+                     "suppressed=%u", hln_errname(r), who, (unsigned long long)recs[i].env.seq,
+                     from, rl_refused.denied);
+            rl_refused.denied = 0;
+        }
+    }
+}
+
 static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
 {
     hlnd *d = ctx;
     int rc = d->inner.store(d->inner.ctx, from_peer, recs, n, results);
+    if (rc == 0)
+        account_stored(d, from_peer, recs, n, results);
     /* The store side has taught the trust object already; what follows
      * from it (wants, may_send, admission) waits for the next tick. */
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -310,6 +347,13 @@ static int w_forks(void *ctx, hln_sync_fork_cb cb, void *cbctx)
     return d->inner.forks(d->inner.ctx, cb, cbctx);
 }
 
+static bool w_held(void *ctx, const hln_feed_id *feed, uint64_t seq,
+                   const uint8_t id[HLN_HASH_LEN])
+{
+    hlnd *d = ctx;
+    return d->inner.held && d->inner.held(d->inner.ctx, feed, seq, id);
+}
+
 /* The sending side of scopes (docs/GOVERNANCE.md §7): a feed goes to a
  * peer only when the trust graph says the peer's membership lies inside
  * its scope now; "global" goes to every admitted peer. */
@@ -336,6 +380,16 @@ static int host_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
     return hln_transport_send(d->tr, d->peers[peer].id, msg, len);
 }
 
+/* A clock entry is a claim, not a proof: a peer may say a feed is at seq
+ * 2^61. What it can count for in `behind` is bounded to CLAIM_LEAD_MAX
+ * records past our own head; the engine fetches and verifies the rest. */
+#define CLAIM_LEAD_MAX 65536u
+static uint64_t bounded_claim(hlnd *d, const hln_feed_id *feed, uint64_t seq)
+{
+    uint64_t have = hln_sync_head(d->sync, feed);
+    return seq - have > CLAIM_LEAD_MAX && seq > have ? have + CLAIM_LEAD_MAX : seq;
+}
+
 /* Follow what a peer's clock messages say it holds of the feeds we want,
  * to report how far behind we are. Only messages the engine accepted get
  * here. Feeds we decline are not kept (a peer announcing millions of them
@@ -360,10 +414,11 @@ static void observe_clock(hlnd *d, dpeer *p, const uint8_t *msg, size_t len)
         p->clock_full = true;
     }
     hln_wire_clock_entry e;
-    while (hln_wire_clock_next(&m, &e) == 1)
-        if (d->host.wants(d->host.ctx, &e.feed) &&
-            headmap_put(&p->heads, &e.feed, HLN_CLOCK_SEQ(e.value)) != 0)
+    while (hln_wire_clock_next(&m, &e) == 1) {
+        uint64_t seq = bounded_claim(d, &e.feed, HLN_CLOCK_SEQ(e.value));
+        if (d->host.wants(d->host.ctx, &e.feed) && headmap_put(&p->heads, &e.feed, seq) != 0)
             break;
+    }
 }
 
 /* The hello's node id must be the key the transport authenticated (the
@@ -1129,6 +1184,7 @@ static int start(hlnd *d, char *err, size_t errlen)
         .forks = w_forks,
         .penalty = host_penalty,
         .may_send = w_may_send,
+        .held = w_held,
     };
 
     hln_sync_config sc;
@@ -1249,6 +1305,8 @@ int hlnd_run(const hlnd_args *a)
         items[n + 1] = (zmq_pollitem_t){.fd = sig_pipe[0], .events = ZMQ_POLLIN};
         uint64_t now = hln_util_mono_ms();
         long timeout = d.next_tick_ms > now ? (long)(d.next_tick_ms - now) : 0;
+        if (hln_transport_pending(d.tr))
+            timeout = 0; /* messages read and waiting their turn */
         if (zmq_poll(items, n + 2, timeout) < 0 && zmq_errno() != EINTR) {
             hlnd_log(2, "net", "event=poll-failed reason=%s", zmq_strerror(zmq_errno()));
             rc = HLN_ENET;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "crypto/err.h"
@@ -30,6 +31,10 @@ int main(int argc, char **argv)
     /* Everything hlnd creates (store files, sockets, lock) is private by
      * default; the control socket is opened up to the group explicitly. */
     umask(077);
+    /* No core dump and no ptrace by other processes of the same user: the
+     * process holds the node's signing key (issue 17). */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        fprintf(stderr, "hlnd: warning: cannot clear PR_SET_DUMPABLE\n");
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char **target = NULL;

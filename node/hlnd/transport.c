@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "crypto/err.h"
@@ -16,7 +17,30 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "hln"
 #define ROUTE_MAX 256       /* ZeroMQ routing ids are at most 255 bytes */
-#define PER_SOCKET_BURST 64 /* messages read from one socket before the next gets a turn */
+#define PER_SOCKET_BURST 64 /* messages delivered from one peer before the next gets a turn */
+#define READ_BURST 1024     /* messages moved from one socket into inboxes per call */
+/* What one peer can make us hold, read but not yet handled. The protocol
+ * keeps an honest peer far below this (requests_per_peer answers of at most
+ * 64 records, a push window of 64); past it the connection is shed. */
+#define INBOX_MSGS 65536
+#define INMSG_COST 128 /* bytes charged per message beyond its payload: the queue entry */
+#define INBOX_MIN_BYTES (8u << 20)
+/* Session flaps: up to FLAP_BURST sessions, then one per FLAP_REFILL_MS;
+ * beyond that the peer is held off for FLAP_HOLD_MS. */
+#define FLAP_BURST 8
+#define FLAP_REFILL_MS 5000
+#define FLAP_HOLD_MS 30000
+/* Unauthenticated connections (accepted, no message yet): at most this
+ * many; and new ones are refused while fds run low (half the limit), so
+ * the control socket and the store always find a descriptor. */
+#define PENDING_MAX 256
+#define FD_TARGET 65536
+
+/* A message read from a socket, waiting for its turn. */
+typedef struct inmsg {
+    struct inmsg *next;
+    zmq_msg_t body;
+} inmsg;
 
 typedef struct {
     uint8_t id[HLN_KEY_LEN];
@@ -37,6 +61,14 @@ typedef struct {
     socklen_t in_addr_len;
     hln_peer_stats st;
     hln_util_bucket rl;
+    /* Read but not yet delivered (hln_transport_process), bounded. */
+    inmsg *in_head, *in_tail;
+    size_t in_n, in_bytes;
+    /* The route of an inbound connection found gone: what it still had
+     * queued is dropped, not delivered as a new session each time. */
+    uint8_t dead_route[ROUTE_MAX];
+    size_t dead_route_len;
+    hln_util_bucket flap, uplog;
 } peer;
 
 struct hln_transport {
@@ -53,10 +85,21 @@ struct hln_transport {
     size_t n_peers, cap_peers;
     unsigned mon_seq;
     hln_util_bucket zap_rl;
+    size_t inbox_total; /* messages in all inboxes */
+    size_t rr;          /* the peer whose inbox is served first next time */
+    /* The server's connection monitor: unauthenticated connections. */
+    void *rmon;
+    int *pending;
+    size_t n_pending, cap_pending;
+    rlim_t nofile;
+    bool paused;           /* the listener is unbound: fds run low */
+    uint64_t resume_at_ms; /* when to try binding again */
+    hln_util_bucket conn_rl;
+    uint64_t conns_refused, inbox_shed, oversize;
     /* Which poll item belongs to what, as filled by hln_transport_pollitems. */
     size_t n_items;
     struct {
-        int kind; /* 0 zap, 1 router, 2 dealer, 3 monitor */
+        int kind; /* 0 zap, 1 router, 2 dealer, 3 monitor, 4 server monitor */
         peer *p;
     } item_of[1024];
 };
@@ -139,13 +182,29 @@ static void close_inbound(peer *p)
     p->in_fd = -1;
 }
 
-/* Settings every socket gets: bounded messages, heartbeats, bounded linger. */
+/* Settings every socket gets: bounded messages, heartbeats, bounded linger.
+ *
+ * ZMQ_RCVHWM is 0 (no limit) on purpose. With a limit, libzmq 4.3.4 (and
+ * its master as of 2024) stops reading a connection whose queue is full;
+ * if the peer then resets the connection, the engine marks an I/O error
+ * and unregisters the fd, but its heartbeat timer still fires and calls
+ * out_event(), which asserts !_io_error (stream_engine_base.cpp:331) and
+ * aborts the process; a PING decoded from the bytes left in its buffer
+ * does the same. A queue without a limit never stops reading, so that
+ * path is never taken. What a peer can make us hold is bounded instead by
+ * reading every socket eagerly into a per-peer inbox with a byte and
+ * message cap (INBOX_*): a peer past it is shed.
+ *
+ * ZMQ_MAXMSGSIZE is a hard cap above max_message, so that a message a
+ * little too big is read, logged and counted here (libzmq would drop the
+ * connection without a word); one beyond four times max_message is still
+ * dropped by libzmq with its connection. */
 static int common_opts(hln_transport *t, void *s)
 {
-    int64_t maxmsg = t->o.max_message;
+    int64_t maxmsg = (int64_t)t->o.max_message * 4;
     int hb = (int)t->o.heartbeat_ivl_ms, hbt = (int)t->o.heartbeat_timeout_ms;
     int ttl = (int)t->o.heartbeat_ttl_ms, hs = (int)t->o.handshake_ms;
-    int linger = (int)t->o.linger_ms, hwm = (int)t->o.sndhwm;
+    int linger = (int)t->o.linger_ms, hwm = (int)t->o.sndhwm, rcvhwm = 0;
     if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
         zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) != 0 ||
         zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt) != 0 ||
@@ -153,7 +212,7 @@ static int common_opts(hln_transport *t, void *s)
         zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs) != 0 ||
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-        zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0)
+        zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0)
         return zerr();
     return 0;
 }
@@ -168,21 +227,40 @@ static void close_socket(void **s)
 
 /* Report up/down transitions. A channel that went away may have lost
  * queued messages, so the owner sees down-then-up to restart the session. */
+static void inbox_clear(hln_transport *t, peer *p);
+static void hold_flapping(hln_transport *t, peer *p, uint64_t now);
+
 static void report(hln_transport *t, peer *p, bool restart)
 {
     bool up = p->out_up || p->in_up;
+    uint64_t now = hln_util_mono_ms();
     p->st.up = up;
     p->st.outgoing_up = p->out_up;
     p->st.incoming_up = p->in_up;
     if (p->reported_up && (!up || restart)) {
         p->reported_up = false;
-        hlnd_log(6, "net", "event=peer-down peer=%s", p->short_id);
+        /* What the old session queued belongs to it, not to the next. */
+        inbox_clear(t, p);
+        if (hln_util_bucket_take(&p->uplog, now, 10, 6000)) {
+            hlnd_log(6, "net", "event=peer-down peer=%s suppressed=%u", p->short_id,
+                     p->uplog.denied);
+            p->uplog.denied = 0;
+        }
         t->cb(t->cbctx, HLN_TEV_DOWN, p->id, NULL, 0);
     }
     if (up && !p->reported_up) {
+        /* Each session costs a greeting and a full clock both ways: a peer
+         * that keeps reconnecting is held off instead. */
+        if (!hln_util_bucket_take(&p->flap, now, FLAP_BURST, FLAP_REFILL_MS)) {
+            hold_flapping(t, p, now);
+            return;
+        }
         p->reported_up = true;
-        hlnd_log(6, "net", "event=peer-up peer=%s via=%s", p->short_id,
-                 p->out_up ? "outgoing" : "incoming");
+        if (hln_util_bucket_take(&p->uplog, now, 10, 6000)) {
+            hlnd_log(6, "net", "event=peer-up peer=%s via=%s suppressed=%u", p->short_id,
+                     p->out_up ? "outgoing" : "incoming", p->uplog.denied);
+            p->uplog.denied = 0;
+        }
         t->cb(t->cbctx, HLN_TEV_UP, p->id, NULL, 0);
     }
 }
@@ -245,6 +323,23 @@ fail:
     return rc;
 }
 
+/* Raise the soft descriptor limit towards FD_TARGET (within the hard
+ * limit): a busy node holds a socket per peer connection, and new
+ * connections are refused at half of it (server_monitor_one). */
+static rlim_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_TARGET ? FD_TARGET : rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? FD_TARGET : rl.rlim_cur;
+}
+
 int hln_admitted_make(const uint8_t id[HLN_KEY_LEN], hln_admitted *a)
 {
     memcpy(a->id, id, HLN_KEY_LEN);
@@ -269,6 +364,7 @@ int hln_transport_new(const hln_identity *id, const hln_transport_opts *o, hln_t
         rc = HLN_EINVAL;
         goto fail;
     }
+    t->nofile = raise_nofile();
     t->zctx = zmq_ctx_new();
     if (!t->zctx) {
         rc = HLN_ENET;
@@ -300,9 +396,14 @@ void hln_transport_destroy(hln_transport **tp)
         return;
     for (size_t i = 0; i < t->n_peers; i++) {
         close_dealer(t->peers[i]);
+        inbox_clear(t, t->peers[i]);
         free(t->peers[i]);
     }
     free(t->peers);
+    free(t->pending);
+    if (t->router && t->rmon)
+        zmq_socket_monitor(t->router, NULL, 0);
+    close_socket(&t->rmon);
     close_socket(&t->router);
     close_socket(&t->zap);
     if (t->zctx)
@@ -341,6 +442,7 @@ int hln_transport_set_admitted(hln_transport *t, const hln_admitted *set, size_t
             p->endpoint[0] = '\0';
             p->in_up = false;
             p->route_len = 0;
+            inbox_clear(t, p);
             report(t, p, false);
         }
     }
@@ -367,6 +469,14 @@ int hln_transport_listen(hln_transport *t, const char *endpoint)
         rc = zerr();
         goto fail;
     }
+    /* Accepted and closed connections, to cap the unauthenticated ones. */
+    if (zmq_socket_monitor(t->router, "inproc://hln-server-mon",
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0 ||
+        !(t->rmon = zmq_socket(t->zctx, ZMQ_PAIR)) ||
+        zmq_connect(t->rmon, "inproc://hln-server-mon") != 0) {
+        rc = zerr();
+        goto fail;
+    }
     if (zmq_bind(t->router, endpoint) != 0) {
         rc = zerr();
         hlnd_log(3, "net", "event=bind-failed endpoint=%s reason=%s", endpoint,
@@ -378,6 +488,9 @@ int hln_transport_listen(hln_transport *t, const char *endpoint)
         snprintf(t->endpoint, sizeof t->endpoint, "%s", endpoint);
     return 0;
 fail:
+    if (t->router)
+        zmq_socket_monitor(t->router, NULL, 0);
+    close_socket(&t->rmon);
     close_socket(&t->router);
     return rc == HLN_EINVAL ? HLN_ENET : rc;
 }
@@ -446,6 +559,7 @@ void hln_transport_drop(hln_transport *t, const uint8_t id[HLN_KEY_LEN], uint64_
     close_inbound(p);
     p->in_up = false;
     p->route_len = 0;
+    inbox_clear(t, p);
     report(t, p, false);
 }
 
@@ -466,7 +580,11 @@ int hln_transport_send(hln_transport *t, const uint8_t id[HLN_KEY_LEN], const ui
         if (zmq_send(t->router, p->route, p->route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
             int rc = zerr();
             if (rc == HLN_ENOTFOUND) {
-                /* The connection behind this route is gone. */
+                /* The connection behind this route is gone: what it still
+                 * has queued is dropped on arrival, not taken for a new
+                 * session (which made a flooding peer flap per message). */
+                memcpy(p->dead_route, p->route, p->route_len);
+                p->dead_route_len = p->route_len;
                 p->in_up = false;
                 p->route_len = 0;
                 report(t, p, false);
@@ -502,6 +620,8 @@ int hln_transport_pollitems(hln_transport *t, zmq_pollitem_t *items, size_t cap)
     ADD(t->zap, 0, NULL);
     if (t->router)
         ADD(t->router, 1, NULL);
+    if (t->rmon)
+        ADD(t->rmon, 4, NULL);
     for (size_t i = 0; i < t->n_peers; i++) {
         peer *p = t->peers[i];
         if (p->dealer)
@@ -509,6 +629,7 @@ int hln_transport_pollitems(hln_transport *t, zmq_pollitem_t *items, size_t cap)
         if (p->mon)
             ADD(p->mon, 3, p);
     }
+
 #undef ADD
     t->n_items = n;
     return (int)n;
@@ -615,6 +736,107 @@ static void bad(hln_transport *t, peer *p, int reason)
     t->cb(t->cbctx, HLN_TEV_BAD, p->id, NULL, (size_t)(-reason));
 }
 
+static void inbox_clear(hln_transport *t, peer *p)
+{
+    while (p->in_head) {
+        inmsg *m = p->in_head;
+        p->in_head = m->next;
+        zmq_msg_close(&m->body);
+        free(m);
+    }
+    p->in_tail = NULL;
+    t->inbox_total -= p->in_n;
+    p->in_n = 0;
+    p->in_bytes = 0;
+}
+
+/* End both channels of `p` now; an inbound route is remembered as dead so
+ * that what libzmq still queued from it is dropped on arrival. */
+static void cut(hln_transport *t, peer *p)
+{
+    if (p->route_len) {
+        memcpy(p->dead_route, p->route, p->route_len);
+        p->dead_route_len = p->route_len;
+    }
+    close_dealer(p);
+    close_inbound(p);
+    p->in_up = false;
+    p->route_len = 0;
+    inbox_clear(t, p);
+    report(t, p, false);
+}
+
+static void hold_flapping(hln_transport *t, peer *p, uint64_t now)
+{
+    p->st.dropped_until_ms = now + FLAP_HOLD_MS;
+    if (hln_util_bucket_take(&p->rl, now, 5, 10000)) {
+        hlnd_log(4, "net", "event=peer-flapping peer=%s hold_ms=%u suppressed=%u", p->short_id,
+                 FLAP_HOLD_MS, p->rl.denied);
+        p->rl.denied = 0;
+    }
+    cut(t, p);
+}
+
+static size_t inbox_max_bytes(const hln_transport *t)
+{
+    size_t b = (size_t)t->o.max_message * 2;
+    return b > INBOX_MIN_BYTES ? b : INBOX_MIN_BYTES;
+}
+
+/* Queue one message (moved out of *body) for delivery. A message over
+ * max_message is dropped, logged and counted; a peer whose inbox is full is
+ * shed: the protocol never lets an honest one get there. */
+static void enqueue(hln_transport *t, peer *p, zmq_msg_t *body)
+{
+    size_t len = zmq_msg_size(body);
+    uint64_t now = hln_util_mono_ms();
+    p->st.last_seen_ms = now;
+    p->st.bytes_in += len;
+    p->st.msgs_in++;
+    if (len > t->o.max_message) {
+        t->oversize++;
+        if (hln_util_bucket_take(&p->rl, now, 5, 10000)) {
+            hlnd_log(4, "net", "event=message-dropped peer=%s reason=too-big bytes=%zu max=%u "
+                     "suppressed=%u", p->short_id, len, t->o.max_message, p->rl.denied);
+            p->rl.denied = 0;
+        }
+        bad(t, p, HLN_ETOOBIG);
+        return;
+    }
+    if (p->in_n >= INBOX_MSGS || p->in_bytes + len + INMSG_COST > inbox_max_bytes(t)) {
+        t->inbox_shed++;
+        hlnd_log(4, "net", "event=peer-shed peer=%s reason=inbox-full msgs=%zu bytes=%zu",
+                 p->short_id, p->in_n, p->in_bytes);
+        cut(t, p);
+        bad(t, p, HLN_ETOOBIG);
+        return;
+    }
+    inmsg *m = malloc(sizeof *m);
+    if (!m)
+        return; /* dropped: the protocol repairs lost messages */
+    zmq_msg_init(&m->body);
+    zmq_msg_move(&m->body, body);
+    m->next = NULL;
+    if (p->in_tail)
+        p->in_tail->next = m;
+    else
+        p->in_head = m;
+    p->in_tail = m;
+    p->in_n++;
+    p->in_bytes += len + INMSG_COST;
+    t->inbox_total++;
+}
+
+/* The server monitor: which connections have not authenticated yet. */
+static void pending_del(hln_transport *t, int fd)
+{
+    for (size_t i = 0; i < t->n_pending; i++)
+        if (t->pending[i] == fd) {
+            t->pending[i] = t->pending[--t->n_pending];
+            return;
+        }
+}
+
 /* One message from the ROUTER: [route][payload], from a peer the ZAP handler
  * admitted; its node id comes from the User-Id the handler set, never from
  * anything the peer sends. */
@@ -629,6 +851,9 @@ static int router_one(hln_transport *t)
     got = 1;
     if (!has_more(t->router) || zmq_msg_recv(&body, t->router, ZMQ_DONTWAIT) < 0)
         goto out;
+    int fd = zmq_msg_get(&body, ZMQ_SRCFD);
+    if (fd >= 0)
+        pending_del(t, fd); /* it spoke after a handshake: authenticated */
     const char *uid = zmq_msg_gets(&body, "User-Id");
     uint8_t id[HLN_KEY_LEN];
     if (!uid || strlen(uid) != 2 * HLN_KEY_LEN || hln_unhex(uid, id, HLN_KEY_LEN) != 0) {
@@ -650,10 +875,11 @@ static int router_one(hln_transport *t)
     }
     if (rlen == 0 || rlen > ROUTE_MAX)
         goto out;
+    if (rlen == p->dead_route_len && memcmp(p->dead_route, zmq_msg_data(&route), rlen) == 0)
+        goto out; /* queued before its connection went away */
     bool new_route =
         !p->in_up || p->route_len != rlen || memcmp(p->route, zmq_msg_data(&route), rlen) != 0;
     if (new_route) {
-        int fd = zmq_msg_get(&body, ZMQ_SRCFD);
         p->in_fd = -1;
         p->in_addr_len = sizeof p->in_addr;
         if (fd >= 0 && getpeername(fd, (struct sockaddr *)&p->in_addr, &p->in_addr_len) == 0)
@@ -666,10 +892,9 @@ static int router_one(hln_transport *t)
     /* A new route on a peer we heard from before is a new connection: the
      * old one may have lost messages, so the session restarts. */
     report(t, p, new_route && had);
-    p->st.last_seen_ms = hln_util_mono_ms();
-    p->st.bytes_in += zmq_msg_size(&body);
-    p->st.msgs_in++;
-    t->cb(t->cbctx, HLN_TEV_MSG, p->id, zmq_msg_data(&body), zmq_msg_size(&body));
+    if (!p->in_up || p->st.dropped_until_ms > hln_util_mono_ms())
+        goto out; /* held off for flapping */
+    enqueue(t, p, &body);
 out:
     zmq_msg_close(&route);
     zmq_msg_close(&body);
@@ -691,13 +916,98 @@ static int dealer_one(hln_transport *t, peer *p)
         goto out;
     }
     /* The server proved it holds the key we expect for p, so the sender is p. */
-    p->st.last_seen_ms = hln_util_mono_ms();
-    p->st.bytes_in += zmq_msg_size(&body);
-    p->st.msgs_in++;
-    t->cb(t->cbctx, HLN_TEV_MSG, p->id, zmq_msg_data(&body), zmq_msg_size(&body));
+    enqueue(t, p, &body);
 out:
     zmq_msg_close(&body);
     return got;
+}
+
+/* Hand queued messages to the owner, a few per peer in turn, up to budget. */
+static int deliver(hln_transport *t, int budget)
+{
+    int total = 0;
+    while (total < budget && t->inbox_total) {
+        size_t n = t->n_peers;
+        bool any = false;
+        for (size_t k = 0; k < n && total < budget; k++) {
+            peer *p = t->peers[(t->rr + k) % n];
+            for (int j = 0; j < PER_SOCKET_BURST && total < budget && p->in_head; j++) {
+                inmsg *m = p->in_head;
+                p->in_head = m->next;
+                if (!p->in_head)
+                    p->in_tail = NULL;
+                p->in_n--;
+                p->in_bytes -= zmq_msg_size(&m->body) + INMSG_COST;
+                t->inbox_total--;
+                t->cb(t->cbctx, HLN_TEV_MSG, p->id, zmq_msg_data(&m->body),
+                      zmq_msg_size(&m->body));
+                zmq_msg_close(&m->body);
+                free(m);
+                total++;
+                any = true;
+            }
+        }
+        t->rr = n ? (t->rr + 1) % n : 0;
+        if (!any)
+            break;
+    }
+    return total;
+}
+
+/* Refuse the connection on `fd`: shutdown(2) makes libzmq close it. */
+static void refuse_conn(hln_transport *t, int fd, const char *why)
+{
+    shutdown(fd, SHUT_RDWR);
+    t->conns_refused++;
+    if (hln_util_bucket_take(&t->conn_rl, hln_util_mono_ms(), 5, 10000)) {
+        hlnd_log(4, "net", "event=connection-refused reason=%s pending=%zu suppressed=%u", why,
+                 t->n_pending, t->conn_rl.denied);
+        t->conn_rl.denied = 0;
+    }
+}
+
+static void pause_listener(hln_transport *t, uint64_t now)
+{
+    if (t->paused || !t->router)
+        return;
+    if (zmq_unbind(t->router, t->endpoint) == 0) {
+        t->paused = true;
+        hlnd_log(4, "net", "event=accept-paused reason=descriptors-low pending=%zu", t->n_pending);
+    }
+    t->resume_at_ms = now + 1000;
+}
+
+static void server_monitor_one(hln_transport *t)
+{
+    zmq_msg_t ev;
+    zmq_msg_init(&ev);
+    if (zmq_msg_recv(&ev, t->rmon, ZMQ_DONTWAIT) < 0)
+        goto out;
+    drain(t->rmon);
+    if (zmq_msg_size(&ev) < 6)
+        goto out;
+    uint16_t event;
+    uint32_t value;
+    memcpy(&event, zmq_msg_data(&ev), 2);
+    memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+    int fd = (int)value;
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+        pending_del(t, fd);
+    } else if (event == ZMQ_EVENT_ACCEPTED) {
+        /* Linux hands out the lowest free descriptor: one this high means
+         * few are left. */
+        if ((rlim_t)fd >= t->nofile / 2) {
+            refuse_conn(t, fd, "descriptors-low");
+            pause_listener(t, hln_util_mono_ms());
+        } else if (t->n_pending >= PENDING_MAX) {
+            refuse_conn(t, fd, "too-many-unauthenticated");
+        } else if (hln_util_grow((void **)&t->pending, &t->cap_pending, t->n_pending + 1,
+                                 sizeof *t->pending) == 0) {
+            t->pending[t->n_pending++] = fd;
+        }
+    }
+out:
+    zmq_msg_close(&ev);
 }
 
 static void monitor_one(hln_transport *t, peer *p)
@@ -768,12 +1078,12 @@ int hln_transport_process(hln_transport *t, const zmq_pollitem_t *items, size_t 
                 zap_one(t);
             break;
         case 1:
-            for (int k = 0; k < PER_SOCKET_BURST && total < budget; k++, total++)
+            for (int k = 0; k < READ_BURST && t->router; k++)
                 if (!router_one(t))
                     break;
             break;
         case 2:
-            for (int k = 0; k < PER_SOCKET_BURST && total < budget && p->dealer; k++, total++)
+            for (int k = 0; k < READ_BURST && p->dealer; k++)
                 if (!dealer_one(t, p))
                     break;
             break;
@@ -781,10 +1091,22 @@ int hln_transport_process(hln_transport *t, const zmq_pollitem_t *items, size_t 
             for (int k = 0; k < 16 && p->mon; k++)
                 monitor_one(t, p);
             break;
+        case 4:
+            for (int k = 0; k < 256 && t->rmon; k++)
+                server_monitor_one(t);
+            break;
         }
     }
+    total = deliver(t, budget);
     /* Drops expire here: a peer with an endpoint gets its DEALER back. */
     uint64_t now = hln_util_mono_ms();
+    if (t->paused && now >= t->resume_at_ms) {
+        if (zmq_bind(t->router, t->endpoint) == 0) {
+            t->paused = false;
+            hlnd_log(5, "net", "event=accept-resumed");
+        } else
+            t->resume_at_ms = now + 1000;
+    }
     for (size_t i = 0; i < t->n_peers; i++) {
         peer *p = t->peers[i];
         if (p->dealer && p->redial_at_ms && now >= p->redial_at_ms) {
@@ -796,6 +1118,19 @@ int hln_transport_process(hln_transport *t, const zmq_pollitem_t *items, size_t 
             p->endpoint[0] = '\0'; /* logged by open_dealer; not retried in a loop */
     }
     return total;
+}
+
+bool hln_transport_pending(const hln_transport *t)
+{
+    return t->inbox_total > 0;
+}
+
+void hln_transport_counters(const hln_transport *t, uint64_t *conns_refused, uint64_t *shed,
+                            uint64_t *oversize)
+{
+    *conns_refused = t->conns_refused;
+    *shed = t->inbox_shed;
+    *oversize = t->oversize;
 }
 
 int hln_transport_peer_stats(const hln_transport *t, const uint8_t id[HLN_KEY_LEN],

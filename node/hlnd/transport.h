@@ -109,4 +109,12 @@ int hln_transport_peer_stats(const hln_transport *t, const uint8_t peer[HLN_KEY_
 /* The ZeroMQ context (for the control socket, which shares it). */
 void *hln_transport_zctx(hln_transport *t);
 
+/* Messages read and not yet delivered: poll without waiting while true. */
+bool hln_transport_pending(const hln_transport *t);
+
+/* Connections refused (unauthenticated ones over the cap, or descriptors
+ * low), peers shed for a full inbox, messages dropped over max_message. */
+void hln_transport_counters(const hln_transport *t, uint64_t *conns_refused, uint64_t *shed,
+                            uint64_t *oversize);
+
 #endif

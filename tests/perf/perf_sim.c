@@ -230,7 +230,7 @@ static size_t in_sync_round(void)
         c.node_id[0] = (uint8_t)k;
         c.ae_fanout = 1;
         hln_sync_host h = {&ph[k],  p_send, p_heads, p_read, p_store,
-                           p_wants, p_fork, NULL,    NULL,   NULL, NULL};
+                           p_wants, p_fork, NULL,    NULL,   NULL, NULL, NULL};
         if (hln_sync_new(&c, &h, 0, &e[k])) {
             fprintf(stderr, "perf_sim: engine\n");
             exit(1);
