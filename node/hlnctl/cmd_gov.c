@@ -444,8 +444,11 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
         /* A refused record would stop this node's feed on every peer. */
         hln_warnx("refused: %s (docs/GOVERNANCE.md)", why);
         if (strcmp(why, "author is not a member") == 0)
-            hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
-                      "receive the member record that admits it");
+            hln_warnx("this node has no standing yet: an authority that stands on its own "
+                      "anchors itself (hlnctl init --authority, or trust add OWN-ID --level L "
+                      "--jurisdiction J); one admitted from above waits until the member record "
+                      "that admits it has arrived (hlnctl member list shows this node in force; "
+                      "hlnctl peer explain says what flows)");
         return 1;
     }
     if (rc) {

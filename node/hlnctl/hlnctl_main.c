@@ -13,6 +13,7 @@
 #include "node/hlnctl/cmd_address.h"
 #include "crypto/err.h"
 #include "node/hlnctl/cmd_bench.h"
+#include "node/hlnctl/cmd_authority.h"
 #include "node/catalogue.h"
 #include "node/csvin.h"
 #include "node/hlnctl/cmd_peer.h"
@@ -298,6 +299,12 @@ static int cmd_rollup(cli *c, int argc, char **argv)
     return hln_cli_rollup(c->dir, argc, argv, c->json);
 }
 
+/* argv[0] is "adopt" (node/hlnctl/cmd_authority.c). */
+static int cmd_indicator_adopt(cli *c, int argc, char **argv)
+{
+    return hln_cli_indicator_adopt(c->dir, argc, argv, c->json);
+}
+
 /* argv[0] is "report". */
 static int cmd_report(cli *c, int argc, char **argv)
 {
@@ -311,11 +318,23 @@ static int cmd_init(cli *c, int argc, char **argv)
     const command *cmd = find_command("init", NULL);
     opts o;
     static const int allowed[] = {OPT_NAME, OPT_LEVEL, OPT_JURISDICTION, OPT_MIN_CELL, OPT_JSON, 0};
+    /* --authority (node/hlnctl/cmd_authority.c) is taken out before the
+     * common options are parsed. */
+    bool authority = hln_cli_take_flag(&argc, argv, "--authority");
     int r = parse_opts(c, cmd, argc, argv, allowed, 0, &o);
     if (r >= 0)
         return r;
     if (!o.name)
         return usage_error(cmd, "--name is required");
+    if (o.jurisdiction && !strcmp(o.jurisdiction, "global")) {
+        /* The global coordinator's jurisdiction, as trust add and member issue name it. */
+        if (o.level && strcmp(o.level, "global"))
+            return usage_error(cmd, "--jurisdiction global is the global level's alone");
+        o.level = "global";
+        o.jurisdiction = NULL;
+    }
+    if (authority && (r = hln_cli_authority_check(o.level, o.jurisdiction)) >= 0)
+        return r;
     hln_node_info info;
     memset(&info, 0, sizeof info);
     if (strlen(o.name) > HLN_NAME_MAX)
@@ -350,8 +369,9 @@ static int cmd_init(cli *c, int argc, char **argv)
     }
     char text[HLN_ID_TEXT_LEN + 1];
     hln_id_to_text(hln_node_pk(n), text);
-    if (o.json) {
-        json_object *j = json_object_new_object();
+    json_object *j = o.json ? json_object_new_object() : NULL;
+    int ex = authority ? hln_cli_authority_ready(c->dir, n, j) : EXIT_OK;
+    if (j) {
         jadd_str(j, "id", text);
         jadd_str(j, "data_dir", c->dir);
         hln_print_json(j);
@@ -359,7 +379,7 @@ static int cmd_init(cli *c, int argc, char **argv)
         puts(text);
     }
     hln_node_close(&n);
-    return EXIT_OK;
+    return ex;
 }
 
 /* ---- id ---- */
@@ -1029,11 +1049,15 @@ static const command commands[] = {
     {"status", NULL, cmd_status, "[--json]",
      "Show the node: id, name, feeds, records (from hlnd if it runs, else the store).",
      "  --json              machine-readable output\n"},
-    {"init", NULL, cmd_init, "--name NAME [--level LEVEL] [--jurisdiction CODE] [--min-cell N]",
+    {"init", NULL, cmd_init,
+     "--name NAME [--authority] [--level LEVEL] [--jurisdiction CODE] [--min-cell N]",
      "Create a node: the data directory, a new identity and an empty store. Prints the node id.",
      "  --name NAME         the node's display name\n"
+     "  --authority         an authority ready to admit: anchors itself and publishes its\n"
+     "                      self-description (needs --level subnational, national or global)\n"
      "  --level LEVEL       organization (default), subnational, national or global\n"
-     "  --jurisdiction CODE ISO 3166 code such as CA or CA-ON (sets the default scope)\n"
+     "  --jurisdiction CODE ISO 3166 code such as CA or CA-ON (sets the default scope);\n"
+     "                      global for the global level\n"
      "  --min-cell N        the node's own minimum cell, if stricter than 11\n"
      "  --json              print {id, data_dir}\n"},
     {"id", NULL, cmd_id, "[--json]", "Print the node id.",
@@ -1043,6 +1067,10 @@ static const command commands[] = {
      "  --scope CODE        the feed to publish in (default: the node's country, or global)\n"
      "  --dry-run           check the file, write nothing\n"
      "  --json              machine-readable output\n"},
+    {"indicator", "adopt", cmd_indicator_adopt, "[--scope CODE|global] [--json]",
+     "Re-sign the catalogue of the authorities above this one for the nodes that anchor only it.",
+     "  --scope CODE        where the copies go (default: the node's country)\n"
+     "  --json              {scope, adopted, current, skipped, first_seq}\n"},
     {"indicator", "list", cmd_indicator_list, "[--json]",
      "List the indicator definitions held (the latest version of each code).",
      "  --json              every field of every definition\n"},
