@@ -1,6 +1,7 @@
 /* ctl_cmds.c - hlnctl peer add/remove/list and online status; the PEERS table's format. */
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_peer.h"
+#include "node/hlnctl/cmd_explain.h"
 #include "node/peers.h"
 
 #include <json-c/json.h>
@@ -45,6 +46,7 @@ static void print_usage_to(FILE *f)
     fprintf(f, "usage: hlnctl [-d DIR] peer add ID [ENDPOINT] [--name NAME]\n"
                "       hlnctl [-d DIR] peer remove ID\n"
                "       hlnctl [-d DIR] peer list [--json]\n"
+               "       hlnctl [-d DIR] peer explain [PEER] [--json]\n"
                "The peers hlnd connects to (with an ENDPOINT) or admits (without one); a\n"
                "running hlnd takes the change at once.\n\n"
                "  ENDPOINT            tcp://HOST:PORT or ipc://PATH\n"
@@ -293,6 +295,8 @@ int hln_cli_peer(const char *datadir, int argc, char **argv, bool json)
         return peer_remove(datadir, argc, argv);
     if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "ls") == 0)
         return peer_list(datadir, argc, argv, json);
+    if (strcmp(argv[0], "explain") == 0) /* node/hlnctl/cmd_explain.c */
+        return hln_cli_peer_explain(datadir, argc, argv, json);
     print_usage();
     return 2;
 }
