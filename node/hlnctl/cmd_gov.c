@@ -755,6 +755,14 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
         hln_warnx("--min-cell: '%s' is not a number from 1 to %u", o.min_cell, HLN_MIN_CELL_MAX);
         return 2;
     }
+    if (mc < HLN_MIN_CELL_DEFAULT) {
+        /* Accepted by every node, it would change nothing: say so rather
+         * than let the operator believe cells under the floor now show. */
+        hln_warnx("--min-cell %llu is below the floor of %u that every node enforces "
+                  "(docs/DISCLOSURE.md); %u stays in force: nothing written",
+                  mc, HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_DEFAULT);
+        return 2;
+    }
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
         return 1;
@@ -775,6 +783,22 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
         default_scope(info, false, scope);
         rc = write_governance(datadir, n, HLN_REC_POLICY, &body, scope, o.json);
     }
+    hln_trust *t = NULL;
+    if (!rc && hln_gov_trust_load(n, &t) == 0) {
+        /* Another authority's stricter rule (or this node's own floor)
+         * still wins: the strictest applies (§8). */
+        uint32_t own = info->min_cell > HLN_MIN_CELL_DEFAULT ? info->min_cell
+                                                             : HLN_MIN_CELL_DEFAULT;
+        uint32_t floor = hln_trust_policy_min_cell(t, j, own);
+        if (floor > mc)
+            hln_warnx("written, but the minimum cell in force for %s stays %u: %s (hlnctl policy "
+                      "show %s)",
+                      j, floor,
+                      floor == own ? "this node's own minimum (init --min-cell)"
+                                   : "a stricter rule of an authority over it",
+                      j);
+    }
+    hln_trust_destroy(&t);
     hln_node_close(&n);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "crypto/err.h"
 #include "node/hlnctl/cmd_bench.h"
 #include "node/hlnctl/cmd_authority.h"
+#include "node/hlnctl/cmd_retract.h"
 #include "node/catalogue.h"
 #include "node/csvin.h"
 #include "node/hlnctl/cmd_peer.h"
@@ -296,7 +297,16 @@ static int cmd_bench(cli *c, int argc, char **argv)
 
 static int cmd_rollup(cli *c, int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) /* node/hlnctl/cmd_retract.c */
+        if (!strcmp(argv[i], "--all"))
+            return hln_cli_rollup_all(c->dir, argc, argv, c->json);
     return hln_cli_rollup(c->dir, argc, argv, c->json);
+}
+
+/* argv[0] is "retract" (node/hlnctl/cmd_retract.c). */
+static int cmd_retract(cli *c, int argc, char **argv)
+{
+    return hln_cli_retract(c->dir, argc, argv, c->json);
 }
 
 /* argv[0] is "adopt" (node/hlnctl/cmd_authority.c). */
@@ -1114,7 +1124,13 @@ static const command commands[] = {
      "                      Exit 0 when every peer that answered agrees (and one did), 1\n"
      "                      when one differs or none answered, 2 usage.\n"
      "  hlnctl bench --help and hlnctl bench verify --help list every option.\n"},
-    {"rollup", NULL, cmd_rollup, "INDICATOR --period P [--publish] [--scope global|CODE] [--json]",
+    {"retract", NULL, cmd_retract,
+     "RECORD | --indicator I --period P [--unit U]  [--erase] [--reason R] [--json]",
+     "Withdraw records this node published: one by id, or an indicator's observations for a "
+     "period.",
+     ""},
+    {"rollup", NULL, cmd_rollup,
+     "INDICATOR --period P | --all [--period P]  [--publish] [--scope global|CODE] [--json]",
      "An authority's pooled counts for its jurisdiction; --publish publishes them.", ""},
     {"report", NULL, cmd_report, "--html OUTDIR [options]",
      "Write benchmark reports as static HTML.", ""},
