@@ -655,12 +655,18 @@ static void discover(hlnd *d)
         return;
     hln_trust *t = hln_sync_store_trust(d->ss);
     uint64_t now = wall_now_ms();
-    hln_disc_pick pick[HLN_DISC_MAX];
-    size_t n = hln_disc_select(d->disc, t, now, hln_node_pk(d->node), disc_skip, d, pick,
-                               HLN_DISC_MAX);
+    size_t max = d->cfg.discovery_peers; /* [net] discovery_peers */
+    hln_disc_pick *pick = max ? calloc(max, sizeof *pick) : NULL;
+    if (max && !pick)
+        return;
+    size_t n = max ? hln_disc_select(d->disc, t, now, hln_node_pk(d->node), disc_skip, d, pick,
+                                     max)
+                   : 0;
     for (size_t k = 0; k < n; k++)
-        if (get_peer(d, pick[k].id) < 0)
+        if (get_peer(d, pick[k].id) < 0) {
+            free(pick);
             return; /* out of memory: try again at the next change */
+        }
     for (size_t i = 0; i < d->n_peers; i++) {
         dpeer *p = &d->peers[i];
         const hln_disc_pick *pk = NULL;
@@ -698,6 +704,7 @@ static void discover(hlnd *d)
             hlnd_log(5, "net", "event=peer-undiscovered peer=%s", p->short_id);
         }
     }
+    free(pick);
 }
 
 /* Re-read the PEERS and TRUST tables: the ZAP handler's admitted set, and
