@@ -612,7 +612,21 @@ static void roles_json(json_object *x, uint32_t roles)
 typedef struct {
     json_object *arr; /* NULL: a table */
     size_t n;
+    uint64_t at;     /* the time asked about */
+    size_t expiring; /* in force, ending within HLN_EXPIRY_WARN_DAYS */
 } member_walk;
+
+/* A membership that ends this soon is shown as ending (member list marks
+ * it, hlnd warns once a day) so that it is renewed before it lapses. */
+#define HLN_EXPIRY_WARN_DAYS 30
+
+/* Days left of a membership in force at `at` with an end, or -1. */
+static int64_t days_left(const hln_trust_info *in, uint64_t at)
+{
+    if (in->status != HLN_TRUST_MEMBER || !in->valid_until_ms || in->valid_until_ms <= at)
+        return -1;
+    return (int64_t)((in->valid_until_ms - at + 86399999u) / 86400000u);
+}
 
 static int list_member(void *ctx, const hln_trust_info *in)
 {
@@ -651,11 +665,22 @@ static int list_member(void *ctx, const hln_trust_info *in)
         jstr(x, "revoke_reason", in->revoked ? in->revoke_reason : NULL);
         jbool(x, "flagged", in->flagged);
         jstr(x, "flag_reason", in->flagged ? in->flag_reason : NULL);
+        int64_t left = days_left(in, w->at);
+        if (left >= 0)
+            jint(x, "ends_in_days", (uint64_t)left);
+        else
+            jstr(x, "ends_in_days", NULL);
+        jbool(x, "ending_soon", left >= 0 && left <= HLN_EXPIRY_WARN_DAYS);
         json_object_array_add(w->arr, x);
         return 0;
     }
     char until[16], rev[16] = "-";
     fmt_date(in->valid_until_ms, until, sizeof until);
+    int64_t left = days_left(in, w->at);
+    if (left >= 0 && left <= HLN_EXPIRY_WARN_DAYS) {
+        strncat(until, "!", sizeof until - strlen(until) - 1);
+        w->expiring++;
+    }
     if (in->revoked)
         fmt_date(in->revoked_from_ms, rev, sizeof rev);
     char is[HLN_ID_SHORT_LEN + 1] = "-", ids[HLN_ID_SHORT_LEN + 1];
@@ -684,7 +709,7 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
         return 1;
     hln_trust *t = NULL;
     int rc = hln_gov_trust_load(n, &t);
-    member_walk w = {o.json ? json_object_new_array() : NULL, 0};
+    member_walk w = {o.json ? json_object_new_array() : NULL, 0, at, 0};
     if (!rc && !o.json)
         printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-6s  %s\n", "ID", "LEVEL", "JURIS",
                "STATUS", "UNTIL", "REVOKED", "ISSUER", "FLAG", "NAME");
@@ -699,6 +724,11 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     }
     if (w.arr)
         hln_print_json(w.arr);
+    else if (w.expiring)
+        printf("! %zu membership%s end%s within %d days: its issuer renews it with member issue "
+               "ID ... --until DATE\n",
+               w.expiring, w.expiring == 1 ? "" : "s", w.expiring == 1 ? "s" : "",
+               HLN_EXPIRY_WARN_DAYS);
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "node/discovery.h"
 #include "node/gov.h"
 #include "node/hlnd/explain.h"
+#include "node/hlnd/expiry.h"
 #include "node/hlnd/log.h"
 #include "node/hlnd/transport.h"
 #include "node/metrics.h"
@@ -181,6 +182,8 @@ typedef struct {
     bool disc_dirty;
     /* Why each peer is or is not in step (node/hlnd/explain.h). */
     hlnd_explain *ex;
+    /* Memberships that end (node/hlnd/expiry.h). */
+    hlnd_expiry expiry;
 } hlnd;
 
 static int sig_pipe[2] = {-1, -1};
@@ -1144,6 +1147,7 @@ static void reload_all(hlnd *d)
 static void trust_changed(hlnd *d, uint64_t now)
 {
     d->trust_dirty = false;
+    hlnd_expiry_changed(&d->expiry);
     hln_sync_wants_changed(d->sync, now);
     refresh_admitted(d);
     d->disc_dirty = true; /* members came or went: who is dialed follows */
@@ -1352,6 +1356,9 @@ int hlnd_run(const hlnd_args *a)
             hln_control_process(d.ctl);
         now = hln_util_mono_ms();
         if (now >= d.next_tick_ms) {
+            if (hlnd_expiry_tick(&d.expiry, hln_sync_store_trust(d.ss), hln_node_pk(d.node),
+                                 wall_now_ms()))
+                d.trust_dirty = true; /* a membership ended: as a trust change */
             if (d.trust_dirty)
                 trust_changed(&d, now);
             if (d.disc_dirty)
