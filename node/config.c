@@ -51,6 +51,7 @@ static const key_def keys[] = {
     U32("net", "sndhwm", sndhwm, 10, 1000000),
     U32("net", "bad_limit", bad_limit, 1, 1000000),
     U32("net", "drop_ms", drop_ms, 0, 86400000),
+    U32("net", "discovery_peers", discovery_peers, 0, 1024),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -83,6 +84,7 @@ void hln_config_defaults(hln_config *c)
     c->sndhwm = 10000;
     c->bad_limit = 20;
     c->drop_ms = 60000;
+    c->discovery_peers = 8;
 }
 
 /* Printable ASCII without spaces or quotes: an endpoint or a path goes into

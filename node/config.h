@@ -37,6 +37,7 @@ typedef struct {
     uint32_t sndhwm;               /* ZMQ_SNDHWM, messages queued per peer */
     uint32_t bad_limit;            /* bad messages from a peer before it is dropped */
     uint32_t drop_ms;              /* how long a dropped peer is ignored */
+    uint32_t discovery_peers;      /* peers dialed from address records at most; 0: none */
 } hln_config;
 
 /* Fill `c` with the defaults. */

@@ -283,7 +283,8 @@ static void check_row(csv_ctx *c)
     if (c->lookup) {
         const hln_indicator *def = c->lookup(c->lookup_ctx, o->indicator);
         if (!def) {
-            reason_add(why, sizeof why, "indicator: '%s' is not defined (hlnctl indicator define)",
+            reason_add(why, sizeof why, "indicator: '%s' is not defined here (hlnctl indicator list: "
+                       "the catalogue comes from the authority this node anchors)",
                        o->indicator);
             goto done;
         }

@@ -65,6 +65,12 @@ int hln_metrics_format(const hln_metrics *m, char **text, size_t *len)
                         (unsigned long long)m->refusals[i]);
         fprintf(f, "hln_refusals_total{reason=\"unwanted\"} %llu\n",
                 (unsigned long long)m->records_unwanted);
+        fprintf(f, "# HELP hln_peer_refusals_total Every refusal of a peer's handshake or "
+                   "record, by cause (hlnctl peer explain).\n"
+                   "# TYPE hln_peer_refusals_total counter\n");
+        for (unsigned i = 0; i < HLN_REFUSAL_KINDS; i++)
+            fprintf(f, "hln_peer_refusals_total{reason=\"%s\"} %llu\n", hln_refusal_kind_name(i),
+                    (unsigned long long)m->refusal_kinds[i]);
         metric(f, "hln_forks_detected_total", "counter",
                "Fork proofs found or learnt: two records for one feed and seq.", m->forks_detected);
         metric(f, "hln_sync_received_bytes_total", "counter",

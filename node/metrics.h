@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node/refusals.h"
+
 /* Refusal reasons are the HLN_E* codes (hln_errname gives the label). */
 #define HLN_METRICS_REASONS 32
 
@@ -22,6 +24,7 @@ typedef struct {
     uint64_t forks_detected;
     uint64_t requests_sent, requests_timed_out, requests_served;
     uint64_t refusals[HLN_METRICS_REASONS]; /* index: -HLN_E* code */
+    uint64_t refusal_kinds[HLN_REFUSAL_KINDS]; /* every refusal, by hln_refusal_kind */
 } hln_metrics;
 
 /* Count one refusal for error code rc (< 0) into m->refusals. */

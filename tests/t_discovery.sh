@@ -110,6 +110,17 @@ start_node 3
 until_true 20 "B did not rediscover A after a restart: $(peer_state 3 "$A")" b_sees_a_up
 ok "discovered peers are not saved in PEERS; after a restart B rediscovered A from the stored record"
 
+# [net] discovery_peers = 0 (hlnd.conf(5)) turns discovery off on reload; back on, A is dialed again.
+cp "$T/n3.conf" "$T/n3.conf.orig"
+echo "discovery_peers = 0" >>"$T/n3.conf" # the last section of the test config is [net]
+kill -HUP "${PID[3]}"
+until_true 20 "B kept dialing A with discovery_peers = 0" \
+    grep -q "event=peer-undiscovered peer=${A:0:7}" "$T/n3.log"
+cp "$T/n3.conf.orig" "$T/n3.conf"
+kill -HUP "${PID[3]}"
+until_true 20 "B did not dial A again with discovery back on: $(peer_state 3 "$A")" b_sees_a_up
+ok "discovery_peers = 0 lets the discovered peer go; the default dials it again"
+
 # Revocation: Canada revokes A; B drops its discovered connection.
 start_node 1
 ctl 1 member revoke "$A" --reason closed

@@ -295,8 +295,11 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
         /* A refused record would stop this node's feed on every peer. */
         hln_warnx("refused: %s (docs/GOVERNANCE.md)", why);
         if (strcmp(why, "author is not a member") == 0)
-            hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
-                      "receive the member record that admits it");
+            hln_warnx("this node has no standing yet: an authority that stands on its own "
+                      "anchors itself (hlnctl init --authority, or trust add OWN-ID --level L "
+                      "--jurisdiction J); one admitted from above waits until the member record "
+                      "that admits it has arrived (hlnctl member list shows this node in force; "
+                      "hlnctl peer explain says what flows)");
         return EXIT_FAIL;
     }
     if (rc) {
@@ -469,7 +472,21 @@ static void roles_json(json_object *x, uint32_t roles)
 typedef struct {
     json_object *arr; /* NULL: a table */
     size_t n;
+    uint64_t at;     /* the time asked about */
+    size_t expiring; /* in force, ending within HLN_EXPIRY_WARN_DAYS */
 } member_walk;
+
+/* A membership that ends this soon is shown as ending (member list marks
+ * it, hlnd warns once a day) so that it is renewed before it lapses. */
+#define HLN_EXPIRY_WARN_DAYS 30
+
+/* Days left of a membership in force at `at` with an end, or -1. */
+static int64_t days_left(const hln_trust_info *in, uint64_t at)
+{
+    if (in->status != HLN_TRUST_MEMBER || !in->valid_until_ms || in->valid_until_ms <= at)
+        return -1;
+    return (int64_t)((in->valid_until_ms - at + 86399999u) / 86400000u);
+}
 
 static int list_member(void *ctx, const hln_trust_info *in)
 {
@@ -508,11 +525,22 @@ static int list_member(void *ctx, const hln_trust_info *in)
         hln_cli_jstr(x, "revoke_reason", in->revoked ? in->revoke_reason : NULL);
         hln_cli_jbool(x, "flagged", in->flagged);
         hln_cli_jstr(x, "flag_reason", in->flagged ? in->flag_reason : NULL);
+        int64_t left = days_left(in, w->at);
+        if (left >= 0)
+            hln_cli_ju64(x, "ends_in_days", (uint64_t)left);
+        else
+            hln_cli_jstr(x, "ends_in_days", NULL);
+        hln_cli_jbool(x, "ending_soon", left >= 0 && left <= HLN_EXPIRY_WARN_DAYS);
         json_object_array_add(w->arr, x);
         return EXIT_OK;
     }
     char until[16], rev[16] = "-";
     fmt_date(in->valid_until_ms, until, sizeof until);
+    int64_t left = days_left(in, w->at);
+    if (left >= 0 && left <= HLN_EXPIRY_WARN_DAYS) {
+        strncat(until, "!", sizeof until - strlen(until) - 1);
+        w->expiring++;
+    }
     if (in->revoked)
         fmt_date(in->revoked_from_ms, rev, sizeof rev);
     char is[HLN_ID_SHORT_LEN + 1] = "-", ids[HLN_ID_SHORT_LEN + 1];
@@ -543,7 +571,7 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
         return EXIT_FAIL;
     hln_trust *t = NULL;
     int rc = hln_gov_trust_load(n, &t);
-    member_walk w = {o.json ? json_object_new_array() : NULL, 0};
+    member_walk w = {o.json ? json_object_new_array() : NULL, 0, at, 0};
     if (!rc && !o.json)
         printf("%-8s  %-12s  %-6s  %-9s  %-10s  %-10s  %-8s  %-6s  %s\n", "ID", "LEVEL", "JURIS",
                "STATUS", "UNTIL", "REVOKED", "ISSUER", "FLAG", "NAME");
@@ -558,6 +586,11 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
     }
     if (w.arr)
         hln_print_json(w.arr);
+    else if (w.expiring)
+        printf("! %zu membership%s end%s within %d days: its issuer renews it with member issue "
+               "ID ... --until DATE\n",
+               w.expiring, w.expiring == 1 ? "" : "s", w.expiring == 1 ? "s" : "",
+               HLN_EXPIRY_WARN_DAYS);
     return EXIT_OK;
 }
 
@@ -601,6 +634,14 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
         hln_warnx("--min-cell: '%s' is not a number from 1 to %u", o.min_cell, HLN_MIN_CELL_MAX);
         return EXIT_USAGE;
     }
+    if (mc < HLN_MIN_CELL_DEFAULT) {
+        /* Accepted by every node, it would change nothing: say so rather
+         * than let the operator believe cells under the floor now show. */
+        hln_warnx("--min-cell %llu is below the floor of %u that every node enforces "
+                  "(docs/DISCLOSURE.md); %u stays in force: nothing written",
+                  mc, HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_DEFAULT);
+        return EXIT_USAGE;
+    }
     hln_node *n = NULL;
     if (open_node(datadir, 0, &n))
         return EXIT_FAIL;
@@ -621,6 +662,22 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
         default_scope(info, false, scope);
         rc = write_governance(datadir, n, HLN_REC_POLICY, &body, scope, o.json);
     }
+    hln_trust *t = NULL;
+    if (!rc && hln_gov_trust_load(n, &t) == 0) {
+        /* Another authority's stricter rule (or this node's own floor)
+         * still wins: the strictest applies (§8). */
+        uint32_t own = info->min_cell > HLN_MIN_CELL_DEFAULT ? info->min_cell
+                                                             : HLN_MIN_CELL_DEFAULT;
+        uint32_t floor = hln_trust_policy_min_cell(t, j, own);
+        if (floor > mc)
+            hln_warnx("written, but the minimum cell in force for %s stays %u: %s (hlnctl policy "
+                      "show %s)",
+                      j, floor,
+                      floor == own ? "this node's own minimum (init --min-cell)"
+                                   : "a stricter rule of an authority over it",
+                      j);
+    }
+    hln_trust_destroy(&t);
     hln_node_close(&n);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_authority.h"
 #include "node/node.h"
 #include "proto/codes.h"
 #include "proto/record.h"
@@ -15,11 +16,14 @@
 /* ---- init ---- */
 
 static const hln_cli_usage init_help = {
-    "init", "--name NAME [--level LEVEL] [--jurisdiction CODE] [--min-cell N]",
+    "init", "--name NAME [--authority] [--level LEVEL] [--jurisdiction CODE] [--min-cell N]",
     "Create a node: the data directory, a new identity and an empty store. Prints the node id.",
     "  --name NAME         the node's display name\n"
+    "  --authority         an authority ready to admit: anchors itself and publishes its\n"
+    "                      self-description (needs --level subnational, national or global)\n"
     "  --level LEVEL       organization (default), subnational, national or global\n"
-    "  --jurisdiction CODE ISO 3166 code such as CA or CA-ON (sets the default scope)\n"
+    "  --jurisdiction CODE ISO 3166 code such as CA or CA-ON (sets the default scope);\n"
+    "                      global for the global level\n"
     "  --min-cell N        the node's own minimum cell, if stricter than 11\n"
     "  --json              print {id, data_dir}\n"};
 
@@ -30,12 +34,23 @@ static void init_usage(FILE *f)
 
 typedef struct {
     const char *name, *level, *jurisdiction, *min_cell;
+    bool authority;
 } init_opts;
 
 /* The node's settings from the options; EXIT_USAGE after a message. */
-static int init_info(const hln_cli_args *a, const init_opts *o, hln_node_info *info)
+static int init_info(const hln_cli_args *a, init_opts *o, hln_node_info *info)
 {
     memset(info, 0, sizeof *info);
+    if (o->jurisdiction && !strcmp(o->jurisdiction, "global")) {
+        /* The global coordinator's jurisdiction, as trust add and member issue name it. */
+        if (o->level && strcmp(o->level, "global"))
+            return hln_cli_usage_error(a, "--jurisdiction global is the global level's alone");
+        o->level = "global";
+        o->jurisdiction = NULL;
+    }
+    int r;
+    if (o->authority && (r = hln_cli_authority_check(o->level, o->jurisdiction)) >= 0)
+        return r;
     if (!o->name)
         return hln_cli_usage_error(a, "--name is required");
     if (strlen(o->name) > HLN_NAME_MAX)
@@ -70,6 +85,7 @@ int hln_cli_init(const char *datadir, int argc, char **argv, bool json)
                                 HLN_CLI_VALUE("level", &o.level),
                                 HLN_CLI_VALUE("jurisdiction", &o.jurisdiction),
                                 HLN_CLI_VALUE("min-cell", &o.min_cell),
+                                HLN_CLI_FLAG("authority", &o.authority),
                                 HLN_CLI_FLAG("json", &json),
                                 HLN_CLI_END};
     hln_cli_args a = {.opts = opts, .datadir = &datadir, .usage = init_usage, .remind = true};
@@ -88,8 +104,9 @@ int hln_cli_init(const char *datadir, int argc, char **argv, bool json)
     }
     char text[HLN_ID_TEXT_LEN + 1];
     hln_id_to_text(hln_node_pk(n), text);
-    if (json) {
-        json_object *j = json_object_new_object();
+    json_object *j = json ? json_object_new_object() : NULL;
+    int ex = o.authority ? hln_cli_authority_ready(datadir, n, j) : EXIT_OK;
+    if (j) {
         hln_cli_jstr(j, "id", text);
         hln_cli_jstr(j, "data_dir", datadir);
         hln_print_json(j);
@@ -97,7 +114,7 @@ int hln_cli_init(const char *datadir, int argc, char **argv, bool json)
         puts(text);
     }
     hln_node_close(&n);
-    return EXIT_OK;
+    return ex;
 }
 
 /* ---- id ---- */

@@ -1,6 +1,7 @@
 /* cmd_peer.c - hlnctl peer add, remove and list: the peers hlnd connects to and admits. */
 #include "node/hlnctl/cmd_peer.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_explain.h"
 #include "node/peers.h"
 
 #include <json-c/json.h>
@@ -36,6 +37,7 @@ static void print_usage_to(FILE *f)
     fprintf(f, "usage: hlnctl [-d DIR] peer add ID [ENDPOINT] [--name NAME]\n"
                "       hlnctl [-d DIR] peer remove ID\n"
                "       hlnctl [-d DIR] peer list [--json]\n"
+               "       hlnctl [-d DIR] peer explain [PEER] [--json]\n"
                "The peers hlnd connects to (with an ENDPOINT) or admits (without one); a\n"
                "running hlnd takes the change at once.\n\n"
                "  ENDPOINT            tcp://HOST:PORT or ipc://PATH\n"
@@ -255,6 +257,7 @@ int hln_cli_peer(const char *datadir, int argc, char **argv, bool json)
         {"add", NULL, peer_add},
         {"remove", "rm", peer_remove},
         {"list", "ls", peer_list},
+        {"explain", NULL, hln_cli_peer_explain}, /* node/hlnctl/cmd_explain.c */
         {NULL, NULL, NULL},
     };
     return hln_cli_run_verb("peer", verbs, print_usage_to, datadir, argc, argv, json);

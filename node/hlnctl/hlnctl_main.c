@@ -16,6 +16,8 @@
 #include "node/hlnctl/cmd_peer.h"
 #include "node/hlnctl/cmd_publish.h"
 #include "node/hlnctl/cmd_import.h"
+#include "node/hlnctl/cmd_authority.h"
+#include "node/hlnctl/cmd_retract.h"
 #include "node/hlnctl/cmd_collab.h"
 #include "node/hlnctl/cmd_improve.h"
 #include "node/hlnctl/cmd_lesson.h"
@@ -32,6 +34,7 @@ typedef struct {
 } command;
 
 static int cmd_report(const char *datadir, int argc, char **argv, bool json);
+static int cmd_rollup(const char *datadir, int argc, char **argv, bool json);
 static int cmd_help(const char *datadir, int argc, char **argv, bool json);
 
 static const command commands[] = {
@@ -42,6 +45,8 @@ static const command commands[] = {
     {"id", NULL, hln_cli_id, "Print the node id."},
     {"indicator", "define", hln_cli_indicator_define,
      "Author indicator definitions from an INI file; nothing is defined if any section is bad."},
+    {"indicator", "adopt", hln_cli_indicator_adopt,
+     "Re-sign the catalogue of the authorities above this one for the nodes that anchor only it."},
     {"indicator", "list", hln_cli_indicator_list,
      "List the indicator definitions held (the latest version of each code)."},
     {"publish", NULL, hln_cli_publish,
@@ -67,7 +72,9 @@ static const command commands[] = {
      "Print metrics in the Prometheus text format (from hlnd, else from the store)."},
     {"bench", NULL, hln_cli_bench,
      "Benchmark an indicator: units, intervals, places, ABC, the evidence digest."},
-    {"rollup", NULL, hln_cli_rollup,
+    {"retract", NULL, hln_cli_retract,
+     "Withdraw records this node published: one by id, or an indicator's observations."},
+    {"rollup", NULL, cmd_rollup,
      "An authority's pooled counts for its jurisdiction; --publish publishes them."},
     {"target", "*", hln_cli_target, "Targets: an authority's goal for an indicator, by a period."},
     {"collaborative", "*", hln_cli_collaborative,
@@ -80,6 +87,15 @@ static const command commands[] = {
     {"help", NULL, cmd_help, "Show help for hlnctl or one command."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* rollup INDICATOR --period P, or rollup --all (node/hlnctl/cmd_retract.c). */
+static int cmd_rollup(const char *datadir, int argc, char **argv, bool json)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--all"))
+            return hln_cli_rollup_all(datadir, argc, argv, json);
+    return hln_cli_rollup(datadir, argc, argv, json);
+}
 
 /* argv[0] is "report" (node/hlnctl/report.h). */
 static int cmd_report(const char *datadir, int argc, char **argv, bool json)

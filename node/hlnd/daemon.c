@@ -20,6 +20,8 @@
 #include "node/control.h"
 #include "node/discovery.h"
 #include "node/gov.h"
+#include "node/hlnd/explain.h"
+#include "node/hlnd/expiry.h"
 #include "node/hlnd/log.h"
 #include "node/hlnd/transport.h"
 #include "node/metrics.h"
@@ -178,6 +180,10 @@ typedef struct {
      * whether the peers dialed from them must be chosen again. */
     hln_disc *disc;
     bool disc_dirty;
+    /* Why each peer is or is not in step (node/hlnd/explain.h). */
+    hlnd_explain *ex;
+    /* Memberships that end (node/hlnd/expiry.h). */
+    hlnd_expiry expiry;
 } hlnd;
 
 static int sig_pipe[2] = {-1, -1};
@@ -278,7 +284,7 @@ static int w_read(void *ctx, const hln_feed_id *feed, uint64_t from, uint64_t to
 static void account_stored(hlnd *d, uint32_t from_peer, const hln_record *recs, size_t n,
                            const int *results)
 {
-    static hln_util_bucket rl_refused, rl_fork;
+    static hln_util_bucket rl_fork;
     uint64_t now = hln_util_mono_ms();
     const char *from = from_peer < d->n_peers ? d->peers[from_peer].short_id : "local";
     for (size_t i = 0; i < n; i++) {
@@ -296,13 +302,9 @@ static void account_stored(hlnd *d, uint32_t from_peer, const hln_record *recs, 
             }
             continue;
         }
+        /* Counted here; logged, with its detail, by the peer's refusal ring
+         * (node/hlnd/explain.c), so that one refusal is one log line. */
         hln_metrics_refusal(d->refusals, r);
-        if (hln_util_bucket_take(&rl_refused, now, 5, 10000)) {
-            hlnd_log(5, "sync", "event=record-refused reason=%s author=%s seq=%llu peer=%s "
-                     "suppressed=%u", hln_errname(r), who, (unsigned long long)recs[i].env.seq,
-                     from, rl_refused.denied);
-            rl_refused.denied = 0;
-        }
     }
 }
 
@@ -312,6 +314,9 @@ static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t
     int rc = d->inner.store(d->inner.ctx, from_peer, recs, n, results);
     if (rc == 0)
         account_stored(d, from_peer, recs, n, results);
+    if (rc == 0 && from_peer < d->n_peers)
+        hlnd_explain_records(d->ex, d->peers[from_peer].id, hln_sync_store_trust(d->ss), d->store,
+                             recs, n, results);
     /* The store side has taught the trust object already; what follows
      * from it (wants, may_send, admission) waits for the next tick. */
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -457,12 +462,20 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
 {
     hlnd *d = ctx;
     uint64_t now = hln_util_mono_ms();
+    if (ev == HLN_TEV_ZAP_REFUSED) { /* a key, not (yet) a peer */
+        static const uint8_t zero[HLN_KEY_LEN];
+        bool dropped = memcmp(id, zero, HLN_KEY_LEN) != 0;
+        if (len == 32)
+            hlnd_explain_zap_refused(d->ex, dropped ? id : NULL, data, dropped);
+        return;
+    }
     int h = get_peer(d, id);
     if (h < 0)
         return;
     dpeer *p = &d->peers[h];
     switch (ev) {
     case HLN_TEV_UP:
+        hlnd_explain_peer_up(d->ex, id);
         p->up = true;
         p->dropped = false;
         p->clock_full = false;
@@ -507,8 +520,10 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
         /* The engine reports bad messages and records through the host's
          * penalty callback itself; only the session state is handled here. */
         int rc = hln_sync_receive(d->sync, now, (uint32_t)h, data, len);
-        if (rc == 0)
+        if (rc == 0) {
             observe_clock(d, p, data, len);
+            hlnd_explain_clock(d->ex, id, data, len);
+        }
         else if (rc == HLN_ESTATE)
             out_of_session(d, p, now);
         break;
@@ -517,7 +532,10 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
         penalize(d, (uint32_t)h, -(int)len);
         break;
     case HLN_TEV_REFUSED:
+        hlnd_explain_dial_refused(d->ex, id);
         break;
+    case HLN_TEV_ZAP_REFUSED:
+        break; /* handled above */
     }
 }
 
@@ -659,12 +677,18 @@ static void discover(hlnd *d)
         return;
     hln_trust *t = hln_sync_store_trust(d->ss);
     uint64_t now = hln_util_wall_ms();
-    hln_disc_pick pick[HLN_DISC_MAX];
-    size_t n = hln_disc_select(d->disc, t, now, hln_node_pk(d->node), disc_skip, d, pick,
-                               HLN_DISC_MAX);
+    size_t max = d->cfg.discovery_peers; /* [net] discovery_peers */
+    hln_disc_pick *pick = max ? calloc(max, sizeof *pick) : NULL;
+    if (max && !pick)
+        return;
+    size_t n = max ? hln_disc_select(d->disc, t, now, hln_node_pk(d->node), disc_skip, d, pick,
+                                     max)
+                   : 0;
     for (size_t k = 0; k < n; k++)
-        if (get_peer(d, pick[k].id) < 0)
+        if (get_peer(d, pick[k].id) < 0) {
+            free(pick);
             return; /* out of memory: try again at the next change */
+        }
     for (size_t i = 0; i < d->n_peers; i++) {
         dpeer *p = &d->peers[i];
         const hln_disc_pick *pk = NULL;
@@ -702,6 +726,7 @@ static void discover(hlnd *d)
             hlnd_log(5, "net", "event=peer-undiscovered peer=%s", p->short_id);
         }
     }
+    free(pick);
 }
 
 /* Re-read the PEERS and TRUST tables: the ZAP handler's admitted set, and
@@ -836,6 +861,8 @@ static void add_i64(json_object *o, const char *k, int64_t v)
     json_object_object_add(o, k, json_object_new_int64(v));
 }
 
+static int ctl_explain(hlnd *d, json_object *reply);
+
 static int ctl_status(hlnd *d, json_object *reply)
 {
     uint64_t feeds = 0, records = 0;
@@ -884,7 +911,14 @@ static int ctl_status(hlnd *d, json_object *reply)
     add_i64(eng, "bad_msgs", (int64_t)st.bad_msgs);
     add_i64(eng, "feeds", (int64_t)st.feeds);
     json_object_object_add(reply, "engine", eng);
-    return 0;
+    /* Per peer, why it is or is not in step (the same as peer explain). */
+    json_object *ex = json_object_new_object();
+    json_object *arr = NULL;
+    rc = ex ? ctl_explain(d, ex) : HLN_ENOMEM;
+    if (rc == 0 && json_object_object_get_ex(ex, "peers", &arr))
+        json_object_object_add(reply, "explain", json_object_get(arr));
+    json_object_put(ex);
+    return rc;
 }
 
 static int ctl_peers(hlnd *d, json_object *reply)
@@ -927,6 +961,17 @@ static int ctl_peers(hlnd *d, json_object *reply)
     return 0;
 }
 
+/* `peers`, each with why it is or is not in step (hlnctl peer explain). */
+static int ctl_explain(hlnd *d, json_object *reply)
+{
+    int rc = ctl_peers(d, reply);
+    json_object *arr = NULL;
+    if (rc == 0 && json_object_object_get_ex(reply, "peers", &arr))
+        rc = hlnd_explain_fill(d->ex, hln_sync_store_trust(d->ss), d->store, hln_node_pk(d->node),
+                               hln_util_wall_ms(), arr);
+    return rc;
+}
+
 /* ---- operations: metrics and the catch-up rule (node/node.h) ------------- */
 
 static void fill_metrics(hlnd *d, hln_metrics *m, bool up)
@@ -957,6 +1002,8 @@ static void fill_metrics(hlnd *d, hln_metrics *m, bool up)
     m->requests_timed_out = st.requests_timed_out;
     m->requests_served = st.requests_served;
     memcpy(m->refusals, d->refusals, sizeof m->refusals);
+    if (d->ex)
+        memcpy(m->refusal_kinds, hlnd_explain_totals(d->ex), sizeof m->refusal_kinds);
 }
 
 static int ctl_metrics(hlnd *d, json_object *reply)
@@ -1068,6 +1115,8 @@ static int on_control(void *ctx, const char *cmd, json_object *req, json_object 
         return ctl_peers(d, reply);
     if (strcmp(cmd, "metrics") == 0)
         return ctl_metrics(d, reply);
+    if (strcmp(cmd, "explain") == 0)
+        return ctl_explain(d, reply);
     if (strcmp(cmd, "reload") == 0) {
         /* hlnctl trust add/remove and peer add/remove: anchors may have
          * changed, so the trust graph is rebuilt as on SIGHUP. */
@@ -1120,6 +1169,7 @@ static void reload_all(hlnd *d)
 static void trust_changed(hlnd *d, uint64_t now)
 {
     d->trust_dirty = false;
+    hlnd_expiry_changed(&d->expiry);
     hln_sync_wants_changed(d->sync, now);
     refresh_admitted(d);
     d->disc_dirty = true; /* members came or went: who is dialed follows */
@@ -1210,6 +1260,7 @@ static int start(hlnd *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start bench verify: %s", hln_strerror(rc));
         return rc;
     }
+    d->ex = hlnd_explain_new(); /* NULL: run on without explanations */
     /* Address records held, for peer discovery (dialed from reload_peers). */
     if (!(d->disc = hln_disc_new()) || (rc = hln_disc_load(d->disc, d->store)) != 0) {
         rc = d->disc ? rc : HLN_ENOMEM;
@@ -1241,6 +1292,7 @@ static void stop(hlnd *d)
     hln_transport_destroy(&d->tr);
     hln_sync_store_destroy(&d->ss);
     hln_disc_destroy(&d->disc);
+    hlnd_explain_destroy(&d->ex);
     hln_node_close(&d->node);
     for (size_t i = 0; i < d->n_peers; i++)
         headmap_clear(&d->peers[i].heads);
@@ -1329,6 +1381,9 @@ int hlnd_run(const hlnd_args *a)
             hln_control_process(d.ctl);
         now = hln_util_mono_ms();
         if (now >= d.next_tick_ms) {
+            if (hlnd_expiry_tick(&d.expiry, hln_sync_store_trust(d.ss), hln_node_pk(d.node),
+                                 hln_util_wall_ms()))
+                d.trust_dirty = true; /* a membership ended: as a trust change */
             if (d.trust_dirty)
                 trust_changed(&d, now);
             if (d.disc_dirty)

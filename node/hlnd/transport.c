@@ -709,6 +709,14 @@ static void zap_one(hln_transport *t)
             hln_hex(a->id, HLN_KEY_LEN, user);
         }
     }
+    if (!a && nf == 7 && zmq_msg_size(&f[6]) == 32) {
+        /* Counted for `peer explain` whatever the log's rate limit. */
+        uint8_t known[HLN_KEY_LEN] = {0};
+        const hln_admitted *k = find_admitted_curve(t, zmq_msg_data(&f[6]));
+        if (k)
+            memcpy(known, k->id, HLN_KEY_LEN);
+        t->cb(t->cbctx, HLN_TEV_ZAP_REFUSED, known, zmq_msg_data(&f[6]), 32);
+    }
     if (!a && hln_util_bucket_take(&t->zap_rl, hln_util_mono_ms(), 10, 1000)) {
         char key[65] = "?";
         if (nf == 7 && zmq_msg_size(&f[6]) == 32)

@@ -34,7 +34,9 @@ typedef enum {
     HLN_TEV_DOWN = 2,    /* the peer has no usable channel left */
     HLN_TEV_MSG = 3,     /* one message (data, len) from an authenticated peer */
     HLN_TEV_BAD = 4,     /* a malformed frame from the peer (data NULL; len is the reason code) */
-    HLN_TEV_REFUSED = 5, /* a handshake was refused by the ZAP handler (peer may be all-zero) */
+    HLN_TEV_REFUSED = 5, /* our outgoing handshake to the peer failed (it refused us) */
+    HLN_TEV_ZAP_REFUSED = 6, /* our ZAP handler refused a client: data is its 32-byte CURVE
+                                key; peer is its id when known (dropped), else all-zero */
 } hln_tev;
 typedef void (*hln_transport_cb)(void *ctx, hln_tev ev, const uint8_t peer[HLN_KEY_LEN],
                                  const uint8_t *data, size_t len);
