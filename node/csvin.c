@@ -327,7 +327,7 @@ static void on_row(int term, void *user)
     }
     if (!c->header_seen) {
         c->header_seen = true;
-        char why[REASON_MAX] = "";
+        char why[REASON_MAX - 16] = ""; /* room for "header: " */
         if (!header_ok(c, why, sizeof why)) {
             problem *p = new_problem(c, c->row_line);
             if (p)

@@ -378,7 +378,9 @@ static void one_report(imp *im, json_object *r, hln_interop_outcome *oc)
                 continue;
             }
             hln_observation so = ob;
-            snprintf(so.stratum, sizeof so.stratum, "%s", sc);
+            size_t slen = strnlen(sc, sizeof so.stratum - 1); /* checked above: at most 64 */
+            memcpy(so.stratum, sc, slen);
+            so.stratum[slen] = '\0';
             if (!score_into(oc, get(sv, "population"), get(sv, "measureScore"), &so, sc))
                 continue;
             hln_interop_csv_add(im->csv, oc->row, &so);
