@@ -20,6 +20,7 @@
 #include "node/hlnctl/cmd_gov.h"
 #include "node/node.h"
 #include "node/hlnctl/cmd_ops.h"
+#include "node/hlnctl/cmd_heal.h"
 #include "node/hlnctl/report.h"
 #include "proto/codes.h"
 #include "proto/record.h"
@@ -931,56 +932,9 @@ static int cmd_log(cli *c, int argc, char **argv)
 
 /* ---- verify ---- */
 
-typedef struct {
-    bool json;
-    json_object *problems;
-} verify_ctx;
-
-static void verify_cb(void *ctx, const char *line)
-{
-    verify_ctx *v = ctx;
-    if (v->json)
-        json_object_array_add(v->problems, json_object_new_string(line));
-    else
-        printf("%s\n", line);
-}
-
 static int cmd_verify(cli *c, int argc, char **argv)
 {
-    const command *cmd = find_command("verify", NULL);
-    opts o;
-    static const int allowed[] = {OPT_JSON, 0};
-    int r = parse_opts(c, cmd, argc, argv, allowed, 0, &o);
-    if (r >= 0)
-        return r;
-    hln_node *n = NULL;
-    if (open_node(c, HLN_NODE_RDONLY, &n) < 0)
-        return EXIT_FAIL;
-    verify_ctx v = {o.json, o.json ? json_object_new_array() : NULL};
-    uint64_t feeds = 0, records = 0;
-    int rc = hln_store_counts(hln_node_store(n), &feeds, &records);
-    int problems = rc < 0 ? rc : hln_store_verify(hln_node_store(n), verify_cb, &v);
-    hln_node_close(&n);
-    if (problems < 0) {
-        hln_warnx("verify: %s", hln_strerror(problems));
-        json_object_put(v.problems);
-        return EXIT_FAIL;
-    }
-    if (o.json) {
-        json_object *j = json_object_new_object();
-        jadd_u64(j, "feeds", feeds);
-        jadd_u64(j, "records", records);
-        jadd_bool(j, "ok", problems == 0);
-        json_object_object_add(j, "problems", v.problems);
-        hln_print_json(j);
-    } else if (problems == 0) {
-        printf("ok: %llu records in %llu feeds verified\n", (unsigned long long)records,
-               (unsigned long long)feeds);
-    } else {
-        hln_warnx("verify: %d problem%s in %llu records", problems, problems == 1 ? "" : "s",
-              (unsigned long long)records);
-    }
-    return problems == 0 ? EXIT_OK : EXIT_FAIL;
+    return hln_cli_verify(c->dir, argc, argv, c->json);
 }
 
 /* ---- help ---- */
@@ -1059,8 +1013,10 @@ static const command commands[] = {
      "List the records held: author, scope, seq, type and a summary.",
      "  --limit N           only the last N records\n"
      "  --json              machine-readable output\n"},
-    {"verify", NULL, cmd_verify, "[--json]",
+    {"verify", NULL, cmd_verify, "[--json] [--repair [--from BACKUP]]",
      "Re-check every record held: signatures, hashes, chains, indexes. Exit 1 on any problem.",
+     "  --repair            (hlnd stopped) quarantine damaged records, fix the index\n"
+     "  --from BACKUP       with --repair: take records back from a backup\n"
      "  --json              machine-readable output\n"},
     {"trust", "*", cmd_trust, "add|remove|list ...",
      "Trust anchors: the authorities this node trusts outright.", ""},
