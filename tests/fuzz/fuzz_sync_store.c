@@ -21,6 +21,17 @@
 static hln_node *node;
 static hln_sync_store *ss;
 static hln_identity *author;
+static char tmpdir[] = "/tmp/hln-fuzz-sync-store-XXXXXX";
+
+static void cleanup(void)
+{
+    char cmd[64];
+    hln_sync_store_destroy(&ss);
+    hln_node_close(&node);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fuzz_sync_store: could not remove %s\n", tmpdir);
+}
 
 static int f_send(void *c, uint32_t p, const uint8_t *m, size_t l)
 {
@@ -74,11 +85,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         write_seed(w);
         exit(0);
     }
-    char dir[] = "/tmp/hln-fuzz-sync-store-XXXXXX";
-    if (!mkdtemp(dir))
+    if (!mkdtemp(tmpdir))
         abort();
+    atexit(cleanup);
     char nd[64];
-    snprintf(nd, sizeof nd, "%s/n", dir);
+    snprintf(nd, sizeof nd, "%s/n", tmpdir);
     hln_node_info info = {.level = HLN_LEVEL_NATIONAL};
     snprintf(info.name, sizeof info.name, "fuzz");
     snprintf(info.jurisdiction, sizeof info.jurisdiction, "CA");
