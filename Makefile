@@ -41,7 +41,7 @@ TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver
 HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h node/hlnd/*.h node/hlnctl/*.h tests/*.h tests/sim/*.h)
 BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
 
-.PHONY: layers all deps check test asan fuzz fuzz-check perf sim demo install clean format
+.PHONY: layers all deps check test asan fuzz fuzz-check fuzz-long perf soak sim demo install clean format
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -141,6 +141,23 @@ fuzz-check: $(FUZZERS)
 perf: deps
 	@$(MAKE) --no-print-directory OPT="-O2 -g -DNDEBUG" all $(PERFS)
 	@for p in $(PERFS); do echo "== $$p"; $$p || exit 1; done
+
+# soak: a dozen hlnd publishing and restarting for SOAK_SECONDS (default 600);
+# RSS, descriptors and store size printed and checked flat. Not in `check`.
+soak: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/hostile
+	@BUILD=$(BUILD) bash tests/soak.sh
+
+# fuzz-long: every target for FUZZ_LONG_SECONDS (default 3600) on the corpus
+# kept in the repository (tests/fuzz/corpus/NAME), which it grows: commit
+# what it adds. Crashes land in $(BUILD)/fuzz/artifacts-NAME/.
+fuzz-long: $(FUZZERS)
+	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p tests/fuzz/corpus/$$n $(BUILD)/fuzz/artifacts-$$n; \
+	  echo "fuzz-long: $$n for $${FUZZ_LONG_SECONDS:-3600}s"; \
+	  $$f -max_total_time=$${FUZZ_LONG_SECONDS:-3600} -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/artifacts-$$n/ tests/fuzz/corpus/$$n \
+	    >$(BUILD)/fuzz/$$n-long.log 2>&1 || { tail -30 $(BUILD)/fuzz/$$n-long.log; exit 1; }; \
+	  grep -E "^#[0-9]+.*(DONE|pulse)" $(BUILD)/fuzz/$$n-long.log | tail -1; done
 
 sim: deps
 	@$(MAKE) --no-print-directory $(BUILD)/perf/perf_sim

@@ -35,6 +35,7 @@ static const key_def keys[] = {
     {"node", "log_level", T_LOGLEVEL, offsetof(hln_config, log_level), 0, 0},
     {"node", "metrics_file", T_PATH, offsetof(hln_config, metrics_file), 0, 0},
     U32("node", "metrics_interval_ms", metrics_interval_ms, 1000, 3600000),
+    U32("node", "index_check_ms", index_check_ms, 1000, 86400000),
     U32("gossip", "tick_ms", tick_ms, 10, 60000),
     U32("gossip", "fanout", fanout, 1, 64),
     U32("gossip", "anti_entropy_ms", anti_entropy_ms, 100, 3600000),
@@ -68,6 +69,7 @@ void hln_config_defaults(hln_config *c)
     memset(c, 0, sizeof *c);
     c->log_level = 6;
     c->metrics_interval_ms = 15000;
+    c->index_check_ms = 3600000;
     c->tick_ms = 100;
     c->fanout = 3;
     c->anti_entropy_ms = 2000;

@@ -19,6 +19,7 @@ typedef struct {
     int log_level;                          /* syslog priority: 3 err .. 7 debug */
     char metrics_file[HLN_CONFIG_PATH_MAX]; /* "" : none; Prometheus text, rewritten atomically */
     uint32_t metrics_interval_ms;           /* how often metrics_file is rewritten */
+    uint32_t index_check_ms;                /* background check of records and index */
     /* [gossip] */
     uint32_t tick_ms;         /* timer tick handed to the sync engine */
     uint32_t fanout;          /* anti-entropy: random peers per round */

@@ -70,6 +70,7 @@ struct hln_store {
     unsigned flags;
     int readers;         /* read transactions open: the map must not grow meanwhile */
     hln_record *scratch; /* for the write path: one decode at a time */
+    uint64_t obs_skipped; /* index entries that disagreed with their record */
     uint8_t incarnation[HLN_INCARNATION_LEN];
 };
 
@@ -909,6 +910,40 @@ int hln_store_foreach_record(hln_store *s, hln_record_cb cb, void *ctx)
     return walk_feeds(s, NULL, 0, 0, cb, ctx);
 }
 
+static int retraction_of(hln_store *s, MDB_txn *txn, const uint8_t id[HLN_HASH_LEN],
+                         const uint8_t author[HLN_KEY_LEN]);
+
+/* Check one index entry against its record and take the counts from the
+ * record. false: the entry must not be used. */
+static bool obs_entry_agrees(hln_store *s, MDB_txn *txn, const void *key, size_t klen,
+                             hln_obs_entry *e)
+{
+    uint8_t kb[OBS_KEY_MAX];
+    MDB_val ik = {HLN_HASH_LEN, e->id}, iv;
+    hln_record *r = malloc(sizeof *r);
+    bool ok = false;
+    if (!r || mdb_get(txn, s->records, &ik, &iv) != 0 ||
+        hln_record_decode(iv.mv_data, iv.mv_size, r, NULL, 0) != 0 ||
+        memcmp(r->id, e->id, HLN_HASH_LEN) != 0 || r->env.type != HLN_REC_OBSERVATION)
+        goto out;
+    if (!r->has_body) {
+        /* Erased by its author: the entry stays, retracted, counting nothing. */
+        ok = e->retracted;
+        e->numerator = e->denominator = 0;
+        goto out;
+    }
+    if (obs_key(r, kb) != klen || memcmp(kb, key, klen) != 0)
+        goto out;
+    e->retracted = retraction_of(s, txn, r->id, r->env.author) != 0;
+    e->numerator = r->body.observation.numerator;
+    e->denominator = r->body.observation.denominator;
+    e->suppressed = r->body.observation.suppressed;
+    ok = true;
+out:
+    free(r);
+    return ok;
+}
+
 int hln_store_foreach_obs(hln_store *s, const char *indicator, const char *period,
                           const char *stratum, hln_obs_cb cb, void *ctx)
 {
@@ -956,6 +991,13 @@ int hln_store_foreach_obs(hln_store *s, const char *indicator, const char *perio
         e.denominator = get64(vb + HLN_HASH_LEN + 8);
         e.suppressed = vb[HLN_HASH_LEN + 16] & OBS_F_SUPPRESSED;
         e.retracted = vb[HLN_HASH_LEN + 16] & OBS_F_RETRACTED;
+        /* The index is a cache of the records: what counts is the record
+         * (issue 17). An entry whose record is not held, does not match
+         * its id or is indexed under another key is skipped. */
+        if (!obs_entry_agrees(s, txn, k.mv_data, k.mv_size, &e)) {
+            s->obs_skipped++;
+            continue;
+        }
         if ((rc = cb(ctx, &e)))
             goto out;
     }
@@ -1432,4 +1474,236 @@ out:
         read_end(s, &txn);
     free(r);
     return edge(rc);
+}
+
+/* ---- healing ---- */
+
+typedef struct {
+    unsigned flags;
+    hln_heal_cb cb;
+    void *ctx;
+    hln_heal_stats st;
+    hln_record *r;
+} heal_ctx;
+
+static void heal_say(heal_ctx *h, const char *what, const hln_feed_id *feed, uint64_t seq,
+                     const uint8_t *id, const char *detail)
+{
+    if (h->cb)
+        h->cb(h->ctx, what, feed, seq, id, detail);
+}
+
+/* The record stored under `id`, checked: 0, or what is wrong with it. */
+static int heal_check(hln_store *s, MDB_txn *txn, const uint8_t *id, const uint8_t *seqkey,
+                      hln_record *r)
+{
+    MDB_val ik = {HLN_HASH_LEN, (void *)id}, iv;
+    uint8_t sk[SEQ_KEY_LEN];
+    if (mdb_get(txn, s->records, &ik, &iv) != 0)
+        return HLN_ENOTFOUND;
+    int rc = hln_record_decode(iv.mv_data, iv.mv_size, r, NULL, 0);
+    if (rc)
+        return rc;
+    if (memcmp(r->id, id, HLN_HASH_LEN) != 0)
+        return HLN_EHASH;
+    seq_key(r->env.author, r->env.scope, r->env.seq, sk);
+    return memcmp(sk, seqkey, SEQ_KEY_LEN) == 0 ? 0 : HLN_ECHAIN;
+}
+
+/* The index entry an intact observation must have; rewrite it if absent or
+ * different. */
+static int heal_obs_of(hln_store *s, MDB_txn *txn, heal_ctx *h, const hln_record *r,
+                       const hln_feed_id *feed)
+{
+    if (r->env.type != HLN_REC_OBSERVATION || !r->has_body)
+        return 0;
+    const hln_observation *o = &r->body.observation;
+    uint8_t kb[OBS_KEY_MAX], vb[OBS_VAL_LEN];
+    int retr = retraction_of(s, txn, r->id, r->env.author);
+    unsigned fl = (o->suppressed ? OBS_F_SUPPRESSED : 0) | (retr ? OBS_F_RETRACTED : 0);
+    obs_val(r->id, retr == 2 ? 0 : o->numerator, retr == 2 ? 0 : o->denominator, fl, vb);
+    MDB_val k = {obs_key(r, kb), kb}, v;
+    if (mdb_get(txn, s->obs, &k, &v) == 0 && v.mv_size == OBS_VAL_LEN &&
+        memcmp(v.mv_data, vb, OBS_VAL_LEN) == 0)
+        return 0;
+    h->st.index++;
+    heal_say(h, "index", feed, r->env.seq, r->id, "index entry missing or disagreeing: rewritten");
+    if (h->flags & HLN_HEAL_DRY)
+        return 0;
+    v.mv_size = OBS_VAL_LEN, v.mv_data = vb;
+    return xlate(mdb_put(txn, s->obs, &k, &v, 0));
+}
+
+/* Take the record at the feeds cursor out: its feeds entry, the record and
+ * its index entry (when it decodes). */
+static int heal_drop(hln_store *s, MDB_txn *txn, MDB_cursor *cur, const uint8_t *id,
+                     const hln_record *intact)
+{
+    int rc;
+    if (intact && intact->env.type == HLN_REC_OBSERVATION && intact->has_body) {
+        uint8_t kb[OBS_KEY_MAX];
+        MDB_val k = {obs_key(intact, kb), kb};
+        rc = mdb_del(txn, s->obs, &k, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            return xlate(rc);
+    }
+    uint8_t idc[HLN_HASH_LEN];
+    memcpy(idc, id, HLN_HASH_LEN); /* id points into the page we delete from */
+    if ((rc = mdb_cursor_del(cur, 0)))
+        return xlate(rc);
+    MDB_val ik = {HLN_HASH_LEN, idc};
+    rc = mdb_del(txn, s->records, &ik, NULL);
+    return rc == MDB_NOTFOUND ? 0 : xlate(rc);
+}
+
+/* Pass 1: every feed in seq order. The first damaged record of a feed and
+ * all after it are dropped; the head goes back to the last intact one. */
+static int heal_feeds(hln_store *s, MDB_txn *txn, heal_ctx *h)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint8_t feed[FEED_KEY_LEN], last_id[HLN_HASH_LEN];
+    uint64_t last_seq = 0, last_ts = 0;
+    bool in_feed = false, cutting = false;
+    int rc = xlate(mdb_cursor_open(txn, s->feeds, &cur)), mrc;
+    if (rc)
+        return rc;
+    bool dry = h->flags & HLN_HEAL_DRY;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SEQ_KEY_LEN || v.mv_size != HLN_HASH_LEN)
+            continue; /* hln_store_verify reports it */
+        const uint8_t *kb = k.mv_data;
+        if (!in_feed || memcmp(kb, feed, FEED_KEY_LEN) != 0) {
+            memcpy(feed, kb, FEED_KEY_LEN);
+            in_feed = true;
+            cutting = false;
+            last_seq = 0;
+        }
+        hln_feed_id fid;
+        feed_from_key(kb, &fid);
+        uint64_t seq = get64(kb + FEED_KEY_LEN);
+        h->st.records++;
+        int bad = heal_check(s, txn, v.mv_data, kb, h->r);
+        if (cutting) {
+            h->st.dropped++;
+            if (!dry && (rc = heal_drop(s, txn, cur, v.mv_data, bad ? NULL : h->r)))
+                goto out;
+            continue;
+        }
+        if (!bad) {
+            last_seq = seq;
+            memcpy(last_id, v.mv_data, HLN_HASH_LEN);
+            last_ts = h->r->env.timestamp_ms;
+            if ((rc = heal_obs_of(s, txn, h, h->r, &fid)))
+                goto out;
+            continue;
+        }
+        h->st.damaged++;
+        heal_say(h, "damaged", &fid, seq, v.mv_data,
+                 bad == HLN_ENOTFOUND ? "record missing" : hln_strerror(bad));
+        if (h->flags & HLN_HEAL_INDEX)
+            continue;
+        cutting = true;
+        h->st.dropped++;
+        if (dry)
+            continue;
+        uint8_t hk[FEED_KEY_LEN], hv[HEAD_VAL_LEN];
+        memcpy(hk, feed, FEED_KEY_LEN);
+        MDB_val hkey = {FEED_KEY_LEN, hk}, hval = {HEAD_VAL_LEN, hv};
+        if ((rc = heal_drop(s, txn, cur, v.mv_data, NULL)))
+            goto out;
+        if (last_seq > 0) {
+            put64(hv, last_seq);
+            memcpy(hv + 8, last_id, HLN_HASH_LEN);
+            put64(hv + 8 + HLN_HASH_LEN, last_ts);
+            rc = xlate(mdb_put(txn, s->heads, &hkey, &hval, 0));
+        } else {
+            rc = mdb_del(txn, s->heads, &hkey, NULL);
+            rc = rc == MDB_NOTFOUND ? 0 : xlate(rc);
+        }
+        if (rc)
+            goto out;
+    }
+    rc = mrc == MDB_NOTFOUND ? 0 : xlate(mrc);
+out:
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Pass 2: entries naming a record not held, or not its own key, go. */
+static int heal_index(hln_store *s, MDB_txn *txn, heal_ctx *h)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint8_t kb[OBS_KEY_MAX];
+    int rc = xlate(mdb_cursor_open(txn, s->obs, &cur)), mrc;
+    if (rc)
+        return rc;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        bool keep = false;
+        hln_feed_id fid, *fp = NULL;
+        if (v.mv_size == OBS_VAL_LEN) {
+            MDB_val ik = {HLN_HASH_LEN, v.mv_data}, iv;
+            if (mdb_get(txn, s->records, &ik, &iv) == 0 &&
+                hln_record_decode(iv.mv_data, iv.mv_size, h->r, NULL, 0) == 0 &&
+                memcmp(h->r->id, v.mv_data, HLN_HASH_LEN) == 0 &&
+                h->r->env.type == HLN_REC_OBSERVATION) {
+                hln_record_feed(h->r, &fid);
+                fp = &fid;
+                keep = !h->r->has_body ||
+                       (obs_key(h->r, kb) == k.mv_size && memcmp(kb, k.mv_data, k.mv_size) == 0);
+            }
+        }
+        if (keep)
+            continue;
+        h->st.index++;
+        heal_say(h, "index", fp, fp ? h->r->env.seq : 0, v.mv_size >= HLN_HASH_LEN ? v.mv_data : NULL,
+                 "stray index entry (its record is not held or is indexed elsewhere): removed");
+        if (!(h->flags & HLN_HEAL_DRY) && (rc = xlate(mdb_cursor_del(cur, 0))))
+            goto out;
+    }
+    rc = mrc == MDB_NOTFOUND ? 0 : xlate(mrc);
+out:
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+static int heal_fn(hln_store *s, MDB_txn *txn, void *vctx)
+{
+    heal_ctx *h = vctx;
+    memset(&h->st, 0, sizeof h->st);
+    int rc = heal_feeds(s, txn, h);
+    if (rc == 0)
+        rc = heal_index(s, txn, h);
+    return rc;
+}
+
+int hln_store_heal(hln_store *s, unsigned flags, hln_heal_cb cb, void *ctx, hln_heal_stats *st)
+{
+    heal_ctx h = {.flags = flags, .cb = cb, .ctx = ctx};
+    int rc;
+    if (!s)
+        return HLN_EINVAL;
+    if (!(h.r = malloc(sizeof *h.r)))
+        return HLN_ENOMEM;
+    if ((flags & HLN_HEAL_DRY) || (s->flags & HLN_STORE_RDONLY)) {
+        MDB_txn *txn = NULL;
+        h.flags |= HLN_HEAL_DRY;
+        if ((rc = read_begin(s, &txn)) == 0)
+            rc = heal_fn(s, txn, &h);
+        read_end(s, &txn);
+    } else {
+        rc = run_write(s, heal_fn, &h);
+    }
+    free(h.r);
+    if (st)
+        *st = h.st;
+    return edge(rc);
+}
+
+uint64_t hln_store_obs_skipped(const hln_store *s)
+{
+    return s ? s->obs_skipped : 0;
 }

@@ -131,4 +131,33 @@ int hln_store_backup(hln_store *s, const char *path);
 typedef void (*hln_problem_cb)(void *ctx, const char *line);
 int hln_store_verify(hln_store *s, hln_problem_cb cb, void *ctx);
 
+/* ---- healing (issue 17; docs/STORE.md) ----
+ *
+ * A record whose stored bytes do not decode to the id it is stored under is
+ * damaged. hln_store_heal quarantines it: the record and every later record
+ * of its feed leave the store (the chain must continue from an intact
+ * record; peers or a backup give them back, and their signatures prove the
+ * copies), the feed's head goes back to the last intact record, and the
+ * observation index is made to agree with the records (entries naming a
+ * record not held or disagreeing with it are removed or rewritten, missing
+ * ones added). cb (may be NULL) gets each damaged record (what "damaged")
+ * and each index entry fixed (what "index"). HLN_HEAL_DRY reports without
+ * writing; HLN_HEAL_INDEX leaves damaged records in place (only the index is
+ * fixed; what a running node can do without its sync engine knowing). */
+#define HLN_HEAL_DRY 1u
+#define HLN_HEAL_INDEX 2u
+typedef struct {
+    uint64_t records;  /* records checked */
+    uint64_t damaged;  /* records whose bytes do not match their id */
+    uint64_t dropped;  /* records taken out (damaged and the rest of their feeds) */
+    uint64_t index;    /* index entries fixed (or that would be, dry) */
+} hln_heal_stats;
+typedef void (*hln_heal_cb)(void *ctx, const char *what, const hln_feed_id *feed, uint64_t seq,
+                            const uint8_t id[HLN_HASH_LEN], const char *detail);
+int hln_store_heal(hln_store *s, unsigned flags, hln_heal_cb cb, void *ctx, hln_heal_stats *st);
+
+/* Index entries hln_store_foreach_obs skipped since open because they
+ * disagreed with their record (it counts the record, never the entry). */
+uint64_t hln_store_obs_skipped(const hln_store *s);
+
 #endif

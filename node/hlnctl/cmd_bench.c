@@ -32,6 +32,13 @@ typedef struct {
 
 static void session_close(session *s)
 {
+    /* The store counts records, never an index entry that disagrees with
+     * its record (docs/STORE.md); say so when it had to skip one. */
+    uint64_t skipped = s->node ? hln_store_obs_skipped(hln_node_store(s->node)) : 0;
+    if (skipped)
+        hln_warnx("%llu index entr%s disagreed with their records and did not count "
+                  "(hlnctl verify; hlnd rewrites the index)",
+                  (unsigned long long)skipped, skipped == 1 ? "y" : "ies");
     free(s->defs);
     hln_trust_destroy(&s->trust);
     hln_node_close(&s->node);

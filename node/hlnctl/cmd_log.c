@@ -1,4 +1,4 @@
-/* cmd_log.c - hlnctl log and verify: list the records held, re-check them all. */
+/* cmd_log.c - hlnctl log: list the records held. */
 #include "node/hlnctl/cmd_log.h"
 
 #include <json-c/json.h>
@@ -156,72 +156,4 @@ int hln_cli_log(const char *datadir, int argc, char **argv, bool json)
         print_log(&l, json);
     free(l.ring);
     return rc < 0 ? EXIT_FAIL : EXIT_OK;
-}
-
-/* ---- verify ---- */
-
-static const hln_cli_usage verify_help = {
-    "verify", "[--json]",
-    "Re-check every record held: signatures, hashes, chains, indexes. Exit 1 on any problem.",
-    "  --json              machine-readable output\n"};
-
-static void verify_usage(FILE *f)
-{
-    hln_cli_usage_print(f, &verify_help);
-}
-
-typedef struct {
-    bool json;
-    json_object *problems;
-} verify_ctx;
-
-static void verify_cb(void *ctx, const char *line)
-{
-    verify_ctx *v = ctx;
-    if (v->json)
-        json_object_array_add(v->problems, json_object_new_string(line));
-    else
-        printf("%s\n", line);
-}
-
-static void print_verified(verify_ctx *v, int problems, uint64_t feeds, uint64_t records)
-{
-    if (v->json) {
-        json_object *j = json_object_new_object();
-        hln_cli_ju64(j, "feeds", feeds);
-        hln_cli_ju64(j, "records", records);
-        hln_cli_jbool(j, "ok", problems == 0);
-        json_object_object_add(j, "problems", v->problems);
-        v->problems = NULL;
-        hln_print_json(j);
-    } else if (problems == 0) {
-        printf("ok: %llu records in %llu feeds verified\n", (unsigned long long)records,
-               (unsigned long long)feeds);
-    } else {
-        hln_warnx("verify: %d problem%s in %llu records", problems, problems == 1 ? "" : "s",
-                  (unsigned long long)records);
-    }
-}
-
-int hln_cli_verify(const char *datadir, int argc, char **argv, bool json)
-{
-    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
-    hln_cli_args a = {.opts = opts, .datadir = &datadir, .usage = verify_usage, .remind = true};
-    int r = hln_cli_parse(&a, argc, argv);
-    if (r != HLN_CLI_GO)
-        return r;
-    hln_node *n = NULL;
-    if (hln_cli_open_node(datadir, HLN_NODE_RDONLY, &n) < 0)
-        return EXIT_FAIL;
-    verify_ctx v = {json, json ? json_object_new_array() : NULL};
-    uint64_t feeds = 0, records = 0;
-    int rc = hln_store_counts(hln_node_store(n), &feeds, &records);
-    int problems = rc < 0 ? rc : hln_store_verify(hln_node_store(n), verify_cb, &v);
-    hln_node_close(&n);
-    if (problems < 0)
-        hln_warnx("verify: %s", hln_strerror(problems));
-    else
-        print_verified(&v, problems, feeds, records);
-    json_object_put(v.problems);
-    return problems == 0 ? EXIT_OK : EXIT_FAIL;
 }

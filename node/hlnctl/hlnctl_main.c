@@ -16,6 +16,7 @@
 #include "node/hlnctl/cmd_peer.h"
 #include "node/hlnctl/cmd_publish.h"
 #include "node/hlnctl/cmd_import.h"
+#include "node/hlnctl/cmd_heal.h"
 #include "node/hlnctl/cmd_authority.h"
 #include "node/hlnctl/cmd_retract.h"
 #include "node/hlnctl/cmd_collab.h"

@@ -1,5 +1,6 @@
 /* daemon.c - hlnd's main loop: the sync engine driven by the ZeroMQ transport, the control socket,
  * signals, systemd. */
+#include "node/heal.h"
 #include "node/hlnd/daemon.h"
 
 #include <errno.h>
@@ -169,7 +170,7 @@ typedef struct {
     /* Operations (node/metrics.h): refusals by reason for the metrics,
      * the metrics file, and the catch-up rule after a restore. */
     uint64_t refusals[HLN_METRICS_REASONS];
-    uint64_t next_metrics_ms, next_catch_up_ms;
+    uint64_t next_metrics_ms, next_catch_up_ms, next_index_check_ms;
     bool catch_up, metrics_failing;
     hln_bench_verify *bverify; /* bench verify: digest requests (node/verify.h) */
     /* The trust graph changed (a governance record stored, a reload): at
@@ -1076,8 +1077,71 @@ static void check_catch_up(hlnd *d, uint64_t now)
     hlnd_log(5, "node", "event=caught-up peers_heard=%zu publishing=allowed", heard);
 }
 
+/* The store heals (issue 17; docs/STORE.md). At start, damaged records
+ * are quarantined before anything reads them, and the feeds they cut back
+ * are fetched again from peers. In the background, the index is checked
+ * against the records and fixed; a damaged record found then is reported
+ * (it is quarantined at the next start: the sync engine holds the heads). */
+typedef struct {
+    bool at_start;
+    uint64_t damaged;
+} heal_log;
+
+static void heal_cb(void *ctx, const char *what, const hln_feed_id *feed, uint64_t seq,
+                    const uint8_t id[HLN_HASH_LEN], const char *detail)
+{
+    heal_log *h = ctx;
+    char who[HLN_ID_SHORT_LEN + 1] = "-", hx[17] = "-";
+    if (feed)
+        hln_id_short(feed->author, who);
+    if (id)
+        for (int i = 0; i < 8; i++)
+            snprintf(hx + 2 * i, 3, "%02x", id[i]);
+    if (!strcmp(what, "damaged")) {
+        h->damaged++;
+        hlnd_log(3, "store", "event=record-damaged record=%s author=%s scope=%s seq=%llu reason=\"%s\" "
+                 "action=%s", hx, who, feed ? feed->scope : "-", (unsigned long long)seq, detail,
+                 h->at_start ? "quarantined-refetch" : "restart-to-quarantine");
+    } else {
+        hlnd_log(4, "store", "event=index-fixed record=%s author=%s seq=%llu detail=\"%s\"", hx, who,
+                 (unsigned long long)seq, detail);
+    }
+}
+
+static int heal_at_start(hlnd *d)
+{
+    heal_log h = {true, 0};
+    hln_heal_stats st;
+    uint64_t t0 = hln_util_mono_ms();
+    int rc = hln_heal_node(d->node, 0, heal_cb, &h, &st);
+    if (rc == 0 && (st.damaged || st.index))
+        hlnd_log(4, "store", "event=store-healed damaged=%llu taken_out=%llu index_fixed=%llu "
+                 "checked=%llu ms=%llu", (unsigned long long)st.damaged, (unsigned long long)st.dropped,
+                 (unsigned long long)st.index, (unsigned long long)st.records,
+                 (unsigned long long)(hln_util_mono_ms() - t0));
+    return rc;
+}
+
+static void index_check(hlnd *d)
+{
+    heal_log h = {false, 0};
+    hln_heal_stats st;
+    uint64_t t0 = hln_util_mono_ms();
+    int rc = hln_store_heal(d->store, HLN_HEAL_INDEX, heal_cb, &h, &st);
+    hlnd_log(rc == 0 && !st.damaged && !st.index ? 6 : 4, "store",
+             "event=index-checked result=%s records=%llu damaged=%llu index_fixed=%llu ms=%llu",
+             rc == 0 ? "ok" : hln_errname(rc), (unsigned long long)st.records,
+             (unsigned long long)st.damaged, (unsigned long long)st.index,
+             (unsigned long long)(hln_util_mono_ms() - t0));
+}
+
 static void ops_tick(hlnd *d, uint64_t now)
 {
+    if (now >= d->next_index_check_ms) {
+        if (d->next_index_check_ms)
+            index_check(d);
+        d->next_index_check_ms = now + d->cfg.index_check_ms;
+    }
     if (d->catch_up && now >= d->next_catch_up_ms) {
         check_catch_up(d, now);
         d->next_catch_up_ms = now + 200;
@@ -1195,6 +1259,10 @@ static int start(hlnd *d, char *err, size_t errlen)
     if ((rc = hln_node_open(d->cfg.data_dir, 0, &d->node, err, errlen)) != 0)
         return rc;
     d->store = hln_node_store(d->node);
+    if ((rc = heal_at_start(d)) != 0) {
+        snprintf(err, errlen, "cannot check the store for damaged records: %s", hln_strerror(rc));
+        return rc;
+    }
     d->catch_up = hln_node_catch_up_pending(d->store);
     const uint8_t *pk = hln_node_pk(d->node);
     hln_id_to_text(pk, d->id_text);
