@@ -1,6 +1,7 @@
 /* bench.c - benchmark queries over the observation index, evidence digest, writers, trends. */
 #include "node/util.h"
 #include "node/bench.h"
+#include "node/periods.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -103,6 +104,7 @@ static int flush_run(walk_ctx *w)
     u->timestamp_ms = w->best_ts;
     u->s.x = w->best_x;
     u->s.n = w->best_n;
+    u->parts = 1;
     return 0;
 }
 
@@ -202,6 +204,12 @@ void hln_bench_digest(const char *indicator, const char *period, const char *gro
 
 static int compute_digest(hln_bench_result *r)
 {
+    if (r->used_ids) { /* added up from finer periods: every record used */
+        hln_bench_digest(r->indicator, r->period, r->group, r->stratum,
+                         hln_bench_method_name(r->method), r->used_ids, r->n_used_counted,
+                         r->used_ids + r->n_used_counted, r->n_used_suppressed, r->digest);
+        return 0;
+    }
     size_t n = r->n_units + r->n_suppressed;
     uint8_t(*ids)[HLN_HASH_LEN] = malloc((n ? n : 1) * HLN_HASH_LEN);
     if (!ids)
@@ -251,9 +259,13 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
     r->ci = q->ci;
 
     walk_ctx w = {.q = q, .stratum = stratum, .r = r};
-    if ((rc = hln_store_foreach_obs(s, r->indicator, r->period, stratum, walk_cb, &w)) ||
-        (rc = flush_run(&w)))
+    if (hln_periods_applies(q)) { /* node/periods.c: a quarter or year may add up */
+        if ((rc = hln_periods_collect(s, q, stratum, r)))
+            goto out;
+    } else if ((rc = hln_store_foreach_obs(s, r->indicator, r->period, stratum, walk_cb, &w)) ||
+               (rc = flush_run(&w))) {
         goto out;
+    }
     /* A stable order whatever the store's key encoding. */
     if (r->n_units > 1)
         qsort(r->units, r->n_units, sizeof *r->units, cmp_unit);
@@ -291,6 +303,8 @@ void hln_bench_result_destroy(hln_bench_result **r)
         return;
     free((*r)->units);
     free((*r)->suppressed);
+    free((*r)->incomplete);
+    free((*r)->used_ids);
     free(*r);
     *r = NULL;
 }
@@ -382,9 +396,10 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
             hln_bench_method_name(s->method_used));
     fprintf(f,
             "\"counts\":{\"units\":%zu,\"suppressed\":%zu,\"excluded\":%zu,\"outside_group\":%zu,"
-            "\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,\"invalid\":%zu},",
+            "\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,\"invalid\":%zu,"
+            "\"incomplete\":%zu},",
             r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group, r->n_retracted,
-            r->n_superseded, r->n_empty, r->n_invalid);
+            r->n_superseded, r->n_empty, r->n_invalid, r->n_incomplete);
     if (!r->has_stats) {
         fputs("\"pooled\":null,\"distribution\":null,\"abc\":null,\"overdispersion\":null,", f);
     } else {
@@ -421,8 +436,8 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         json_str(f, u->unit);
         fputc(',', f);
         json_hex(f, "record", u->id, HLN_HASH_LEN);
-        fprintf(f, ",\"numerator\":%llu,\"denominator\":%llu,", (unsigned long long)v->x,
-                (unsigned long long)v->n);
+        fprintf(f, ",\"parts\":%u,\"numerator\":%llu,\"denominator\":%llu,", u->parts,
+                (unsigned long long)v->x, (unsigned long long)v->n);
         json_key_num(f, "value", v->value * m, true);
         fputs("\"ci95\":[", f);
         json_num(f, v->ci95.lo * m);
@@ -457,6 +472,15 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         fputc(',', f);
         json_hex(f, "record", u->id, HLN_HASH_LEN);
         fputc('}', f);
+    }
+    fputs("],\"incomplete\":[", f);
+    for (size_t i = 0; i < r->n_incomplete; i++) {
+        const hln_bench_incomplete *u = &r->incomplete[i];
+        fputs(i ? ",{" : "{", f);
+        json_author(f, u->author);
+        fputs(",\"unit\":", f);
+        json_str(f, u->unit);
+        fprintf(f, ",\"months\":%u,\"of\":%u}", u->have, u->need);
     }
     fputs("]}\n", f);
     return ferror(f) ? HLN_EIO : 0;
@@ -548,8 +572,23 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
                 own && !memcmp(own, r->suppressed[i].author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
                 "suppressed", "-");
     }
-    fprintf(f, "units: %zu counted, %zu suppressed, %zu excluded, %zu outside the group\n",
+    for (size_t i = 0; i < r->n_incomplete; i++) {
+        char sid[HLN_ID_SHORT_LEN + 1], unit[24], why[48];
+        hln_id_short(r->incomplete[i].author, sid);
+        hln_util_sanitize(unit, sizeof unit,
+                          r->incomplete[i].unit[0] ? r->incomplete[i].unit : "(node)", SIZE_MAX,
+                          SIZE_MAX);
+        snprintf(why, sizeof why, "incomplete: %u of %u months", r->incomplete[i].have,
+                 r->incomplete[i].need);
+        fprintf(f, "%c %-7s %-20s %s\n",
+                own && !memcmp(own, r->incomplete[i].author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
+                why);
+    }
+    fprintf(f, "units: %zu counted, %zu suppressed, %zu excluded, %zu outside the group",
             r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group);
+    if (r->n_incomplete)
+        fprintf(f, ", %zu incomplete (left out)", r->n_incomplete);
+    fputc('\n', f);
     fmt_value(r, a, sizeof a, s->theta0);
     fprintf(f, "pooled value: %s (%llu / %llu)\n", a, (unsigned long long)s->sum_x,
             (unsigned long long)s->sum_n);
@@ -631,6 +670,7 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
 
 typedef struct {
     const char *stratum;
+    char per; /* 0: as held; else the grain every period is read at */
     char (*periods)[HLN_PERIOD_MAX + 1];
     size_t n, cap;
 } periods_ctx;
@@ -640,12 +680,17 @@ static int periods_cb(void *ctx, const hln_obs_entry *e)
     periods_ctx *p = ctx;
     if (strcmp(e->stratum, p->stratum) != 0 || strlen(e->period) > HLN_PERIOD_MAX)
         return 0;
+    char per[HLN_PERIOD_MAX + 1];
+    if (!p->per)
+        strcpy(per, e->period);
+    else if (hln_periods_coarsen(e->period, p->per, per))
+        return 0; /* coarser than the grain asked for */
     for (size_t i = p->n; i-- > 0;)
-        if (!strcmp(p->periods[i], e->period))
+        if (!strcmp(p->periods[i], per))
             return 0;
     if (hln_util_grow((void **)&p->periods, &p->cap, p->n + 1, sizeof *p->periods))
         return HLN_ENOMEM;
-    strcpy(p->periods[p->n++], e->period);
+    strcpy(p->periods[p->n++], per);
     return 0;
 }
 
@@ -661,7 +706,7 @@ int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *autho
         return HLN_EINVAL;
     *out = NULL;
     *count = 0;
-    periods_ctx pc = {.stratum = q->stratum ? q->stratum : ""};
+    periods_ctx pc = {.stratum = q->stratum ? q->stratum : "", .per = q->per};
     int rc = hln_store_foreach_obs(s, q->indicator->code, NULL, pc.stratum, periods_cb, &pc);
     hln_bench_trend_point *pts = NULL;
     if (rc)

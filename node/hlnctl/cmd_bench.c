@@ -87,8 +87,10 @@ static void bench_usage(FILE *f)
     fputs("usage: hlnctl [-d DIR] bench INDICATOR --period P [--group G] [--stratum S]\n"
           "                               [--method exact|wilson] [--ci wilson|clopper-pearson]\n"
           "                               [--json|--csv]\n"
-          "       hlnctl [-d DIR] bench INDICATOR --trend [--unit U] [--group G] [--stratum S]\n"
-          "                               [--method exact|wilson] [--json]\n"
+          "       hlnctl [-d DIR] bench INDICATOR --trend [--per month|quarter|year] [--unit U]\n"
+          "                               [--group G] [--stratum S] [--method exact|wilson] [--json]\n"
+          "       hlnctl [-d DIR] bench INDICATOR --period P --by DIMENSION [--ref STRATUM]\n"
+          "                               [--group G] [--json|--csv]   (strata side by side)\n"
           "       hlnctl [-d DIR] bench verify INDICATOR --period P [--group G] [--stratum S]\n"
           "                               [--method exact|wilson] [--timeout-ms N] [--json]\n"
           "Benchmark an indicator from the observations this node holds: each unit's value,\n"
@@ -97,7 +99,8 @@ static void bench_usage(FILE *f)
           "`bench verify` asks the running hlnd's peers for their digest of the same query\n"
           "(exit 0 all that answered agree, 1 one differs or none answered; its own --help).\n"
           "See docs/BENCHMARKS.md.\n\n"
-          "  --period P          2026, 2026-Q3 or 2026-09\n"
+          "  --period P          2026, 2026-Q3 or 2026-09; a quarter or year adds up the months\n"
+          "                      (or quarters) each unit reported (docs/BENCHMARKS.md)\n"
           "  --group G           a jurisdiction (CA, CA-ON: its organizations), all (national\n"
           "                      roll-ups: the global view) or level:LEVEL (default: the node's\n"
           "                      country; all on a node without one)\n"
@@ -108,6 +111,7 @@ static void bench_usage(FILE *f)
           "                      holding the same evidence\n"
           "  --csv               one row per unit, with a header\n"
           "  --trend             every period held, oldest first\n"
+          "  --per GRAIN         with --trend: one point per month, quarter or year, added up\n"
           "  --unit U            with --trend: follow this node's unit U (\"-\" or \"\": the node\n"
           "                      itself)\n"
           "  -d, --data-dir DIR  the node's data directory\n"
@@ -121,6 +125,7 @@ typedef struct {
     uint32_t ci;
     bool json, csv, trend, publish;
     const char *scope;
+    char per; /* --per: 'M', 'Q', 'Y'; 0 as held */
 } bopts;
 
 enum {
@@ -135,6 +140,7 @@ enum {
     O_UNIT,
     O_PUBLISH,
     O_SCOPE,
+    O_PER,
 };
 
 /* Parse bench or rollup options; `rollup` selects which apply. Returns -1
@@ -153,6 +159,7 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
         {"unit", required_argument, NULL, O_UNIT},
         {"publish", no_argument, NULL, O_PUBLISH},
         {"scope", required_argument, NULL, O_SCOPE},
+        {"per", required_argument, NULL, O_PER},
         {"data-dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -164,7 +171,7 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
     int c;
     while ((c = getopt_long(argc, argv, ":hd:", lopts, NULL)) != -1) {
         bool bench_only = c == O_GROUP || c == O_STRATUM || c == O_METHOD || c == O_CI ||
-                          c == O_CSV || c == O_TREND || c == O_UNIT;
+                          c == O_CSV || c == O_TREND || c == O_UNIT || c == O_PER;
         bool rollup_only = c == O_PUBLISH || c == O_SCOPE;
         if ((rollup && bench_only) || (!rollup && rollup_only)) {
             hln_warnx("%s: option '%s' does not apply here", cmd, argv[optind - 1]);
@@ -217,6 +224,16 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
             break;
         case O_UNIT:
             o->unit = optarg;
+            break;
+        case O_PER:
+            o->per = !strcmp(optarg, "month")     ? 'M'
+                     : !strcmp(optarg, "quarter") ? 'Q'
+                     : !strcmp(optarg, "year")    ? 'Y'
+                                                  : 0;
+            if (!o->per) {
+                hln_warnx("%s: --per: month, quarter or year", cmd);
+                goto usage;
+            }
             break;
         case O_PUBLISH:
             o->publish = true;
@@ -293,8 +310,8 @@ static int parse_bopts(const char **datadir, int argc, char **argv, bool rollup,
             goto usage;
         }
     } else {
-        if (o->unit) {
-            hln_warnx("%s: --unit goes with --trend", cmd);
+        if (o->unit || o->per) {
+            hln_warnx("%s: --unit and --per go with --trend", cmd);
             goto usage;
         }
         if (!o->period) {
@@ -379,7 +396,8 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
                          .excluded_ctx = &s.view,
                          .stratum = o.stratum,
                          .method = o.method,
-                         .ci = o.ci};
+                         .ci = o.ci,
+                         .per = o.per};
     if (o.trend) {
         st = bench_trend(&s, &q, &o);
         goto out;
