@@ -424,6 +424,8 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         json_key_num(f, "tau2", s->tau2, true);
         json_key_num(f, "z_lo", s->z_lo, true);
         json_key_num(f, "z_hi", s->z_hi, true);
+        fprintf(f, "\"min_units\":%d,\"too_few_units\":%s,", HLN_STATS_OD_MIN_UNITS,
+                s->od_too_few ? "true" : "false");
         fprintf(f, "\"places_against\":\"%s\"},", s->overdispersed ? "adjusted" : "funnel");
     }
     fputs("\"units\":[", f);
@@ -602,9 +604,16 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
     fprintf(f, "achievable benchmark (ABC): %s, set by %zu unit%s holding %llu of %llu\n", a,
             s->abc_units, s->abc_units == 1 ? "" : "s", (unsigned long long)s->abc_n,
             (unsigned long long)s->sum_n);
-    fprintf(f, "overdispersion: %s (phi %.3g, p %.3g, tau2 %.3g); places read against %s limits\n",
-            s->overdispersed ? "present" : "none", s->phi, s->p_value, s->tau2,
-            s->overdispersed ? "widened (random-effects)" : "funnel");
+    if (s->od_too_few)
+        fprintf(f,
+                "overdispersion: not applied: %zu unit%s, fewer than %d (phi %.3g, p %.3g); places "
+                "read against funnel limits\n",
+                s->units, s->units == 1 ? "" : "s", HLN_STATS_OD_MIN_UNITS, s->phi, s->p_value);
+    else
+        fprintf(f,
+                "overdispersion: %s (phi %.3g, p %.3g, tau2 %.3g); places read against %s limits\n",
+                s->overdispersed ? "present" : "none", s->phi, s->p_value, s->tau2,
+                s->overdispersed ? "widened (random-effects)" : "funnel");
     char hex[2 * HLN_HASH_LEN + 1];
     hln_hex(r->digest, HLN_HASH_LEN, hex);
     fprintf(f, "evidence %s\n", hex);
