@@ -23,7 +23,7 @@ typedef struct {
 static char fx_tmpdir[64];
 static int fx_dirs;
 
-static void fx_feed_open(fx_feed *f, uint8_t seed_byte, const char *scope)
+static inline void fx_feed_open(fx_feed *f, uint8_t seed_byte, const char *scope)
 {
     uint8_t seed[32];
     memset(seed, seed_byte, sizeof seed);
@@ -33,7 +33,7 @@ static void fx_feed_open(fx_feed *f, uint8_t seed_byte, const char *scope)
     f->seq = 0;
 }
 
-static void fx_append(hln_store *s, fx_feed *f, hln_record *r)
+static inline void fx_append(hln_store *s, fx_feed *f, hln_record *r)
 {
     char err[128] = "";
     if (hln_record_seal(r, f->id, err, sizeof err) != 0)
@@ -42,7 +42,7 @@ static void fx_append(hln_store *s, fx_feed *f, hln_record *r)
     memcpy(f->prev, r->id, HLN_HASH_LEN);
 }
 
-static void fx_obs(hln_store *s, fx_feed *f, const char *ind, const char *period,
+static inline void fx_obs(hln_store *s, fx_feed *f, const char *ind, const char *period,
                    const char *unit, const char *stratum, uint64_t x, uint64_t n,
                    bool suppressed, uint8_t *id)
 {
@@ -63,7 +63,7 @@ static void fx_obs(hln_store *s, fx_feed *f, const char *ind, const char *period
         memcpy(id, r.id, HLN_HASH_LEN);
 }
 
-static void fx_retract(hln_store *s, fx_feed *f, const uint8_t *target)
+static inline void fx_retract(hln_store *s, fx_feed *f, const uint8_t *target)
 {
     hln_record r;
     f->seq++;
@@ -74,7 +74,7 @@ static void fx_retract(hln_store *s, fx_feed *f, const uint8_t *target)
     fx_append(s, f, &r);
 }
 
-static hln_store *fx_new_store(void)
+static inline hln_store *fx_new_store(void)
 {
     char dir[128], cmd[160];
     snprintf(dir, sizeof dir, "%s/s%d", fx_tmpdir, fx_dirs++);
@@ -85,7 +85,7 @@ static hln_store *fx_new_store(void)
     return s;
 }
 
-static hln_indicator fx_indicator(const char *code, uint32_t kind, uint32_t mult, uint32_t dir)
+static inline hln_indicator fx_indicator(const char *code, uint32_t kind, uint32_t mult, uint32_t dir)
 {
     hln_indicator d;
     memset(&d, 0, sizeof d);
@@ -94,7 +94,7 @@ static hln_indicator fx_indicator(const char *code, uint32_t kind, uint32_t mult
     return d;
 }
 
-static int fx_setup(void **state)
+static inline int fx_setup(void **state)
 {
     (void)state;
     if (hln_crypto_init())
@@ -103,7 +103,7 @@ static int fx_setup(void **state)
     return mkdtemp(fx_tmpdir) ? 0 : -1;
 }
 
-static int fx_teardown(void **state)
+static inline int fx_teardown(void **state)
 {
     (void)state;
     char cmd[128];
@@ -112,7 +112,7 @@ static int fx_teardown(void **state)
 }
 
 /* A result's JSON as a string the caller frees. */
-static char *fx_json(const hln_bench_result *r)
+static inline char *fx_json(const hln_bench_result *r)
 {
     char *buf = NULL;
     size_t len = 0;

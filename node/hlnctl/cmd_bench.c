@@ -2,6 +2,7 @@
  * view. */
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_bench.h"
+#include "node/hlnctl/cmd_equity.h"
 #include "node/bench_view.h"
 
 #include <getopt.h>
@@ -365,6 +366,8 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
 {
     if (argc > 1 && !strcmp(argv[1], "verify")) /* node/verify_cmds.c */
         return hln_cli_bench_verify(datadir, argc, argv, json);
+    if (hln_cli_bench_wants_by(argc, argv)) /* node/hlnctl/cmd_equity.c */
+        return hln_cli_bench_by(datadir, argc, argv, json);
     bopts o = {.method = -1, .ci = HLN_CI_WILSON, .json = json};
     int st = parse_bopts(&datadir, argc, argv, false, &o);
     if (st >= 0)

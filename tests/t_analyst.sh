@@ -1,0 +1,133 @@
+#!/bin/bash
+# t_analyst.sh - the analyst's view on a real node pair: a quarter added up from months,
+# the missing-month rule, --trend --per quarter, strata side by side (--by) and a roll-up
+# of a quarter; every figure checked against hand-computed values.
+#
+# n0 Canada (national, CA)   n1 Clinic Alpha (organization, CA-ON); link n1-n0.
+. "$(dirname "$0")/lib_nodes.sh"
+
+IND=mhpc.depression-screening
+declare -a NAME=("Canada MoH" "Clinic Alpha")
+declare -a LEVEL=(national organization)
+declare -a JUR=(CA CA-ON)
+
+ctl() { "$HLNCTL" -d "$T/n$1" "${@:2}"; }
+run() {
+    local want=$1 node=$2 rc=0
+    shift 2
+    "$HLNCTL" -d "$T/n$node" "$@" >"$T/out" 2>"$T/err" || rc=$?
+    [ $rc -ge 128 ] && { cat "$T/err"; fail "CRASH ($rc): hlnctl $*"; }
+    [ "$rc" = "$want" ] || { cat "$T/err"; fail "hlnctl -d n$node $* exited $rc, want $want"; }
+    return 0
+}
+out_has() { grep -q -- "$1" "$T/out" || { cat "$T/out"; fail "stdout lacks '$1'"; }; }
+jget() { python3 -c "import json,sys; d=json.load(open('$T/out')); print($1)"; }
+until_ok() {
+    local secs=$1 what=$2 deadline
+    shift 2
+    deadline=$(($(now_ms) + secs * 1000))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(now_ms)" -gt "$deadline" ] && { cat "$T/q" 2>/dev/null; ctl 0 bench "$IND" --period 2026-Q2 --group CA; ctl 1 bench "$IND" --period 2026-Q2 --group CA; fail "timed out after ${secs}s: $what"; }
+        sleep 0.1
+    done
+}
+
+for i in 0 1; do
+    ID[$i]=$("$HLNCTL" -d "$T/n$i" init --name "${NAME[$i]}" --level "${LEVEL[$i]}" \
+        --jurisdiction "${JUR[$i]}") || fail "init n$i"
+    PORT[$i]=$(free_port)
+    write_conf "$i"
+done
+for i in 0 1; do ctl $i trust add "${ID[0]}" --name Canada --level national --jurisdiction CA || fail "trust"; done
+ctl 0 member issue "${ID[1]}" --name "${NAME[1]}" --level organization --jurisdiction CA-ON >/dev/null || fail "member n1"
+cat >"$T/ind.ini" <<EOF
+[$IND]
+title = Depression screening with follow-up plan
+version = 1
+domain = process
+kind = proportion
+direction = higher
+strata = sex=female, sex=male
+EOF
+ctl 0 indicator define "$T/ind.ini" --scope CA >/dev/null || fail "define CA"
+ctl 0 peer add "${ID[1]}" --name n1 >/dev/null || fail "peer add"
+ctl 1 peer add "${ID[0]}" "tcp://127.0.0.1:${PORT[0]}" --name n0 >/dev/null || fail "peer add"
+for i in 0 1; do start_node $i; done
+has_def() { ctl 1 indicator list --json | grep -q "\"$IND\""; }
+until_ok 30 "n1 receives the indicator" has_def
+
+# Months of 2026-Q2 by unit; "west" misses May. Strata for the total unit.
+cat >"$T/months.csv" <<EOF
+indicator,period,unit,stratum,numerator,denominator
+$IND,2026-04,east,,14,50
+$IND,2026-05,east,,12,60
+$IND,2026-06,east,,11,40
+$IND,2026-04,north,,20,40
+$IND,2026-05,north,,22,40
+$IND,2026-06,north,,18,40
+$IND,2026-04,west,,15,30
+$IND,2026-06,west,,15,30
+$IND,2026-01,east,,11,30
+$IND,2026-02,east,,12,30
+$IND,2026-03,east,,13,30
+$IND,2026-Q2,east,sex=female,40,100
+$IND,2026-Q2,east,sex=male,25,100
+$IND,2026-Q2,north,sex=female,30,60
+$IND,2026-Q2,north,sex=male,30,60
+EOF
+ctl 1 publish "$T/months.csv" >/dev/null || fail "publish months"
+q2_counts() {
+    ctl 0 bench "$IND" --period 2026-Q2 --group CA --json >"$T/q" &&
+        python3 -c "import json; d=json.load(open('$T/q')); assert d['counts']['units']==2"
+}
+until_ok 30 "n0 holds the months" q2_counts
+
+echo "# a quarter from months: east 37/150, north 60/120; west incomplete"
+run 0 1 bench "$IND" --period 2026-Q2 --group CA --json
+[ "$(jget 'd["pooled"]["numerator"], d["pooled"]["denominator"]')" = "97 270" ] || fail "pooled: $(jget 'd["pooled"]')"
+[ "$(jget '[u["parts"] for u in d["units"]]')" = "[3, 3]" ] || fail "parts"
+[ "$(jget 'd["counts"]["incomplete"]')" = 1 ] || fail "incomplete count"
+[ "$(jget 'd["incomplete"][0]["unit"], d["incomplete"][0]["months"], d["incomplete"][0]["of"]')" = "west 2 3" ] || fail "incomplete list"
+D1=$(jget 'd["digest"]')
+run 0 0 bench "$IND" --period 2026-Q2 --group CA --json
+[ "$(jget 'd["digest"]')" = "$D1" ] || fail "the two nodes' digests differ"
+run 0 1 bench "$IND" --period 2026-Q2 --group CA
+out_has "incomplete: 2 of 3 months"
+out_has "1 incomplete (left out)"
+ok "2026-Q2 from months: 97/270 pooled, west left out as incomplete, same digest on both nodes"
+
+echo "# a year: every unit misses months, so none counts; the table says why"
+run 0 1 bench "$IND" --period 2026 --group CA
+out_has "no unit counted"
+ok "2026: no unit has twelve months"
+
+echo "# --trend --per quarter"
+run 0 1 bench "$IND" --trend --per quarter --group CA --json
+[ "$(jget '[p["period"] for p in d["periods"]]')" = "['2026-Q1', '2026-Q2']" ] || fail "trend periods: $(cat "$T/out")"
+[ "$(jget 'd["periods"][0]["units"], d["periods"][1]["units"]')" = "1 2" ] || fail "trend units"
+run 2 1 bench "$IND" --trend --per week
+ok "--trend --per quarter: Q1 (east, 36/90) and Q2"
+
+echo "# strata side by side"
+run 0 1 bench "$IND" --period 2026-Q2 --by sex --group CA --json
+[ "$(jget 'd["query"]["by"], d["query"]["reference"], d["ordered"]')" = "sex sex=female False" ] || fail "by query"
+# east: male 25/100 - female 40/100 = -0.15
+[ "$(jget 'round(d["units"][0]["strata"][1]["diff"], 12)')" = "-0.15" ] || fail "gap: $(cat "$T/out")"
+[ "$(jget 'd["units"][0]["sii"]')" = None ] || fail "no SII for sex"
+[ "$(jget 'd["pooled"]["strata"][0]["numerator"], d["pooled"]["strata"][0]["denominator"]')" = "70 160" ] || fail "pooled stratum"
+run 0 1 bench "$IND" --period 2026-Q2 --by sex --group CA --csv
+[ "$(head -1 "$T/out" | cut -d, -f1-5)" = "author,unit,stratum,reference,suppressed" ] || fail "csv header"
+[ "$(wc -l <"$T/out")" = 7 ] || fail "csv rows: $(cat "$T/out")"
+run 0 1 bench "$IND" --period 2026-Q2 --by sex --ref sex=male --group CA
+out_has "reference sex=male"
+run 1 1 bench "$IND" --period 2026-Q2 --by age --group CA
+run 2 1 bench "$IND" --by sex
+ok "--by sex: side by side, gap -15.0 pp for east, pooled 70/160 female, csv 1+6 rows"
+
+echo "# a roll-up of the quarter"
+run 0 0 rollup "$IND" --period 2026-Q2 --json
+out_has '"numerator":97'
+ok "rollup --period 2026-Q2 adds up the months too"
+for i in 0 1; do alive $i; done
+for i in 0 1; do stop_node $i; done
+ok "both stopped cleanly"
