@@ -2,6 +2,7 @@
 #include "node/util.h"
 #include "node/bench.h"
 #include "node/periods.h"
+#include "node/bench_dsr.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -15,7 +16,7 @@
 
 const char *hln_bench_kind_name(uint32_t kind)
 {
-    return kind == KIND_RATE ? "rate" : "proportion";
+    return kind == KIND_RATE ? "rate" : kind == HLN_KIND_DSR ? "dsr" : "proportion";
 }
 const char *hln_bench_direction_name(uint32_t d)
 {
@@ -90,7 +91,7 @@ static int flush_run(walk_ctx *w)
         r->n_empty++;
         return 0;
     }
-    if (r->kind != KIND_RATE && w->best_x > w->best_n) {
+    if (r->kind == 0 && w->best_x > w->best_n) {
         r->n_invalid++;
         return 0;
     }
@@ -240,7 +241,7 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
     hln_stats_unit *su = NULL;
     int rc = HLN_EINVAL;
     if (!s || !q || !out || !q->indicator || !q->period || q->method < -1 || q->method > 1 ||
-        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > KIND_RATE ||
+        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > HLN_KIND_DSR ||
         q->indicator->direction > 1 || q->indicator->method > 1)
         return HLN_EINVAL;
     *out = NULL;
@@ -254,7 +255,8 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
         goto out;
     r->kind = q->indicator->kind;
     r->direction = q->indicator->direction;
-    r->multiplier = r->kind == KIND_RATE && q->indicator->multiplier ? q->indicator->multiplier : 1;
+    r->multiplier = r->kind != 0 && q->indicator->multiplier ? q->indicator->multiplier : 1;
+    snprintf(r->standard, sizeof r->standard, "%s", q->indicator->standard);
     r->method = q->method >= 0 ? (uint32_t)q->method : q->indicator->method;
     r->ci = q->ci;
 
@@ -271,7 +273,10 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
         qsort(r->units, r->n_units, sizeof *r->units, cmp_unit);
     if (r->n_suppressed > 1)
         qsort(r->suppressed, r->n_suppressed, sizeof *r->suppressed, cmp_supp);
-    if (r->n_units) {
+    if (r->kind == HLN_KIND_DSR) { /* node/bench_dsr.c: DSRs from signed statistics */
+        if ((rc = hln_bench_dsr_fill(s, r)))
+            goto out;
+    } else if (r->n_units) {
         if (!(su = malloc(r->n_units * sizeof *su))) {
             rc = HLN_ENOMEM;
             goto out;
@@ -375,6 +380,8 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
         return HLN_EINVAL;
+    if (r->kind == HLN_KIND_DSR)
+        return hln_bench_dsr_write_json(r, f);
     const hln_stats_summary *s = &r->summary;
     double m = r->multiplier;
     fprintf(f, "{\"engine\":\"%s\",", HLN_BENCH_VERSION);
@@ -530,6 +537,8 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
 {
     if (!r || !f)
         return HLN_EINVAL;
+    if (r->kind == HLN_KIND_DSR)
+        return hln_bench_dsr_write_table(r, own, f);
     const hln_stats_summary *s = &r->summary;
     char a[64], b[64], c[64], d[64], e[64], name[HLN_CODE_MAX + 1];
     hln_util_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
@@ -638,6 +647,8 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
         return HLN_EINVAL;
+    if (r->kind == HLN_KIND_DSR)
+        return hln_bench_dsr_write_csv(r, f);
     double m = r->multiplier;
     fputs("author,unit,record,suppressed,numerator,denominator,value,ci95_lo,ci95_hi,ci998_lo,"
           "ci998_hi,"

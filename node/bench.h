@@ -79,6 +79,8 @@ typedef struct {
     size_t n_empty;                   /* latest observation with denominator 0: left out */
     size_t n_invalid;                 /* proportion with numerator > denominator: left out */
     size_t n_incomplete;              /* units missing a part of a coarser period: left out */
+    size_t n_too_few;                 /* dsr: fewer than 10 events, no DSR: left out */
+    char standard[HLN_CODE_MAX + 1];  /* dsr: the standard population's name */
     hln_bench_incomplete *incomplete; /* sorted by (author, unit) */
     /* When units were added up from finer periods: every record used, the
      * counted ones first, then the suppressed ones; the digest covers these

@@ -1,6 +1,7 @@
 /* node.c - the local node: data directory, identity, store, settings, own-feed appends. */
 #include "node/util.h"
 #include "node/node.h"
+#include "node/bench_dsr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -596,6 +597,8 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     }
     lookup_ctx l = {defs, ndefs};
     rc = hln_csvin_parse(buf, len, lookup_def, &l, cb, ctx, &rows, &nrows);
+    if (rc == 0) /* node/bench_dsr.c: a DSR's age bands become one observation per unit */
+        rc = hln_bench_dsr_collapse(lookup_def, &l, rows, &nrows, cb, ctx);
     if (rc < 0) {
         if (rc == HLN_ETOOBIG)
             hln_util_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);

@@ -128,6 +128,60 @@ echo "# a roll-up of the quarter"
 run 0 0 rollup "$IND" --period 2026-Q2 --json
 out_has '"numerator":97'
 ok "rollup --period 2026-Q2 adds up the months too"
+echo "# a directly standardised rate: PHEindicatormethods' testdata_big and testdata_small"
+DSR=phof.mortality-all
+cat >"$T/dsr.ini" <<EOF
+[$DSR]
+title = Mortality from all causes
+version = 1
+domain = outcome
+kind = dsr
+standard = esp2013
+multiplier = 100000
+direction = lower
+EOF
+ctl 0 indicator define "$T/dsr.ini" --scope CA >/dev/null || fail "define dsr"
+has_dsr() { ctl 1 indicator list --json | grep -q "\"$DSR\""; }
+until_ok 30 "n1 receives the dsr indicator" has_dsr
+python3 - "$T/dsr.csv" "$DSR" <<'PY'
+import csv, sys
+out, ind = sys.argv[1], sys.argv[2]
+bands = "0-4 5-9 10-14 15-19 20-24 25-29 30-34 35-39 40-44 45-49 50-54 55-59 60-64 65-69 70-74 75-79 80-84 85-89 90-plus".split()
+rows = [r for r in csv.reader(open("tests/data/phe/dsr_multiarea.csv"))][1:]
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator\n")
+    k = {}
+    for area, _, count, pop in rows:
+        if area == "testdata_tiny":
+            continue
+        i = k.get(area, 0); k[area] = i + 1
+        f.write("%s,2025,%s,age=%s,%s,%s\n" % (ind, area.replace("_", "-"), bands[i], count, pop))
+PY
+ctl 1 publish "$T/dsr.csv" >/dev/null || fail "publish dsr"
+run 0 1 bench "$DSR" --period 2025 --group CA --json
+[ "$(jget 'd["kind"], d["standard"], d["multiplier"]')" = "dsr esp2013 100000" ] || fail "dsr header: $(cat "$T/out")"
+python3 - "$T/out" <<'PY' || fail "DSR figures differ from PHEindicatormethods' test results"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"testdata-big": (895, 8970, 10430.247991469423, 9717.709067985681, 11178.94091547925),
+        "testdata-small": (91, 8970, 1103.212025300104, 877.455767536709, 1367.0882227251795)}
+got = {u["unit"]: u for u in d["units"]}
+assert set(got) == set(want), got.keys()
+for k, (o, p, v, lo, hi) in want.items():
+    u = got[k]
+    assert (u["events"], u["population"]) == (o, p), u
+    for a, b in ((u["value"], v), (u["ci95"][0], lo), (u["ci95"][1], hi)):
+        assert abs(a - b) <= 1e-9 * b, (k, a, b)
+PY
+grep -q '"stratum":"age=' "$T/out" && fail "band counts in the output"
+run 0 1 bench "$DSR" --period 2025 --group CA
+out_has "directly standardised (esp2013) per 100000"
+# every band is needed
+sed '/testdata-small,age=90-plus/d; s/,2025,/,2024,/' "$T/dsr.csv" >"$T/dsr2.csv"
+run 1 1 publish "$T/dsr2.csv"
+grep -q "no row for band age=90-plus" "$T/err" || { cat "$T/err"; fail "missing band not named"; }
+ok "dsr: testdata_big 10430.25 (9717.71-11178.94) and testdata_small 1103.21 per 100,000, as calculate_dsr"
+
 for i in 0 1; do alive $i; done
 for i in 0 1; do stop_node $i; done
 ok "both stopped cleanly"

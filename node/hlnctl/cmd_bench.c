@@ -493,6 +493,13 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     memset(&res, 0, sizeof res);
     hln_record *rec = NULL;
     const hln_indicator *ind = &s.def->def;
+    if (ind->kind == HLN_KIND_DSR) { /* the band counts never left the units */
+        hln_warnx("rollup: %s is directly standardised: a roll-up needs the units' band counts, "
+                  "which stay with them",
+                  ind->code);
+        session_close(&s);
+        return EXIT_FAIL;
+    }
 
     uint32_t level;
     char j[HLN_SCOPE_MAX + 1];
