@@ -86,6 +86,7 @@ const char *hln_kind_name(uint32_t kind)
     return kind == HLN_KIND_PROPORTION ? "proportion"
            : kind == HLN_KIND_RATE     ? "rate"
            : kind == HLN_KIND_DSR      ? "dsr"
+           : kind == HLN_KIND_MEAN     ? "mean"
                                        : "unknown";
 }
 
@@ -271,7 +272,7 @@ static bool parse_enum(const char *v, const char *const *names, uint32_t count, 
 static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned long line)
 {
     static const char *const domains[] = {"process", "experience", "outcome", "cost"};
-    static const char *const kinds[] = {"proportion", "rate", "dsr"};
+    static const char *const kinds[] = {"proportion", "rate", "dsr", "mean"};
     static const char *const dirs[] = {"higher", "lower"};
     static const char *const methods[] = {"exact", "wilson"};
     char safe[64];
@@ -294,8 +295,8 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
             add_problem(c, line, "domain: '%s' is not process, experience, outcome or cost", safe);
         break;
     case K_KIND:
-        if (!parse_enum(value, kinds, 3, &d->kind))
-            add_problem(c, line, "kind: '%s' is not proportion, rate or dsr", safe);
+        if (!parse_enum(value, kinds, 4, &d->kind))
+            add_problem(c, line, "kind: '%s' is not proportion, rate, dsr or mean", safe);
         break;
     case K_MULTIPLIER:
         if (!parse_u32(value, 1, 1000000000u, &d->multiplier))
@@ -523,6 +524,13 @@ static void finish_section(cat_ctx *c, section *s)
     }
     if (!s->key_line[K_METHOD])
         d->method = HLN_FUNNEL_EXACT;
+    if (s->key_line[K_KIND] && d->kind == HLN_KIND_MEAN) {
+        /* a mean's multiplier is the scale of its whole values (100: hundredths) */
+        if (!s->key_line[K_MULTIPLIER])
+            d->multiplier = 1;
+        if (s->key_line[K_METHOD] && d->method != HLN_FUNNEL_EXACT)
+            add_problem(c, s->key_line[K_METHOD], "method: a mean's funnel is normal");
+    }
     if (s->key_line[K_KIND] && d->kind == HLN_KIND_DSR) {
         finish_dsr(c, s);
         return;

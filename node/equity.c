@@ -260,6 +260,8 @@ int hln_equity_run(hln_store *s, const hln_bench_query *q, const char *dimension
     if (!s || !q || !q->indicator || !dimension || !out)
         return HLN_EINVAL;
     *out = NULL;
+    if (q->indicator->kind > 1) /* gaps and SII need counts: proportions and rates */
+        return HLN_EPERM;
     hln_equity_result *r = calloc(1, sizeof *r);
     key *keys = NULL;
     size_t nkeys = 0, kcap = 0;

@@ -90,7 +90,8 @@ int hln_equity_strata(const hln_indicator *ind, const char *dimension,
 
 /* Run q (its stratum ignored) for every stratum of `dimension` and put the
  * units side by side. `ref` NULL: the last stratum of an ordered dimension
- * (the least deprived quintile, the oldest band), else the first. */
+ * (the least deprived quintile, the oldest band), else the first.
+ * HLN_EPERM for a dsr or mean indicator (gaps and SII need counts). */
 int hln_equity_run(hln_store *s, const hln_bench_query *q, const char *dimension, const char *ref,
                    hln_equity_result **out);
 void hln_equity_destroy(hln_equity_result **r);

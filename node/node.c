@@ -616,6 +616,11 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     }
     res->n = nrows;
     for (size_t i = 0; i < nrows; i++) {
+        if (rows[i].kind == HLN_KIND_MEAN) { /* n, sum and the sum of squares (128 bits) */
+            rows[i].obs.n_extra = 2;
+            rows[i].obs.extra[0] = rows[i].sumsq_lo;
+            rows[i].obs.extra[1] = rows[i].sumsq_hi;
+        }
         res->items[i].obs = rows[i].obs;
         res->items[i].kind = rows[i].kind;
         res->lines[i] = rows[i].line;
@@ -640,6 +645,8 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
             ob->suppressed = true;
             ob->numerator = 0;
             ob->denominator = 0;
+            ob->n_extra = 0;
+            memset(ob->extra, 0, sizeof ob->extra);
         }
     }
     rc = hln_node_append(n, res->scope, items, res->n, o->ts_ms, &res->first_seq, err, errlen);

@@ -114,7 +114,7 @@ static int values_indicator(ectx *e, const hln_indicator *d)
         return fail_at(e, "version", HLN_EDECODE, "must be at least 1");
     if (d->domain > HLN_DOMAIN_COST)
         return fail_at(e, "domain", HLN_EDECODE, "not a domain");
-    if (d->kind > HLN_KIND_DSR)
+    if (d->kind > HLN_KIND_MEAN)
         return fail_at(e, "kind", HLN_EDECODE, "not a kind");
     if (d->kind == HLN_KIND_DSR) {
         if (!d->standard[0])

@@ -47,7 +47,15 @@ typedef enum {
 typedef enum { HLN_DOMAIN_PROCESS = 0, HLN_DOMAIN_EXPERIENCE = 1, HLN_DOMAIN_OUTCOME = 2, HLN_DOMAIN_COST = 3 } hln_domain;
 /* dsr: a directly standardised rate; its strata are the standard's bands
  * (docs/BENCHMARKS.md, "Standardised rates"). */
-typedef enum { HLN_KIND_PROPORTION = 0, HLN_KIND_RATE = 1, HLN_KIND_DSR = 2 } hln_kind;
+/* mean: a mean of whole values (cost, length of stay) carried as n, sum
+ * and sum of squares; its multiplier is the values' scale (100: values
+ * in hundredths) (docs/BENCHMARKS.md, "Means"). */
+typedef enum {
+    HLN_KIND_PROPORTION = 0,
+    HLN_KIND_RATE = 1,
+    HLN_KIND_DSR = 2,
+    HLN_KIND_MEAN = 3
+} hln_kind;
 typedef enum { HLN_DIR_HIGHER = 0, HLN_DIR_LOWER = 1 } hln_direction;
 typedef enum { HLN_FUNNEL_EXACT = 0, HLN_FUNNEL_WILSON = 1 } hln_funnel_method;
 

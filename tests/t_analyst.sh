@@ -182,6 +182,60 @@ run 1 1 publish "$T/dsr2.csv"
 grep -q "no row for band age=90-plus" "$T/err" || { cat "$T/err"; fail "missing band not named"; }
 ok "dsr: testdata_big 10430.25 (9717.71-11178.94) and testdata_small 1103.21 per 100,000, as calculate_dsr"
 
+echo "# a mean: PHEindicatormethods' phe_mean test data (values with 5 decimals: scale 100000)"
+MEAN=cost.per-case
+cat >"$T/mean.ini" <<EOF
+[$MEAN]
+title = Cost per case
+version = 1
+domain = cost
+kind = mean
+multiplier = 100000
+direction = lower
+EOF
+ctl 0 indicator define "$T/mean.ini" --scope CA >/dev/null || fail "define mean"
+has_mean() { ctl 1 indicator list --json | grep -q "\"$MEAN\""; }
+until_ok 30 "n1 receives the mean indicator" has_mean
+python3 - "$T/mean.csv" "$MEAN" <<'PY'
+import csv, sys
+out, ind = sys.argv[1], sys.argv[2]
+vals = {}
+for area, v in list(csv.reader(open("tests/data/phe/mean_testdata.csv")))[1:]:
+    x = round(float(v) * 100000)
+    vals.setdefault(area.lower(), []).append(x)
+    vals.setdefault("all", []).append(x)
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator,sum_squares\n")
+    for unit in ("area2", "all"):
+        xs = vals[unit]
+        f.write("%s,2025,%s,,%d,%d,%d\n" % (ind, unit, sum(xs), len(xs), sum(x * x for x in xs)))
+    f.write("%s,2025,area1,,%d,%d,%d\n" % (ind, sum(vals["area1"]), len(vals["area1"]), sum(x * x for x in vals["area1"])))
+PY
+ctl 1 publish "$T/mean.csv" >/dev/null || fail "publish mean"
+run 0 1 bench "$MEAN" --period 2025 --group CA --json
+python3 - "$T/out" <<'PY' || fail "means differ from phe_mean's test results: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "mean" and d["counts"]["suppressed"] == 1, d["counts"]  # area1: n = 8 < 11
+want = {"area2": (18, 5678.9629577777778, 2117.8317161590671, 4625.7900224529722, 6732.1358931025834),
+        "all": (26, 3948.1141538461534, 3171.8018122194453, 2666.9956767458489, 5229.2326309464579)}
+got = {u["unit"]: u for u in d["units"]}
+for k, (n, m, sd, lo, hi) in want.items():
+    u = got[k]
+    assert u["n"] == n, u
+    for a, b in ((u["value"], m), (u["sd"], sd), (u["ci95"][0], lo), (u["ci95"][1], hi)):
+        assert abs(a - b) <= 1e-9 * abs(b), (k, a, b)
+assert d["pooled"]["n"] == 44
+PY
+# a mean row needs its sum of squares; another kind's row has none
+printf 'indicator,period,unit,stratum,numerator,denominator\n%s,2024,x,,100,20\n' "$MEAN" >"$T/m2.csv"
+run 1 1 publish "$T/m2.csv"
+grep -q "sum_squares" "$T/err" || { cat "$T/err"; fail "missing sum_squares not named"; }
+printf 'indicator,period,unit,stratum,numerator,denominator,sum_squares\n%s,2024,x,,50,100,7\n' "$IND" >"$T/m3.csv"
+run 1 1 publish "$T/m3.csv"
+grep -q "only a mean" "$T/err" || { cat "$T/err"; fail "sum_squares on a proportion accepted"; }
+ok "mean: area2 5678.96 (4625.79-6732.14) and all 26 values as phe_mean; area1 (n 8) suppressed by n"
+
 for i in 0 1; do alive $i; done
 for i in 0 1; do stop_node $i; done
 ok "both stopped cleanly"

@@ -493,10 +493,11 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     memset(&res, 0, sizeof res);
     hln_record *rec = NULL;
     const hln_indicator *ind = &s.def->def;
-    if (ind->kind == HLN_KIND_DSR) { /* the band counts never left the units */
-        hln_warnx("rollup: %s is directly standardised: a roll-up needs the units' band counts, "
-                  "which stay with them",
-                  ind->code);
+    if (ind->kind == HLN_KIND_DSR || ind->kind == HLN_KIND_MEAN) {
+        /* a dsr's band counts never leave the units; a mean's roll-up would
+         * need the sums of squares, not carried by rollup yet */
+        hln_warnx("rollup: %s is a %s: not rolled up (docs/BENCHMARKS.md)", ind->code,
+                  hln_bench_kind_name(ind->kind));
         session_close(&s);
         return EXIT_FAIL;
     }

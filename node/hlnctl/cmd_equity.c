@@ -175,6 +175,11 @@ int hln_cli_bench_by(const char *datadir, int argc, char **argv, bool json)
                          .method = method,
                          .ci = ci};
     rc = hln_equity_run(hln_node_store(node), &q, by, ref, &r);
+    if (rc == HLN_EPERM) {
+        hln_warnx("bench: --by compares proportions and rates; %s is a %s", indicator,
+                  hln_bench_kind_name(def->def.kind));
+        goto out;
+    }
     if (rc == HLN_EINVAL) {
         hln_warnx("bench: %s has no stratum %s=...%s%s", indicator, by, ref ? " or no stratum " : "",
                   ref ? ref : "");
