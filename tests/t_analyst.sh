@@ -236,6 +236,19 @@ run 1 1 publish "$T/m3.csv"
 grep -q "only a mean" "$T/err" || { cat "$T/err"; fail "sum_squares on a proportion accepted"; }
 ok "mean: area2 5678.96 (4625.79-6732.14) and all 26 values as phe_mean; area1 (n 8) suppressed by n"
 
+echo "# the report: downloads, trend, strata, dsr and mean pages"
+run 0 1 report --html "$T/site" --group CA --period 2026-Q2
+run 0 1 report --html "$T/site2" --group CA --period 2025
+[ -f "$T/site/$IND/2026-Q2_CA.json" ] || fail "no JSON download beside the page"
+run 0 1 bench "$IND" --period 2026-Q2 --group CA --json
+cmp -s "$T/out" "$T/site/$IND/2026-Q2_CA.json" || fail "the JSON download differs from bench --json"
+grep -q '<svg class="trend"' "$T/site/$IND/2026-Q2_CA.html" || fail "no trend chart"
+grep -q '<svg class="strata"' "$T/site/$IND/2026-Q2_CA.html" || fail "no strata chart"
+grep -q "Directly standardised rates" "$T/site2/$DSR/2025_CA.html" || fail "no DSR table"
+grep -q "10430" "$T/site2/$DSR/2025_CA.html" || fail "DSR figure not on the page"
+grep -q "<h2 id=\"means\">Means</h2>" "$T/site2/$MEAN/2025_CA.html" || fail "no means table"
+ok "report: JSON download = bench --json, trend and strata charts, DSR and mean tables"
+
 for i in 0 1; do alive $i; done
 for i in 0 1; do stop_node $i; done
 ok "both stopped cleanly"
