@@ -74,6 +74,8 @@ $IND,2026-Q2,east,sex=female,40,100
 $IND,2026-Q2,east,sex=male,25,100
 $IND,2026-Q2,north,sex=female,30,60
 $IND,2026-Q2,north,sex=male,30,60
+$IND,2026-Q2,south,sex=female,5,20
+$IND,2026-Q2,south,sex=male,40,80
 EOF
 ctl 1 publish "$T/months.csv" >/dev/null || fail "publish months"
 q2_counts() {
@@ -117,17 +119,20 @@ run 0 1 bench "$IND" --period 2026-Q2 --by sex --group CA --json
 [ "$(jget 'd["pooled"]["strata"][0]["numerator"], d["pooled"]["strata"][0]["denominator"]')" = "70 160" ] || fail "pooled stratum"
 run 0 1 bench "$IND" --period 2026-Q2 --by sex --group CA --csv
 [ "$(head -1 "$T/out" | cut -d, -f1-5)" = "author,unit,stratum,reference,suppressed" ] || fail "csv header"
-[ "$(wc -l <"$T/out")" = 7 ] || fail "csv rows: $(cat "$T/out")"
+[ "$(wc -l <"$T/out")" = 9 ] || fail "csv rows: $(cat "$T/out")"
 run 0 1 bench "$IND" --period 2026-Q2 --by sex --ref sex=male --group CA
 out_has "reference sex=male"
 run 1 1 bench "$IND" --period 2026-Q2 --by age --group CA
 run 2 1 bench "$IND" --by sex
-ok "--by sex: side by side, gap -15.0 pp for east, pooled 70/160 female, csv 1+6 rows"
+ok "--by sex: side by side, gap -15.0 pp for east, pooled 70/160 female, csv 1+8 rows"
 
 echo "# a roll-up of the quarter"
 run 0 0 rollup "$IND" --period 2026-Q2 --json
 out_has '"numerator":97'
-ok "rollup --period 2026-Q2 adds up the months too"
+# every stratum too; south suppressed its female cell, so its male cell stays out:
+# otherwise male + female + south's male less the total... would give it back
+[ "$(jget '[(x["stratum"], x["numerator"], x["denominator"]) for x in d["strata"]]')" = "[('sex=female', 70, 160), ('sex=male', 55, 160)]" ] || fail "strata roll-up: $(cat "$T/out")"
+ok "rollup --period 2026-Q2 adds up the months too, and rolls up each stratum without south's (female suppressed)"
 echo "# a directly standardised rate: PHEindicatormethods' testdata_big and testdata_small"
 DSR=phof.mortality-all
 cat >"$T/dsr.ini" <<EOF

@@ -14,6 +14,7 @@
 
 #include "node/bench.h"
 #include "node/equity.h"
+#include "node/rollup.h"
 #include "node/stats.h"
 #include "tests/bench_fixture.h"
 
@@ -270,6 +271,45 @@ static void units_side_by_side_with_gaps_and_sii(void **state)
     hln_store_close(&s);
 }
 
+/* Roll-ups by stratum: a unit that suppressed (or did not report) one
+ * stratum of a dimension is left out of the whole dimension, so that the
+ * roll-up's cells cannot be subtracted to give its suppressed cell back. */
+static void rollup_strata_leave_out_units_with_a_suppressed_cell(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a;
+    fx_feed_open(&a, 9, "CA");
+    hln_indicator ind = deprivation_indicator(); /* deprivation=1..5, 10, sex=female, sex=male */
+    fx_obs(s, &a, IND, "2026", "u1", "sex=female", 30, 60, false, NULL);
+    fx_obs(s, &a, IND, "2026", "u1", "sex=male", 20, 50, false, NULL);
+    fx_obs(s, &a, IND, "2026", "u2", "sex=female", 0, 0, true, NULL);
+    fx_obs(s, &a, IND, "2026", "u2", "sex=male", 40, 70, false, NULL);
+    fx_obs(s, &a, IND, "2026", "u3", "sex=male", 15, 30, false, NULL); /* no female row */
+    fx_obs(s, &a, IND, "2026", "u1", "deprivation=1", 12, 40, false, NULL);
+    hln_bench_query q = {.indicator = &ind, .period = "2026", .method = -1};
+    hln_rollup_stratum *v = NULL;
+    size_t n = 0;
+    assert_int_equal(hln_rollup_strata(s, &q, &v, &n), 0);
+    assert_int_equal(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(v[i].stratum, "sex=male")) {
+            assert_int_equal(v[i].x, 20); /* u1 only: u2 suppressed female, u3 has none */
+            assert_int_equal(v[i].n, 50);
+            assert_int_equal(v[i].units, 1);
+            assert_int_equal(v[i].left_out, 2);
+        } else if (!strcmp(v[i].stratum, "sex=female")) {
+            assert_int_equal(v[i].x, 30);
+            assert_int_equal(v[i].left_out, 1);
+        } else if (!strcmp(v[i].stratum, "deprivation=1")) {
+            assert_int_equal(v[i].units, 0); /* u1 lacks quintiles 2-5 and 10 */
+        }
+    }
+    free(v);
+    hln_identity_destroy(&a.id);
+    hln_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +318,7 @@ int main(void)
         cmocka_unit_test(ratio_with_log_limits),
         cmocka_unit_test(strata_of_a_dimension_are_ordered_by_number),
         cmocka_unit_test(units_side_by_side_with_gaps_and_sii),
+        cmocka_unit_test(rollup_strata_leave_out_units_with_a_suppressed_cell),
     };
     return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -3,6 +3,7 @@
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_bench.h"
 #include "node/hlnctl/cmd_equity.h"
+#include "node/rollup.h"
 #include "node/bench_view.h"
 
 #include <getopt.h>
@@ -492,6 +493,9 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     hln_publish_result res;
     memset(&res, 0, sizeof res);
     hln_record *rec = NULL;
+    hln_rollup_stratum *rst = NULL; /* node/rollup.c: every stratum too */
+    size_t nrst = 0;
+    char *csv = NULL;
     const hln_indicator *ind = &s.def->def;
     if (ind->kind == HLN_KIND_DSR || ind->kind == HLN_KIND_MEAN) {
         /* a dsr's band counts never leave the units; a mean's roll-up would
@@ -542,6 +546,10 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
         goto out;
     }
     uint64_t sx = r->summary.sum_x, sn = r->summary.sum_n;
+    if ((rc = hln_rollup_strata(hln_node_store(s.node), &q, &rst, &nrst)) < 0) {
+        hln_warnx("rollup: strata: %s", hln_strerror(rc));
+        goto out;
+    }
 
     char scope[HLN_SCOPE_MAX + 1];
     if (o.scope) {
@@ -577,20 +585,30 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
      * control (the strictest minimum cell in force for the jurisdiction). */
     uint32_t floor = hln_disclosure_min_cell(hln_node_get_info(s.node)->min_cell, NULL, 0);
     uint32_t policy = hln_trust_policy_min_cell(s.trust, j, floor);
-    char csv[512];
-    snprintf(csv, sizeof csv,
-             "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,%llu\n",
-             ind->code, o.period, j, (unsigned long long)sx, (unsigned long long)sn);
+    size_t cap = 512 + nrst * 256, used;
+    if (!(csv = malloc(cap))) {
+        hln_warnx("out of memory");
+        goto out;
+    }
+    used = (size_t)snprintf(csv, cap,
+                            "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,"
+                            "%llu\n",
+                            ind->code, o.period, j, (unsigned long long)sx, (unsigned long long)sn);
+    for (size_t i = 0; i < nrst; i++) /* strata no unit qualified for are not published */
+        if (rst[i].units && rst[i].n)
+            used += (size_t)snprintf(csv + used, cap - used, "%s,%s,%s,%s,%llu,%llu\n", ind->code,
+                                     o.period, j, rst[i].stratum, (unsigned long long)rst[i].x,
+                                     (unsigned long long)rst[i].n);
     hln_publish_opts po = {
         .scope = scope, .min_cell = policy, .dry_run = !o.publish, .ts_ms = s.view.now_ms};
     char err[256] = "";
     rc = hln_node_publish_csv(s.node, csv, strlen(csv), &po, csv_problem, NULL, &res, err,
                               sizeof err);
-    if (rc < 0 || res.n != 1) {
+    if (rc < 0 || res.n < 1) {
         hln_warnx("rollup: %s", err[0] ? err : hln_strerror(rc < 0 ? rc : HLN_EINVAL));
         goto out;
     }
-    const hln_disclosure_item *it = &res.items[0];
+    const hln_disclosure_item *it = &res.items[0]; /* the total: the first row */
     bool supp = it->reason != HLN_SUPP_NONE;
     double m = ind->kind == 1 && ind->multiplier ? ind->multiplier : 1;
     double value = (double)sx / (double)sn * m;
@@ -620,6 +638,21 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
                  : NULL);
         json_object_object_add(x, "reason", supp ? json_object_new_string(it->why) : NULL);
         json_object_object_add(x, "digest", json_object_new_string(hex));
+        json_object *sa = json_object_new_array();
+        for (size_t i = 1; i < res.n; i++) {
+            const hln_disclosure_item *si = &res.items[i];
+            json_object *so = json_object_new_object();
+            json_object_object_add(so, "stratum", json_object_new_string(si->obs.stratum));
+            json_object_object_add(so, "numerator", json_object_new_uint64(si->obs.numerator));
+            json_object_object_add(so, "denominator", json_object_new_uint64(si->obs.denominator));
+            json_object_object_add(so, "suppressed",
+                                   json_object_new_boolean(si->reason != HLN_SUPP_NONE));
+            json_object_object_add(so, "reason", si->reason != HLN_SUPP_NONE
+                                                     ? json_object_new_string(si->why)
+                                                     : NULL);
+            json_object_array_add(sa, so);
+        }
+        json_object_object_add(x, "strata", sa);
         json_object_object_add(x, "published", json_object_new_boolean(o.publish));
         json_object_object_add(x, "seq", o.publish ? json_object_new_uint64(res.first_seq) : NULL);
         puts(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PRETTY |
@@ -645,6 +678,15 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
         else
             printf("%s: unit %s, total, %llu/%llu, in scope %s (min cell %u)\n", verb, j,
                    (unsigned long long)sx, (unsigned long long)sn, res.scope, res.min_cell);
+        for (size_t i = 1; i < res.n; i++) {
+            const hln_disclosure_item *si = &res.items[i];
+            if (si->reason != HLN_SUPP_NONE)
+                printf("  stratum %s: suppressed (%s)\n", si->obs.stratum, si->why);
+            else
+                printf("  stratum %s: %llu/%llu\n", si->obs.stratum,
+                       (unsigned long long)si->obs.numerator,
+                       (unsigned long long)si->obs.denominator);
+        }
         if (o.publish)
             printf("observation seq %llu\n", (unsigned long long)res.first_seq);
         else
@@ -658,6 +700,8 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     st = EXIT_OK;
 out:
     free(rec);
+    free(rst);
+    free(csv);
     hln_publish_result_free(&res);
     hln_bench_result_destroy(&r);
     session_close(&s);
