@@ -138,6 +138,7 @@ static void global_pages_carry_downloads_trend_strata_and_missing_countries(void
     assert_non_null(strstr(page, "<tr><td>KE</td><td><strong>missing</strong>"));
     assert_non_null(strstr(page, "<tr><td>CA</td><td>reported</td></tr>"));
     assert_non_null(strstr(page, "1 of 3 countries"));
+    assert_non_null(strstr(page, "Only 2 units: the funnel limits are not widened"));
     free(page);
     page = slurp(out, IND "/2026-Q2_all.html");
     assert_non_null(strstr(page, "0 of 3 countries"));

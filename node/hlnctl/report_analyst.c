@@ -538,6 +538,13 @@ int hln_report_analyst_write(FILE *f, const hln_report_analyst_page *p, char *er
     char cmd[256];
     snprintf(cmd, sizeof cmd, "hlnctl bench %s --period %s --group %s%s%s --json", p->r->indicator,
              p->r->period, p->r->group, p->r->stratum[0] ? " --stratum " : "", p->r->stratum);
+    const hln_stats_summary *sm = &p->r->summary;
+    if (p->r->has_stats && p->r->kind <= HLN_KIND_RATE && sm->od_too_few)
+        fprintf(f, "<p class=\"note\">Only %zu unit%s: the funnel limits are not widened for "
+                   "overdispersion below %d units, whatever the test says (phi %.3g, p %.3g); "
+                   "places are read against the plain limits.</p>\n",
+                sm->units, sm->units == 1 ? "" : "s", HLN_STATS_OD_MIN_UNITS, sm->phi,
+                sm->p_value);
     fputs("<h2 id=\"downloads\">This page's figures</h2>\n", f);
     int rc = downloads(f, p, "", w_csv, w_json, p->r, cmd, err, errlen);
     if (rc == 0)
