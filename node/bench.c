@@ -1,6 +1,9 @@
 /* bench.c - benchmark queries over the observation index, evidence digest, writers, trends. */
 #include "node/util.h"
 #include "node/bench.h"
+#include "node/periods.h"
+#include "node/bench_dsr.h"
+#include "node/bench_mean.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,7 +17,10 @@
 
 const char *hln_bench_kind_name(uint32_t kind)
 {
-    return kind == KIND_RATE ? "rate" : "proportion";
+    return kind == KIND_RATE       ? "rate"
+           : kind == HLN_KIND_DSR  ? "dsr"
+           : kind == HLN_KIND_MEAN ? "mean"
+                                   : "proportion";
 }
 const char *hln_bench_direction_name(uint32_t d)
 {
@@ -89,7 +95,7 @@ static int flush_run(walk_ctx *w)
         r->n_empty++;
         return 0;
     }
-    if (r->kind != KIND_RATE && w->best_x > w->best_n) {
+    if (r->kind == 0 && w->best_x > w->best_n) {
         r->n_invalid++;
         return 0;
     }
@@ -103,6 +109,7 @@ static int flush_run(walk_ctx *w)
     u->timestamp_ms = w->best_ts;
     u->s.x = w->best_x;
     u->s.n = w->best_n;
+    u->parts = 1;
     return 0;
 }
 
@@ -202,6 +209,12 @@ void hln_bench_digest(const char *indicator, const char *period, const char *gro
 
 static int compute_digest(hln_bench_result *r)
 {
+    if (r->used_ids) { /* added up from finer periods: every record used */
+        hln_bench_digest(r->indicator, r->period, r->group, r->stratum,
+                         hln_bench_method_name(r->method), r->used_ids, r->n_used_counted,
+                         r->used_ids + r->n_used_counted, r->n_used_suppressed, r->digest);
+        return 0;
+    }
     size_t n = r->n_units + r->n_suppressed;
     uint8_t(*ids)[HLN_HASH_LEN] = malloc((n ? n : 1) * HLN_HASH_LEN);
     if (!ids)
@@ -232,7 +245,7 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
     hln_stats_unit *su = NULL;
     int rc = HLN_EINVAL;
     if (!s || !q || !out || !q->indicator || !q->period || q->method < -1 || q->method > 1 ||
-        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > KIND_RATE ||
+        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > HLN_KIND_MEAN ||
         q->indicator->direction > 1 || q->indicator->method > 1)
         return HLN_EINVAL;
     *out = NULL;
@@ -246,20 +259,31 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
         goto out;
     r->kind = q->indicator->kind;
     r->direction = q->indicator->direction;
-    r->multiplier = r->kind == KIND_RATE && q->indicator->multiplier ? q->indicator->multiplier : 1;
+    r->multiplier = r->kind != 0 && q->indicator->multiplier ? q->indicator->multiplier : 1;
+    snprintf(r->standard, sizeof r->standard, "%s", q->indicator->standard);
     r->method = q->method >= 0 ? (uint32_t)q->method : q->indicator->method;
     r->ci = q->ci;
 
     walk_ctx w = {.q = q, .stratum = stratum, .r = r};
-    if ((rc = hln_store_foreach_obs(s, r->indicator, r->period, stratum, walk_cb, &w)) ||
-        (rc = flush_run(&w)))
+    if (hln_periods_applies(q)) { /* node/periods.c: a quarter or year may add up */
+        if ((rc = hln_periods_collect(s, q, stratum, r)))
+            goto out;
+    } else if ((rc = hln_store_foreach_obs(s, r->indicator, r->period, stratum, walk_cb, &w)) ||
+               (rc = flush_run(&w))) {
         goto out;
+    }
     /* A stable order whatever the store's key encoding. */
     if (r->n_units > 1)
         qsort(r->units, r->n_units, sizeof *r->units, cmp_unit);
     if (r->n_suppressed > 1)
         qsort(r->suppressed, r->n_suppressed, sizeof *r->suppressed, cmp_supp);
-    if (r->n_units) {
+    if (r->kind == HLN_KIND_DSR) { /* node/bench_dsr.c: DSRs from signed statistics */
+        if ((rc = hln_bench_dsr_fill(s, r)))
+            goto out;
+    } else if (r->kind == HLN_KIND_MEAN) { /* node/bench_mean.c */
+        if ((rc = hln_bench_mean_fill(s, r)))
+            goto out;
+    } else if (r->n_units) {
         if (!(su = malloc(r->n_units * sizeof *su))) {
             rc = HLN_ENOMEM;
             goto out;
@@ -291,6 +315,8 @@ void hln_bench_result_destroy(hln_bench_result **r)
         return;
     free((*r)->units);
     free((*r)->suppressed);
+    free((*r)->incomplete);
+    free((*r)->used_ids);
     free(*r);
     *r = NULL;
 }
@@ -380,9 +406,10 @@ static void json_head(const hln_bench_result *r, FILE *f)
             hln_bench_method_name(r->summary.method_used));
     fprintf(f,
             "\"counts\":{\"units\":%zu,\"suppressed\":%zu,\"excluded\":%zu,\"outside_group\":%zu,"
-            "\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,\"invalid\":%zu},",
+            "\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,\"invalid\":%zu,"
+            "\"incomplete\":%zu},",
             r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group, r->n_retracted,
-            r->n_superseded, r->n_empty, r->n_invalid);
+            r->n_superseded, r->n_empty, r->n_invalid, r->n_incomplete);
 }
 
 /* The group's figures: pooled value, distribution, ABC, overdispersion
@@ -416,6 +443,8 @@ static void json_summary(const hln_bench_result *r, FILE *f)
     json_key_num(f, "tau2", s->tau2, true);
     json_key_num(f, "z_lo", s->z_lo, true);
     json_key_num(f, "z_hi", s->z_hi, true);
+    fprintf(f, "\"min_units\":%d,\"too_few_units\":%s,", HLN_STATS_OD_MIN_UNITS,
+            s->od_too_few ? "true" : "false");
     fprintf(f, "\"places_against\":\"%s\"},", s->overdispersed ? "adjusted" : "funnel");
 }
 
@@ -429,8 +458,8 @@ static void json_unit(const hln_bench_result *r, const hln_bench_unit *u, double
     json_str(f, u->unit);
     fputc(',', f);
     json_hex(f, "record", u->id, HLN_HASH_LEN);
-    fprintf(f, ",\"numerator\":%llu,\"denominator\":%llu,", (unsigned long long)v->x,
-            (unsigned long long)v->n);
+    fprintf(f, ",\"parts\":%u,\"numerator\":%llu,\"denominator\":%llu,", u->parts,
+            (unsigned long long)v->x, (unsigned long long)v->n);
     json_key_num(f, "value", v->value * m, true);
     fputs("\"ci95\":[", f);
     json_num(f, v->ci95.lo * m);
@@ -460,6 +489,10 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
         return HLN_EINVAL;
+    if (r->kind == HLN_KIND_DSR)
+        return hln_bench_dsr_write_json(r, f);
+    if (r->kind == HLN_KIND_MEAN)
+        return hln_bench_mean_write_json(r, f);
     json_head(r, f);
     json_summary(r, f);
     fputs("\"units\":[", f);
@@ -478,6 +511,15 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         fputc(',', f);
         json_hex(f, "record", u->id, HLN_HASH_LEN);
         fputc('}', f);
+    }
+    fputs("],\"incomplete\":[", f);
+    for (size_t i = 0; i < r->n_incomplete; i++) {
+        const hln_bench_incomplete *u = &r->incomplete[i];
+        fputs(i ? ",{" : "{", f);
+        json_author(f, u->author);
+        fputs(",\"unit\":", f);
+        json_str(f, u->unit);
+        fprintf(f, ",\"months\":%u,\"of\":%u}", u->have, u->need);
     }
     fputs("]}\n", f);
     return ferror(f) ? HLN_EIO : 0;
@@ -532,6 +574,10 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
 {
     if (!r || !f)
         return HLN_EINVAL;
+    if (r->kind == HLN_KIND_DSR)
+        return hln_bench_dsr_write_table(r, own, f);
+    if (r->kind == HLN_KIND_MEAN)
+        return hln_bench_mean_write_table(r, own, f);
     const hln_stats_summary *s = &r->summary;
     char a[64], b[64], c[64], d[64], e[64], name[HLN_CODE_MAX + 1];
     hln_util_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
@@ -576,8 +622,23 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
                 own && !memcmp(own, r->suppressed[i].author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
                 "suppressed", "-");
     }
-    fprintf(f, "units: %zu counted, %zu suppressed, %zu excluded, %zu outside the group\n",
+    for (size_t i = 0; i < r->n_incomplete; i++) {
+        char sid[HLN_ID_SHORT_LEN + 1], unit[24], why[48];
+        hln_id_short(r->incomplete[i].author, sid);
+        hln_util_sanitize(unit, sizeof unit,
+                          r->incomplete[i].unit[0] ? r->incomplete[i].unit : "(node)", SIZE_MAX,
+                          SIZE_MAX);
+        snprintf(why, sizeof why, "incomplete: %u of %u months", r->incomplete[i].have,
+                 r->incomplete[i].need);
+        fprintf(f, "%c %-7s %-20s %s\n",
+                own && !memcmp(own, r->incomplete[i].author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
+                why);
+    }
+    fprintf(f, "units: %zu counted, %zu suppressed, %zu excluded, %zu outside the group",
             r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group);
+    if (r->n_incomplete)
+        fprintf(f, ", %zu incomplete (left out)", r->n_incomplete);
+    fputc('\n', f);
     hln_bench_format_value(r, a, sizeof a, s->theta0);
     fprintf(f, "pooled value: %s (%llu / %llu)\n", a, (unsigned long long)s->sum_x,
             (unsigned long long)s->sum_n);
@@ -591,9 +652,16 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
     fprintf(f, "achievable benchmark (ABC): %s, set by %zu unit%s holding %llu of %llu\n", a,
             s->abc_units, s->abc_units == 1 ? "" : "s", (unsigned long long)s->abc_n,
             (unsigned long long)s->sum_n);
-    fprintf(f, "overdispersion: %s (phi %.3g, p %.3g, tau2 %.3g); places read against %s limits\n",
-            s->overdispersed ? "present" : "none", s->phi, s->p_value, s->tau2,
-            s->overdispersed ? "widened (random-effects)" : "funnel");
+    if (s->od_too_few)
+        fprintf(f,
+                "overdispersion: not applied: %zu unit%s, fewer than %d (phi %.3g, p %.3g); places "
+                "read against funnel limits\n",
+                s->units, s->units == 1 ? "" : "s", HLN_STATS_OD_MIN_UNITS, s->phi, s->p_value);
+    else
+        fprintf(f,
+                "overdispersion: %s (phi %.3g, p %.3g, tau2 %.3g); places read against %s limits\n",
+                s->overdispersed ? "present" : "none", s->phi, s->p_value, s->tau2,
+                s->overdispersed ? "widened (random-effects)" : "funnel");
     char hex[2 * HLN_HASH_LEN + 1];
     hln_hex(r->digest, HLN_HASH_LEN, hex);
     fprintf(f, "evidence %s\n", hex);
@@ -618,6 +686,10 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
         return HLN_EINVAL;
+    if (r->kind == HLN_KIND_DSR)
+        return hln_bench_dsr_write_csv(r, f);
+    if (r->kind == HLN_KIND_MEAN)
+        return hln_bench_mean_write_csv(r, f);
     double m = r->multiplier;
     fputs("author,unit,record,suppressed,numerator,denominator,value,ci95_lo,ci95_hi,ci998_lo,"
           "ci998_hi,"
@@ -659,6 +731,7 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
 
 typedef struct {
     const char *stratum;
+    char per; /* 0: as held; else the grain every period is read at */
     char (*periods)[HLN_PERIOD_MAX + 1];
     size_t n, cap;
 } periods_ctx;
@@ -668,12 +741,17 @@ static int periods_cb(void *ctx, const hln_obs_entry *e)
     periods_ctx *p = ctx;
     if (strcmp(e->stratum, p->stratum) != 0 || strlen(e->period) > HLN_PERIOD_MAX)
         return 0;
+    char per[HLN_PERIOD_MAX + 1];
+    if (!p->per)
+        strcpy(per, e->period);
+    else if (hln_periods_coarsen(e->period, p->per, per))
+        return 0; /* coarser than the grain asked for */
     for (size_t i = p->n; i-- > 0;)
-        if (!strcmp(p->periods[i], e->period))
+        if (!strcmp(p->periods[i], per))
             return 0;
     if (hln_util_grow((void **)&p->periods, &p->cap, p->n + 1, sizeof *p->periods))
         return HLN_ENOMEM;
-    strcpy(p->periods[p->n++], e->period);
+    strcpy(p->periods[p->n++], per);
     return 0;
 }
 
@@ -689,7 +767,7 @@ int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *autho
         return HLN_EINVAL;
     *out = NULL;
     *count = 0;
-    periods_ctx pc = {.stratum = q->stratum ? q->stratum : ""};
+    periods_ctx pc = {.stratum = q->stratum ? q->stratum : "", .per = q->per};
     int rc = hln_store_foreach_obs(s, q->indicator->code, NULL, pc.stratum, periods_cb, &pc);
     hln_bench_trend_point *pts = NULL;
     if (rc)

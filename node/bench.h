@@ -13,7 +13,7 @@
 
 /* The engine's version string: part of every evidence digest, so it changes
  * whenever a figure could change for the same evidence. */
-#define HLN_BENCH_VERSION "hln-bench/1"
+#define HLN_BENCH_VERSION "hln-bench/2"
 
 /* true if `author` passes (is in the group; or, for `excluded`, is flagged). */
 typedef bool (*hln_bench_author_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN]);
@@ -31,6 +31,8 @@ typedef struct {
     const char *stratum; /* NULL or "": the total */
     int method;          /* -1: the indicator's; 0 exact; 1 wilson */
     uint32_t ci;         /* hln_stats_ci, intervals for proportions */
+    char per; /* trends only: 0 every period as held; 'Y', 'Q' or 'M' that granularity
+                 (node/periods.h: coarser points are added up from finer ones) */
 } hln_bench_query;
 
 /* One unit that counted: whose, which record, and its figures. */
@@ -40,7 +42,16 @@ typedef struct {
     uint8_t id[HLN_HASH_LEN];
     uint64_t timestamp_ms;
     hln_stats_unit s; /* figures per one unit of exposure (rates: not multiplied) */
+    uint32_t parts;   /* records added up (node/periods.h); 1 when reported for the period itself */
 } hln_bench_unit;
+
+/* A unit left out of a coarser period because a finer one is missing
+ * (node/periods.h): it holds `have` of the `need` parts. */
+typedef struct {
+    uint8_t author[HLN_KEY_LEN];
+    char unit[HLN_CODE_MAX + 1];
+    uint32_t have, need;
+} hln_bench_incomplete;
 
 /* A unit that reported its counts as suppressed. */
 typedef struct {
@@ -67,6 +78,15 @@ typedef struct {
     size_t n_superseded;              /* older observations replaced by a later one */
     size_t n_empty;                   /* latest observation with denominator 0: left out */
     size_t n_invalid;                 /* proportion with numerator > denominator: left out */
+    size_t n_incomplete;              /* units missing a part of a coarser period: left out */
+    size_t n_too_few;                 /* dsr: fewer than 10 events, no DSR: left out */
+    char standard[HLN_CODE_MAX + 1];  /* dsr: the standard population's name */
+    hln_bench_incomplete *incomplete; /* sorted by (author, unit) */
+    /* When units were added up from finer periods: every record used, the
+     * counted ones first, then the suppressed ones; the digest covers these
+     * instead of units[].id and suppressed[].id. NULL otherwise. */
+    uint8_t (*used_ids)[HLN_HASH_LEN];
+    size_t n_used_counted, n_used_suppressed;
     bool has_stats;                   /* false when no unit counted: the summary is zero */
     hln_stats_summary summary;
     uint8_t digest[HLN_HASH_LEN];

@@ -1,6 +1,8 @@
 /* catalogue.c - the indicator definition file (INI, a section per code) into indicators. */
 #include "node/util.h"
 #include "node/catalogue.h"
+#include "node/dsr.h"
+#include "node/node.h"
 
 #include <ini.h>
 #include <stdarg.h>
@@ -25,12 +27,15 @@ enum {
     K_STRATA,
     K_DESCRIPTION,
     K_FHIR_MEASURE,
+    K_STANDARD,
+    K_STANDARD_FILE,
     K_COUNT
 };
 static const char *const key_names[K_COUNT] = {"title",  "version",    "domain",
                                                "kind",   "multiplier", "direction",
                                                "method", "strata",     "description",
-                                               "fhir_measure"};
+                                               "fhir_measure",
+                                               "standard", "standard_file"};
 
 #define REASON_MAX 200
 #define STRATA_TEXT_MAX 2048
@@ -50,6 +55,7 @@ typedef struct {
     size_t desc_len;
     bool desc_too_long, strata_too_long;
     char fhir_measure[HLN_CATALOGUE_URL_MAX + 1]; /* not in the record: the node's own table */
+    char standard_file[256]; /* kind dsr: the path of a standard population */
 } section;
 
 typedef struct {
@@ -80,7 +86,11 @@ const char *hln_domain_name(uint32_t domain)
 
 const char *hln_kind_name(uint32_t kind)
 {
-    return kind == HLN_KIND_PROPORTION ? "proportion" : kind == HLN_KIND_RATE ? "rate" : "unknown";
+    return kind == HLN_KIND_PROPORTION ? "proportion"
+           : kind == HLN_KIND_RATE     ? "rate"
+           : kind == HLN_KIND_DSR      ? "dsr"
+           : kind == HLN_KIND_MEAN     ? "mean"
+                                       : "unknown";
 }
 
 const char *hln_direction_name(uint32_t direction)
@@ -265,7 +275,7 @@ static bool parse_enum(const char *v, const char *const *names, uint32_t count, 
 static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned long line)
 {
     static const char *const domains[] = {"process", "experience", "outcome", "cost"};
-    static const char *const kinds[] = {"proportion", "rate"};
+    static const char *const kinds[] = {"proportion", "rate", "dsr", "mean"};
     static const char *const dirs[] = {"higher", "lower"};
     static const char *const methods[] = {"exact", "wilson"};
     char safe[64];
@@ -297,8 +307,8 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
             add_problem(c, line, "domain: '%s' is not process, experience, outcome or cost", safe);
         break;
     case K_KIND:
-        if (!parse_enum(value, kinds, 2, &d->kind))
-            add_problem(c, line, "kind: '%s' is not proportion or rate", safe);
+        if (!parse_enum(value, kinds, 4, &d->kind))
+            add_problem(c, line, "kind: '%s' is not proportion, rate, dsr or mean", safe);
         break;
     case K_MULTIPLIER:
         if (!parse_u32(value, 1, 1000000000u, &d->multiplier))
@@ -319,6 +329,19 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
         }
         memcpy(s->strata_text, value, vl + 1);
         s->strata_len = vl;
+        break;
+    case K_STANDARD:
+        if (vl == 0 || vl > HLN_CODE_MAX || !hln_code_stratum(value, vl))
+            add_problem(c, line, "standard: '%s' is not a name ([a-z0-9][a-z0-9._=-]*)", safe);
+        else
+            memcpy(d->standard, value, vl + 1);
+        break;
+    case K_STANDARD_FILE:
+        if (vl == 0 || vl >= sizeof s->standard_file)
+            add_problem(c, line, "standard_file: a path of 1 to %zu bytes",
+                        sizeof s->standard_file - 1);
+        else
+            memcpy(s->standard_file, value, vl + 1);
         break;
     case K_DESCRIPTION:
         if (vl > HLN_DESC_MAX) {
@@ -423,6 +446,69 @@ static int cmp_stratum(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+/* A directly standardised rate (docs/BENCHMARKS.md, "Standardised rates"):
+ * its strata are the bands of its standard population, esp2013 built in or
+ * STRATUM,WEIGHT lines from standard_file (relative to the current
+ * directory); they go into the record in byte order with their weights. */
+static void finish_dsr(cat_ctx *c, section *s)
+{
+    hln_indicator *d = &s->def;
+    char strata[HLN_STRATA_MAX][65];
+    uint32_t w[HLN_STRATA_MAX];
+    size_t n = 0;
+    if (!s->key_line[K_MULTIPLIER])
+        add_problem(c, s->line, "missing key 'multiplier' (a dsr is shown per multiplier: 100000)");
+    if (s->key_line[K_STRATA])
+        add_problem(c, s->key_line[K_STRATA],
+                    "strata: a dsr's strata are the bands of its standard population");
+    if (s->key_line[K_METHOD] && d->method != HLN_FUNNEL_EXACT)
+        add_problem(c, s->key_line[K_METHOD], "method: a dsr has no funnel method");
+    if (s->key_line[K_STANDARD_FILE]) {
+        char *buf = NULL, err[160] = "";
+        size_t len = 0;
+        if (hln_read_file(s->standard_file, 65536, &buf, &len) < 0) {
+            add_problem(c, s->key_line[K_STANDARD_FILE], "standard_file: cannot read it");
+            return;
+        }
+        int rc = hln_dsr_parse_standard(buf, len, strata, w, HLN_STRATA_MAX, &n, err, sizeof err);
+        free(buf);
+        if (rc) {
+            add_problem(c, s->key_line[K_STANDARD_FILE], "standard_file: %s", err);
+            return;
+        }
+        if (!s->key_line[K_STANDARD])
+            strcpy(d->standard, "custom");
+    } else if (!s->key_line[K_STANDARD]) {
+        add_problem(c, s->line, "missing key 'standard' (esp2013) or 'standard_file'");
+        return;
+    } else if (strcmp(d->standard, "esp2013") != 0) {
+        add_problem(c, s->key_line[K_STANDARD],
+                    "standard: esp2013 is built in; name another with standard_file");
+        return;
+    } else {
+        n = HLN_DSR_ESP2013_BANDS;
+        for (size_t i = 0; i < n; i++) {
+            snprintf(strata[i], sizeof strata[i], "%s", hln_dsr_esp2013_strata[i]);
+            w[i] = hln_dsr_esp2013[i];
+        }
+    }
+    /* byte order, weights alongside */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(strata[j - 1], strata[j]) > 0; j--) {
+            char t[65];
+            memcpy(t, strata[j], sizeof t);
+            memcpy(strata[j], strata[j - 1], sizeof t);
+            memcpy(strata[j - 1], t, sizeof t);
+            uint32_t tw = w[j];
+            w[j] = w[j - 1], w[j - 1] = tw;
+        }
+    d->n_strata = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(d->strata[i], strata[i], sizeof d->strata[i]);
+        d->weights[i] = w[i];
+    }
+}
+
 /* Checks that need the whole section: required keys, strata, cross-field rules. */
 static void finish_section(cat_ctx *c, section *s)
 {
@@ -450,6 +536,21 @@ static void finish_section(cat_ctx *c, section *s)
     }
     if (!s->key_line[K_METHOD])
         d->method = HLN_FUNNEL_EXACT;
+    if (s->key_line[K_KIND] && d->kind == HLN_KIND_MEAN) {
+        /* a mean's multiplier is the scale of its whole values (100: hundredths) */
+        if (!s->key_line[K_MULTIPLIER])
+            d->multiplier = 1;
+        if (s->key_line[K_METHOD] && d->method != HLN_FUNNEL_EXACT)
+            add_problem(c, s->key_line[K_METHOD], "method: a mean's funnel is normal");
+    }
+    if (s->key_line[K_KIND] && d->kind == HLN_KIND_DSR) {
+        finish_dsr(c, s);
+        return;
+    }
+    if (s->key_line[K_STANDARD] || s->key_line[K_STANDARD_FILE])
+        add_problem(c, s->key_line[K_STANDARD] ? s->key_line[K_STANDARD]
+                                               : s->key_line[K_STANDARD_FILE],
+                    "standard: only a dsr is standardised");
     /* strata: a comma-separated list of stratum codes, no duplicates. */
     unsigned long sl = s->key_line[K_STRATA];
     if (s->strata_too_long) {

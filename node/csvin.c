@@ -14,13 +14,14 @@
 #include "crypto/err.h"
 #include "proto/codes.h"
 
-#define NFIELDS 6
+#define NFIELDS 7 /* the 7th, sum_squares, is optional: a mean's alone (col_of[F_SUMSQ] < 0: none) */
 #define FIELD_CAP 160 /* longer fields are wrong anyway; keep enough to say so */
 #define REASON_MAX 320
 
-enum { F_INDICATOR, F_PERIOD, F_UNIT, F_STRATUM, F_NUMERATOR, F_DENOMINATOR };
-static const char *const field_names[NFIELDS] = {"indicator", "period",    "unit",
-                                                 "stratum",   "numerator", "denominator"};
+enum { F_INDICATOR, F_PERIOD, F_UNIT, F_STRATUM, F_NUMERATOR, F_DENOMINATOR, F_SUMSQ };
+static const char *const field_names[NFIELDS] = {"indicator", "period",      "unit",
+                                                 "stratum",   "numerator",   "denominator",
+                                                 "sum_squares"};
 
 typedef struct {
     unsigned long line;
@@ -215,11 +216,36 @@ static bool header_ok(csv_ctx *c, char *why, size_t cap)
         snprintf(c->hdr[k], sizeof c->hdr[k], "%s", safe);
     }
     for (int k = 0; k < NFIELDS; k++)
-        if (c->col_of[k] < 0)
+        if (c->col_of[k] < 0 && k != F_SUMSQ) /* sum_squares: a mean's alone */
             reason_add(why, cap, "no column %s (the header needs %s, in any order; --columns "
                                  "maps other names)",
                        field_names[k], HLN_CSV_HEADER);
     return why[0] == '\0';
+}
+
+/* A sum of squares: digits only, below 2^128. */
+static void parse_sumsq(const csv_ctx *c, hln_csv_row *row, char *why, size_t cap)
+{
+    const char *v = c->field[F_SUMSQ];
+    size_t n = c->field_len[F_SUMSQ];
+    unsigned __int128 x = 0, max = ~(unsigned __int128)0;
+    if (n == 0)
+        return; /* none: fine unless the indicator is a mean */
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(v[i] - '0');
+        if (i >= FIELD_CAP - 1 || v[i] < '0' || v[i] > '9') {
+            reason_add(why, cap, "sum_squares: not a whole number");
+            return;
+        }
+        if (x > (max - d) / 10) {
+            reason_add(why, cap, "sum_squares: larger than 2^128 - 1");
+            return;
+        }
+        x = x * 10 + d;
+    }
+    row->has_sumsq = true;
+    row->sumsq_lo = (uint64_t)x;
+    row->sumsq_hi = (uint64_t)(x >> 64);
 }
 
 static bool stratum_allowed(const hln_indicator *def, const char *stratum)
@@ -238,11 +264,13 @@ static void check_row(csv_ctx *c)
     hln_csv_row row;
     memset(&row, 0, sizeof row);
     row.line = c->row_line;
-    if (c->rawn != c->ncols || c->nfields != NFIELDS) {
+    /* Every column the header named, and each of our fields once (sum_squares
+     * only when the header has it). */
+    if (c->rawn != c->ncols || c->nfields != (c->col_of[F_SUMSQ] >= 0 ? NFIELDS : NFIELDS - 1)) {
         reason_add(why, sizeof why, "expected %zu fields, found %zu", c->ncols, c->rawn);
         goto done;
     }
-    for (int f = 0; f < NFIELDS; f++)
+    for (size_t f = 0; f < NFIELDS; f++)
         if (c->field_nul[f])
             reason_add(why, sizeof why, "%s: NUL byte", field_names[f]);
     if (why[0])
@@ -271,6 +299,8 @@ static void check_row(csv_ctx *c)
     hln_observation *o = &row.obs;
     parse_count(c, F_NUMERATOR, &o->numerator, why, sizeof why);
     parse_count(c, F_DENOMINATOR, &o->denominator, why, sizeof why);
+    if (c->col_of[F_SUMSQ] >= 0)
+        parse_sumsq(c, &row, why, sizeof why);
     if (!why[0] && o->denominator == 0)
         reason_add(why, sizeof why, "denominator: must be above 0");
     if (why[0])
@@ -292,6 +322,19 @@ static void check_row(csv_ctx *c)
         if (!stratum_allowed(def, o->stratum))
             reason_add(why, sizeof why, "stratum: '%s' is not one of the strata of %s", o->stratum,
                        o->indicator);
+        if (def->kind == HLN_KIND_MEAN) {
+            /* Cauchy-Schwarz: n * sum of squares >= sum^2 for any values */
+            unsigned __int128 s2 = ((unsigned __int128)row.sumsq_hi << 64) | row.sumsq_lo;
+            unsigned __int128 s1sq = (unsigned __int128)o->numerator * o->numerator;
+            if (!row.has_sumsq)
+                reason_add(why, sizeof why, "sum_squares: %s is a mean; the header needs "
+                           "sum_squares and the row a value", o->indicator);
+            else if (s2 < s1sq / o->denominator + (s1sq % o->denominator != 0))
+                reason_add(why, sizeof why,
+                           "sum_squares: below numerator^2 / denominator (no values give it)");
+        } else if (row.has_sumsq) {
+            reason_add(why, sizeof why, "sum_squares: only a mean has one");
+        }
         if (def->kind == HLN_KIND_PROPORTION && o->numerator > o->denominator)
             reason_add(why, sizeof why, "numerator %llu is above denominator %llu (a proportion)",
                        (unsigned long long)o->numerator, (unsigned long long)o->denominator);

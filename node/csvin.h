@@ -13,12 +13,20 @@
  * comes near it, and sums over many units stay far from 2^64. */
 #define HLN_CSV_COUNT_MAX 1000000000000ull
 #define HLN_CSV_HEADER "indicator,period,unit,stratum,numerator,denominator"
+/* The header with the optional column of means (kind mean: numerator =
+ * sum of values, denominator = n, sum_squares = sum of squared values;
+ * empty on the rows of other kinds). */
+#define HLN_CSV_HEADER_MEANS HLN_CSV_HEADER ",sum_squares"
 
 /* A checked row. obs.suppressed is false; disclosure control comes later. */
 typedef struct {
     unsigned long line; /* the physical line the row starts on, 1-based */
     hln_observation obs;
     uint32_t kind; /* hln_kind of its indicator (proportion if no lookup) */
+    /* The optional 7th column, sum_squares (a mean's sum of squared
+     * values, up to 2^128 - 1): present on the row when has_sumsq. */
+    bool has_sumsq;
+    uint64_t sumsq_lo, sumsq_hi;
 } hln_csv_row;
 
 /* The definition of indicator `code`, or NULL if none is held. The pointer

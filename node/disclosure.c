@@ -25,6 +25,9 @@ static int is_small(uint64_t c, uint32_t min_cell)
 
 int hln_disclosure_small(uint32_t kind, uint64_t numerator, uint64_t denominator, uint32_t min_cell)
 {
+    /* A mean's numerator is a sum of values, not people: only n counts. */
+    if (kind == HLN_KIND_MEAN)
+        return is_small(denominator, min_cell) ? 2 : 0;
     if (is_small(numerator, min_cell))
         return 1;
     if (is_small(denominator, min_cell))

@@ -1,6 +1,7 @@
 /* node.c - the local node: data directory, identity, store, settings, own-feed appends. */
 #include "node/util.h"
 #include "node/node.h"
+#include "node/bench_dsr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -627,6 +628,8 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     lookup_ctx l = {defs, ndefs};
     hln_csv_opts co = {.columns = o->columns, .note = o->note, .note_ctx = o->note_ctx};
     rc = hln_csvin_parse_ex(buf, len, &co, lookup_def, &l, cb, ctx, &rows, &nrows);
+    if (rc == 0) /* node/bench_dsr.c: a DSR's age bands become one observation per unit */
+        rc = hln_bench_dsr_collapse(lookup_def, &l, rows, &nrows, cb, ctx);
     if (rc < 0) {
         if (rc == HLN_ETOOBIG)
             hln_util_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
@@ -644,6 +647,11 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     }
     res->n = nrows;
     for (size_t i = 0; i < nrows; i++) {
+        if (rows[i].kind == HLN_KIND_MEAN) { /* n, sum and the sum of squares (128 bits) */
+            rows[i].obs.n_extra = 2;
+            rows[i].obs.extra[0] = rows[i].sumsq_lo;
+            rows[i].obs.extra[1] = rows[i].sumsq_hi;
+        }
         res->items[i].obs = rows[i].obs;
         res->items[i].kind = rows[i].kind;
         res->lines[i] = rows[i].line;
@@ -668,6 +676,8 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
             ob->suppressed = true;
             ob->numerator = 0;
             ob->denominator = 0;
+            ob->n_extra = 0;
+            memset(ob->extra, 0, sizeof ob->extra);
         }
     }
     rc = hln_node_append(n, res->scope, items, res->n, o->ts_ms, &res->first_seq, err, errlen);

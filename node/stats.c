@@ -880,7 +880,9 @@ static void analyse_overdispersion(int rate, double theta0, hln_stats_unit *unit
     out->chi2 = I * out->phi;
     out->df = I - 1;
     out->p_value = hln_stats_chisq_sf(out->chi2, out->df);
-    out->overdispersed = out->chi2 > out->df;
+    /* Too few units estimate tau2 too poorly to widen by (docs/BENCHMARKS.md). */
+    out->od_too_few = count < HLN_STATS_OD_MIN_UNITS;
+    out->overdispersed = out->chi2 > out->df && !out->od_too_few;
     double den = sw > 0 ? sw - sw2 / sw : 0;
     out->tau2 = den > 0 ? fmax(0, (out->chi2 - out->df) / den) : 0;
 }

@@ -11,6 +11,10 @@
 #define HLN_STATS_Z95 1.959963984540054
 #define HLN_STATS_Z998 3.090232306167814
 
+/* Funnel limits are widened for overdispersion only from this many units
+ * on (docs/BENCHMARKS.md, "Overdispersion with few units"). */
+#define HLN_STATS_OD_MIN_UNITS 10
+
 /* Values of hln_indicator's kind, direction and method (proto/record.h) are
  * used as they are: kind 0 proportion / 1 rate, direction 0 higher-is-better
  * / 1 lower-is-better, method 0 exact / 1 wilson. */
@@ -77,7 +81,8 @@ typedef struct {
     double chi2;          /* I * phi, the test statistic */
     double df;            /* I - 1 */
     double p_value;       /* P(chi2(I-1) >= I*phi); 1 when I = 1 */
-    bool overdispersed;   /* I * phi > I - 1 */
+    bool overdispersed;   /* I * phi > I - 1 and I >= HLN_STATS_OD_MIN_UNITS: limits widened */
+    bool od_too_few;      /* I < HLN_STATS_OD_MIN_UNITS: never widened, whatever phi says */
     double tau2;          /* DerSimonian-Laird additive variance */
     uint32_t method_used; /* the funnel method actually used */
 } hln_stats_summary;

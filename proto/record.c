@@ -139,8 +139,23 @@ static int values_indicator(ectx *e, const hln_indicator *d)
         return fail_at(e, "version", HLN_EDECODE, "must be at least 1");
     if (d->domain > HLN_DOMAIN_COST)
         return fail_at(e, "domain", HLN_EDECODE, "not a domain");
-    if (d->kind > HLN_KIND_RATE)
+    if (d->kind > HLN_KIND_MEAN)
         return fail_at(e, "kind", HLN_EDECODE, "not a kind");
+    if (d->kind == HLN_KIND_DSR) {
+        if (!d->standard[0])
+            return fail_at(e, "standard", HLN_EDECODE, "a dsr names its standard population");
+        if (d->n_strata == 0)
+            return fail_at(e, "strata", HLN_EDECODE, "a dsr has its age bands as strata");
+        for (uint32_t i = 0; i < d->n_strata && i < HLN_STRATA_MAX; i++)
+            if (d->weights[i] == 0)
+                return fail_at(e, "weights", HLN_EDECODE, "a band of the standard is empty");
+    } else {
+        if (d->standard[0])
+            return fail_at(e, "standard", HLN_EDECODE, "only a dsr has a standard");
+        for (uint32_t i = 0; i < HLN_STRATA_MAX; i++)
+            if (d->weights[i])
+                return fail_at(e, "weights", HLN_EDECODE, "only a dsr has weights");
+    }
     if (d->kind == HLN_KIND_PROPORTION ? d->multiplier != 1 : d->multiplier == 0)
         return fail_at(e, "multiplier", HLN_EDECODE,
                        "must be 1 for a proportion, at least 1 for a rate");
@@ -167,6 +182,13 @@ static int values_observation(ectx *e, const hln_observation *o)
         return fail_at(e, "suppressed", HLN_EDECODE, "counts must be 0 when suppressed");
     if (o->denominator == 0 && o->numerator != 0)
         return fail_at(e, "numerator", HLN_EDECODE, "not 0 over a zero denominator");
+    if (o->n_extra > HLN_OBS_EXTRA_MAX)
+        return fail_at(e, "extra", HLN_ETOOBIG, "too many extra statistics");
+    if (o->n_extra && o->suppressed)
+        return fail_at(e, "extra", HLN_EDECODE, "no statistics when suppressed");
+    for (uint32_t i = o->n_extra; i < HLN_OBS_EXTRA_MAX; i++)
+        if (o->extra[i])
+            return fail_at(e, "extra", HLN_EDECODE, "set beyond n_extra");
     return 0;
 }
 
@@ -259,6 +281,8 @@ static int validate(const hln_record *r, ectx *e)
     case HLN_REC_INDICATOR: {
         const hln_indicator *d = &b->indicator;
         if ((rc = check_cstr(e, "code", &R_INDICATOR, d->code, sizeof d->code))
+            || (d->standard[0]
+                && (rc = check_cstr(e, "standard", &R_STRATUM, d->standard, sizeof d->standard)))
             || (rc = check_cstr(e, "title", &R_NAME, d->title, sizeof d->title))
             || (rc = check_cstr(e, "description", &R_DESC, d->description, sizeof d->description)))
             return rc;
@@ -344,7 +368,12 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
 {
     hln_mp_writer w;
     hln_mp_writer_init(&w, out, HLN_BODY_MAX);
-    hln_mp_put_map(&w, body_keys[type]);
+    uint32_t nkeys = body_keys[type];
+    if (type == HLN_REC_INDICATOR && b->indicator.kind == HLN_KIND_DSR)
+        nkeys += 2; /* standard, weights */
+    if (type == HLN_REC_OBSERVATION && b->observation.n_extra)
+        nkeys += 1; /* extra */
+    hln_mp_put_map(&w, nkeys);
     switch (type) {
     case HLN_REC_MEMBER: {
         const hln_member *m = &b->member;
@@ -376,6 +405,12 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
         for (uint32_t i = 0; i < d->n_strata; i++)
             hln_mp_put_cstr(&w, d->strata[i]);
         put_key(&w, 9), hln_mp_put_cstr(&w, d->description);
+        if (d->kind == HLN_KIND_DSR) {
+            put_key(&w, 10), hln_mp_put_cstr(&w, d->standard);
+            put_key(&w, 11), hln_mp_put_array(&w, d->n_strata);
+            for (uint32_t i = 0; i < d->n_strata; i++)
+                hln_mp_put_uint(&w, d->weights[i]);
+        }
         break;
     }
     case HLN_REC_POLICY:
@@ -391,6 +426,11 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
         put_key(&w, 4), hln_mp_put_uint(&w, o->numerator);
         put_key(&w, 5), hln_mp_put_uint(&w, o->denominator);
         put_key(&w, 6), hln_mp_put_bool(&w, o->suppressed);
+        if (o->n_extra) {
+            put_key(&w, 7), hln_mp_put_array(&w, o->n_extra);
+            for (uint32_t i = 0; i < o->n_extra; i++)
+                hln_mp_put_uint(&w, o->extra[i]);
+        }
         break;
     }
     case HLN_REC_RETRACT:
@@ -601,6 +641,21 @@ static int d_map(dctx *d, uint32_t nkeys)
     return 0;
 }
 
+/* A map of `base` entries, or `base + more` (the optional keys of a dsr
+ * indicator or of an observation with extra statistics). */
+static int d_map_or(dctx *d, uint32_t base, uint32_t more)
+{
+    uint32_t n;
+    int rc = hln_mp_get_map(&d->rd, UINT32_MAX, &n);
+    if (rc)
+        return d_fail(d, NULL, rc);
+    if (n != base && n != base + more)
+        return fail_at(&d->e, NULL, HLN_EDECODE,
+                       n > base + more ? "unknown map key" : "missing map key");
+    d->nkeys = n;
+    return 0;
+}
+
 static int d_key(dctx *d, uint32_t k, const char *field)
 {
     int rc = hln_mp_get_key(&d->rd, k, d->nkeys);
@@ -743,7 +798,9 @@ static int decode_envelope(dctx *d, hln_envelope *v)
 
 static int decode_body(dctx *d, uint32_t type, hln_body *b)
 {
-    int rc = d_map(d, body_keys[type]);
+    int rc = type == HLN_REC_INDICATOR     ? d_map_or(d, body_keys[type], 2)
+             : type == HLN_REC_OBSERVATION ? d_map_or(d, body_keys[type], 1)
+                                           : d_map(d, body_keys[type]);
     if (rc)
         return rc;
     switch (type) {
@@ -782,6 +839,24 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
                 return rc;
         if ((rc = d_str(d, 9, "description", &R_DESC, x->description)))
             return rc;
+        if (d->nkeys > body_keys[type]) {
+            uint32_t nw;
+            if (x->kind != HLN_KIND_DSR)
+                return fail_at(&d->e, "standard", HLN_EDECODE, "only a dsr has a standard");
+            if ((rc = d_str(d, 10, "standard", &R_STRATUM, x->standard))
+                || (rc = d_array(d, 11, "weights", HLN_STRATA_MAX, &nw)))
+                return rc;
+            if (nw != x->n_strata)
+                return fail_at(&d->e, "weights", HLN_EDECODE, "not one per stratum");
+            for (uint32_t i = 0; i < nw; i++) {
+                uint64_t v;
+                if ((rc = hln_mp_get_uint_max(&d->rd, UINT32_MAX, &v)))
+                    return d_fail(d, "weights", rc);
+                x->weights[i] = (uint32_t)v;
+            }
+        } else if (x->kind == HLN_KIND_DSR) {
+            return fail_at(&d->e, "standard", HLN_EDECODE, "a dsr names its standard population");
+        }
         rc = values_indicator(&d->e, x);
         break;
     }
@@ -800,6 +875,15 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
             || (rc = d_uint(d, 5, "denominator", UINT64_MAX, &o->denominator))
             || (rc = d_bool(d, 6, "suppressed", &o->suppressed)))
             return rc;
+        if (d->nkeys > body_keys[type]) {
+            if ((rc = d_array(d, 7, "extra", HLN_OBS_EXTRA_MAX, &o->n_extra)))
+                return rc;
+            if (o->n_extra == 0) /* one encoding only: no key rather than an empty array */
+                return fail_at(&d->e, "extra", HLN_EDECODE, "empty");
+            for (uint32_t i = 0; i < o->n_extra; i++)
+                if ((rc = hln_mp_get_uint_max(&d->rd, UINT64_MAX, &o->extra[i])))
+                    return d_fail(d, "extra", rc);
+        }
         rc = values_observation(&d->e, o);
         break;
     }

@@ -16,7 +16,8 @@
 #define HLN_PERIOD_MAX 7    /* "2026", "2026-Q3", "2026-09" */
 #define HLN_NAME_MAX 128    /* display names, titles, reasons (UTF-8 bytes) */
 #define HLN_DESC_MAX 1024   /* indicator descriptions (UTF-8 bytes) */
-#define HLN_STRATA_MAX 16   /* strata an indicator may be split by */
+#define HLN_STRATA_MAX 24   /* strata an indicator may be split by (esp2013: 19 age bands) */
+#define HLN_OBS_EXTRA_MAX 4 /* extra statistics an observation may carry */
 #define HLN_ENDPOINT_MAX 128
 #define HLN_ENDPOINTS_MAX 4
 #define HLN_ENV_MAX 256     /* encoded envelope */
@@ -55,7 +56,17 @@ typedef enum {
 } hln_level;
 
 typedef enum { HLN_DOMAIN_PROCESS = 0, HLN_DOMAIN_EXPERIENCE = 1, HLN_DOMAIN_OUTCOME = 2, HLN_DOMAIN_COST = 3 } hln_domain;
-typedef enum { HLN_KIND_PROPORTION = 0, HLN_KIND_RATE = 1 } hln_kind;
+/* dsr: a directly standardised rate; its strata are the standard's bands
+ * (docs/BENCHMARKS.md, "Standardised rates"). */
+/* mean: a mean of whole values (cost, length of stay) carried as n, sum
+ * and sum of squares; its multiplier is the values' scale (100: values
+ * in hundredths) (docs/BENCHMARKS.md, "Means"). */
+typedef enum {
+    HLN_KIND_PROPORTION = 0,
+    HLN_KIND_RATE = 1,
+    HLN_KIND_DSR = 2,
+    HLN_KIND_MEAN = 3
+} hln_kind;
 typedef enum { HLN_DIR_HIGHER = 0, HLN_DIR_LOWER = 1 } hln_direction;
 typedef enum { HLN_FUNNEL_EXACT = 0, HLN_FUNNEL_WILSON = 1 } hln_funnel_method;
 
@@ -111,6 +122,11 @@ typedef struct {
     uint32_t n_strata;
     char strata[HLN_STRATA_MAX][HLN_CODE_MAX + 1];
     char description[HLN_DESC_MAX + 1];
+    /* kind dsr only (body keys 10 and 11, absent otherwise): the standard
+     * population's name ("esp2013") and weights[i], the standard
+     * population of strata[i]. */
+    char standard[HLN_CODE_MAX + 1];
+    uint32_t weights[HLN_STRATA_MAX];
 } hln_indicator;
 
 typedef struct {
@@ -126,6 +142,12 @@ typedef struct {
     uint64_t numerator;
     uint64_t denominator; /* exposure for rates */
     bool suppressed;      /* counts withheld: numerator = denominator = 0 */
+    /* Sufficient statistics beyond the two counts (body key 7, absent when
+     * n_extra is 0, so that other observations encode as before). A dsr
+     * observation: numerator = events, denominator = population, extra =
+     * {IEEE-754 bits of the DSR per person, bits of its variance}. */
+    uint32_t n_extra;
+    uint64_t extra[HLN_OBS_EXTRA_MAX];
 } hln_observation;
 
 typedef struct {

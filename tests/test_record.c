@@ -1384,7 +1384,8 @@ static void refuses_unsorted_or_too_many_strata(void **state)
     assert_int_equal(decode_body_as(HLN_REC_INDICATOR, &m), HLN_EDECODE);
     m.v[8] = hexf("91%s", S(""));
     assert_int_equal(decode_body_as(HLN_REC_INDICATOR, &m), HLN_EDECODE);
-    char many[2048] = "dc0011";
+    char many[2048];
+    snprintf(many, sizeof many, "dc%04x", HLN_STRATA_MAX + 1);
     for (int i = 0; i < HLN_STRATA_MAX + 1; i++)
         strcat(many, S(hexf("s%02d", i)));
     m.v[8] = many;

@@ -378,8 +378,11 @@ static void funnel_svg_has_one_point_per_unit_limits_and_labelled_axes(void **st
     char err[256] = "";
     assert_int_equal(hln_report_write_html(store, &o, out, NULL, err, sizeof err), 0);
     char *doc = slurp(out, IND "/2026-Q3_all.html");
-    assert_int_equal(count(doc, "<svg"), 1);
-    assert_int_equal(count(doc, "</svg>"), 1);
+    /* the funnel plot, then the trend chart (report_analyst.c) */
+    assert_int_equal(count(doc, "<svg"), 2);
+    assert_int_equal(count(doc, "</svg>"), 2);
+    assert_int_equal(count(doc, "<svg class=\"trend\""), 1);
+    assert_true(strstr(doc, "<svg class=\"trend\"") > strstr(doc, "</svg>"));
     /* 12 practices and the one of the author without a jurisdiction */
     assert_int_equal(count(doc, "<circle class=\"unit"), 13);
     assert_int_equal(count(doc, "<tr class=\"unit\">"), 13);

@@ -1,6 +1,7 @@
 /* cmd_bench.c - hlnctl bench and rollup: benchmarks and jurisdiction roll-ups from a node's trust
  * view. */
 #include "node/hlnctl/cmd_bench.h"
+#include "node/hlnctl/cmd_equity.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -88,8 +89,10 @@ static void bench_usage(FILE *f)
     fputs("usage: hlnctl [-d DIR] bench INDICATOR --period P [--group G] [--stratum S]\n"
           "                               [--method exact|wilson] [--ci wilson|clopper-pearson]\n"
           "                               [--json|--csv]\n"
-          "       hlnctl [-d DIR] bench INDICATOR --trend [--unit U] [--group G] [--stratum S]\n"
-          "                               [--method exact|wilson] [--json]\n"
+          "       hlnctl [-d DIR] bench INDICATOR --trend [--per month|quarter|year] [--unit U]\n"
+          "                               [--group G] [--stratum S] [--method exact|wilson] [--json]\n"
+          "       hlnctl [-d DIR] bench INDICATOR --period P --by DIMENSION [--ref STRATUM]\n"
+          "                               [--group G] [--json|--csv]   (strata side by side)\n"
           "       hlnctl [-d DIR] bench verify INDICATOR --period P [--group G] [--stratum S]\n"
           "                               [--method exact|wilson] [--timeout-ms N] [--json]\n"
           "Benchmark an indicator from the observations this node holds: each unit's value,\n"
@@ -98,7 +101,8 @@ static void bench_usage(FILE *f)
           "`bench verify` asks the running hlnd's peers for their digest of the same query\n"
           "(exit 0 all that answered agree, 1 one differs or none answered; its own --help).\n"
           "See docs/BENCHMARKS.md.\n\n"
-          "  --period P          2026, 2026-Q3 or 2026-09\n"
+          "  --period P          2026, 2026-Q3 or 2026-09; a quarter or year adds up the months\n"
+          "                      (or quarters) each unit reported (docs/BENCHMARKS.md)\n"
           "  --group G           a jurisdiction (CA, CA-ON: its organizations), all (national\n"
           "                      roll-ups: the global view) or level:LEVEL (default: the node's\n"
           "                      country; all on a node without one)\n"
@@ -109,6 +113,7 @@ static void bench_usage(FILE *f)
           "                      holding the same evidence\n"
           "  --csv               one row per unit, with a header\n"
           "  --trend             every period held, oldest first\n"
+          "  --per GRAIN         with --trend: one point per month, quarter or year, added up\n"
           "  --unit U            with --trend: follow this node's unit U (\"-\" or \"\": the node\n"
           "                      itself)\n"
           "  -d, --data-dir DIR  the node's data directory\n"
@@ -117,7 +122,8 @@ static void bench_usage(FILE *f)
 }
 
 typedef struct {
-    const char *indicator, *period, *group, *stratum, *unit, *method_s, *ci_s, *scope;
+    const char *indicator, *period, *group, *stratum, *unit, *method_s, *ci_s, *scope, *per_s;
+    char per; /* --per: 'M', 'Q', 'Y'; 0 as held */
     int method; /* -1: the indicator's */
     uint32_t ci;
     bool json, csv, trend, publish;
@@ -132,7 +138,8 @@ static int parse_bopts(hln_cli_args *a, const char **datadir, int argc, char **a
         HLN_CLI_VALUE("stratum", &o->stratum), HLN_CLI_VALUE("method", &o->method_s),
         HLN_CLI_VALUE("ci", &o->ci_s),         HLN_CLI_FLAG("json", &o->json),
         HLN_CLI_FLAG("csv", &o->csv),          HLN_CLI_FLAG("trend", &o->trend),
-        HLN_CLI_VALUE("unit", &o->unit),       HLN_CLI_END};
+        HLN_CLI_VALUE("unit", &o->unit),       HLN_CLI_VALUE("per", &o->per_s),
+        HLN_CLI_END};
     const hln_cli_opt rollup_opts[] = {
         HLN_CLI_VALUE("period", &o->period), HLN_CLI_FLAG("json", &o->json),
         HLN_CLI_FLAG("publish", &o->publish), HLN_CLI_VALUE("scope", &o->scope), HLN_CLI_END};
@@ -202,8 +209,16 @@ static int check_choices(const hln_cli_args *a, bopts *o)
         return hln_cli_usage_error(a, "--trend covers every period held; drop --period");
     if (o->trend && o->csv)
         return hln_cli_usage_error(a, "--trend prints a table or --json");
-    if (!o->trend && o->unit)
-        return hln_cli_usage_error(a, "--unit goes with --trend");
+    if (o->per_s) {
+        o->per = !strcmp(o->per_s, "month")     ? 'M'
+                 : !strcmp(o->per_s, "quarter") ? 'Q'
+                 : !strcmp(o->per_s, "year")    ? 'Y'
+                                                : 0;
+        if (!o->per)
+            return hln_cli_usage_error(a, "--per: month, quarter or year");
+    }
+    if (!o->trend && (o->unit || o->per))
+        return hln_cli_usage_error(a, "--unit and --per go with --trend");
     if (!o->trend && !o->period)
         return hln_cli_usage_error(a, "--period P is required (or --trend)");
     return HLN_CLI_GO;
@@ -293,6 +308,8 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
 {
     if (argc > 1 && !strcmp(argv[1], "verify")) /* node/hlnctl/cmd_verify.c */
         return hln_cli_bench_verify(datadir, argc, argv, json);
+    if (hln_cli_bench_wants_by(argc, argv)) /* node/hlnctl/cmd_equity.c */
+        return hln_cli_bench_by(datadir, argc, argv, json);
     bopts o = {.method = -1, .ci = HLN_CI_WILSON, .json = json};
     int st = bench_args(&datadir, argc, argv, false, &o);
     if (st != HLN_CLI_GO)
@@ -323,7 +340,8 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
                              .excluded_ctx = &s.view,
                              .stratum = o.stratum,
                              .method = o.method,
-                             .ci = o.ci};
+                             .ci = o.ci,
+                             .per = o.per};
         st = o.trend ? bench_trend(&s, &q, &o) : bench_once(&s, &q, &o);
     }
     session_close(&s);

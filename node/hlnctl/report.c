@@ -3,6 +3,7 @@
 #include "node/hlnctl/report.h"
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/report_collab.h"
+#include "node/hlnctl/report_analyst.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1103,7 +1104,8 @@ static void write_evidence(FILE *f, const hln_bench_result *r, const hln_report_
 }
 
 static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *ind,
-                      const group_result *g, size_t ng, size_t cur)
+                      const group_result *g, size_t ng, size_t cur,
+                      const hln_report_analyst_page *ax)
 {
     const hln_bench_result *r = g[cur].r;
     char sub[64];
@@ -1135,9 +1137,10 @@ static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *in
         esc_lines(f, ind->description);
         fputs("</p>\n", f);
     }
-    key_figures(f, r);
+    if (r->kind <= HLN_KIND_RATE) /* dsr and mean: report_analyst.c */
+        key_figures(f, r);
     int rc = 0;
-    if (r->has_stats) {
+    if (r->has_stats && r->kind <= HLN_KIND_RATE) {
         if (r->summary.overdispersed)
             fputs("<p class=\"note\">The units vary more than chance alone explains "
                   "(overdispersion): places are read against limits widened by a random effect, "
@@ -1147,7 +1150,7 @@ static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *in
         if ((rc = write_funnel(f, r, ind, o)) != 0 || (rc = write_ranked(f, r, o)) != 0)
             return rc;
         write_abc(f, r);
-    } else {
+    } else if (r->kind <= HLN_KIND_RATE) {
         fputs("<p class=\"note\">No unit counted in this group for this period, so there is no "
               "funnel plot or ranking.</p>\n",
               f);
@@ -1155,6 +1158,8 @@ static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *in
     write_comparisons(f, g, ng, cur, r->period);
     write_suppressed(f, r, o);
     write_evidence(f, r, o);
+    if (ax && (rc = hln_report_analyst_write(f, ax, NULL, 0)) != 0)
+        return rc;
     fputs("</main>\n", f);
     page_foot(f, o);
     return ferror(f) ? HLN_EIO : 0;
@@ -1331,13 +1336,17 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
     if (rc != 0)
         return rc;
     group_result *g = calloc(ng, sizeof *g);
-    if (!g) {
+    group_ctx *gcs = calloc(ng, sizeof *gcs);
+    hln_bench_query *qs = calloc(ng, sizeof *qs);
+    if (!g || !gcs || !qs) {
+        free(g), free(gcs), free(qs);
         free(groups);
         return HLN_ENOMEM;
     }
     for (size_t i = 0; i < ng && rc == 0; i++) {
         snprintf(g[i].group, sizeof g[i].group, "%s", groups[i]);
         group_ctx gc = {.o = o, .group = g[i].group};
+        gcs[i] = gc;
         hln_bench_query q = {.indicator = ind,
                              .period = period,
                              .group = g[i].group,
@@ -1350,6 +1359,8 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
                              .stratum = stratum,
                              .method = o->method,
                              .ci = o->ci};
+        qs[i] = q;
+        qs[i].group_ctx = &gcs[i]; /* kept for the analyst sections */
         rc = hln_bench_run(s, &q, &g[i].r);
         if (rc != 0)
             hln_util_seterr(err, errlen, "benchmark %s %s %s: %s", ind->code, period, g[i].group,
@@ -1361,7 +1372,8 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
         if ((rc = hln_report_page_path(ind->code, period, g[i].group, rel, sizeof rel)) != 0 ||
             (rc = out_open(&of, outdir, rel, err, errlen)) != 0)
             break;
-        rc = write_page(of.f, o, ind, g, ng, i);
+        hln_report_analyst_page ax = {s, o, outdir, rel, &qs[i], g[i].r};
+        rc = write_page(of.f, o, ind, g, ng, i, &ax);
         int crc = out_close(&of, rc == 0, err, errlen);
         if (rc == 0)
             rc = crc;
@@ -1382,6 +1394,8 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
     for (size_t i = 0; i < ng; i++)
         hln_bench_result_destroy(&g[i].r);
     free(g);
+    free(gcs);
+    free(qs);
     free(groups);
     return rc;
 }
@@ -1406,7 +1420,8 @@ int hln_report_write_html(hln_store *s, const hln_report_opts *o, const char *ou
     for (size_t k = 0; k < o->n_indicators && rc == 0; k++) {
         const hln_indicator *ind = &o->indicators[k];
         pl.n = 0;
-        if ((rc = hln_store_foreach_obs(s, ind->code, NULL, stratum, period_cb, &pl)) != 0) {
+        if ((rc = hln_store_foreach_obs(s, ind->code, NULL, stratum, period_cb, &pl)) != 0 ||
+            (rc = hln_report_analyst_add_periods(o, &pl.v, &pl.n, &pl.cap)) != 0) {
             hln_util_seterr(err, errlen, "reading observations of %s: %s", ind->code, hln_strerror(rc));
             break;
         }
@@ -1618,6 +1633,7 @@ static void report_fill(report_args *a, hln_node *node, const hln_indicator *ind
     o->name = cli_name, o->name_ctx = cc;
     o->excluded = hln_bench_view_excluded, o->excluded_ctx = &cc->view;
     o->publisher = hln_node_get_info(node)->name[0] ? hln_node_get_info(node)->name : NULL;
+    o->own = hln_node_pk(node);
 }
 
 /* The line on stdout, and on stderr why pages may be empty. */

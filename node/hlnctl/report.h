@@ -67,6 +67,7 @@ typedef struct {
     hln_report_axis axis;
     const char *title;     /* the site's title; NULL: a default */
     const char *publisher; /* shown in every footer ("Ontario Health"); NULL: none */
+    const uint8_t *own;    /* the node's key: its units are followed in trend charts; NULL */
 } hln_report_opts;
 
 /* What was written. */

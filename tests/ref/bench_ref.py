@@ -140,6 +140,9 @@ def judge(place, direction):
     return -s if direction == LOWER else s
 
 
+OD_MIN_UNITS = 10
+
+
 def analyse(kind, direction, method, ci, units):
     I = len(units)
     sx = sum(x for x, _ in units)
@@ -170,7 +173,8 @@ def analyse(kind, direction, method, ci, units):
     S["chi2"] = I * phi
     S["df"] = I - 1
     S["p_value"] = 1.0 if I == 1 else float(st.chi2.sf(I * phi, I - 1))
-    S["overdispersed"] = int(I * phi > I - 1)
+    # limits are widened only from OD_MIN_UNITS units on (docs/BENCHMARKS.md)
+    S["overdispersed"] = int(I * phi > I - 1 and I >= OD_MIN_UNITS)
     w = [1 / u["var"] for u in U if u["var"] > 0]
     den = sum(w) - sum(x * x for x in w) / sum(w) if w else 0.0
     S["tau2"] = max(0.0, (I * phi - (I - 1)) / den) if den > 0 else 0.0
@@ -244,6 +248,11 @@ OVER = [(20, 100), (35, 110), (50, 120), (15, 90), (70, 130), (25, 140), (60, 95
         (66, 125), (40, 170), (85, 140), (22, 60)]
 case("overdispersed", PROP, HIGHER, EXACT, CI_WILSON, OVER)
 case("overdispersed-wilson", PROP, HIGHER, WILSON, CI_WILSON, OVER)
+# Three countries, 44% beside two at 61%: overdispersed, but too few units to widen by.
+case("three-units-not-widened", PROP, HIGHER, EXACT, CI_WILSON, [(4400, 10000), (6100, 10000), (6100, 10000)])
+# Nine and ten units of the same spread: the threshold itself.
+case("nine-units-not-widened", PROP, HIGHER, EXACT, CI_WILSON, OVER[:9])
+case("ten-units-widened", PROP, HIGHER, EXACT, CI_WILSON, OVER[:10])
 
 # Edge cases.
 case("one-unit", PROP, HIGHER, EXACT, CI_WILSON, [(18, 20)])

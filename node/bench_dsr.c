@@ -1,0 +1,320 @@
+/* bench_dsr.c - DSR benchmarks from signed sufficient statistics, and DSR observations. */
+#include "node/bench_dsr.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/err.h"
+#include "node/stats.h"
+#include "node/util.h"
+
+static double from_bits(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+static uint64_t to_bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+
+int hln_bench_dsr_observation(const hln_indicator *ind, const uint64_t *x, const uint64_t *n,
+                              hln_observation *o)
+{
+    if (!ind || !x || !n || !o || ind->kind != HLN_KIND_DSR || ind->n_strata == 0 ||
+        ind->n_strata > HLN_STRATA_MAX)
+        return HLN_EINVAL;
+    double w[HLN_STRATA_MAX];
+    for (uint32_t i = 0; i < ind->n_strata; i++)
+        w[i] = ind->weights[i];
+    hln_dsr_stats st;
+    int rc = hln_dsr_compute(ind->n_strata, x, n, w, &st);
+    if (rc)
+        return rc;
+    o->numerator = st.events;
+    o->denominator = st.population;
+    o->suppressed = false;
+    memset(o->extra, 0, sizeof o->extra);
+    o->n_extra = 0;
+    if (st.events >= HLN_DSR_MIN_EVENTS) {
+        o->n_extra = 2;
+        o->extra[0] = to_bits(st.dsr);
+        o->extra[1] = to_bits(st.var);
+    }
+    return 0;
+}
+
+int hln_bench_dsr_fill(hln_store *s, hln_bench_result *r)
+{
+    hln_record *rec = malloc(sizeof *rec);
+    if (!rec)
+        return HLN_ENOMEM;
+    size_t kept = 0;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_units; i++) {
+        hln_bench_unit u = r->units[i];
+        if ((rc = hln_store_get(s, u.id, rec)))
+            break;
+        const hln_observation *o = &rec->body.observation;
+        hln_dsr_stats st = {.events = u.s.x, .population = u.s.n};
+        bool ok = rec->has_body && rec->env.type == HLN_REC_OBSERVATION && o->n_extra >= 2 &&
+                  u.s.x >= HLN_DSR_MIN_EVENTS;
+        if (ok) {
+            st.dsr = from_bits(o->extra[0]);
+            st.var = from_bits(o->extra[1]);
+            /* a peer's record could hold anything: only finite, non-negative figures */
+            ok = isfinite(st.dsr) && st.dsr >= 0 && isfinite(st.var) && st.var >= 0;
+        }
+        if (!ok ||
+            hln_dsr_dobson(&st, 0.95, &u.s.ci95.lo, &u.s.ci95.hi) ||
+            hln_dsr_dobson(&st, 0.998, &u.s.ci998.lo, &u.s.ci998.hi)) {
+            r->n_too_few++;
+            continue;
+        }
+        u.s.value = st.dsr;
+        r->units[kept++] = u;
+    }
+    free(rec);
+    if (rc)
+        return rc;
+    r->n_units = kept;
+    return 0;
+}
+
+/* ---- writers ---- */
+
+static void jstr(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void jnum(FILE *f, double v)
+{
+    if (!isfinite(v))
+        fputs("null", f);
+    else
+        fprintf(f, "%.17g", v == 0 ? 0.0 : v);
+}
+
+int hln_bench_dsr_write_json(const hln_bench_result *r, FILE *f)
+{
+    if (!r || !f)
+        return HLN_EINVAL;
+    double m = r->multiplier;
+    char hex[2 * HLN_HASH_LEN + 1], text[HLN_ID_TEXT_LEN + 1];
+    hln_hex(r->digest, HLN_HASH_LEN, hex);
+    fprintf(f, "{\"engine\":\"%s\",\"digest\":\"%s\",\"query\":{\"indicator\":", HLN_BENCH_VERSION,
+            hex);
+    jstr(f, r->indicator);
+    fputs(",\"period\":", f);
+    jstr(f, r->period);
+    fputs(",\"group\":", f);
+    jstr(f, r->group);
+    fputs(",\"stratum\":\"\",\"interval\":\"dobson\"},\"kind\":\"dsr\",\"direction\":", f);
+    jstr(f, hln_bench_direction_name(r->direction));
+    fputs(",\"standard\":", f);
+    jstr(f, r->standard);
+    fprintf(f,
+            ",\"multiplier\":%u,\"counts\":{\"units\":%zu,\"suppressed\":%zu,\"excluded\":%zu,"
+            "\"outside_group\":%zu,\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,"
+            "\"too_few_events\":%zu},\"units\":[",
+            r->multiplier, r->n_units, r->n_suppressed, r->n_excluded, r->n_outside_group,
+            r->n_retracted, r->n_superseded, r->n_empty, r->n_too_few);
+    for (size_t i = 0; i < r->n_units; i++) {
+        const hln_bench_unit *u = &r->units[i];
+        hln_id_to_text(u->author, text);
+        hln_hex(u->id, HLN_HASH_LEN, hex);
+        fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
+        jstr(f, u->unit);
+        fprintf(f, ",\"record\":\"%s\",\"events\":%llu,\"population\":%llu,\"value\":", hex,
+                (unsigned long long)u->s.x, (unsigned long long)u->s.n);
+        jnum(f, u->s.value * m);
+        fputs(",\"ci95\":[", f);
+        jnum(f, u->s.ci95.lo * m);
+        fputc(',', f);
+        jnum(f, u->s.ci95.hi * m);
+        fputs("],\"ci998\":[", f);
+        jnum(f, u->s.ci998.lo * m);
+        fputc(',', f);
+        jnum(f, u->s.ci998.hi * m);
+        fputs("]}", f);
+    }
+    fputs("],\"suppressed\":[", f);
+    for (size_t i = 0; i < r->n_suppressed; i++) {
+        hln_id_to_text(r->suppressed[i].author, text);
+        hln_hex(r->suppressed[i].id, HLN_HASH_LEN, hex);
+        fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
+        jstr(f, r->suppressed[i].unit);
+        fprintf(f, ",\"record\":\"%s\"}", hex);
+    }
+    fputs("]}\n", f);
+    return ferror(f) ? HLN_EIO : 0;
+}
+
+int hln_bench_dsr_write_csv(const hln_bench_result *r, FILE *f)
+{
+    if (!r || !f)
+        return HLN_EINVAL;
+    double m = r->multiplier;
+    char hex[2 * HLN_HASH_LEN + 1], text[HLN_ID_TEXT_LEN + 1];
+    fputs("author,unit,record,suppressed,events,population,value,ci95_lo,ci95_hi,ci998_lo,"
+          "ci998_hi\n",
+          f);
+    for (size_t i = 0; i < r->n_units; i++) {
+        const hln_bench_unit *u = &r->units[i];
+        hln_id_to_text(u->author, text);
+        hln_hex(u->id, HLN_HASH_LEN, hex);
+        fprintf(f, "%s,\"%s\",%s,0,%llu,%llu,%.17g,%.17g,%.17g,%.17g,%.17g\n", text, u->unit, hex,
+                (unsigned long long)u->s.x, (unsigned long long)u->s.n, u->s.value * m,
+                u->s.ci95.lo * m, u->s.ci95.hi * m, u->s.ci998.lo * m, u->s.ci998.hi * m);
+    }
+    for (size_t i = 0; i < r->n_suppressed; i++) {
+        hln_id_to_text(r->suppressed[i].author, text);
+        hln_hex(r->suppressed[i].id, HLN_HASH_LEN, hex);
+        fprintf(f, "%s,\"%s\",%s,1,,,,,,,\n", text, r->suppressed[i].unit, hex);
+    }
+    return ferror(f) ? HLN_EIO : 0;
+}
+
+int hln_bench_dsr_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f)
+{
+    if (!r || !f)
+        return HLN_EINVAL;
+    char name[HLN_CODE_MAX + 1], std[HLN_CODE_MAX + 1];
+    hln_util_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
+    hln_util_sanitize(std, sizeof std, r->standard, SIZE_MAX, SIZE_MAX);
+    fprintf(f, "%s  %s  group %s  directly standardised (%s) per %u  (%s is better)\n", name,
+            r->period, r->group, std, r->multiplier, hln_bench_direction_name(r->direction));
+    fprintf(f, "  %-7s %-20s %10s %12s %10s  %s\n", "author", "unit", "events", "population",
+            "DSR", "95% interval (Dobson)");
+    for (size_t i = 0; i < r->n_units; i++) {
+        const hln_bench_unit *u = &r->units[i];
+        char sid[HLN_ID_SHORT_LEN + 1], unit[24];
+        hln_id_short(u->author, sid);
+        hln_util_sanitize(unit, sizeof unit, u->unit[0] ? u->unit : "(node)", SIZE_MAX, SIZE_MAX);
+        fprintf(f, "%c %-7s %-20s %10llu %12llu %10.1f  %.1f - %.1f\n",
+                own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
+                (unsigned long long)u->s.x, (unsigned long long)u->s.n,
+                u->s.value * r->multiplier, u->s.ci95.lo * r->multiplier,
+                u->s.ci95.hi * r->multiplier);
+    }
+    fprintf(f,
+            "units: %zu counted, %zu suppressed, %zu with fewer than %d events (no DSR), %zu "
+            "excluded, %zu outside the group\n",
+            r->n_units, r->n_suppressed, r->n_too_few, HLN_DSR_MIN_EVENTS, r->n_excluded,
+            r->n_outside_group);
+    char hex[2 * HLN_HASH_LEN + 1];
+    hln_hex(r->digest, HLN_HASH_LEN, hex);
+    fprintf(f, "evidence %s\n", hex);
+    return ferror(f) ? HLN_EIO : 0;
+}
+
+/* ---- publishing ---- */
+
+static int band_of(const hln_indicator *d, const char *stratum)
+{
+    for (uint32_t i = 0; i < d->n_strata && i < HLN_STRATA_MAX; i++)
+        if (!strcmp(d->strata[i], stratum))
+            return (int)i;
+    return -1;
+}
+
+static bool same_group(const hln_observation *a, const hln_observation *b)
+{
+    return !strcmp(a->indicator, b->indicator) && !strcmp(a->period, b->period) &&
+           !strcmp(a->unit, b->unit);
+}
+
+int hln_bench_dsr_collapse(hln_csv_lookup_cb lookup, void *lookup_ctx, hln_csv_row *rows,
+                           size_t *n, hln_csv_problem_cb cb, void *cb_ctx)
+{
+    if (!lookup || !rows || !n)
+        return HLN_EINVAL;
+    bool *done = calloc(*n ? *n : 1, sizeof *done);
+    if (!done)
+        return HLN_ENOMEM;
+    size_t out = 0;
+    int bad = 0;
+    char why[200];
+    for (size_t i = 0; i < *n; i++) {
+        if (done[i])
+            continue;
+        const hln_indicator *d = lookup(lookup_ctx, rows[i].obs.indicator);
+        if (!d || d->kind != HLN_KIND_DSR) {
+            rows[out++] = rows[i];
+            continue;
+        }
+        /* every row of this (indicator, period, unit): one per band */
+        uint64_t x[HLN_STRATA_MAX] = {0}, p[HLN_STRATA_MAX] = {0};
+        bool seen[HLN_STRATA_MAX] = {false};
+        bool ok = true;
+        for (size_t j = i; j < *n; j++) {
+            if (done[j] || !same_group(&rows[i].obs, &rows[j].obs))
+                continue;
+            done[j] = true;
+            int b = band_of(d, rows[j].obs.stratum);
+            if (b < 0) {
+                if (cb) {
+                    snprintf(why, sizeof why,
+                             "%s is directly standardised: one row per age band of %s, not the "
+                             "total",
+                             d->code, d->standard);
+                    cb(cb_ctx, rows[j].line, why);
+                }
+                ok = false;
+                continue;
+            }
+            seen[b] = true; /* the parser refuses two rows of the same stratum */
+            x[b] = rows[j].obs.numerator;
+            p[b] = rows[j].obs.denominator;
+        }
+        for (uint32_t b = 0; ok && b < d->n_strata; b++)
+            if (!seen[b]) {
+                if (cb) {
+                    snprintf(why, sizeof why, "%s %s unit '%s': no row for band %s", d->code,
+                             rows[i].obs.period, rows[i].obs.unit, d->strata[b]);
+                    cb(cb_ctx, rows[i].line, why);
+                }
+                ok = false;
+            }
+        hln_csv_row r = rows[i];
+        r.obs.stratum[0] = '\0';
+        r.kind = HLN_KIND_DSR;
+        if (ok) {
+            int rc = hln_bench_dsr_observation(d, x, p, &r.obs);
+            if (rc == HLN_ERANGE || rc == HLN_EINVAL) {
+                if (cb)
+                    cb(cb_ctx, rows[i].line, "the bands' totals cannot be standardised");
+                ok = false;
+            } else if (rc) {
+                free(done);
+                return rc;
+            }
+        }
+        if (!ok) {
+            bad = 1;
+            continue;
+        }
+        rows[out++] = r;
+    }
+    free(done);
+    if (bad)
+        return HLN_EINVAL;
+    *n = out;
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* dsr.c - directly standardised rates (Dobson) and indirectly standardised ratios (Byar's). */
+#include "node/dsr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "node/stats.h"
+#include "node/util.h"
+#include "proto/codes.h"
+#include "proto/record.h"
+
+const uint32_t hln_dsr_esp2013[HLN_DSR_ESP2013_BANDS] = {
+    5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
+    7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000};
+
+const char *const hln_dsr_esp2013_strata[HLN_DSR_ESP2013_BANDS] = {
+    "age=0-4",   "age=5-9",   "age=10-14", "age=15-19", "age=20-24", "age=25-29", "age=30-34",
+    "age=35-39", "age=40-44", "age=45-49", "age=50-54", "age=55-59", "age=60-64", "age=65-69",
+    "age=70-74", "age=75-79", "age=80-84", "age=85-89", "age=90-plus"};
+
+int hln_dsr_compute(size_t k, const uint64_t *x, const uint64_t *n, const double *w,
+                    hln_dsr_stats *out)
+{
+    if (k == 0 || !x || !n || !w || !out)
+        return HLN_EINVAL;
+    double sw = 0, wr = 0, sq = 0;
+    uint64_t o = 0, p = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (n[i] == 0 || !(w[i] >= 0))
+            return HLN_EINVAL;
+        o += x[i];
+        p += n[i];
+        if (o > HLN_COUNT_MAX || p > HLN_COUNT_MAX)
+            return HLN_ERANGE;
+        double r = w[i] / (double)n[i];
+        sw += w[i];
+        wr += (double)x[i] * r;
+        sq += (double)x[i] * r * r;
+    }
+    if (!(sw > 0))
+        return HLN_EINVAL;
+    out->events = o;
+    out->population = p;
+    out->dsr = wr / sw;
+    out->var = sq / (sw * sw);
+    return 0;
+}
+
+int hln_dsr_dobson(const hln_dsr_stats *s, double conf, double *lo, double *hi)
+{
+    if (!s || !lo || !hi || s->events < HLN_DSR_MIN_EVENTS || !(s->var >= 0))
+        return HLN_EINVAL;
+    hln_stats_interval b;
+    /* Byar's limits for O events (O >= 10): the rate interval with exposure 1 */
+    int rc = hln_stats_interval_of(1, HLN_CI_WILSON, s->events, 1, conf, &b);
+    if (rc)
+        return rc;
+    double o = (double)s->events, f = sqrt(s->var / o);
+    *lo = s->dsr + f * (b.lo - o);
+    *hi = s->dsr + f * (b.hi - o);
+    return 0;
+}
+
+int hln_dsr_isr(size_t k, const uint64_t *x, const uint64_t *n, const uint64_t *refx,
+                const uint64_t *refn, double conf, hln_dsr_isr_out *out)
+{
+    if (k == 0 || !x || !n || !refx || !refn || !out)
+        return HLN_EINVAL;
+    double e = 0;
+    uint64_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (refn[i] == 0)
+            return HLN_EINVAL;
+        e += (double)n[i] * ((double)refx[i] / (double)refn[i]);
+        o += x[i];
+        if (o > HLN_COUNT_MAX)
+            return HLN_ERANGE;
+    }
+    if (!(e > 0))
+        return HLN_EINVAL;
+    hln_stats_interval b;
+    int rc = hln_stats_interval_of(1, HLN_CI_WILSON, o, 1, conf, &b);
+    if (rc)
+        return rc;
+    out->observed = o;
+    out->expected = e;
+    out->ratio = (double)o / e;
+    out->lo = b.lo / e;
+    out->hi = b.hi / e;
+    return 0;
+}
+
+int hln_dsr_parse_standard(const char *text, size_t len, char strata[][65], uint32_t *weights,
+                           size_t cap, size_t *count, char *err, size_t errlen)
+{
+    if (!text || !strata || !weights || !count)
+        return HLN_EINVAL;
+    size_t n = 0, line = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        line++;
+        char buf[160];
+        size_t l = (size_t)(le - p);
+        if (l >= sizeof buf) {
+            hln_util_seterr(err, errlen, "line %zu: too long", line);
+            return HLN_EINVAL;
+        }
+        memcpy(buf, p, l);
+        buf[l] = '\0';
+        p = nl ? nl + 1 : end;
+        if (l && buf[l - 1] == '\r')
+            buf[--l] = '\0';
+        if (!buf[0] || buf[0] == '#')
+            continue;
+        char *comma = strchr(buf, ',');
+        if (!comma) {
+            hln_util_seterr(err, errlen, "line %zu: STRATUM,WEIGHT expected", line);
+            return HLN_EINVAL;
+        }
+        *comma = '\0';
+        const char *st = buf, *wt = comma + 1;
+        size_t sl = strlen(st);
+        if (!sl || sl > HLN_CODE_MAX || !hln_code_stratum(st, sl)) {
+            hln_util_seterr(err, errlen, "line %zu: not a stratum", line);
+            return HLN_EINVAL;
+        }
+        char *e2 = NULL;
+        unsigned long long wv = strtoull(wt, &e2, 10);
+        if (!wt[0] || wt[0] == '-' || *e2 || wv < 1 || wv > 1000000000ull) {
+            hln_util_seterr(err, errlen, "line %zu: weight must be an integer 1..10^9", line);
+            return HLN_EINVAL;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(strata[i], st)) {
+                hln_util_seterr(err, errlen, "line %zu: stratum repeated", line);
+                return HLN_EINVAL;
+            }
+        if (n == cap) {
+            hln_util_seterr(err, errlen, "line %zu: more than %zu bands", line, cap);
+            return HLN_EINVAL;
+        }
+        memcpy(strata[n], st, sl + 1);
+        weights[n++] = (uint32_t)wv;
+    }
+    if (n == 0) {
+        hln_util_seterr(err, errlen, "no band");
+        return HLN_EINVAL;
+    }
+    *count = n;
+    return 0;
+}

@@ -1,0 +1,259 @@
+#!/bin/bash
+# t_analyst.sh - the analyst's view on a real node pair: a quarter added up from months,
+# the missing-month rule, --trend --per quarter, strata side by side (--by) and a roll-up
+# of a quarter; every figure checked against hand-computed values.
+#
+# n0 Canada (national, CA)   n1 Clinic Alpha (organization, CA-ON); link n1-n0.
+. "$(dirname "$0")/lib_nodes.sh"
+
+IND=mhpc.depression-screening
+declare -a NAME=("Canada MoH" "Clinic Alpha")
+declare -a LEVEL=(national organization)
+declare -a JUR=(CA CA-ON)
+
+ctl() { "$HLNCTL" -d "$T/n$1" "${@:2}"; }
+run() {
+    local want=$1 node=$2 rc=0
+    shift 2
+    "$HLNCTL" -d "$T/n$node" "$@" >"$T/out" 2>"$T/err" || rc=$?
+    [ $rc -ge 128 ] && { cat "$T/err"; fail "CRASH ($rc): hlnctl $*"; }
+    [ "$rc" = "$want" ] || { cat "$T/err"; fail "hlnctl -d n$node $* exited $rc, want $want"; }
+    return 0
+}
+out_has() { grep -q -- "$1" "$T/out" || { cat "$T/out"; fail "stdout lacks '$1'"; }; }
+jget() { python3 -c "import json,sys; d=json.load(open('$T/out')); print($1)"; }
+until_ok() {
+    local secs=$1 what=$2 deadline
+    shift 2
+    deadline=$(($(now_ms) + secs * 1000))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(now_ms)" -gt "$deadline" ] && { cat "$T/q" 2>/dev/null; ctl 0 bench "$IND" --period 2026-Q2 --group CA; ctl 1 bench "$IND" --period 2026-Q2 --group CA; fail "timed out after ${secs}s: $what"; }
+        sleep 0.1
+    done
+}
+
+for i in 0 1; do
+    ID[$i]=$("$HLNCTL" -d "$T/n$i" init --name "${NAME[$i]}" --level "${LEVEL[$i]}" \
+        --jurisdiction "${JUR[$i]}") || fail "init n$i"
+    PORT[$i]=$(free_port)
+    write_conf "$i"
+done
+for i in 0 1; do ctl $i trust add "${ID[0]}" --name Canada --level national --jurisdiction CA || fail "trust"; done
+ctl 0 member issue "${ID[1]}" --name "${NAME[1]}" --level organization --jurisdiction CA-ON >/dev/null || fail "member n1"
+cat >"$T/ind.ini" <<EOF
+[$IND]
+title = Depression screening with follow-up plan
+version = 1
+domain = process
+kind = proportion
+direction = higher
+strata = sex=female, sex=male
+EOF
+ctl 0 indicator define "$T/ind.ini" --scope CA >/dev/null || fail "define CA"
+ctl 0 peer add "${ID[1]}" --name n1 >/dev/null || fail "peer add"
+ctl 1 peer add "${ID[0]}" "tcp://127.0.0.1:${PORT[0]}" --name n0 >/dev/null || fail "peer add"
+for i in 0 1; do start_node $i; done
+has_def() { ctl 1 indicator list --json | grep -q "\"$IND\""; }
+until_ok 30 "n1 receives the indicator" has_def
+
+# Months of 2026-Q2 by unit; "west" misses May. Strata for the total unit.
+cat >"$T/months.csv" <<EOF
+indicator,period,unit,stratum,numerator,denominator
+$IND,2026-04,east,,14,50
+$IND,2026-05,east,,12,60
+$IND,2026-06,east,,11,40
+$IND,2026-04,north,,20,40
+$IND,2026-05,north,,22,40
+$IND,2026-06,north,,18,40
+$IND,2026-04,west,,15,30
+$IND,2026-06,west,,15,30
+$IND,2026-01,east,,11,30
+$IND,2026-02,east,,12,30
+$IND,2026-03,east,,13,30
+$IND,2026-Q2,east,sex=female,40,100
+$IND,2026-Q2,east,sex=male,25,100
+$IND,2026-Q2,north,sex=female,30,60
+$IND,2026-Q2,north,sex=male,30,60
+$IND,2026-Q2,south,sex=female,5,20
+$IND,2026-Q2,south,sex=male,40,80
+EOF
+ctl 1 publish "$T/months.csv" >/dev/null || fail "publish months"
+q2_counts() {
+    ctl 0 bench "$IND" --period 2026-Q2 --group CA --json >"$T/q" &&
+        python3 -c "import json; d=json.load(open('$T/q')); assert d['counts']['units']==2"
+}
+until_ok 30 "n0 holds the months" q2_counts
+
+echo "# a quarter from months: east 37/150, north 60/120; west incomplete"
+run 0 1 bench "$IND" --period 2026-Q2 --group CA --json
+[ "$(jget 'd["pooled"]["numerator"], d["pooled"]["denominator"]')" = "97 270" ] || fail "pooled: $(jget 'd["pooled"]')"
+[ "$(jget '[u["parts"] for u in d["units"]]')" = "[3, 3]" ] || fail "parts"
+[ "$(jget 'd["counts"]["incomplete"]')" = 1 ] || fail "incomplete count"
+[ "$(jget 'd["incomplete"][0]["unit"], d["incomplete"][0]["months"], d["incomplete"][0]["of"]')" = "west 2 3" ] || fail "incomplete list"
+D1=$(jget 'd["digest"]')
+run 0 0 bench "$IND" --period 2026-Q2 --group CA --json
+[ "$(jget 'd["digest"]')" = "$D1" ] || fail "the two nodes' digests differ"
+run 0 1 bench "$IND" --period 2026-Q2 --group CA
+out_has "incomplete: 2 of 3 months"
+out_has "1 incomplete (left out)"
+ok "2026-Q2 from months: 97/270 pooled, west left out as incomplete, same digest on both nodes"
+
+echo "# a year: every unit misses months, so none counts; the table says why"
+run 0 1 bench "$IND" --period 2026 --group CA
+out_has "no unit counted"
+ok "2026: no unit has twelve months"
+
+echo "# --trend --per quarter"
+run 0 1 bench "$IND" --trend --per quarter --group CA --json
+[ "$(jget '[p["period"] for p in d["periods"]]')" = "['2026-Q1', '2026-Q2']" ] || fail "trend periods: $(cat "$T/out")"
+[ "$(jget 'd["periods"][0]["units"], d["periods"][1]["units"]')" = "1 2" ] || fail "trend units"
+run 2 1 bench "$IND" --trend --per week
+ok "--trend --per quarter: Q1 (east, 36/90) and Q2"
+
+echo "# strata side by side"
+run 0 1 bench "$IND" --period 2026-Q2 --by sex --group CA --json
+[ "$(jget 'd["query"]["by"], d["query"]["reference"], d["ordered"]')" = "sex sex=female False" ] || fail "by query"
+# east: male 25/100 - female 40/100 = -0.15
+[ "$(jget 'round(d["units"][0]["strata"][1]["diff"], 12)')" = "-0.15" ] || fail "gap: $(cat "$T/out")"
+[ "$(jget 'd["units"][0]["sii"]')" = None ] || fail "no SII for sex"
+[ "$(jget 'd["pooled"]["strata"][0]["numerator"], d["pooled"]["strata"][0]["denominator"]')" = "70 160" ] || fail "pooled stratum"
+run 0 1 bench "$IND" --period 2026-Q2 --by sex --group CA --csv
+[ "$(head -1 "$T/out" | cut -d, -f1-5)" = "author,unit,stratum,reference,suppressed" ] || fail "csv header"
+[ "$(wc -l <"$T/out")" = 9 ] || fail "csv rows: $(cat "$T/out")"
+run 0 1 bench "$IND" --period 2026-Q2 --by sex --ref sex=male --group CA
+out_has "reference sex=male"
+run 1 1 bench "$IND" --period 2026-Q2 --by age --group CA
+run 2 1 bench "$IND" --by sex
+ok "--by sex: side by side, gap -15.0 pp for east, pooled 70/160 female, csv 1+8 rows"
+
+echo "# a roll-up of the quarter"
+run 0 0 rollup "$IND" --period 2026-Q2 --json
+out_has '"numerator":97'
+# every stratum too; south suppressed its female cell, so its male cell stays out:
+# otherwise male + female + south's male less the total... would give it back
+[ "$(jget '[(x["stratum"], x["numerator"], x["denominator"]) for x in d["strata"]]')" = "[('sex=female', 70, 160), ('sex=male', 55, 160)]" ] || fail "strata roll-up: $(cat "$T/out")"
+ok "rollup --period 2026-Q2 adds up the months too, and rolls up each stratum without south's (female suppressed)"
+echo "# a directly standardised rate: PHEindicatormethods' testdata_big and testdata_small"
+DSR=phof.mortality-all
+cat >"$T/dsr.ini" <<EOF
+[$DSR]
+title = Mortality from all causes
+version = 1
+domain = outcome
+kind = dsr
+standard = esp2013
+multiplier = 100000
+direction = lower
+EOF
+ctl 0 indicator define "$T/dsr.ini" --scope CA >/dev/null || fail "define dsr"
+has_dsr() { ctl 1 indicator list --json | grep -q "\"$DSR\""; }
+until_ok 30 "n1 receives the dsr indicator" has_dsr
+python3 - "$T/dsr.csv" "$DSR" <<'PY'
+import csv, sys
+out, ind = sys.argv[1], sys.argv[2]
+bands = "0-4 5-9 10-14 15-19 20-24 25-29 30-34 35-39 40-44 45-49 50-54 55-59 60-64 65-69 70-74 75-79 80-84 85-89 90-plus".split()
+rows = [r for r in csv.reader(open("tests/data/phe/dsr_multiarea.csv"))][1:]
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator\n")
+    k = {}
+    for area, _, count, pop in rows:
+        if area == "testdata_tiny":
+            continue
+        i = k.get(area, 0); k[area] = i + 1
+        f.write("%s,2025,%s,age=%s,%s,%s\n" % (ind, area.replace("_", "-"), bands[i], count, pop))
+PY
+ctl 1 publish "$T/dsr.csv" >/dev/null || fail "publish dsr"
+run 0 1 bench "$DSR" --period 2025 --group CA --json
+[ "$(jget 'd["kind"], d["standard"], d["multiplier"]')" = "dsr esp2013 100000" ] || fail "dsr header: $(cat "$T/out")"
+python3 - "$T/out" <<'PY' || fail "DSR figures differ from PHEindicatormethods' test results"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"testdata-big": (895, 8970, 10430.247991469423, 9717.709067985681, 11178.94091547925),
+        "testdata-small": (91, 8970, 1103.212025300104, 877.455767536709, 1367.0882227251795)}
+got = {u["unit"]: u for u in d["units"]}
+assert set(got) == set(want), got.keys()
+for k, (o, p, v, lo, hi) in want.items():
+    u = got[k]
+    assert (u["events"], u["population"]) == (o, p), u
+    for a, b in ((u["value"], v), (u["ci95"][0], lo), (u["ci95"][1], hi)):
+        assert abs(a - b) <= 1e-9 * b, (k, a, b)
+PY
+grep -q '"stratum":"age=' "$T/out" && fail "band counts in the output"
+run 0 1 bench "$DSR" --period 2025 --group CA
+out_has "directly standardised (esp2013) per 100000"
+# every band is needed
+sed '/testdata-small,age=90-plus/d; s/,2025,/,2024,/' "$T/dsr.csv" >"$T/dsr2.csv"
+run 1 1 publish "$T/dsr2.csv"
+grep -q "no row for band age=90-plus" "$T/err" || { cat "$T/err"; fail "missing band not named"; }
+ok "dsr: testdata_big 10430.25 (9717.71-11178.94) and testdata_small 1103.21 per 100,000, as calculate_dsr"
+
+echo "# a mean: PHEindicatormethods' phe_mean test data (values with 5 decimals: scale 100000)"
+MEAN=cost.per-case
+cat >"$T/mean.ini" <<EOF
+[$MEAN]
+title = Cost per case
+version = 1
+domain = cost
+kind = mean
+multiplier = 100000
+direction = lower
+EOF
+ctl 0 indicator define "$T/mean.ini" --scope CA >/dev/null || fail "define mean"
+has_mean() { ctl 1 indicator list --json | grep -q "\"$MEAN\""; }
+until_ok 30 "n1 receives the mean indicator" has_mean
+python3 - "$T/mean.csv" "$MEAN" <<'PY'
+import csv, sys
+out, ind = sys.argv[1], sys.argv[2]
+vals = {}
+for area, v in list(csv.reader(open("tests/data/phe/mean_testdata.csv")))[1:]:
+    x = round(float(v) * 100000)
+    vals.setdefault(area.lower(), []).append(x)
+    vals.setdefault("all", []).append(x)
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator,sum_squares\n")
+    for unit in ("area2", "all"):
+        xs = vals[unit]
+        f.write("%s,2025,%s,,%d,%d,%d\n" % (ind, unit, sum(xs), len(xs), sum(x * x for x in xs)))
+    f.write("%s,2025,area1,,%d,%d,%d\n" % (ind, sum(vals["area1"]), len(vals["area1"]), sum(x * x for x in vals["area1"])))
+PY
+ctl 1 publish "$T/mean.csv" >/dev/null || fail "publish mean"
+run 0 1 bench "$MEAN" --period 2025 --group CA --json
+python3 - "$T/out" <<'PY' || fail "means differ from phe_mean's test results: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "mean" and d["counts"]["suppressed"] == 1, d["counts"]  # area1: n = 8 < 11
+want = {"area2": (18, 5678.9629577777778, 2117.8317161590671, 4625.7900224529722, 6732.1358931025834),
+        "all": (26, 3948.1141538461534, 3171.8018122194453, 2666.9956767458489, 5229.2326309464579)}
+got = {u["unit"]: u for u in d["units"]}
+for k, (n, m, sd, lo, hi) in want.items():
+    u = got[k]
+    assert u["n"] == n, u
+    for a, b in ((u["value"], m), (u["sd"], sd), (u["ci95"][0], lo), (u["ci95"][1], hi)):
+        assert abs(a - b) <= 1e-9 * abs(b), (k, a, b)
+assert d["pooled"]["n"] == 44
+PY
+# a mean row needs its sum of squares; another kind's row has none
+printf 'indicator,period,unit,stratum,numerator,denominator\n%s,2024,x,,100,20\n' "$MEAN" >"$T/m2.csv"
+run 1 1 publish "$T/m2.csv"
+grep -q "sum_squares" "$T/err" || { cat "$T/err"; fail "missing sum_squares not named"; }
+printf 'indicator,period,unit,stratum,numerator,denominator,sum_squares\n%s,2024,x,,50,100,7\n' "$IND" >"$T/m3.csv"
+run 1 1 publish "$T/m3.csv"
+grep -q "only a mean" "$T/err" || { cat "$T/err"; fail "sum_squares on a proportion accepted"; }
+ok "mean: area2 5678.96 (4625.79-6732.14) and all 26 values as phe_mean; area1 (n 8) suppressed by n"
+
+echo "# the report: downloads, trend, strata, dsr and mean pages"
+run 0 1 report --html "$T/site" --group CA --period 2026-Q2
+run 0 1 report --html "$T/site2" --group CA --period 2025
+[ -f "$T/site/$IND/2026-Q2_CA.json" ] || fail "no JSON download beside the page"
+run 0 1 bench "$IND" --period 2026-Q2 --group CA --json
+cmp -s "$T/out" "$T/site/$IND/2026-Q2_CA.json" || fail "the JSON download differs from bench --json"
+grep -q '<svg class="trend"' "$T/site/$IND/2026-Q2_CA.html" || fail "no trend chart"
+grep -q '<svg class="strata"' "$T/site/$IND/2026-Q2_CA.html" || fail "no strata chart"
+grep -q "Directly standardised rates" "$T/site2/$DSR/2025_CA.html" || fail "no DSR table"
+grep -q "10430" "$T/site2/$DSR/2025_CA.html" || fail "DSR figure not on the page"
+grep -q "<h2 id=\"means\">Means</h2>" "$T/site2/$MEAN/2025_CA.html" || fail "no means table"
+ok "report: JSON download = bench --json, trend and strata charts, DSR and mean tables"
+
+for i in 0 1; do alive $i; done
+for i in 0 1; do stop_node $i; done
+ok "both stopped cleanly"

@@ -1,0 +1,241 @@
+/* test_periods.c - a quarter or a year added up from the months (or quarters) a unit reported. */
+/* cmocka needs these headers first, in this order */
+/* clang-format off */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "node/bench.h"
+#include "node/periods.h"
+
+#include <math.h>
+#include "tests/bench_fixture.h"
+
+#define IND "mhpc.depression-screening"
+
+static void grains_and_containing_periods(void **state)
+{
+    (void)state;
+    char out[HLN_PERIOD_MAX + 1];
+    assert_int_equal(hln_periods_grain("2026"), 'Y');
+    assert_int_equal(hln_periods_grain("2026-Q4"), 'Q');
+    assert_int_equal(hln_periods_grain("2026-12"), 'M');
+    assert_int_equal(hln_periods_grain("2026-13"), 0);
+    assert_int_equal(hln_periods_grain("2026-Q5"), 0);
+    assert_int_equal(hln_periods_grain("26"), 0);
+    assert_int_equal(hln_periods_coarsen("2026-05", 'Q', out), 0);
+    assert_string_equal(out, "2026-Q2");
+    assert_int_equal(hln_periods_coarsen("2026-12", 'Q', out), 0);
+    assert_string_equal(out, "2026-Q4");
+    assert_int_equal(hln_periods_coarsen("2026-01", 'Y', out), 0);
+    assert_string_equal(out, "2026");
+    assert_int_equal(hln_periods_coarsen("2026-Q3", 'Y', out), 0);
+    assert_string_equal(out, "2026");
+    assert_int_equal(hln_periods_coarsen("2026-Q3", 'Q', out), 0);
+    assert_string_equal(out, "2026-Q3");
+    assert_int_equal(hln_periods_coarsen("2026", 'Q', out), HLN_EINVAL);
+    assert_int_equal(hln_periods_coarsen("2026-Q3", 'M', out), HLN_EINVAL);
+    assert_true(hln_periods_additive(0) && hln_periods_additive(1));
+}
+
+static const hln_bench_unit *find_unit(const hln_bench_result *r, const char *unit)
+{
+    for (size_t i = 0; i < r->n_units; i++)
+        if (!strcmp(r->units[i].unit, unit))
+            return &r->units[i];
+    return NULL;
+}
+
+/* The rule of docs/BENCHMARKS.md ("Periods that add up"), case by case. */
+static void a_quarter_adds_up_its_months(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a, b;
+    fx_feed_open(&a, 1, "CA");
+    fx_feed_open(&b, 2, "CA");
+    uint8_t used[7][HLN_HASH_LEN], supp[3][HLN_HASH_LEN], old[HLN_HASH_LEN], gone[HLN_HASH_LEN];
+    /* alpha: three months, one corrected: 10/50 + 12/60 (was 99/99) + 8/40 = 30/150 */
+    fx_obs(s, &a, IND, "2026-04", "alpha", "", 10, 50, false, used[0]);
+    fx_obs(s, &a, IND, "2026-05", "alpha", "", 99, 99, false, old);
+    fx_obs(s, &a, IND, "2026-05", "alpha", "", 12, 60, false, used[1]);
+    fx_obs(s, &a, IND, "2026-06", "alpha", "", 8, 40, false, used[2]);
+    /* beta: the quarter itself (used) and one month (ignored) */
+    fx_obs(s, &a, IND, "2026-04", "beta", "", 1, 10, false, NULL);
+    fx_obs(s, &a, IND, "2026-Q2", "beta", "", 20, 100, false, used[3]);
+    /* gamma: two months of three: incomplete */
+    fx_obs(s, &b, IND, "2026-04", "gamma", "", 5, 20, false, NULL);
+    fx_obs(s, &b, IND, "2026-06", "gamma", "", 5, 20, false, NULL);
+    /* delta: a month withdrawn: incomplete */
+    fx_obs(s, &b, IND, "2026-04", "delta", "", 5, 20, false, NULL);
+    fx_obs(s, &b, IND, "2026-05", "delta", "", 5, 20, false, gone);
+    fx_obs(s, &b, IND, "2026-06", "delta", "", 5, 20, false, NULL);
+    fx_retract(s, &b, gone);
+    /* epsilon: one month suppressed: the quarter is reported suppressed */
+    fx_obs(s, &b, IND, "2026-04", "epsilon", "", 0, 0, true, supp[0]);
+    fx_obs(s, &b, IND, "2026-05", "epsilon", "", 30, 40, false, supp[1]);
+    fx_obs(s, &b, IND, "2026-06", "epsilon", "", 31, 40, false, supp[2]);
+    /* zeta: a month with no eligible patient still counts as reported */
+    fx_obs(s, &b, IND, "2026-04", "zeta", "", 0, 0, false, used[4]);
+    fx_obs(s, &b, IND, "2026-05", "zeta", "", 7, 10, false, used[5]);
+    fx_obs(s, &b, IND, "2026-06", "zeta", "", 3, 10, false, used[6]);
+    /* another quarter and another stratum do not leak in */
+    fx_obs(s, &b, IND, "2026-07", "zeta", "", 1, 1, false, NULL);
+    fx_obs(s, &b, IND, "2026-04", "zeta", "sex=female", 1, 1, false, NULL);
+
+    hln_indicator ind = fx_indicator(IND, 0, 1, 0);
+    hln_bench_query q = {.indicator = &ind, .period = "2026-Q2", .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 3);
+    const hln_bench_unit *u = find_unit(r, "alpha");
+    assert_non_null(u);
+    assert_int_equal(u->s.x, 30);
+    assert_int_equal(u->s.n, 150);
+    assert_int_equal(u->parts, 3);
+    assert_true(u->s.value == 0.2);
+    u = find_unit(r, "beta");
+    assert_int_equal(u->s.x, 20);
+    assert_int_equal(u->parts, 1);
+    assert_memory_equal(u->id, used[3], HLN_HASH_LEN);
+    u = find_unit(r, "zeta");
+    assert_int_equal(u->s.x, 10);
+    assert_int_equal(u->s.n, 20);
+    assert_int_equal(r->n_incomplete, 2);
+    assert_string_equal(r->incomplete[0].unit, "delta"); /* sorted by unit */
+    assert_int_equal(r->incomplete[0].have, 2);
+    assert_int_equal(r->incomplete[0].need, 3);
+    assert_string_equal(r->incomplete[1].unit, "gamma");
+    assert_int_equal(r->incomplete[1].have, 2);
+    assert_int_equal(r->n_suppressed, 1);
+    assert_string_equal(r->suppressed[0].unit, "epsilon");
+    assert_int_equal(r->n_retracted, 1);
+    assert_int_equal(r->summary.sum_x, 60);
+    assert_int_equal(r->summary.sum_n, 270);
+    /* the digest covers exactly the records used: alpha's 3, beta's 1, zeta's 3; epsilon's 3 */
+    uint8_t want[HLN_HASH_LEN];
+    hln_bench_digest(IND, "2026-Q2", "all", "", "exact", used, 7, supp, 3, want);
+    (void)old;
+    assert_memory_equal(r->digest, want, HLN_HASH_LEN);
+    char *j = fx_json(r);
+    assert_non_null(strstr(j, "\"incomplete\":2}"));
+    assert_non_null(strstr(j, "\"unit\":\"gamma\",\"months\":2,\"of\":3}"));
+    assert_non_null(strstr(j, "\"parts\":3,\"numerator\":30,\"denominator\":150"));
+    free(j);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    assert_int_equal(hln_bench_write_table(r, NULL, mf), 0);
+    fclose(mf);
+    fputs(buf, stdout);
+    assert_non_null(strstr(buf, "incomplete: 2 of 3 months"));
+    assert_non_null(strstr(buf, "2 incomplete (left out)"));
+    free(buf);
+    hln_bench_result_destroy(&r);
+    hln_identity_destroy(&a.id);
+    hln_identity_destroy(&b.id);
+    hln_store_close(&s);
+}
+
+/* A year from quarters, each either reported or added up from its months. */
+static void a_year_adds_up_quarters_and_months(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a;
+    fx_feed_open(&a, 3, "FR");
+    fx_obs(s, &a, IND, "2025-Q1", "u", "", 10, 100, false, NULL);
+    fx_obs(s, &a, IND, "2025-04", "u", "", 1, 10, false, NULL);
+    fx_obs(s, &a, IND, "2025-05", "u", "", 2, 10, false, NULL);
+    fx_obs(s, &a, IND, "2025-06", "u", "", 3, 10, false, NULL);
+    fx_obs(s, &a, IND, "2025-Q3", "u", "", 20, 100, false, NULL);
+    fx_obs(s, &a, IND, "2025-Q4", "u", "", 30, 100, false, NULL);
+    /* v misses December */
+    for (int m = 1; m <= 11; m++) {
+        char p[8];
+        snprintf(p, sizeof p, "2025-%02d", m);
+        fx_obs(s, &a, IND, p, "v", "", 1, 2, false, NULL);
+    }
+    /* w reported the year itself */
+    fx_obs(s, &a, IND, "2025", "w", "", 7, 9, false, NULL);
+    hln_indicator ind = fx_indicator(IND, 0, 1, 0);
+    hln_bench_query q = {.indicator = &ind, .period = "2025", .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 2);
+    const hln_bench_unit *u = find_unit(r, "u");
+    assert_int_equal(u->s.x, 66);
+    assert_int_equal(u->s.n, 330);
+    assert_int_equal(u->parts, 6);
+    assert_int_equal(r->n_incomplete, 1);
+    assert_int_equal(r->incomplete[0].have, 11);
+    assert_int_equal(r->incomplete[0].need, 12);
+    assert_int_equal(r->n_used_counted, 7);
+    hln_bench_result_destroy(&r);
+    /* a month is what it is: no adding up */
+    q.period = "2025-05";
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 2);
+    assert_null(r->used_ids);
+    hln_bench_result_destroy(&r);
+    /* rates add up too (events and exposure) */
+    ind.kind = 1, ind.multiplier = 1000;
+    q.period = "2025-Q2";
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 2);
+    assert_int_equal(find_unit(r, "u")->s.x, 6);
+    hln_bench_result_destroy(&r);
+    hln_identity_destroy(&a.id);
+    hln_store_close(&s);
+}
+
+/* --trend --per quarter: one point per quarter, added up from the months. */
+static void a_trend_reads_at_a_coarser_grain(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a;
+    fx_feed_open(&a, 4, "CA");
+    for (int m = 1; m <= 6; m++) {
+        char p[8];
+        snprintf(p, sizeof p, "2026-%02d", m);
+        fx_obs(s, &a, IND, p, "north", "", (uint64_t)m, 10, false, NULL);
+        if (m != 5)
+            fx_obs(s, &a, IND, p, "south", "", 5, 10, false, NULL);
+    }
+    hln_indicator ind = fx_indicator(IND, 0, 1, 0);
+    hln_bench_query q = {.indicator = &ind, .method = -1, .per = 'Q'};
+    hln_bench_trend_point *pts = NULL;
+    size_t n = 0;
+    assert_int_equal(hln_bench_trend(s, &q, hln_identity_pk(a.id), "north", &pts, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(pts[0].period, "2026-Q1");
+    assert_string_equal(pts[1].period, "2026-Q2");
+    assert_int_equal(pts[0].units, 2);
+    assert_int_equal(pts[1].units, 1); /* south misses May */
+    assert_true(pts[0].has_unit && fabs(pts[0].value - 6.0 / 30) < 1e-15);
+    assert_true(fabs(pts[1].value - 15.0 / 30) < 1e-15);
+    free(pts);
+    q.per = 'Y';
+    assert_int_equal(hln_bench_trend(s, &q, NULL, NULL, &pts, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(pts[0].period, "2026");
+    assert_int_equal(pts[0].units, 0); /* half a year held: every unit incomplete */
+    free(pts);
+    hln_identity_destroy(&a.id);
+    hln_store_close(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(grains_and_containing_periods),
+        cmocka_unit_test(a_quarter_adds_up_its_months),
+        cmocka_unit_test(a_year_adds_up_quarters_and_months),
+        cmocka_unit_test(a_trend_reads_at_a_coarser_grain),
+    };
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
