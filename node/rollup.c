@@ -1,5 +1,6 @@
 /* rollup.c - an authority's roll-up of its jurisdiction: pooled counts, judged and published. */
 #include "node/rollup.h"
+#include "node/rollup_strata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,61 @@ static void first_problem(void *ctx, unsigned long line, const char *reason)
         hln_util_seterr(p->err, p->errlen, "%s", reason);
 }
 
+/* The roll-up as the CSV that publish reads: the total, then every stratum
+ * some unit qualified for (node/rollup_strata.c). *csv is malloc'd. */
+static int rollup_csv(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
+                      char **csv)
+{
+    hln_bench_group g;
+    int rc = hln_bench_group_parse(out->jurisdiction, &g);
+    if (rc < 0)
+        return rc;
+    g.view = v;
+    hln_bench_query q = {.indicator = o->indicator,
+                         .period = o->period,
+                         .group = g.text,
+                         .in_group = hln_bench_group_has,
+                         .group_ctx = &g,
+                         .excluded = hln_bench_view_excluded,
+                         .excluded_ctx = v,
+                         .method = -1,
+                         .ci = HLN_CI_WILSON};
+    hln_rollup_stratum *st = NULL;
+    size_t n = 0;
+    if ((rc = hln_rollup_strata(hln_node_store(v->node), &q, &st, &n)) < 0)
+        return rc;
+    size_t cap = 512 + n * 256, used;
+    char *b = malloc(cap);
+    if (!b) {
+        free(st);
+        return HLN_ENOMEM;
+    }
+    used = (size_t)snprintf(b, cap,
+                            "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,"
+                            "%llu\n",
+                            o->indicator->code, o->period, out->jurisdiction,
+                            (unsigned long long)out->numerator,
+                            (unsigned long long)out->denominator);
+    for (size_t i = 0; i < n && used < cap; i++) /* strata no unit qualified for: not published */
+        if (st[i].units && st[i].n)
+            used += (size_t)snprintf(b + used, cap - used, "%s,%s,%s,%s,%llu,%llu\n",
+                                     o->indicator->code, o->period, out->jurisdiction,
+                                     st[i].stratum, (unsigned long long)st[i].x,
+                                     (unsigned long long)st[i].n);
+    free(st);
+    *csv = b;
+    return 0;
+}
+
+void hln_rollup_free(hln_rollup *r)
+{
+    if (!r)
+        return;
+    free(r->strata);
+    r->strata = NULL;
+    r->n_strata = 0;
+}
+
 /* Through the publishing path: the same checks, the same disclosure
  * control (the strictest minimum cell in force for the jurisdiction). */
 static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, char *err,
@@ -113,20 +169,30 @@ static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out,
 {
     uint32_t floor = hln_disclosure_min_cell(hln_node_get_info(v->node)->min_cell, NULL, 0);
     uint32_t policy = hln_trust_policy_min_cell(v->trust, out->jurisdiction, floor);
-    char csv[512];
-    snprintf(csv, sizeof csv,
-             "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,%llu\n",
-             o->indicator->code, o->period, out->jurisdiction, (unsigned long long)out->numerator,
-             (unsigned long long)out->denominator);
+    char *csv = NULL;
+    int rc = rollup_csv(v, o, out, &csv);
+    if (rc < 0)
+        return rc;
     hln_publish_opts po = {
         .scope = out->scope, .min_cell = policy, .dry_run = !o->publish, .ts_ms = v->now_ms};
     hln_publish_result res;
     memset(&res, 0, sizeof res);
     problem_ctx pc = {err, errlen};
-    int rc =
-        hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err, errlen);
-    if (rc == 0 && res.n != 1)
+    rc = hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err, errlen);
+    free(csv);
+    if (rc == 0 && res.n < 1)
         rc = HLN_EINVAL;
+    if (rc == 0 && res.n > 1 && !(out->strata = calloc(res.n - 1, sizeof *out->strata)))
+        rc = HLN_ENOMEM;
+    for (size_t i = 1; rc == 0 && i < res.n; i++) { /* the total is the first row */
+        struct hln_rollup_cell *c = &out->strata[out->n_strata++];
+        const hln_disclosure_item *it = &res.items[i];
+        snprintf(c->stratum, sizeof c->stratum, "%s", it->obs.stratum);
+        c->numerator = it->obs.numerator;
+        c->denominator = it->obs.denominator;
+        c->suppression = it->reason;
+        snprintf(c->why, sizeof c->why, "%s", it->why);
+    }
     if (rc == 0) {
         snprintf(out->scope, sizeof out->scope, "%s", res.scope);
         out->min_cell = res.min_cell;
@@ -144,6 +210,13 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
+    if (o->indicator->kind == HLN_KIND_DSR || o->indicator->kind == HLN_KIND_MEAN) {
+        /* a dsr's band counts never leave the units; a mean's roll-up would
+         * need the sums of squares, not carried by rollup yet */
+        hln_util_seterr(err, errlen, "%s is a %s: not rolled up (docs/BENCHMARKS.md)",
+                        o->indicator->code, hln_bench_kind_name(o->indicator->kind));
+        return HLN_EINVAL;
+    }
     self_standing(view, &out->level, out->jurisdiction);
     const char *j = out->jurisdiction;
     if ((out->level != HLN_LEVEL_NATIONAL && out->level != HLN_LEVEL_SUBNATIONAL) || !j[0] ||

@@ -33,7 +33,20 @@ typedef struct {
     hln_supp_reason suppression;   /* HLN_SUPP_NONE, or why it is withheld */
     char why[160];                 /* a human reason when suppressed */
     uint64_t seq;                  /* its seq when published, else 0 */
+    /* Every stratum beside the total (node/rollup_strata.c: each over the
+     * units that published every cell of its dimension), as disclosure
+     * control left it. Owned by the result: hln_rollup_free. */
+    size_t n_strata;
+    struct hln_rollup_cell {
+        char stratum[HLN_CODE_MAX + 1];
+        uint64_t numerator, denominator;
+        hln_supp_reason suppression;
+        char why[160];
+    } *strata;
 } hln_rollup;
+
+/* Release what a result owns (its strata); safe on a zeroed one. */
+void hln_rollup_free(hln_rollup *r);
 
 /* Roll up `o->indicator` for `o->period` as the node of `view` (its store
  * and trust graph; opened writable to publish): the pooled counts are

@@ -395,6 +395,18 @@ static void print_rollup_json(const hln_indicator *ind, const bopts *o, const hl
                                                     : "complementary");
     hln_cli_jstr(x, "reason", supp ? u->why : NULL);
     hln_cli_jstr(x, "digest", hex);
+    json_object *sa = json_object_new_array();
+    for (size_t i = 0; i < u->n_strata; i++) {
+        const struct hln_rollup_cell *c = &u->strata[i];
+        json_object *so = json_object_new_object();
+        hln_cli_jstr(so, "stratum", c->stratum);
+        hln_cli_ju64(so, "numerator", c->numerator);
+        hln_cli_ju64(so, "denominator", c->denominator);
+        hln_cli_jbool(so, "suppressed", c->suppression != HLN_SUPP_NONE);
+        hln_cli_jstr(so, "reason", c->suppression != HLN_SUPP_NONE ? c->why : NULL);
+        json_object_array_add(sa, so);
+    }
+    json_object_object_add(x, "strata", sa);
     hln_cli_jbool(x, "published", o->publish);
     json_object_object_add(x, "seq", o->publish ? json_object_new_uint64(u->seq) : NULL);
     hln_print_json(x);
@@ -424,6 +436,14 @@ static void print_rollup(const hln_indicator *ind, const bopts *o, const hln_rol
         printf("%s: unit %s, total, %llu/%llu, in scope %s (min cell %u)\n", verb, j,
                (unsigned long long)u->numerator, (unsigned long long)u->denominator, u->scope,
                u->min_cell);
+    for (size_t i = 0; i < u->n_strata; i++) {
+        const struct hln_rollup_cell *c = &u->strata[i];
+        if (c->suppression != HLN_SUPP_NONE)
+            printf("  stratum %s: suppressed (%s)\n", c->stratum, c->why);
+        else
+            printf("  stratum %s: %llu/%llu\n", c->stratum, (unsigned long long)c->numerator,
+                   (unsigned long long)c->denominator);
+    }
     if (o->publish)
         printf("observation seq %llu\n", (unsigned long long)u->seq);
     else
@@ -456,6 +476,7 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
         print_rollup_json(&s.def->def, &o, &u, hex);
     else
         print_rollup(&s.def->def, &o, &u, hex);
+    hln_rollup_free(&u);
     session_close(&s);
     if (u.n_suppressed)
         hln_warnx("rollup: %zu unit%s reported suppressed counts, which no roll-up can include",
