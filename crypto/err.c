@@ -30,6 +30,7 @@ static const struct {
     {"range", "value out of range"},
     {"config", "configuration error"},
     {"state", "operation not valid in the current state"},
+    {"time-backwards", "record dated before the head of its feed"},
 };
 
 const char *hln_strerror(int rc)

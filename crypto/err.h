@@ -31,7 +31,8 @@ enum {
     HLN_ERANGE = -22,    /* a value lies outside its allowed range */
     HLN_ECONFIG = -23,   /* a configuration file is wrong */
     HLN_ESTATE = -24,    /* the call is not valid in the current state */
-    HLN_ERR_MIN_ = -25
+    HLN_ETIME = -25,     /* a record dated before its feed's head (docs/PROTOCOL.md §4) */
+    HLN_ERR_MIN_ = -26
 };
 
 /* A static English description of code `rc`; never NULL. */
