@@ -31,6 +31,7 @@ static const struct {
     {"config", "configuration error"},
     {"state", "operation not valid in the current state"},
     {"full", "no space left: the disk (or the store's map) is full"},
+    {"time-backwards", "record dated before the head of its feed"},
 };
 
 const char *hln_strerror(int rc)

@@ -27,8 +27,8 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 
 /* Reasons always shown (0 included), so that a dashboard's series exist
  * before the first refusal; any other reason appears once it is counted. */
-static const int shown_reasons[] = {HLN_EDECODE, HLN_ESIG,    HLN_EHASH,    HLN_ETRUST,
-                                    HLN_EPOLICY, HLN_ETOOBIG, HLN_EVERSION, HLN_ERANGE};
+static const int shown_reasons[] = {HLN_EDECODE, HLN_ESIG,     HLN_EHASH,  HLN_ETRUST, HLN_EPOLICY,
+                                    HLN_ETOOBIG, HLN_EVERSION, HLN_ERANGE, HLN_ETIME};
 
 int hln_metrics_format(const hln_metrics *m, char **text, size_t *len)
 {

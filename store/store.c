@@ -557,7 +557,8 @@ out:
 
 static bool is_record_level(int rc)
 {
-    return rc == HLN_EDUP || rc == HLN_EFORK || rc == HLN_ECHAIN || rc == HLN_EINVAL;
+    return rc == HLN_EDUP || rc == HLN_EFORK || rc == HLN_ECHAIN || rc == HLN_ETIME ||
+           rc == HLN_EINVAL;
 }
 
 /* Append one record inside `txn`. Every refusal is decided before the
@@ -603,12 +604,14 @@ static int append_one(hln_store *s, MDB_txn *txn, const hln_record *r)
     } else if (rc) {
         goto out;
     } else if (hval.mv_size != HEAD_VAL_LEN || get64(hval.mv_data) + 1 != e->seq ||
-               memcmp((const uint8_t *)hval.mv_data + 8, e->prev, HLN_HASH_LEN) != 0 ||
-               /* The author's clock may not step back inside a feed: the
-                * observation index orders versions by timestamp, so a
-                * correction dated before what it corrects would lose. */
-               e->timestamp_ms < get64((const uint8_t *)hval.mv_data + 8 + HLN_HASH_LEN)) {
+               memcmp((const uint8_t *)hval.mv_data + 8, e->prev, HLN_HASH_LEN) != 0) {
         rc = HLN_ECHAIN;
+        goto out;
+    } else if (e->timestamp_ms < get64((const uint8_t *)hval.mv_data + 8 + HLN_HASH_LEN)) {
+        /* The author's clock may not step back inside a feed: the
+         * observation index orders versions by timestamp, so a correction
+         * dated before what it corrects would lose (docs/PROTOCOL.md §4). */
+        rc = HLN_ETIME;
         goto out;
     }
 

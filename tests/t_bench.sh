@@ -167,6 +167,15 @@ run 0 0 rollup "$IND" --period 2026-Q3 --json
 [ "$(jget 'd["numerator"], d["denominator"], d["units"], d["suppressed_units"]')" = "862 1200 3 1" ] || fail "rollup sums: $(cat "$T/out")"
 [ "$(jget 'd["unit"], d["scope"], d["published"], d["suppressed"]')" = "CA global False False" ] || fail "rollup target: $(cat "$T/out")"
 [ "$(jget 'd["digest"]')" = "$DIGEST_CA" ] || fail "rollup digest differs from bench --group CA"
+run 0 0 rollup "$IND" --period 2026-Q3 --csv
+python3 - "$T/out" "$IND" <<'EOF' || { cat "$T/out"; fail "rollup --csv"; }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert len(rows) == 1
+r = rows[0]
+assert (r["indicator"], r["period"], r["unit"], r["numerator"], r["denominator"]) == \
+    (sys.argv[2], "2026-Q3", "CA", "862", "1200"), r
+EOF
 run 0 0 rollup "$IND" --period 2026-Q3
 out_has "would publish: unit CA, total, 862/1200, in scope global"
 out_has "dry run"

@@ -117,6 +117,23 @@ run 1 import fhir "$T/week.json" --unit good-health --dry-run
 has err "period 2014-01-06..2014-01-12 is not exactly one month, quarter or year"
 ok "FHIR: contradicting score reported, odd period refused"
 
+# a real-world file: the Da Vinci DEQM IG's Bundle of summary reports (tests/data/fhir/README.md).
+# What hln cannot represent is refused by name, not approximated: EXM55's report is a
+# continuous-variable one (measure-population, no numerator), EXM130's period runs
+# 2019-08-01..2019-09-01 (a month and a day); the MRP report's measure is tied to nothing.
+cat >"$T/deqm.ini" <<EOT
+[indicator mhpc.depression-screening]
+fhir_measure = http://hl7.org/fhir/uv/cqm/Measure/EXM55-FHIR
+[indicator test.cms146]
+fhir_measure = http://hl7.org/fhir/uv/cqm/Measure/EXM130-FHIR
+EOT
+run 1 import fhir $D/fhir/Bundle-multiple-summ-report.json --map "$T/deqm.ini" --unit davinci-01 --dry-run
+has err "report 2: group: no numerator count"
+has err "report 4: period 2019-08-01..2019-09-01 is not exactly one month, quarter or year"
+has err "2 errors; nothing imported"
+grep -q "report 5" "$T/err" && { cat "$T/err"; fail "the MRP report (measure tied to nothing) is an error"; }
+ok "FHIR: the Da Vinci DEQM example Bundle: what hln cannot hold refused by name"
+
 # --- publish: CSV as people have it -----------------------------------------
 printf '\xef\xbb\xbfSite;Denominator;Numerator;Period;Indicator;Stratum;Note\r\nclinic-c;200;150;2026-Q3;mhpc.depression-screening;;ok\r\n' >"$T/eu.csv"
 run 0 publish "$T/eu.csv" --columns site=unit --dry-run

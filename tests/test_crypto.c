@@ -170,6 +170,38 @@ static void curve_keys_derive_from_the_identity(void **state)
     hln_identity_destroy(&id);
 }
 
+/* The vectors of docs/PROTOCOL.md §13 (seed 00 01 .. 1f), computed
+ * independently there: the node id text and the CURVE keys. */
+static void protocol_vectors_hold(void **state)
+{
+    (void)state;
+    uint8_t seed[32], cpk[32], pk[HLN_KEY_LEN];
+    for (int i = 0; i < 32; i++)
+        seed[i] = (uint8_t)i;
+    hln_identity *id = hln_identity_from_seed(seed);
+    assert_non_null(id);
+    char hex[65], text[HLN_ID_TEXT_LEN + 1], pub[41], sec[41];
+    hln_hex(hln_identity_pk(id), HLN_KEY_LEN, hex);
+    assert_string_equal(hex, "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8");
+    hln_id_to_text(hln_identity_pk(id), text);
+    assert_string_equal(text, "AOQQPP7-TZYIL4H-LQ3UMOO-S6ATFT6-JVRQTOS-Q2XY53S-DGIESVG-G4H3F3S");
+    /* lower case, no dashes: the same id */
+    const char *loose = "aoqqpp7tzyil4hlq3umoos6atft6jvrqtosq2xy53sdgiesvgg4h3f3s";
+    assert_int_equal(hln_id_from_text(loose, pk), 0);
+    assert_memory_equal(pk, hln_identity_pk(id), HLN_KEY_LEN);
+    /* the last character changed: the checksum (3 bytes) catches it */
+    assert_int_equal(
+        hln_id_from_text("AOQQPP7-TZYIL4H-LQ3UMOO-S6ATFT6-JVRQTOS-Q2XY53S-DGIESVG-G4H3F3T", pk),
+        HLN_ECHECKSUM);
+    assert_int_equal(hln_curve_public_raw(hln_identity_pk(id), cpk), 0);
+    hln_hex(cpk, 32, hex);
+    assert_string_equal(hex, "4701d08488451f545a409fb58ae3e58581ca40ac3f7f114698cd71deac73ca01");
+    assert_int_equal(hln_identity_curve_z85(id, pub, sec), 0);
+    assert_string_equal(pub, "m/*$&H^-y+t0OZ/ISr/LFYZlVkyTnmN9xTcTAhI+");
+    assert_string_equal(sec, "if-<bOlcc!FOu#+e8T00OOY6a?RF[cP^xkZaodvt");
+    hln_identity_destroy(&id);
+}
+
 static void hex_parsing_is_strict(void **state)
 {
     (void)state;
@@ -200,6 +232,7 @@ int main(void)
         cmocka_unit_test(node_id_text_round_trips_and_catches_typos),
         cmocka_unit_test(blake2b_known_answer),
         cmocka_unit_test(curve_keys_derive_from_the_identity),
+        cmocka_unit_test(protocol_vectors_hold),
         cmocka_unit_test(hex_parsing_is_strict),
         cmocka_unit_test(error_names_are_defined),
     };

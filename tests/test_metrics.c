@@ -163,6 +163,7 @@ static void the_usual_refusal_reasons_are_shown_before_the_first(void **state)
     assert_true(has_line(text, "hln_refusals_total{reason=\"untrusted\"} 0"));
     assert_true(has_line(text, "hln_refusals_total{reason=\"policy\"} 0"));
     assert_true(has_line(text, "hln_refusals_total{reason=\"unwanted\"} 0"));
+    assert_true(has_line(text, "hln_refusals_total{reason=\"time-backwards\"} 0"));
     /* A reason never counted and not among the usual ones is absent. */
     assert_null(strstr(text, "reason=\"bad-chain\""));
     free(text);

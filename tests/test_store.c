@@ -351,7 +351,7 @@ static void a_clock_stepping_back_is_refused(void **state)
     obs(&w, &r[1], "2026-09", "u1", "", 6, 10, 1000);
     hln_store *s = open_store();
     assert_int_equal(hln_store_append(s, &r[0]), 0);
-    assert_int_equal(hln_store_append(s, &r[1]), HLN_ECHAIN);
+    assert_int_equal(hln_store_append(s, &r[1]), HLN_ETIME);
     hln_feed_id f;
     feed_of(&w, &f);
     uint64_t ts = 0;

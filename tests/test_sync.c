@@ -32,6 +32,7 @@ typedef struct {
     uint64_t n[NA];
     bool unwanted[NA];
     uint64_t refuse_seq[NA]; /* its store refuses author a's record at that seq (HLN_ETRUST) */
+    uint64_t late_seq[NA];   /* ... dated before the feed's head (HLN_ETIME) */
     bool refuse_to[NH][NA]; /* may_send: author a's feed never goes to peer k */
     int leaked;             /* messages to a peer that mention a feed refused to it */
     bool silent;            /* drops everything sent to it */
@@ -190,6 +191,8 @@ static int t_store(void *ctx, uint32_t from, const hln_record *recs, size_t n, i
         assert_true(a >= 0 && s <= MAXR);
         if (s == h->refuse_seq[a] && s > h->n[a]) {
             res[i] = HLN_ETRUST; /* not entitled, in this node's view */
+        } else if (s == h->late_seq[a] && s > h->n[a]) {
+            res[i] = HLN_ETIME; /* its clock stepped back */
         } else if (s <= h->n[a]) {
             res[i] = memcmp(h->held[a][s]->id, recs[i].id, HLN_HASH_LEN) ? HLN_EFORK : HLN_EDUP;
             if (res[i] == HLN_EFORK && !h->forks_known++) {
@@ -1201,6 +1204,21 @@ static void an_unwanted_record_is_dropped_before_its_signature_check(void **stat
     assert_int_equal(st.records_bad, 0);
     assert_int_equal(st.records_unwanted, 1);
     free(r);
+/* A record dated before its feed's head breaks docs/PROTOCOL.md §4: no
+ * conforming node holds or relays one, so the peer that sends it is counted
+ * against (the host's metrics show the reason) and the feed stops there. */
+static void a_record_dated_before_its_feed_head_is_penalised(void **state)
+{
+    (void)state;
+    give(0, 0, 6);
+    H[1].late_seq[0] = 4;
+    start(0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1000);
+    assert_int_equal(H[1].n[0], 3);
+    assert_true(H[1].penalties >= 1);
+    assert_int_equal(H[1].last_penalty, HLN_ETIME);
 }
 
 int main(void)
@@ -1254,6 +1272,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(unwanted_feeds_announced_take_no_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(a_record_refused_for_trust_stalls_its_feed_without_penalty,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(a_record_dated_before_its_feed_head_is_penalised, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -16,6 +16,7 @@
 #include "node/gov.h"
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_verify.h"
+#include "node/hlnctl/csvout.h"
 #include "node/rollup.h"
 #include "node/util.h"
 #include "proto/codes.h"
@@ -90,7 +91,7 @@ static void bench_usage(FILE *f)
           "                               [--method exact|wilson] [--ci wilson|clopper-pearson]\n"
           "                               [--json|--csv]\n"
           "       hlnctl [-d DIR] bench INDICATOR --trend [--per month|quarter|year] [--unit U]\n"
-          "                               [--group G] [--stratum S] [--method exact|wilson] [--json]\n"
+          "                               [--group G] [--stratum S] [--method exact|wilson] [--json|--csv]\n"
           "       hlnctl [-d DIR] bench INDICATOR --period P --by DIMENSION [--ref STRATUM]\n"
           "                               [--group G] [--json|--csv]   (strata side by side)\n"
           "       hlnctl [-d DIR] bench verify INDICATOR --period P [--group G] [--stratum S]\n"
@@ -111,7 +112,8 @@ static void bench_usage(FILE *f)
           "  --ci C              proportions' intervals: wilson (default) or clopper-pearson\n"
           "  --json              every figure, 17 significant digits, identical on every node\n"
           "                      holding the same evidence\n"
-          "  --csv               one row per unit, with a header\n"
+          "  --csv               one row per unit, with a header (with --trend: one per period,\n"
+          "                      the fields of --json, indicator, group and stratum first)\n"
           "  --trend             every period held, oldest first\n"
           "  --per GRAIN         with --trend: one point per month, quarter or year, added up\n"
           "  --unit U            with --trend: follow this node's unit U (\"-\" or \"\": the node\n"
@@ -142,7 +144,7 @@ static int parse_bopts(hln_cli_args *a, const char **datadir, int argc, char **a
         HLN_CLI_END};
     const hln_cli_opt rollup_opts[] = {
         HLN_CLI_VALUE("period", &o->period), HLN_CLI_FLAG("json", &o->json),
-        HLN_CLI_FLAG("publish", &o->publish), HLN_CLI_VALUE("scope", &o->scope), HLN_CLI_END};
+        HLN_CLI_FLAG("csv", &o->csv),        HLN_CLI_FLAG("publish", &o->publish), HLN_CLI_VALUE("scope", &o->scope), HLN_CLI_END};
     a->what = rollup ? "rollup" : "bench";
     a->opts = rollup ? rollup_opts : bench_opts;
     a->pos = &o->indicator;
@@ -207,8 +209,6 @@ static int check_choices(const hln_cli_args *a, bopts *o)
         return hln_cli_usage_error(a, "--json or --csv, not both");
     if (o->trend && o->period)
         return hln_cli_usage_error(a, "--trend covers every period held; drop --period");
-    if (o->trend && o->csv)
-        return hln_cli_usage_error(a, "--trend prints a table or --json");
     if (o->per_s) {
         o->per = !strcmp(o->per_s, "month")     ? 'M'
                  : !strcmp(o->per_s, "quarter") ? 'Q'
@@ -238,6 +238,26 @@ static int bench_args(const char **datadir, int argc, char **argv, bool rollup, 
     return r;
 }
 
+/* --trend --csv: a row per period, the fields of --json (the indicator,
+ * group and stratum first, then the unit followed, if any). */
+static int trend_csv(const hln_bench_query *q, const hln_bench_trend_point *pts, size_t n,
+                     const char *unit)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return HLN_ENOMEM;
+    int rc = hln_bench_write_trend_json(q, pts, n, m);
+    if (fclose(m) != 0 && rc == 0)
+        rc = HLN_EIO;
+    const char *extra[] = {"followed_unit", unit ? (unit[0] ? unit : "-") : "", NULL};
+    if (rc == 0)
+        rc = hln_csv_print_text(buf, len, "periods", unit ? extra : NULL);
+    free(buf);
+    return rc;
+}
+
 static int bench_trend(session *s, hln_bench_query *q, const bopts *o)
 {
     const char *unit = NULL;
@@ -253,6 +273,8 @@ static int bench_trend(session *s, hln_bench_query *q, const bopts *o)
     }
     if (o->json)
         rc = hln_bench_write_trend_json(q, pts, n, stdout);
+    else if (o->csv)
+        rc = trend_csv(q, pts, n, unit);
     else
         rc = hln_bench_write_trend_table(q, pts, n, stdout);
     if (n == 0)
@@ -353,7 +375,7 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
 static void rollup_usage(FILE *f)
 {
     fputs("usage: hlnctl [-d DIR] rollup INDICATOR --period P [--publish] [--scope global|CODE]\n"
-          "                                [--json]\n"
+          "                                [--json|--csv]\n"
           "An authority's roll-up: the pooled numerator and denominator of the organizations\n"
           "inside its jurisdiction (the figures of `hlnctl bench INDICATOR --period P --group\n"
           "JURISDICTION`, total stratum), published with --publish as its own observation with\n"
@@ -364,6 +386,7 @@ static void rollup_usage(FILE *f)
           "  --scope S           the feed (default: global for a national authority, the\n"
           "                      country for a subnational one)\n"
           "  --json              machine-readable output\n"
+          "  --csv               the fields of --json as one CSV row, with a header\n"
           "  -d, --data-dir DIR  the node's data directory\n"
           "  -h, --help          this help\n",
           f);
@@ -409,7 +432,10 @@ static void print_rollup_json(const hln_indicator *ind, const bopts *o, const hl
     json_object_object_add(x, "strata", sa);
     hln_cli_jbool(x, "published", o->publish);
     json_object_object_add(x, "seq", o->publish ? json_object_new_uint64(u->seq) : NULL);
-    hln_print_json(x);
+    if (o->csv)
+        hln_csv_print(x, NULL);
+    else
+        hln_print_json(x);
 }
 
 static void print_rollup(const hln_indicator *ind, const bopts *o, const hln_rollup *u,
@@ -472,7 +498,7 @@ int hln_cli_rollup(const char *datadir, int argc, char **argv, bool json)
     }
     char hex[2 * HLN_HASH_LEN + 1];
     hln_hex(u.digest, HLN_HASH_LEN, hex);
-    if (o.json)
+    if (o.json || o.csv)
         print_rollup_json(&s.def->def, &o, &u, hex);
     else
         print_rollup(&s.def->def, &o, &u, hex);

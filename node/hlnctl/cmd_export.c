@@ -1,7 +1,6 @@
 /* cmd_export.c - hlnctl export: what the node holds and computes, as DHIS2 dataValueSets or a FHIR Bundle. */
 #include "node/hlnctl/cmd_import.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,72 +22,69 @@ typedef struct {
     const char *indicator, *period, *group, *map;
 } eopts;
 
-static void export_usage(FILE *f)
+static const hln_cli_usage dhis2_help = {
+    "export dhis2", "INDICATOR --period P [--group G] --map MAP.ini",
+    "Write what the node holds and computes for a benchmark (each unit's numerator and\n"
+    "denominator, the pooled value and the ABC) as a DHIS2 dataValueSets JSON object.",
+    "  --period P          2026, 2026-Q3 or 2026-09\n"
+    "  --group G           the comparison group (as hlnctl bench; default the node's)\n"
+    "  --map MAP.ini       data elements, orgUnits and category option combos (required)\n"};
+
+static const hln_cli_usage fhir_help = {
+    "export fhir", "INDICATOR --period P [--group G] [--map MAP.ini]",
+    "Write what the node holds and computes for a benchmark as one FHIR R4 Bundle (a\n"
+    "Measure and MeasureReports) on standard output.",
+    "  --period P          2026, 2026-Q3 or 2026-09\n"
+    "  --group G           the comparison group (as hlnctl bench; default the node's)\n"
+    "  --map MAP.ini       accepted; the Measure URL comes from the indicator\n"};
+
+static void dhis2_usage(FILE *f)
 {
-    fputs("usage: hlnctl [-d DIR] export dhis2 INDICATOR --period P [--group G] --map MAP.ini\n"
-          "       hlnctl [-d DIR] export fhir INDICATOR --period P [--group G]\n"
-          "Write what the node holds and computes for a benchmark: each unit's numerator and\n"
-          "denominator, the pooled value and the ABC, as a DHIS2 dataValueSets JSON object or\n"
-          "one FHIR R4 Bundle (a Measure and MeasureReports), on standard output.\n\n"
-          "  --period P          2026, 2026-Q3 or 2026-09\n"
-          "  --group G           the comparison group (as hlnctl bench; default the node's)\n"
-          "  --map MAP.ini       DHIS2: data elements, orgUnits and category option combos\n",
-          f);
+    hln_cli_usage_print(f, &dhis2_help);
 }
 
-static int parse_eopts(int argc, char **argv, const char *verb, eopts *o)
+static void fhir_usage(FILE *f)
 {
-    enum { O_PERIOD = 1, O_GROUP, O_MAP, O_HELP };
-    static const struct option lo[] = {{"period", required_argument, NULL, O_PERIOD},
-                                       {"group", required_argument, NULL, O_GROUP},
-                                       {"map", required_argument, NULL, O_MAP},
-                                       {"help", no_argument, NULL, O_HELP},
-                                       {NULL, 0, NULL, 0}};
-    optind = 0;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (ch) {
-        case O_PERIOD:
-            o->period = optarg;
-            break;
-        case O_GROUP:
-            o->group = optarg;
-            break;
-        case O_MAP:
-            o->map = optarg;
-            break;
-        case 'h':
-        case O_HELP:
-            export_usage(stdout);
-            return EXIT_OK;
-        default:
-            hln_warnx("export %s: unknown option '%s'", verb, argv[optind - 1]);
-            export_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind + 1 != argc) {
-        hln_warnx("export %s: which indicator?", verb);
-        return EXIT_USAGE;
-    }
-    o->indicator = argv[optind];
+    hln_cli_usage_print(f, &fhir_help);
+}
+
+static void export_usage(FILE *f)
+{
+    dhis2_usage(f);
+    fhir_usage(f);
+}
+
+/* Parse `export dhis2|fhir` (argv[0] the verb). HLN_CLI_GO to go on, else
+ * the exit status. */
+static int parse_eopts(const char **datadir, int argc, char **argv, eopts *o)
+{
+    bool dhis2 = !strcmp(argv[0], "dhis2");
+    bool json = false; /* the output is JSON already: --json is accepted and changes nothing */
+    const hln_cli_opt opts[] = {HLN_CLI_VALUE("period", &o->period),
+                                HLN_CLI_VALUE("group", &o->group), HLN_CLI_VALUE("map", &o->map),
+                                HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    hln_cli_args a = {.what = dhis2 ? "export dhis2" : "export fhir",
+                      .opts = opts,
+                      .pos = &o->indicator,
+                      .maxpos = 1,
+                      .datadir = datadir,
+                      .usage = dhis2 ? dhis2_usage : fhir_usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if (a.npos != 1)
+        return hln_cli_usage_error(&a, "which indicator?");
     if (!o->period || strlen(o->period) > HLN_PERIOD_MAX ||
-        !hln_code_period(o->period, strlen(o->period))) {
-        hln_warnx("export %s: --period: 2026, 2026-Q3 or 2026-09", verb);
-        return EXIT_USAGE;
-    }
-    if (!strcmp(verb, "dhis2") && !o->map) {
-        hln_warnx("export dhis2: --map MAP.ini is required");
-        return EXIT_USAGE;
-    }
+        !hln_code_period(o->period, strlen(o->period)))
+        return hln_cli_usage_error(&a, "--period: 2026, 2026-Q3 or 2026-09");
+    if (dhis2 && !o->map)
+        return hln_cli_usage_error(&a, "--map MAP.ini is required");
     hln_bench_group g;
-    if (o->group && hln_bench_group_parse(o->group, &g) != 0) {
-        hln_warnx("export %s: --group: '%.64s' is not all, a jurisdiction or level:LEVEL", verb,
-                  o->group);
-        return EXIT_USAGE;
-    }
-    return -1;
+    if (o->group && hln_bench_group_parse(o->group, &g) != 0)
+        return hln_cli_usage_error(&a, "--group: '%.64s' is not all, a jurisdiction or level:LEVEL",
+                                   o->group);
+    return HLN_CLI_GO;
 }
 
 typedef struct {
@@ -111,12 +107,9 @@ static void esession_close(esession *s)
 static int esession_open(esession *s, const char *datadir, const eopts *o)
 {
     memset(s, 0, sizeof *s);
-    char err[512] = "";
-    int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &s->node, err, sizeof err);
-    if (rc < 0) {
-        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
+    int rc = hln_cli_open_node(datadir, HLN_NODE_RDONLY, &s->node);
+    if (rc < 0)
         return EXIT_FAIL;
-    }
     if ((rc = hln_gov_trust_load(s->node, &s->trust)) < 0 ||
         (rc = hln_node_definitions(s->node, &s->defs, &s->ndefs)) < 0) {
         hln_warnx("reading the store: %s", hln_strerror(rc));
@@ -135,7 +128,7 @@ static int esession_open(esession *s, const char *datadir, const eopts *o)
     hln_bench_default_group(hln_node_get_info(s->node), dflt);
     hln_bench_group_parse(o->group ? o->group : dflt, &s->g);
     s->g.view = &s->view;
-    return -1;
+    return HLN_CLI_GO;
 }
 
 static int run_bench(esession *s, const char *period, const char *stratum, hln_bench_result **r)
@@ -156,39 +149,130 @@ static int run_bench(esession *s, const char *period, const char *stratum, hln_b
     return rc;
 }
 
-static int export_dhis2(const char *datadir, const eopts *o)
+/* The values export dhis2 writes, growing. */
+typedef struct {
+    hln_dhis2_out_value *v;
+    size_t n, cap, skipped;
+} dvals;
+
+/* k more values, zeroed; NULL when out of memory. */
+static hln_dhis2_out_value *dvals_add(dvals *d, size_t k)
+{
+    if (hln_util_grow((void **)&d->v, &d->cap, d->n + k, sizeof *d->v) < 0)
+        return NULL;
+    hln_dhis2_out_value *a = &d->v[d->n];
+    memset(a, 0, k * sizeof *a);
+    d->n += k;
+    return a;
+}
+
+/* Each of this node's units in `r`: its numerator and denominator, under
+ * the orgUnit the map gives it (none: skipped, counted). */
+static int add_unit_values(dvals *d, const esession *s, const hln_map *m,
+                           const hln_map_indicator *mi, const char *coc,
+                           const hln_bench_result *r)
+{
+    for (size_t i = 0; i < r->n_units; i++) {
+        const hln_bench_unit *u = &r->units[i];
+        const hln_map_pair *up = NULL;
+        if (!memcmp(u->author, hln_node_pk(s->node), HLN_KEY_LEN))
+            up = hln_map_pair_rfind(m->units, m->n_units, u->unit);
+        if (!up) {
+            d->skipped++;
+            continue;
+        }
+        hln_dhis2_out_value *a = dvals_add(d, 2), *b = a + 1;
+        if (!a)
+            return HLN_ENOMEM;
+        a->de = mi->num_de;
+        a->coc = mi->num_coc[0] ? mi->num_coc : coc;
+        a->ou = up->from;
+        snprintf(a->value, sizeof a->value, "%llu", (unsigned long long)u->s.x);
+        b->de = mi->den_de;
+        b->coc = mi->den_coc[0] ? mi->den_coc : coc;
+        b->ou = up->from;
+        snprintf(b->value, sizeof b->value, "%llu", (unsigned long long)u->s.n);
+    }
+    return 0;
+}
+
+/* The pooled value and the ABC of `r`, under the node's own orgUnit. */
+static int add_summary_values(dvals *d, const hln_map_indicator *mi, const char *coc,
+                              const char *self_ou, const hln_bench_result *r)
+{
+    if (!r->has_stats || (!mi->pooled_de[0] && !mi->abc_de[0]))
+        return 0;
+    if (!self_ou) {
+        hln_warnx("export: the pooled value and the ABC need an orgUnit: [export] org_unit, "
+                  "or a unit mapped to - in [units]");
+        return 0;
+    }
+    double mult = r->kind == HLN_KIND_RATE ? (double)r->multiplier : 1.0;
+    const char *des[2] = {mi->pooled_de, mi->abc_de};
+    double figs[2] = {r->summary.theta0 * mult, r->summary.abc * mult};
+    for (int f = 0; f < 2; f++) {
+        if (!des[f][0])
+            continue;
+        hln_dhis2_out_value *a = dvals_add(d, 1);
+        if (!a)
+            return HLN_ENOMEM;
+        a->de = des[f];
+        a->coc = coc;
+        a->ou = self_ou;
+        snprintf(a->value, sizeof a->value, "%.10g", figs[f]);
+    }
+    return 0;
+}
+
+/* The category option combo of stratum k (0 the total: the map's default
+ * combo, if any); false: the map has none for the stratum, not exported. */
+static bool stratum_coc(const hln_map *m, const char *stratum, const char **coc)
+{
+    const hln_map_pair *p = hln_map_pair_rfind(m->strata, m->n_strata, stratum);
+    *coc = p ? p->from : NULL;
+    return p || !stratum[0];
+}
+
+static int load_export_map(const char *path, const char *indicator, hln_map **m,
+                           const hln_map_indicator **mi)
 {
     char *buf = NULL;
     size_t len = 0;
-    hln_map *m = NULL;
-    int rc = hln_read_file(o->map, HLN_MAP_FILE_MAX, &buf, &len);
+    int rc = hln_read_file(path, HLN_MAP_FILE_MAX, &buf, &len);
     if (rc < 0) {
-        hln_warnx("%s: %s", o->map, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
+        hln_warnx("%s: %s", path, rc == HLN_EIO ? "cannot read it" : hln_strerror(rc));
         return EXIT_FAIL;
     }
-    rc = hln_map_parse(buf, len, NULL, NULL, &m);
+    rc = hln_map_parse(buf, len, NULL, NULL, m);
     free(buf);
     if (rc < 0) {
-        hln_warnx("%s: not a usable map (hlnctl import dhis2 --dry-run names the problems)",
-                  o->map);
+        hln_warnx("%s: not a usable map (hlnctl import dhis2 --dry-run names the problems)", path);
         return EXIT_FAIL;
     }
-    const hln_map_indicator *mi = hln_map_indicator_of(m, o->indicator);
-    if (!mi || !mi->num_de[0] || !mi->den_de[0]) {
-        hln_warnx("%s: no [indicator %s] section with numerator and denominator", o->map,
-                  o->indicator);
-        hln_map_destroy(&m);
+    *mi = hln_map_indicator_of(*m, indicator);
+    if (!*mi || !(*mi)->num_de[0] || !(*mi)->den_de[0]) {
+        hln_warnx("%s: no [indicator %s] section with numerator and denominator", path,
+                  indicator);
+        hln_map_destroy(m);
         return EXIT_FAIL;
     }
+    return HLN_CLI_GO;
+}
+
+static int export_dhis2(const char *datadir, const eopts *o)
+{
+    hln_map *m = NULL;
+    const hln_map_indicator *mi = NULL;
+    int st = load_export_map(o->map, o->indicator, &m, &mi);
+    if (st != HLN_CLI_GO)
+        return st;
     esession s;
-    int st = esession_open(&s, datadir, o);
-    if (st >= 0) {
+    if ((st = esession_open(&s, datadir, o)) != HLN_CLI_GO) {
         hln_map_destroy(&m);
         return st;
     }
     st = EXIT_FAIL;
-    hln_dhis2_out_value *vals = NULL;
-    size_t nv = 0, cap = 0, skipped = 0;
+    dvals d = {0};
     const hln_indicator *def = &s.def->def;
     const char *self_ou = m->org_unit[0] ? m->org_unit : NULL;
     const hln_map_pair *selfp = hln_map_pair_rfind(m->units, m->n_units, "");
@@ -197,81 +281,29 @@ static int export_dhis2(const char *datadir, const eopts *o)
     /* The total, then each declared stratum the map names a combo for. */
     hln_bench_result *rs[HLN_STRATA_MAX + 1] = {NULL};
     for (uint32_t k = 0; k <= def->n_strata && k <= HLN_STRATA_MAX; k++) {
-        const char *stratum = k == 0 ? "" : def->strata[k - 1];
-        const char *coc = NULL;
-        if (k == 0) {
-            /* the total: the combo the map gives it (DHIS2's default), if any */
-            const hln_map_pair *tp = hln_map_pair_rfind(m->strata, m->n_strata, "");
-            coc = tp ? tp->from : NULL;
-        } else {
-            const hln_map_pair *sp = hln_map_pair_rfind(m->strata, m->n_strata, stratum);
-            if (!sp)
-                continue; /* the map has no combo for it: not exported */
-            coc = sp->from;
-        }
+        const char *stratum = k == 0 ? "" : def->strata[k - 1], *coc = NULL;
+        if (!stratum_coc(m, stratum, &coc))
+            continue;
         if (run_bench(&s, o->period, stratum, &rs[k]) < 0)
             goto out;
-        const hln_bench_result *r = rs[k];
-        for (size_t i = 0; i < r->n_units; i++) {
-            const hln_bench_unit *u = &r->units[i];
-            const hln_map_pair *up = NULL;
-            if (!memcmp(u->author, hln_node_pk(s.node), HLN_KEY_LEN))
-                up = hln_map_pair_rfind(m->units, m->n_units, u->unit);
-            if (!up) {
-                skipped++;
-                continue;
-            }
-            if (hln_util_grow((void **)&vals, &cap, nv + 2, sizeof *vals) < 0)
-                goto oom;
-            hln_dhis2_out_value *a = &vals[nv++], *b = &vals[nv++];
-            memset(a, 0, 2 * sizeof *a);
-            a->de = mi->num_de;
-            a->coc = mi->num_coc[0] ? mi->num_coc : coc;
-            a->ou = up->from;
-            snprintf(a->value, sizeof a->value, "%llu", (unsigned long long)u->s.x);
-            b->de = mi->den_de;
-            b->coc = mi->den_coc[0] ? mi->den_coc : coc;
-            b->ou = up->from;
-            snprintf(b->value, sizeof b->value, "%llu", (unsigned long long)u->s.n);
-        }
-        if (!r->has_stats || (!mi->pooled_de[0] && !mi->abc_de[0]))
-            continue;
-        if (!self_ou) {
-            hln_warnx("export: the pooled value and the ABC need an orgUnit: [export] org_unit, "
-                      "or a unit mapped to - in [units]");
-            continue;
-        }
-        double mult = r->kind == HLN_KIND_RATE ? (double)r->multiplier : 1.0;
-        const char *des[2] = {mi->pooled_de, mi->abc_de};
-        double figs[2] = {r->summary.theta0 * mult, r->summary.abc * mult};
-        for (int f = 0; f < 2; f++) {
-            if (!des[f][0])
-                continue;
-            if (hln_util_grow((void **)&vals, &cap, nv + 1, sizeof *vals) < 0)
-                goto oom;
-            hln_dhis2_out_value *a = &vals[nv++];
-            memset(a, 0, sizeof *a);
-            a->de = des[f];
-            a->coc = coc;
-            a->ou = self_ou;
-            snprintf(a->value, sizeof a->value, "%.10g", figs[f]);
+        if (add_unit_values(&d, &s, m, mi, coc, rs[k]) < 0 ||
+            add_summary_values(&d, mi, coc, self_ou, rs[k]) < 0) {
+            hln_warnx("%s", hln_strerror(HLN_ENOMEM));
+            goto out;
         }
     }
-    if (skipped)
-        hln_warnx("export: %zu unit figure%s left out: the map names no orgUnit for %s", skipped,
-                  skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them");
-    if (hln_dhis2_write(stdout, m, o->period, vals, nv) < 0 || fflush(stdout) != 0) {
+    if (d.skipped)
+        hln_warnx("export: %zu unit figure%s left out: the map names no orgUnit for %s", d.skipped,
+                  d.skipped == 1 ? "" : "s", d.skipped == 1 ? "it" : "them");
+    if (hln_dhis2_write(stdout, m, o->period, d.v, d.n) < 0 || fflush(stdout) != 0) {
         hln_warnx("export: cannot write the output");
         goto out;
     }
     st = EXIT_OK;
-    goto out;
-oom:
-    hln_warnx("%s", hln_strerror(HLN_ENOMEM));
 out:
     for (size_t k = 0; k <= HLN_STRATA_MAX; k++)
         hln_bench_result_destroy(&rs[k]);
-    free(vals);
+    free(d.v);
     esession_close(&s);
     hln_map_destroy(&m);
     return st;
@@ -281,7 +313,7 @@ static int export_fhir(const char *datadir, const eopts *o)
 {
     esession s;
     int st = esession_open(&s, datadir, o);
-    if (st >= 0)
+    if (st != HLN_CLI_GO)
         return st;
     st = EXIT_FAIL;
     hln_bench_result *r = NULL;
@@ -309,24 +341,19 @@ out:
     return st;
 }
 
-int hln_cli_export(const char *datadir, int argc, char **argv, bool json)
+static int run_export(const char *datadir, int argc, char **argv, bool json)
 {
     (void)json; /* the output is JSON already */
-    if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help") ||
-        !strcmp(argv[0], "help")) {
-        export_usage(argc < 1 ? stderr : stdout);
-        return argc < 1 ? EXIT_USAGE : EXIT_OK;
-    }
-    const char *verb = argv[0];
-    if (strcmp(verb, "dhis2") != 0 && strcmp(verb, "fhir") != 0) {
-        hln_warnx("export: unknown format '%s' (dhis2, fhir)", verb);
-        export_usage(stderr);
-        return EXIT_USAGE;
-    }
-    eopts o;
-    memset(&o, 0, sizeof o);
-    int r = parse_eopts(argc, argv, verb, &o);
-    if (r >= 0)
+    eopts o = {0};
+    int r = parse_eopts(&datadir, argc, argv, &o);
+    if (r != HLN_CLI_GO)
         return r;
-    return !strcmp(verb, "dhis2") ? export_dhis2(datadir, &o) : export_fhir(datadir, &o);
+    return !strcmp(argv[0], "dhis2") ? export_dhis2(datadir, &o) : export_fhir(datadir, &o);
+}
+
+int hln_cli_export(const char *datadir, int argc, char **argv, bool json)
+{
+    static const hln_cli_verb verbs[] = {
+        {"dhis2", NULL, run_export}, {"fhir", NULL, run_export}, {NULL, NULL, NULL}};
+    return hln_cli_run_verb("export", verbs, export_usage, datadir, argc, argv, json);
 }

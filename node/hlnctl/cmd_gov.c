@@ -2,6 +2,7 @@
 #include "node/hlnctl/cmd_gov.h"
 #include "node/gov.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/csvout.h"
 #include "node/util.h"
 
 #include <json-c/json.h>
@@ -50,7 +51,7 @@ static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
 
 typedef struct {
     const char *name, *level, *jurisdiction, *from, *until, *scope, *reason, *min_cell, *at;
-    bool json;
+    bool json, csv; /* csv: --json's rows as CSV (trust list, member list) */
     const char *pos[1];
     int npos;
 } gopts;
@@ -79,7 +80,7 @@ static void trust_usage(FILE *f)
 {
     fprintf(f, "usage: hlnctl trust add ID [--name NAME] [--level LEVEL --jurisdiction CODE]\n"
                "       hlnctl trust remove ID\n"
-               "       hlnctl trust list [--json]\n"
+               "       hlnctl trust list [--json|--csv]\n"
                "\n"
                "Trust anchors: keys this node trusts outright (docs/GOVERNANCE.md). Without\n"
                "--level and --jurisdiction, an anchor's own self-signed member record says\n"
@@ -202,10 +203,11 @@ static int collect_anchor(void *ctx, const hln_trust_anchor *a)
 static int trust_list(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    const hln_cli_opt opts[] = {OPTS_END};
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("csv", &o.csv), OPTS_END};
     int r;
     if ((r = parse_opts(argc, argv, opts, 0, &o)) != HLN_CLI_GO)
         return r;
+    o.json = o.json || o.csv;
     hln_node *n = NULL;
     if (open_node(datadir, HLN_NODE_RDONLY, &n))
         return EXIT_FAIL;
@@ -244,7 +246,9 @@ static int trust_list(const char *datadir, int argc, char **argv, bool json)
                    known ? a->jurisdiction : "-", source, a->name[0] ? a->name : "-");
         }
     }
-    if (o.json)
+    if (o.csv)
+        hln_csv_print(arr, NULL);
+    else if (o.json)
         hln_print_json(arr);
     free(l.v);
     hln_trust_destroy(&t);
@@ -331,7 +335,7 @@ static void member_usage(FILE *f)
     fprintf(f, "usage: hlnctl member issue ID --name NAME --level LEVEL --jurisdiction CODE\n"
                "                          [--from DATE] [--until DATE] [--scope CODE|global]\n"
                "       hlnctl member revoke ID [--reason R] [--from DATE] [--scope CODE|global]\n"
-               "       hlnctl member list [--json] [--at DATE]\n"
+               "       hlnctl member list [--json|--csv] [--at DATE]\n"
                "\n"
                "Admit a key, withdraw it, or list who stands where (docs/GOVERNANCE.md).\n"
                "LEVEL: organization, subnational, national or global. DATE: YYYY-MM-DD or\n"
@@ -557,10 +561,11 @@ static int list_member(void *ctx, const hln_trust_info *in)
 static int member_list(const char *datadir, int argc, char **argv, bool json)
 {
     gopts o = {.json = json};
-    const hln_cli_opt opts[] = {OPT("at", at), OPTS_END};
+    const hln_cli_opt opts[] = {OPT("at", at), HLN_CLI_FLAG("csv", &o.csv), OPTS_END};
     int r;
     if ((r = parse_opts(argc, argv, opts, 0, &o)) != HLN_CLI_GO)
         return r;
+    o.json = o.json || o.csv;
     uint64_t at = hln_util_wall_ms();
     if (o.at && hln_util_parse_date(o.at, &at)) {
         hln_warnx("--at: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.at);
@@ -584,7 +589,9 @@ static int member_list(const char *datadir, int argc, char **argv, bool json)
         hln_warnx("cannot list members: %s", hln_strerror(rc));
         return EXIT_FAIL;
     }
-    if (w.arr)
+    if (w.arr && o.csv)
+        hln_csv_print(w.arr, NULL);
+    else if (w.arr)
         hln_print_json(w.arr);
     else if (w.expiring)
         printf("! %zu membership%s end%s within %d days: its issuer renews it with member issue "

@@ -1,7 +1,6 @@
 /* cmd_import.c - hlnctl import: DHIS2 dataValueSets and FHIR R4 MeasureReports through publish's checks. */
 #include "node/hlnctl/cmd_import.h"
 
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,107 +19,98 @@
 typedef struct {
     const char *file, *map, *unit, *scope;
     uint32_t min_cell;
-    bool dry_run, json, strict, help;
+    bool dry_run, json, strict;
 } iopts;
 
-static void import_usage(FILE *f, const char *verb)
+static const char import_about[] =
+    "Import counts from a DHIS2 dataValueSets payload (JSON, bulk JSON or CSV) or a FHIR R4\n"
+    "MeasureReport (summary) or Bundle of them, through the same checks, small-cell\n"
+    "suppression and all-or-nothing commit as publish (docs/INTEROP.md).";
+
+#define IMPORT_COMMON_OPTS                                                                        \
+    "  --dry-run           print the import summary (imported/updated/ignored); store nothing\n"  \
+    "  --scope CODE        the feed to publish in (default: the node's country, or global)\n"     \
+    "  --min-cell N        a stricter minimum cell for this file\n"                               \
+    "  --json              machine-readable output (a DHIS2-style import summary)\n"
+
+static const hln_cli_usage dhis2_help = {
+    "import dhis2", "FILE --map MAP.ini [--dry-run] [--scope S] [--min-cell N] [--json]",
+    import_about,
+    "  --map MAP.ini       which data elements, orgUnits and combos are which indicators,\n"
+    "                      units and strata (required)\n" IMPORT_COMMON_OPTS};
+
+static const hln_cli_usage fhir_help = {
+    "import fhir",
+    "FILE [--unit U] [--map MAP.ini] [--dry-run] [--strict] [--scope S] [--min-cell N] [--json]",
+    import_about,
+    "  --unit U            the unit of every report the map does not place (- the node)\n"
+    "  --map MAP.ini       which measures, reporters and strata are which indicators,\n"
+    "                      units and strata\n"
+    "  --strict            a stratum the indicator does not declare is an error\n"
+    IMPORT_COMMON_OPTS};
+
+static void dhis2_usage(FILE *f)
 {
-    if (!verb || !strcmp(verb, "dhis2"))
-        fputs("usage: hlnctl [-d DIR] import dhis2 FILE --map MAP.ini [--dry-run] [--scope S]\n"
-              "                       [--min-cell N] [--json]\n",
-              f);
-    if (!verb || !strcmp(verb, "fhir"))
-        fputs("usage: hlnctl [-d DIR] import fhir FILE [--unit U] [--map MAP.ini] [--dry-run]\n"
-              "                       [--strict] [--scope S] [--min-cell N] [--json]\n",
-              f);
-    fputs("Import counts from a DHIS2 dataValueSets payload (JSON, bulk JSON or CSV) or a FHIR\n"
-          "R4 MeasureReport (summary) or Bundle of them, through the same checks, small-cell\n"
-          "suppression and all-or-nothing commit as publish (docs/INTEROP.md).\n\n"
-          "  --map MAP.ini       which codes are which indicators, units and strata\n"
-          "  --unit U            FHIR: the unit of every report the map does not place (- node)\n"
-          "  --dry-run           print the import summary (imported/updated/ignored); store nothing\n"
-          "  --strict            FHIR: a stratum the indicator does not declare is an error\n"
-          "  --scope CODE        the feed to publish in (default: the node's country, or global)\n"
-          "  --min-cell N        a stricter minimum cell for this file\n"
-          "  --json              machine-readable output (a DHIS2-style import summary)\n",
-          f);
+    hln_cli_usage_print(f, &dhis2_help);
 }
 
-/* Returns -1 to go on, else the exit status. */
-static int parse_iopts(int argc, char **argv, const char *verb, iopts *o)
+static void fhir_usage(FILE *f)
 {
-    enum { O_MAP = 1, O_UNIT, O_SCOPE, O_MIN_CELL, O_DRY, O_JSON, O_STRICT, O_HELP };
-    static const struct option lo[] = {{"map", required_argument, NULL, O_MAP},
-                                       {"unit", required_argument, NULL, O_UNIT},
-                                       {"scope", required_argument, NULL, O_SCOPE},
-                                       {"min-cell", required_argument, NULL, O_MIN_CELL},
-                                       {"dry-run", no_argument, NULL, O_DRY},
-                                       {"json", no_argument, NULL, O_JSON},
-                                       {"strict", no_argument, NULL, O_STRICT},
-                                       {"help", no_argument, NULL, O_HELP},
-                                       {NULL, 0, NULL, 0}};
-    optind = 0;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (ch) {
-        case O_MAP:
-            o->map = optarg;
-            break;
-        case O_UNIT:
-            o->unit = optarg;
-            break;
-        case O_SCOPE:
-            o->scope = optarg;
-            break;
-        case O_MIN_CELL: {
-            char *end = NULL;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || v < HLN_MIN_CELL_DEFAULT || v > HLN_MIN_CELL_MAX) {
-                hln_warnx("import %s: --min-cell: a whole number from %u to %u", verb,
-                          HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
-                return EXIT_USAGE;
-            }
-            o->min_cell = (uint32_t)v;
-            break;
-        }
-        case O_DRY:
-            o->dry_run = true;
-            break;
-        case O_JSON:
-            o->json = true;
-            break;
-        case O_STRICT:
-            o->strict = true;
-            break;
-        case 'h':
-        case O_HELP:
-            import_usage(stdout, verb);
-            return EXIT_OK;
-        default:
-            hln_warnx("import %s: unknown option '%s'", verb, argv[optind - 1]);
-            import_usage(stderr, verb);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind + 1 != argc) {
-        hln_warnx("import %s: which file?", verb);
-        import_usage(stderr, verb);
-        return EXIT_USAGE;
-    }
-    o->file = argv[optind];
+    hln_cli_usage_print(f, &fhir_help);
+}
+
+static void import_usage(FILE *f)
+{
+    dhis2_usage(f);
+    fhir_usage(f);
+}
+
+/* Parse `import dhis2|fhir` (argv[0] the verb). HLN_CLI_GO to go on, else
+ * the exit status. */
+static int parse_iopts(const char **datadir, int argc, char **argv, iopts *o)
+{
+    bool fhir = !strcmp(argv[0], "fhir");
+    const char *min_cell = NULL;
+    const hln_cli_opt dopts[] = {HLN_CLI_VALUE("map", &o->map),
+                                 HLN_CLI_VALUE("scope", &o->scope),
+                                 HLN_CLI_VALUE("min-cell", &min_cell),
+                                 HLN_CLI_FLAG("dry-run", &o->dry_run),
+                                 HLN_CLI_FLAG("json", &o->json),
+                                 HLN_CLI_VALUE("unit", &o->unit), /* this and --strict: fhir only */
+                                 HLN_CLI_FLAG("strict", &o->strict),
+                                 HLN_CLI_END};
+    hln_cli_opt opts[sizeof dopts / sizeof dopts[0]];
+    memcpy(opts, dopts, sizeof dopts);
+    if (!fhir)
+        opts[5] = (hln_cli_opt)HLN_CLI_END;
+    hln_cli_args a = {.what = fhir ? "import fhir" : "import dhis2",
+                      .opts = opts,
+                      .pos = &o->file,
+                      .maxpos = 1,
+                      .datadir = datadir,
+                      .usage = fhir ? fhir_usage : dhis2_usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if (a.npos != 1)
+        return hln_cli_usage_error(&a, "which file?");
+    uint64_t mc = 0;
+    if (min_cell && !hln_cli_parse_uint(min_cell, HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX, &mc))
+        return hln_cli_usage_error(&a, "--min-cell: a whole number from %u to %u",
+                                   HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
+    o->min_cell = (uint32_t)mc;
+    if (!fhir && !o->map)
+        return hln_cli_usage_error(&a, "--map MAP.ini is required (docs/INTEROP.md)");
     if (o->scope &&
-        (strlen(o->scope) > HLN_SCOPE_MAX || !hln_code_scope(o->scope, strlen(o->scope)))) {
-        hln_warnx("import %s: --scope: '%s' is not global or a jurisdiction code", verb, o->scope);
-        return EXIT_USAGE;
-    }
+        (strlen(o->scope) > HLN_SCOPE_MAX || !hln_code_scope(o->scope, strlen(o->scope))))
+        return hln_cli_usage_error(&a, "--scope: '%s' is not global or a jurisdiction code",
+                                   o->scope);
     if (o->unit && strcmp(o->unit, "-") &&
-        (strlen(o->unit) > HLN_CODE_MAX || !hln_code_unit(o->unit, strlen(o->unit)))) {
-        hln_warnx("import %s: --unit: '%s' is not a unit code or - (the node itself)", verb,
-                  o->unit);
-        return EXIT_USAGE;
-    }
-    return -1;
+        (strlen(o->unit) > HLN_CODE_MAX || !hln_code_unit(o->unit, strlen(o->unit))))
+        return hln_cli_usage_error(&a, "--unit: '%s' is not a unit code or - (the node itself)",
+                                   o->unit);
+    return HLN_CLI_GO;
 }
 
 typedef struct {
@@ -147,16 +137,13 @@ static void relay_problem(void *ctx, unsigned long line, const char *reason)
     print_problem(r->pc, hln_interop_csv_src(r->csv, line), reason);
 }
 
-static int load_map(const char *path, bool required, hln_map **m)
+/* Read the map at `path` (none: *m stays NULL). HLN_CLI_GO, or EXIT_FAIL
+ * after naming its problems. */
+static int load_map(const char *path, hln_map **m)
 {
     *m = NULL;
-    if (!path) {
-        if (required) {
-            hln_warnx("--map MAP.ini is required (docs/INTEROP.md)");
-            return EXIT_USAGE;
-        }
-        return -1;
-    }
+    if (!path)
+        return HLN_CLI_GO;
     char *buf = NULL;
     size_t len = 0;
     int rc = hln_read_file(path, HLN_MAP_FILE_MAX, &buf, &len);
@@ -171,7 +158,7 @@ static int load_map(const char *path, bool required, hln_map **m)
         hln_warnx("%s: %s", path, rc == HLN_ECONFIG ? "not a usable map" : hln_strerror(rc));
         return EXIT_FAIL;
     }
-    return -1;
+    return HLN_CLI_GO;
 }
 
 static const char *status_name(hln_import_status s)
@@ -179,173 +166,210 @@ static const char *status_name(hln_import_status s)
     return s == HLN_IMPORT_IMPORTED ? "imported" : s == HLN_IMPORT_IGNORED ? "ignored" : "error";
 }
 
-/* Publish what a converter made and print the import summary. `what`
- * names a source row ("row" for DHIS2, "report" for FHIR). */
+/* What the import did: the outcomes of the source rows, the observations
+ * published (or that would be) and which of them the node held already. */
+typedef struct {
+    const iopts *o;
+    const char *what; /* a source row: "row" (DHIS2) or "report" (FHIR) */
+    const hln_interop_outcome *oc;
+    size_t noc;
+    const hln_interop_csv *csv;
+    hln_publish_result res;
+    bool *updated;
+    size_t n_imp, n_upd, n_ign;
+} isummary;
+
+static bool row_updated(const isummary *s, size_t i)
+{
+    const hln_interop_outcome *x = &s->oc[i];
+    return x->status == HLN_IMPORT_IMPORTED && x->obs >= 0 && (size_t)x->obs < s->res.n &&
+           s->updated[x->obs];
+}
+
+static void count_rows(isummary *s)
+{
+    for (size_t i = 0; i < s->noc; i++) {
+        if (s->oc[i].status == HLN_IMPORT_IGNORED)
+            s->n_ign++;
+        else if (row_updated(s, i))
+            s->n_upd++;
+        else
+            s->n_imp++;
+    }
+}
+
+static json_object *rows_json(const isummary *s)
+{
+    json_object *rows = json_object_new_array();
+    for (size_t i = 0; i < s->noc; i++) {
+        json_object *x = json_object_new_object();
+        hln_cli_ju64(x, s->what, s->oc[i].row);
+        hln_cli_jstr(x, "status", row_updated(s, i) ? "updated" : status_name(s->oc[i].status));
+        if (s->oc[i].reason[0])
+            hln_cli_jstr(x, "reason", s->oc[i].reason);
+        json_object_array_add(rows, x);
+    }
+    return rows;
+}
+
+static json_object *observations_json(const isummary *s)
+{
+    json_object *obs = json_object_new_array();
+    for (size_t i = 0; i < s->res.n; i++) {
+        const hln_disclosure_item *it = &s->res.items[i];
+        json_object *x = json_object_new_object();
+        hln_cli_jstr(x, "indicator", it->obs.indicator);
+        hln_cli_jstr(x, "period", it->obs.period);
+        hln_cli_jstr(x, "unit", it->obs.unit);
+        hln_cli_jstr(x, "stratum", it->obs.stratum);
+        hln_cli_jbool(x, "updated", s->updated[i]);
+        bool supp = it->reason != HLN_SUPP_NONE;
+        hln_cli_jbool(x, "suppressed", supp);
+        if (supp) {
+            hln_cli_jstr(x, "reason", it->why);
+        } else {
+            hln_cli_ju64(x, "numerator", it->obs.numerator);
+            hln_cli_ju64(x, "denominator", it->obs.denominator);
+        }
+        /* the CSV the converter made has its header on line 1 */
+        hln_cli_ju64(x, s->what, hln_interop_csv_src(s->csv, (unsigned long)i + 2));
+        json_object_array_add(obs, x);
+    }
+    return obs;
+}
+
+static void print_summary_json(const isummary *s)
+{
+    json_object *j = json_object_new_object();
+    hln_cli_jstr(j, "status", "SUCCESS");
+    hln_cli_jbool(j, "dryRun", s->o->dry_run);
+    json_object *ic = json_object_new_object();
+    hln_cli_ju64(ic, "imported", s->n_imp);
+    hln_cli_ju64(ic, "updated", s->n_upd);
+    hln_cli_ju64(ic, "ignored", s->n_ign);
+    hln_cli_ju64(ic, "deleted", 0);
+    json_object_object_add(j, "importCount", ic);
+    json_object_object_add(j, "rows", rows_json(s));
+    hln_cli_jstr(j, "scope", s->res.scope);
+    hln_cli_ju64(j, "min_cell", s->res.min_cell);
+    if (!s->o->dry_run)
+        hln_cli_ju64(j, "first_seq", s->res.first_seq);
+    json_object_object_add(j, "observations", observations_json(s));
+    hln_print_json(j);
+}
+
+static void print_summary_text(const isummary *s)
+{
+    const hln_publish_result *res = &s->res;
+    for (size_t i = 0; i < s->noc; i++)
+        if (s->oc[i].status == HLN_IMPORT_IGNORED)
+            printf("%s %lu ignored: %s\n", s->what, s->oc[i].row, s->oc[i].reason);
+        else if (s->oc[i].reason[0])
+            printf("%s %lu note: %s\n", s->what, s->oc[i].row, s->oc[i].reason);
+    for (size_t i = 0; i < res->n; i++) {
+        const hln_disclosure_item *it = &res->items[i];
+        char v[48];
+        snprintf(v, sizeof v, "%llu/%llu", (unsigned long long)it->obs.numerator,
+                 (unsigned long long)it->obs.denominator);
+        printf("%-8s %s %s %s %s %s%s%s\n", s->updated[i] ? "update" : "new", it->obs.indicator,
+               it->obs.period, it->obs.unit[0] ? it->obs.unit : "-",
+               it->obs.stratum[0] ? it->obs.stratum : "(total)", it->reason ? "withheld" : v,
+               it->reason ? ": " : "", it->reason ? it->why : "");
+    }
+    printf("import summary%s: %zu imported, %zu updated, %zu ignored; "
+           "%zu observation%s (%zu suppressed) for scope %s (min cell %u)\n",
+           s->o->dry_run ? " (dry run)" : "", s->n_imp, s->n_upd, s->n_ign, res->n,
+           res->n == 1 ? "" : "s", res->n_suppressed, res->scope, res->min_cell);
+    if (s->o->dry_run)
+        printf("dry run: nothing written\n");
+    else
+        printf("published %zu observation%s in scope %s, seq %llu-%llu\n", res->n,
+               res->n == 1 ? "" : "s", res->scope, (unsigned long long)res->first_seq,
+               (unsigned long long)(res->first_seq + res->n - 1));
+}
+
+/* Publish the converter's CSV: a dry run first, whose items say which
+ * observations the node holds already (DHIS2's "updated") before anything
+ * is written, then, unless --dry-run, for real. EXIT_OK or EXIT_FAIL. */
+static int publish_csv(const char *datadir, isummary *s)
+{
+    const iopts *o = s->o;
+    prob_ctx pc = {o->file, s->what, 0};
+    relay_ctx rl = {&pc, s->csv};
+    hln_node *n = NULL;
+    char err[512] = "";
+    if (hln_cli_open_node(datadir, o->dry_run ? HLN_NODE_RDONLY : 0, &n) < 0)
+        return EXIT_FAIL;
+    hln_publish_opts po = {.scope = o->scope, .min_cell = o->min_cell, .dry_run = true};
+    int rc = hln_node_publish_csv(n, s->csv->buf, s->csv->len, &po, relay_problem, &rl, &s->res,
+                                  err, sizeof err);
+    if (rc < 0 && pc.count)
+        hln_warnx("%s: %zu bad %s%s; nothing imported", o->file, pc.count, s->what,
+                  pc.count == 1 ? "" : "s");
+    if (rc < 0)
+        goto out;
+    s->updated = calloc(s->res.n ? s->res.n : 1, sizeof *s->updated);
+    if (!s->updated) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < s->res.n; i++)
+        s->updated[i] = hln_interop_held(hln_node_store(n), hln_node_pk(n), &s->res.items[i].obs);
+    if (!o->dry_run) {
+        hln_publish_result_free(&s->res);
+        po.dry_run = false;
+        rc = hln_node_publish_csv(n, s->csv->buf, s->csv->len, &po, relay_problem, &rl, &s->res,
+                                  err, sizeof err);
+    }
+out:
+    hln_node_close(&n);
+    if (rc < 0 && !pc.count)
+        hln_warnx("%s: %s; nothing imported", o->file, err[0] ? err : hln_strerror(rc));
+    if (rc >= 0 && !o->dry_run)
+        hln_cli_notify_appended(datadir);
+    return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Publish what a converter made and print the import summary. */
 static int finish_import(const char *datadir, const iopts *o, const char *what,
                          const hln_interop_outcome *oc, size_t noc, size_t n_refused,
                          const hln_interop_csv *csv)
 {
     prob_ctx pc = {o->file, what, 0};
-    int st = EXIT_FAIL;
-    hln_node *n = NULL;
-    hln_publish_result res;
-    memset(&res, 0, sizeof res);
-    bool *updated = NULL;
     if (n_refused) {
         for (size_t i = 0; i < noc; i++)
             if (oc[i].status == HLN_IMPORT_REFUSED)
                 print_problem(&pc, oc[i].row, oc[i].reason);
         hln_warnx("%s: %zu error%s; nothing imported", o->file, n_refused,
                   n_refused == 1 ? "" : "s");
-        goto out;
+        return EXIT_FAIL;
     }
     if (csv->n == 0) {
         for (size_t i = 0; i < noc; i++)
             if (!o->json)
                 printf("%s %lu ignored: %s\n", what, oc[i].row, oc[i].reason);
         hln_warnx("%s: no value maps to an observation; nothing imported", o->file);
-        goto out;
+        return EXIT_FAIL;
     }
-    char err[512] = "";
-    int rc = hln_node_open(datadir, o->dry_run ? HLN_NODE_RDONLY : 0, &n, err, sizeof err);
-    if (rc < 0) {
-        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
-        goto out;
-    }
-    /* A dry run first: its items say which observations the node holds
-     * already (DHIS2's "updated") before anything is written. */
-    hln_publish_opts po = {.scope = o->scope, .min_cell = o->min_cell, .dry_run = true};
-    relay_ctx rl = {&pc, csv};
-    rc = hln_node_publish_csv(n, csv->buf, csv->len, &po, relay_problem, &rl, &res, err,
-                              sizeof err);
-    if (rc < 0) {
-        if (pc.count)
-            hln_warnx("%s: %zu bad %s%s; nothing imported", o->file, pc.count, what,
-                      pc.count == 1 ? "" : "s");
+    isummary s = {.o = o, .what = what, .oc = oc, .noc = noc, .csv = csv};
+    int st = publish_csv(datadir, &s);
+    if (st == EXIT_OK) {
+        count_rows(&s);
+        if (o->json)
+            print_summary_json(&s);
         else
-            hln_warnx("%s: %s; nothing imported", o->file, err[0] ? err : hln_strerror(rc));
-        goto out;
+            print_summary_text(&s);
     }
-    updated = calloc(res.n ? res.n : 1, sizeof *updated);
-    if (!updated) {
-        hln_warnx("%s", hln_strerror(HLN_ENOMEM));
-        goto out;
-    }
-    for (size_t i = 0; i < res.n; i++)
-        updated[i] = hln_interop_held(hln_node_store(n), hln_node_pk(n), &res.items[i].obs);
-    if (!o->dry_run) {
-        hln_publish_result_free(&res);
-        po.dry_run = false;
-        rc = hln_node_publish_csv(n, csv->buf, csv->len, &po, relay_problem, &rl, &res, err,
-                                  sizeof err);
-        if (rc < 0) {
-            hln_warnx("%s: %s; nothing imported", o->file, err[0] ? err : hln_strerror(rc));
-            goto out;
-        }
-        rc = hln_control_notify_appended(datadir);
-        if (rc < 0)
-            hln_warnx("hlnd did not take the news (%s); it will announce the records later",
-                      hln_strerror(rc));
-    }
-    size_t n_imp = 0, n_upd = 0, n_ign = 0;
-    for (size_t i = 0; i < noc; i++) {
-        if (oc[i].status == HLN_IMPORT_IGNORED)
-            n_ign++;
-        else if (oc[i].obs >= 0 && (size_t)oc[i].obs < res.n && updated[oc[i].obs])
-            n_upd++;
-        else
-            n_imp++;
-    }
-    if (o->json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "status", json_object_new_string("SUCCESS"));
-        json_object_object_add(j, "dryRun", json_object_new_boolean(o->dry_run));
-        json_object *ic = json_object_new_object();
-        json_object_object_add(ic, "imported", json_object_new_uint64(n_imp));
-        json_object_object_add(ic, "updated", json_object_new_uint64(n_upd));
-        json_object_object_add(ic, "ignored", json_object_new_uint64(n_ign));
-        json_object_object_add(ic, "deleted", json_object_new_uint64(0));
-        json_object_object_add(j, "importCount", ic);
-        json_object *rows = json_object_new_array();
-        for (size_t i = 0; i < noc; i++) {
-            json_object *x = json_object_new_object();
-            json_object_object_add(x, what, json_object_new_uint64(oc[i].row));
-            bool upd = oc[i].status == HLN_IMPORT_IMPORTED && oc[i].obs >= 0 &&
-                       (size_t)oc[i].obs < res.n && updated[oc[i].obs];
-            json_object_object_add(
-                x, "status", json_object_new_string(upd ? "updated" : status_name(oc[i].status)));
-            if (oc[i].reason[0])
-                json_object_object_add(x, "reason", json_object_new_string(oc[i].reason));
-            json_object_array_add(rows, x);
-        }
-        json_object_object_add(j, "rows", rows);
-        json_object_object_add(j, "scope", json_object_new_string(res.scope));
-        json_object_object_add(j, "min_cell", json_object_new_uint64(res.min_cell));
-        if (!o->dry_run)
-            json_object_object_add(j, "first_seq", json_object_new_uint64(res.first_seq));
-        json_object *obs = json_object_new_array();
-        for (size_t i = 0; i < res.n; i++) {
-            const hln_disclosure_item *it = &res.items[i];
-            json_object *x = json_object_new_object();
-            json_object_object_add(x, "indicator", json_object_new_string(it->obs.indicator));
-            json_object_object_add(x, "period", json_object_new_string(it->obs.period));
-            json_object_object_add(x, "unit", json_object_new_string(it->obs.unit));
-            json_object_object_add(x, "stratum", json_object_new_string(it->obs.stratum));
-            json_object_object_add(x, "updated", json_object_new_boolean(updated[i]));
-            bool s = it->reason != HLN_SUPP_NONE;
-            json_object_object_add(x, "suppressed", json_object_new_boolean(s));
-            if (s) {
-                json_object_object_add(x, "reason", json_object_new_string(it->why));
-            } else {
-                json_object_object_add(x, "numerator", json_object_new_uint64(it->obs.numerator));
-                json_object_object_add(x, "denominator",
-                                       json_object_new_uint64(it->obs.denominator));
-            }
-            json_object_object_add(x, what, json_object_new_uint64(hln_interop_csv_src(csv, (unsigned long)i + 2)));
-            json_object_array_add(obs, x);
-        }
-        json_object_object_add(j, "observations", obs);
-        hln_print_json(j);
-    } else {
-        for (size_t i = 0; i < noc; i++)
-            if (oc[i].status == HLN_IMPORT_IGNORED)
-                printf("%s %lu ignored: %s\n", what, oc[i].row, oc[i].reason);
-            else if (oc[i].reason[0])
-                printf("%s %lu note: %s\n", what, oc[i].row, oc[i].reason);
-        for (size_t i = 0; i < res.n; i++) {
-            const hln_disclosure_item *it = &res.items[i];
-            char v[48];
-            snprintf(v, sizeof v, "%llu/%llu", (unsigned long long)it->obs.numerator,
-                     (unsigned long long)it->obs.denominator);
-            printf("%-8s %s %s %s %s %s%s%s\n", updated[i] ? "update" : "new", it->obs.indicator,
-                   it->obs.period, it->obs.unit[0] ? it->obs.unit : "-",
-                   it->obs.stratum[0] ? it->obs.stratum : "(total)", it->reason ? "withheld" : v,
-                   it->reason ? ": " : "", it->reason ? it->why : "");
-        }
-        printf("import summary%s: %zu imported, %zu updated, %zu ignored; "
-               "%zu observation%s (%zu suppressed) for scope %s (min cell %u)\n",
-               o->dry_run ? " (dry run)" : "", n_imp, n_upd, n_ign, res.n, res.n == 1 ? "" : "s",
-               res.n_suppressed, res.scope, res.min_cell);
-        if (o->dry_run)
-            printf("dry run: nothing written\n");
-        else
-            printf("published %zu observation%s in scope %s, seq %llu-%llu\n", res.n,
-                   res.n == 1 ? "" : "s", res.scope, (unsigned long long)res.first_seq,
-                   (unsigned long long)(res.first_seq + res.n - 1));
-    }
-    st = EXIT_OK;
-out:
-    free(updated);
-    hln_publish_result_free(&res);
-    hln_node_close(&n);
+    free(s.updated);
+    hln_publish_result_free(&s.res);
     return st;
 }
 
 static int import_dhis2(const char *datadir, const iopts *o)
 {
     hln_map *m = NULL;
-    int st = load_map(o->map, true, &m);
-    if (st >= 0)
+    int st = load_map(o->map, &m);
+    if (st != HLN_CLI_GO)
         return st;
     st = EXIT_FAIL;
     char *buf = NULL;
@@ -385,8 +409,8 @@ out:
 static int import_fhir(const char *datadir, const iopts *o)
 {
     hln_map *m = NULL;
-    int st = load_map(o->map, false, &m);
-    if (st >= 0)
+    int st = load_map(o->map, &m);
+    if (st != HLN_CLI_GO)
         return st;
     st = EXIT_FAIL;
     char *buf = NULL;
@@ -406,11 +430,8 @@ static int import_fhir(const char *datadir, const iopts *o)
     }
     /* The definitions and the measure links the node knows, read and closed
      * again: finish_import opens the node itself. */
-    char err[512] = "";
-    if ((rc = hln_node_open(datadir, HLN_NODE_RDONLY, &n, err, sizeof err)) < 0) {
-        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
+    if ((rc = hln_cli_open_node(datadir, HLN_NODE_RDONLY, &n)) < 0)
         goto out;
-    }
     if ((rc = hln_node_definitions(n, &defs, &ndefs)) < 0 ||
         (rc = hln_fhir_links_load(hln_node_store(n), &links, &nlinks)) < 0) {
         hln_warnx("reading the store: %s", hln_strerror(rc));
@@ -444,24 +465,18 @@ out:
     return st;
 }
 
+static int run_import(const char *datadir, int argc, char **argv, bool json)
+{
+    iopts o = {.json = json};
+    int r = parse_iopts(&datadir, argc, argv, &o);
+    if (r != HLN_CLI_GO)
+        return r;
+    return !strcmp(argv[0], "dhis2") ? import_dhis2(datadir, &o) : import_fhir(datadir, &o);
+}
+
 int hln_cli_import(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help") ||
-        !strcmp(argv[0], "help")) {
-        import_usage(argc < 1 ? stderr : stdout, NULL);
-        return argc < 1 ? EXIT_USAGE : EXIT_OK;
-    }
-    const char *verb = argv[0];
-    if (strcmp(verb, "dhis2") != 0 && strcmp(verb, "fhir") != 0) {
-        hln_warnx("import: unknown format '%s' (dhis2, fhir)", verb);
-        import_usage(stderr, NULL);
-        return EXIT_USAGE;
-    }
-    iopts o;
-    memset(&o, 0, sizeof o);
-    o.json = json;
-    int r = parse_iopts(argc, argv, verb, &o);
-    if (r >= 0)
-        return r;
-    return !strcmp(verb, "dhis2") ? import_dhis2(datadir, &o) : import_fhir(datadir, &o);
+    static const hln_cli_verb verbs[] = {
+        {"dhis2", NULL, run_import}, {"fhir", NULL, run_import}, {NULL, NULL, NULL}};
+    return hln_cli_run_verb("import", verbs, import_usage, datadir, argc, argv, json);
 }

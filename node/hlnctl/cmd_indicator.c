@@ -11,6 +11,7 @@
 #include "crypto/err.h"
 #include "node/catalogue.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/csvout.h"
 #include "node/node.h"
 #include "proto/codes.h"
 #include "proto/record.h"
@@ -206,9 +207,10 @@ out:
 /* ---- indicator list ---- */
 
 static const hln_cli_usage list_help = {
-    "indicator list", "[--json]",
+    "indicator list", "[--json|--csv]",
     "List the indicator definitions held (the latest version of each code).",
-    "  --json              every field of every definition\n"};
+    "  --json              every field of every definition\n"
+    "  --csv               the same fields, a row per definition (strata joined by ;)\n"};
 
 static void list_usage(FILE *f)
 {
@@ -240,13 +242,16 @@ static json_object *def_json(const hln_node_def *d)
     return j;
 }
 
-static void print_defs(const hln_node_def *defs, size_t nd, bool json)
+static void print_defs(const hln_node_def *defs, size_t nd, bool json, bool csv)
 {
-    if (json) {
+    if (json || csv) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < nd; i++)
             json_object_array_add(a, def_json(&defs[i]));
-        hln_print_json(a);
+        if (csv)
+            hln_csv_print(a, NULL);
+        else
+            hln_print_json(a);
         return;
     }
     printf("%-36s %3s %-10s %-7s %-6s %s\n", "CODE", "VER", "KIND", "BETTER", "AUTHOR", "TITLE");
@@ -265,7 +270,9 @@ static void print_defs(const hln_node_def *defs, size_t nd, bool json)
 
 int hln_cli_indicator_list(const char *datadir, int argc, char **argv, bool json)
 {
-    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    bool csv = false;
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_FLAG("csv", &csv),
+                                HLN_CLI_END};
     hln_cli_args a = {.opts = opts, .datadir = &datadir, .usage = list_usage, .remind = true};
     int r = hln_cli_parse(&a, argc, argv);
     if (r != HLN_CLI_GO)
@@ -281,7 +288,7 @@ int hln_cli_indicator_list(const char *datadir, int argc, char **argv, bool json
         hln_warnx("store: %s", hln_strerror(rc));
         return EXIT_FAIL;
     }
-    print_defs(defs, nd, json);
+    print_defs(defs, nd, json && !csv, csv);
     free(defs);
     return EXIT_OK;
 }

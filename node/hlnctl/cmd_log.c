@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/csvout.h"
 #include "node/node.h"
 #include "proto/codes.h"
 #include "proto/record.h"
@@ -17,9 +18,12 @@
 /* ---- log ---- */
 
 static const hln_cli_usage log_help = {
-    "log", "[--json] [--limit N]", "List the records held: author, scope, seq, type and a summary.",
+    "log", "[--json|--csv] [--limit N]",
+    "List the records held: author, scope, seq, type and a summary.",
     "  --limit N           only the last N records\n"
-    "  --json              machine-readable output\n"};
+    "  --json              machine-readable output\n"
+    "  --csv               the fields of --json, a row per record (indicator, period, unit\n"
+    "                      and stratum of observations), with a header\n"};
 
 static void log_usage(FILE *f)
 {
@@ -110,9 +114,10 @@ static json_object *line_json(const log_line *e)
     return x;
 }
 
-static void print_log(const log_ctx *l, bool json)
+static void print_log(const log_ctx *l, bool json, bool csv)
 {
     size_t shown = l->n < l->cap ? l->n : l->cap;
+    json = json || csv;
     json_object *a = json ? json_object_new_array() : NULL;
     if (!json)
         printf("%-7s %-6s %5s %-11s %s\n", "AUTHOR", "SCOPE", "SEQ", "TYPE", "SUMMARY");
@@ -124,15 +129,18 @@ static void print_log(const log_ctx *l, bool json)
             printf("%-7s %-6s %5llu %-11s %s\n", e->shortid, e->scope, (unsigned long long)e->seq,
                    hln_rec_type_name(e->type), e->summary);
     }
-    if (a)
+    if (a && csv)
+        hln_csv_print(a, NULL);
+    else if (a)
         hln_print_json(a);
 }
 
 int hln_cli_log(const char *datadir, int argc, char **argv, bool json)
 {
     const char *limit_opt = NULL;
+    bool csv = false;
     const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_VALUE("limit", &limit_opt),
-                                HLN_CLI_END};
+                                HLN_CLI_FLAG("csv", &csv), HLN_CLI_END};
     hln_cli_args a = {.opts = opts, .datadir = &datadir, .usage = log_usage, .remind = true};
     int r = hln_cli_parse(&a, argc, argv);
     if (r != HLN_CLI_GO)
@@ -153,7 +161,7 @@ int hln_cli_log(const char *datadir, int argc, char **argv, bool json)
     if (rc < 0)
         hln_warnx("store: %s", hln_strerror(l.oom ? HLN_ENOMEM : rc));
     else
-        print_log(&l, json);
+        print_log(&l, json && !csv, csv);
     free(l.ring);
     return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -2,6 +2,7 @@
 #include "node/hlnctl/cmd_peer.h"
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_explain.h"
+#include "node/hlnctl/csvout.h"
 #include "node/peers.h"
 
 #include <json-c/json.h>
@@ -36,13 +37,14 @@ static void print_usage_to(FILE *f)
 {
     fprintf(f, "usage: hlnctl [-d DIR] peer add ID [ENDPOINT] [--name NAME]\n"
                "       hlnctl [-d DIR] peer remove ID\n"
-               "       hlnctl [-d DIR] peer list [--json]\n"
+               "       hlnctl [-d DIR] peer list [--json|--csv]\n"
                "       hlnctl [-d DIR] peer explain [PEER] [--json]\n"
                "The peers hlnd connects to (with an ENDPOINT) or admits (without one); a\n"
                "running hlnd takes the change at once.\n\n"
                "  ENDPOINT            tcp://HOST:PORT or ipc://PATH\n"
                "  --name NAME         a display name\n"
                "  --json              machine-readable output (list)\n"
+               "  --csv               the fields of --json, a row per peer, with a header\n"
                "  -d, --data-dir DIR  the node's data directory\n"
                "  -h, --help          this help\n");
 }
@@ -187,7 +189,9 @@ static void human_bytes(uint64_t b, char *out, size_t cap)
 
 static int peer_list(const char *datadir, int argc, char **argv, bool json)
 {
-    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    bool csv = false;
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_FLAG("csv", &csv),
+                                HLN_CLI_END};
     hln_cli_args a = {.opts = opts, .datadir = &datadir, .usage = print_usage_to, .remind = true};
     int r = hln_cli_parse(&a, argc, argv);
     if (r != HLN_CLI_GO)
@@ -222,6 +226,10 @@ static int peer_list(const char *datadir, int argc, char **argv, bool json)
     } else {
         hln_warnx("hlnd did not answer: %s", err);
         return EXIT_FAIL;
+    }
+    if (csv) {
+        hln_csv_print(arr, NULL); /* releases it */
+        return EXIT_OK;
     }
     if (json) {
         printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |

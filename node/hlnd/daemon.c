@@ -326,6 +326,20 @@ static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (results[i] == 0 && hln_disc_learn(d->disc, &recs[i]))
             d->disc_dirty = true;
+    /* A record dated before its feed's head is refused (docs/PROTOCOL.md
+     * §4, §8): the engine counts it against the peer (hln_refusals_total
+     * {reason="time-backwards"}); the feed it stops is named here, once a
+     * batch (the penalty drops a peer that keeps sending them). */
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (results[i] == HLN_ETIME) {
+            char who[HLN_ID_SHORT_LEN + 1];
+            hln_id_short(recs[i].env.author, who);
+            const char *peer = from_peer < d->n_peers ? d->peers[from_peer].short_id : "?";
+            hlnd_log(4, "sync", "event=refused reason=%s peer=%s author=%s scope=%s seq=%llu",
+                     hln_errname(HLN_ETIME), peer, who, recs[i].env.scope,
+                     (unsigned long long)recs[i].env.seq);
+            break;
+        }
     return rc;
 }
 
