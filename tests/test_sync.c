@@ -1204,6 +1204,8 @@ static void an_unwanted_record_is_dropped_before_its_signature_check(void **stat
     assert_int_equal(st.records_bad, 0);
     assert_int_equal(st.records_unwanted, 1);
     free(r);
+}
+
 /* A record dated before its feed's head breaks docs/PROTOCOL.md §4: no
  * conforming node holds or relays one, so the peer that sends it is counted
  * against (the host's metrics show the reason) and the feed stops there. */
