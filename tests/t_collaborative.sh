@@ -193,4 +193,11 @@ grep -q "0 of 1 members reached the target; 1 show sustained improvement" "$page
     fail "summary line: $(grep -o '<p><b>[^<]*' "$page")"
 grep -q "Huddle review" "$page" || fail "the change package is not on the page"
 ok "the report has the collaborative's page: change package, run chart, lessons, summary"
+# The indicator pages gain each unit's run chart: the clinic's, its shift named.
+ipage=$(ls "$T/report/$IND/"2025-12_*.html | head -1)
+[ -n "$ipage" ] && grep -q '<h2 id="runs">Each unit over time</h2>' "$ipage" ||
+    fail "no run charts on the indicator page ${ipage:-(none)}"
+grep -q '<figcaption>ClinicON — shift' "$ipage" ||
+    fail "the clinic's run chart: $(grep -o '<figcaption>[^<]*' "$ipage" | tail -3)"
+ok "the indicator page $(basename "$ipage") has each unit's run chart"
 exit 0

@@ -68,8 +68,7 @@ static void widen(scale *s, double v)
     }
 }
 
-/* One run chart as inline SVG. */
-static void chart(FILE *f, const hln_improve_result *r, const hln_improve_unit *u)
+void hln_report_run_chart(FILE *f, const hln_improve_result *r, const hln_improve_unit *u)
 {
     scale s = {INFINITY, -INFINITY, u->n_points};
     double k = r->kind == HLN_KIND_PROPORTION ? 100 : 1;
@@ -259,7 +258,7 @@ static int collab_page(hln_learn_session *s, const hln_learn_collab *lc, const c
                     esc(f, u->unit);
                 }
                 fputs("</h3>", f);
-                chart(f, r, u);
+                hln_report_run_chart(f, r, u);
                 fprintf(f, "<p class=\"small\">target %s · improvement %s · sustained %s · "
                            "signals: %s%s%s</p>",
                         tri(u->target_met, "met", "not met"), u->improvement ? "yes" : "no",
