@@ -16,12 +16,9 @@
 int hln_learn_session_open(hln_learn_session *s, const char *datadir, unsigned flags)
 {
     memset(s, 0, sizeof *s);
-    char err[512] = "";
-    int rc = hln_node_open(datadir, flags, &s->node, err, sizeof err);
-    if (rc < 0) {
-        hln_warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
+    int rc = hln_cli_open_node(datadir, flags, &s->node);
+    if (rc < 0)
         return EXIT_FAIL;
-    }
     if ((rc = hln_gov_trust_load(s->node, &s->trust)) < 0 ||
         (rc = hln_node_definitions(s->node, &s->defs, &s->ndefs)) < 0 ||
         (rc = hln_learn_load(hln_node_store(s->node), s->trust, &s->learn)) < 0) {

@@ -10,6 +10,7 @@
 
 #include "crypto/err.h"
 #include "node/bench_view.h"
+#include "node/hlnctl/cli.h"
 #include "node/hlnctl/learn_cli.h"
 #include "node/improve.h"
 #include "node/util.h"
@@ -360,7 +361,7 @@ int hln_report_collab_write(const char *datadir, const char *outdir, size_t *pag
 {
     *pages = 0;
     hln_learn_session s;
-    if (hln_learn_session_open(&s, datadir, HLN_NODE_RDONLY)) {
+    if (hln_learn_session_open(&s, datadir, HLN_NODE_RDONLY) != EXIT_OK) {
         hln_util_seterr(err, errlen, "cannot open the node");
         return HLN_EIO;
     }
