@@ -123,6 +123,11 @@ expected() {
     if [ "${LEVEL[$k]}" = national ] || { [ "${LEVEL[$k]}" != global ] && [ -n "${ADMITTED[$k]:-}" ]; }; then
         n=$((n + ${EXPECT_SCOPE[$(country "$k")]:-0}))
     fi
+    # A subdivision's feed (a collaborative's records, in CA-ON) goes to the
+    # members inside it only.
+    if [ "${JUR[$k]}" != "$(country "$k")" ] && [ -n "${ADMITTED[$k]:-}" ]; then
+        n=$((n + ${EXPECT_SCOPE[${JUR[$k]}]:-0}))
+    fi
     echo "$n"
 }
 
@@ -152,6 +157,16 @@ write() {
     printf '%s\n' "$out"
 }
 
+# show_write KEY ARGS...: as show, and count what it authored; the exit
+# status is the command's.
+show_write() {
+    local out rc=0
+    out=$(show "$@") || rc=$?
+    printf '%s\n' "$out"
+    authored "$1" "$out"
+    return $rc
+}
+
 # The record count a running node reports (hlnctl status --json answered by hlnd).
 records_of() {
     local j
@@ -179,8 +194,8 @@ wait_converged() {
         [ "$(now_ms)" -gt "$deadline" ] && die "$what: not converged after ${TIMEOUT}s (node:held/expected):$pending"
         sleep 0.1
     done
-    printf 'converged: %s; all %d nodes hold what they should (coordinator %d records, each Canadian node %d, French %d, Kenyan %d) after %d ms\n' \
-        "$what" "${#KEYS[@]}" "$(expected global)" "$(expected ca)" "$(expected fr)" "$(expected ke)" $(($(now_ms) - t0))
+    printf 'converged: %s; all %d nodes hold what they should (coordinator %d records, each Canadian node %d, French %d, Kenyan %d; Ontario'"'"'s nodes %d more in scope CA-ON) after %d ms\n' \
+        "$what" "${#KEYS[@]}" "$(expected global)" "$(expected ca)" "$(expected fr)" "$(expected ke)" "${EXPECT_SCOPE[CA-ON]:-0}" $(($(now_ms) - t0))
 }
 
 free_port() {
@@ -354,14 +369,14 @@ section "A learning collaborative: Ontario Health on depression screening, April
 COLLAB=on-dep-2025
 echo "(an aim, a target, a change package of three ideas; its records stay in CA-ON: they reach"
 echo " its members and Ontario's nodes, no one else; docs/GOVERNANCE.md)"
-show ca-on collaborative create "$COLLAB" --name "Ontario depression screening collaborative" \
+show_write ca-on collaborative create "$COLLAB" --name "Ontario depression screening collaborative" \
     --aim "Screen 80% of adults seen in primary care for depression by September $YEAR" \
     --indicator "$INDICATOR" --start "$YEAR-04" --end "$YEAR-09" \
     --member "${ID[ca-riverside]}" --member "${ID[ca-lakeshore]}" \
     --idea "PHQ-2 at intake: reception hands the PHQ-2 to every adult with the intake form" \
     --idea "Huddle review: a weekly look at who was not screened" \
     --idea "Recall list: a nurse calls adults due for screening" || die "collaborative create"
-show ca-on target set "$INDICATOR" --value 80% --by "$YEAR-09" --collaborative "$COLLAB" || die "target set"
+show_write ca-on target set "$INDICATOR" --value 80% --by "$YEAR-09" --collaborative "$COLLAB" || die "target set"
 deadline=$(($(now_ms) + TIMEOUT * 1000))
 for k in ca-riverside ca-lakeshore; do
     until ctl "$k" collaborative show "$COLLAB" >/dev/null 2>&1; do
@@ -372,23 +387,24 @@ done
 show ca-riverside collaborative show "$COLLAB"
 echo "-- the members share what they tried; free text is screened for identifiers:"
 rc=0
-show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
+show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
     --collaborative "$COLLAB" --idea 1 --unit riverside-main \
     --text "Screened Mrs B., born 1961-03-12, call 416-555-0199" || rc=$?
 [ "$rc" -eq 1 ] || die "a lesson carrying identifiers was not refused (exit $rc)"
-show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
+show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
     --collaborative "$COLLAB" --idea 1 --unit riverside-main \
     --text "Reception hands out the PHQ-2 with the intake form; screening rose within two months and held." || die "lesson"
-show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-09" --result mixed \
+show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-09" --result mixed \
     --collaborative "$COLLAB" --idea 3 --unit riverside-west \
     --text "The recall list worked while our nurse ran it; when she left in the summer, screening slipped back." || die "lesson"
-show ca-lakeshore lesson share --indicator "$INDICATOR" --period "$YEAR-07" --result too-early \
+show_write ca-lakeshore lesson share --indicator "$INDICATOR" --period "$YEAR-07" --result too-early \
     --collaborative "$COLLAB" --idea 2 \
     --text "A weekly huddle is hard with two doctors; we started in July." || die "lesson"
 until [ "$(ctl ca-on lesson list --collaborative "$COLLAB" --json | grep -c '"result"')" -ge 3 ]; do
     [ "$(now_ms)" -gt "$deadline" ] && die "Ontario never received the lessons"
     sleep 0.1
 done
+wait_converged "the collaborative's records in CA-ON"
 echo
 echo "-- improvement over time, per clinic: run chart and p-chart from the baseline (before April),"
 echo "   signals, target, and whether the gain held after September (docs/BENCHMARKS.md):"

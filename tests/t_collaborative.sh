@@ -38,6 +38,36 @@ wait_held() { # NODE AUTHOR SCOPE TYPE COUNT SECONDS
     done
 }
 
+# Usage errors: exit 2 and the option named, before any store is opened.
+usage2() { # WHAT-TO-FIND ARGS...: exit 2 and WHAT-TO-FIND on stderr
+    local want=$1 rc=0
+    shift
+    "$HLNCTL" -d "$T/n3" "$@" >/dev/null 2>"$T/err" || rc=$?
+    [ "$rc" -eq 2 ] || fail "hlnctl $* gave exit $rc, not 2"
+    grep -qF -- "$want" "$T/err" || fail "hlnctl $*: no '$want' in: $(cat "$T/err")"
+}
+usage2 "unknown option '--bogus'" target set "$IND" --value 70% --by 2025-09 --bogus
+usage2 "option '--by' needs a value" target set "$IND" --value 70% --by
+usage2 "needs INDICATOR, --value and --by" target set "$IND" --value 70%
+usage2 "--by: '2025-13' is not a period" target set "$IND" --value 70% --by 2025-13
+usage2 "option '--json' takes no value" target list --json=1
+usage2 "option '--name' needs a value" collaborative create on-x --name
+usage2 "unknown option '--members'" collaborative create on-x --members x
+usage2 "needs CODE and at least one ID" collaborative add on-dep
+usage2 "collaborative: unknown command 'join'" collaborative join on-dep
+usage2 "unknown option '--texts'" lesson share --indicator "$IND" --texts hi
+usage2 "option '--indicator' needs a value" lesson share --indicator
+usage2 "--result: 'great' is not" lesson share --indicator "$IND" --period 2025-05 --result great --text hi
+usage2 "--idea: a change idea number" lesson share --indicator "$IND" --period 2025-05 --result worked --text hi --idea 0
+usage2 "option '--collaborative' needs a value" lesson list --collaborative
+usage2 "unexpected argument 'def'" lesson retract abc def
+usage2 "option '--unit' needs a value" improve "$IND" --unit
+usage2 "unknown option '--period'" improve "$IND" --period 2025-05
+usage2 "--unit or --collaborative, not both" improve "$IND" --unit a --collaborative b
+usage2 "unexpected argument 'other'" improve "$IND" other
+"$HLNCTL" -d "$T/n3" lesson share --help | grep -q -- "--text-file F" || fail "lesson share --help"
+ok "usage errors exit 2 and name the option: target, collaborative, lesson, improve"
+
 for i in 1 2 3 4; do ctl $i trust add "$CA" --name Canada --level national --jurisdiction CA; done
 ctl 1 member issue "$ON" --name Ontario --level subnational --jurisdiction CA-ON --from 2020-01-01
 ctl 1 member issue "$CBC" --name ClinicBC --level organization --jurisdiction CA-BC --from 2020-01-01
@@ -163,4 +193,11 @@ grep -q "0 of 1 members reached the target; 1 show sustained improvement" "$page
     fail "summary line: $(grep -o '<p><b>[^<]*' "$page")"
 grep -q "Huddle review" "$page" || fail "the change package is not on the page"
 ok "the report has the collaborative's page: change package, run chart, lessons, summary"
+# The indicator pages gain each unit's run chart: the clinic's, its shift named.
+ipage=$(ls "$T/report/$IND/"2025-12_*.html | head -1)
+[ -n "$ipage" ] && grep -q '<h2 id="runs">Each unit over time</h2>' "$ipage" ||
+    fail "no run charts on the indicator page ${ipage:-(none)}"
+grep -q '<figcaption>ClinicON — shift' "$ipage" ||
+    fail "the clinic's run chart: $(grep -o '<figcaption>[^<]*' "$ipage" | tail -3)"
+ok "the indicator page $(basename "$ipage") has each unit's run chart"
 exit 0

@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-/* argv[0] is the verb (see `hlnctl collaborative --help`). Returns the exit
- * status (0, 1 failed, 2 usage). */
+/* argv[0] is the verb (see `hlnctl collaborative --help`). Returns an
+ * EXIT_* (node/hlnctl/cli.h). */
 int hln_cli_collaborative(const char *datadir, int argc, char **argv, bool json);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 /* argv[0] is "improve": improve INDICATOR [--unit U | --collaborative C]
- * [--stratum S] [--json|--csv]. Returns the exit status (0, 1, 2 usage). */
+ * [--stratum S] [--json|--csv]. Returns an EXIT_* (node/hlnctl/cli.h). */
 int hln_cli_improve(const char *datadir, int argc, char **argv, bool json);
 
 #endif

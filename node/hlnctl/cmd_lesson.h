@@ -6,7 +6,7 @@
 
 /* argv[0] is the verb (see `hlnctl lesson --help`). `lesson share` exits 1
  * with the reason when the text is refused by the identifier screen.
- * Returns the exit status (0, 1 failed or refused, 2 usage). */
+ * Returns EXIT_OK, EXIT_FAIL (failed or refused) or EXIT_USAGE. */
 int hln_cli_lesson(const char *datadir, int argc, char **argv, bool json);
 
 #endif

@@ -52,111 +52,133 @@ static int parse_value(const char *s, const hln_indicator *d, double *out)
     return 0;
 }
 
-static int target_set(const char *datadir, int argc, char **argv, bool json)
+typedef struct {
+    const char *indicator, *value, *by, *stratum, *collab;
+} set_opts;
+
+/* Fill `t` and `scope` from the options, checked against the node's
+ * definitions and collaboratives. HLN_CLI_GO, or the exit status after a
+ * message. */
+static int make_target(const hln_cli_args *a, hln_learn_session *s, const set_opts *o,
+                       hln_target *t, char scope[HLN_SCOPE_MAX + 1])
 {
-    const char *indicator = NULL, *value = NULL, *by = NULL, *stratum = "", *collab = NULL;
-    for (int i = 1; i < argc; i++) {
-        bool missing = false;
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (hln_learn_opt(argc, argv, &i, "--value", &value, &missing) ||
-                 hln_learn_opt(argc, argv, &i, "--by", &by, &missing) ||
-                 hln_learn_opt(argc, argv, &i, "--stratum", &stratum, &missing) ||
-                 hln_learn_opt(argc, argv, &i, "--collaborative", &collab, &missing)) {
-            if (missing) {
-                hln_warnx("%s needs a value", argv[i]);
-                return 2;
-            }
-        } else if (argv[i][0] == '-' || indicator) {
-            hln_warnx("target set: unexpected '%s'", argv[i]);
-            target_usage(stderr);
-            return 2;
-        } else {
-            indicator = argv[i];
-        }
-    }
-    if (!indicator || !value || !by) {
-        hln_warnx("target set needs INDICATOR, --value and --by");
-        target_usage(stderr);
-        return 2;
-    }
-    if (!hln_code_period(by, strlen(by))) {
-        hln_warnx("--by: '%s' is not a period (2026, 2026-Q2, 2026-06)", by);
-        return 2;
-    }
-    hln_learn_session s;
-    if (hln_learn_session_open(&s, datadir, 0))
-        return 1;
-    int rc = 1;
-    const hln_node_def *def = hln_node_find_def(s.defs, s.ndefs, indicator);
+    const hln_node_def *def = hln_node_find_def(s->defs, s->ndefs, o->indicator);
     double v = 0;
     if (!def) {
-        hln_warnx("indicator '%s' is not defined on this node (hlnctl indicator list)", indicator);
-        goto out;
+        hln_warnx("indicator '%s' is not defined on this node (hlnctl indicator list)",
+                  o->indicator);
+        return EXIT_FAIL;
     }
-    if (parse_value(value, &def->def, &v)) {
-        hln_warnx("--value: '%s' is not a %s value (%s)", value,
-                  def->def.kind == HLN_KIND_PROPORTION ? "proportion" : "rate",
-                  def->def.kind == HLN_KIND_PROPORTION ? "0 to 1, or 0% to 100%"
-                                                       : "a number per the indicator's multiplier");
-        rc = 2;
-        goto out;
+    bool pct = def->def.kind == HLN_KIND_PROPORTION;
+    if (parse_value(o->value, &def->def, &v))
+        return hln_cli_usage_error(a, "--value: '%s' is not a %s value (%s)", o->value,
+                                   pct ? "proportion" : "rate",
+                                   pct ? "0 to 1, or 0% to 100%"
+                                       : "a number per the indicator's multiplier");
+    if (!hln_learn_has_stratum(&def->def, o->stratum))
+        return hln_cli_usage_error(a, "--stratum: indicator '%s' has no stratum '%s'",
+                                   o->indicator, o->stratum);
+    const hln_node_info *info = hln_node_get_info(s->node);
+    snprintf(scope, HLN_SCOPE_MAX + 1, "%s", info->jurisdiction[0] ? info->jurisdiction : "global");
+    if (o->collab) {
+        const hln_learn_collab *c = hln_learn_collab_find(s->learn, o->collab);
+        if (!c) {
+            hln_warnx("no collaborative '%s' is held (hlnctl collaborative list)", o->collab);
+            return EXIT_FAIL;
+        }
+        if (memcmp(c->o.author, hln_node_pk(s->node), HLN_KEY_LEN) != 0) {
+            hln_warnx("collaborative '%s' is run by another authority: only it sets its targets",
+                      o->collab);
+            return EXIT_FAIL;
+        }
+        snprintf(scope, HLN_SCOPE_MAX + 1, "%s", c->o.scope);
+        snprintf(t->collaborative, sizeof t->collaborative, "%s", o->collab);
     }
-    bool known = !stratum[0];
-    for (uint32_t k = 0; k < def->def.n_strata && !known; k++)
-        known = !strcmp(def->def.strata[k], stratum);
-    if (!known) {
-        hln_warnx("--stratum: indicator '%s' has no stratum '%s'", indicator, stratum);
-        rc = 2;
-        goto out;
-    }
-    char scope[HLN_SCOPE_MAX + 1];
-    const hln_node_info *info = hln_node_get_info(s.node);
-    snprintf(scope, sizeof scope, "%s", info->jurisdiction[0] ? info->jurisdiction : "global");
+    snprintf(t->indicator, sizeof t->indicator, "%s", o->indicator);
+    snprintf(t->stratum, sizeof t->stratum, "%s", o->stratum);
+    snprintf(t->by, sizeof t->by, "%s", o->by);
+    t->value_micro = (uint64_t)llround(v * 1e6);
+    return HLN_CLI_GO;
+}
+
+static int target_set(const char *datadir, int argc, char **argv, bool json)
+{
+    set_opts o = {.stratum = ""};
+    const hln_cli_opt opts[] = {
+        HLN_CLI_VALUE("value", &o.value),   HLN_CLI_VALUE("by", &o.by),
+        HLN_CLI_VALUE("stratum", &o.stratum), HLN_CLI_VALUE("collaborative", &o.collab),
+        HLN_CLI_FLAG("json", &json),        HLN_CLI_END};
+    hln_cli_args a = {.what = "target set", .opts = opts, .pos = &o.indicator, .maxpos = 1,
+                      .datadir = &datadir, .usage = target_usage, .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if (!o.indicator || !o.value || !o.by)
+        return hln_cli_usage_error(&a, "needs INDICATOR, --value and --by");
+    if (!hln_code_period(o.by, strlen(o.by)))
+        return hln_cli_usage_error(&a, "--by: '%s' is not a period (2026, 2026-Q2, 2026-06)", o.by);
+    hln_learn_session s;
+    if (hln_learn_session_open(&s, datadir, 0) != EXIT_OK)
+        return EXIT_FAIL;
     hln_body body;
     memset(&body, 0, sizeof body);
-    hln_target *t = &body.target;
-    if (collab) {
-        const hln_learn_collab *c = hln_learn_collab_find(s.learn, collab);
-        if (!c) {
-            hln_warnx("no collaborative '%s' is held (hlnctl collaborative list)", collab);
-            goto out;
-        }
-        if (memcmp(c->o.author, hln_node_pk(s.node), HLN_KEY_LEN) != 0) {
-            hln_warnx("collaborative '%s' is run by another authority: only it sets its targets",
-                      collab);
-            goto out;
-        }
-        snprintf(scope, sizeof scope, "%s", c->o.scope);
-        snprintf(t->collaborative, sizeof t->collaborative, "%s", collab);
+    char scope[HLN_SCOPE_MAX + 1];
+    if ((r = make_target(&a, &s, &o, &body.target, scope)) == HLN_CLI_GO) {
+        json_object *x = json_object_new_object();
+        hln_cli_jstr(x, "indicator", o.indicator);
+        json_object_object_add(x, "value",
+                               json_object_new_double((double)body.target.value_micro / 1e6));
+        hln_cli_jstr(x, "by", o.by);
+        r = hln_learn_author(&s, datadir, HLN_REC_TARGET, &body, scope, json, x);
     }
-    snprintf(t->indicator, sizeof t->indicator, "%s", indicator);
-    snprintf(t->stratum, sizeof t->stratum, "%s", stratum);
-    snprintf(t->by, sizeof t->by, "%s", by);
-    t->value_micro = (uint64_t)llround(v * 1e6);
-    json_object *x = json_object_new_object();
-    json_object_object_add(x, "indicator", json_object_new_string(indicator));
-    json_object_object_add(x, "value", json_object_new_double((double)t->value_micro / 1e6));
-    json_object_object_add(x, "by", json_object_new_string(by));
-    rc = hln_learn_author(&s, datadir, HLN_REC_TARGET, &body, scope, json, x);
-out:
     hln_learn_session_close(&s);
-    return rc;
+    return r;
+}
+
+static json_object *target_json(hln_learn_session *s, const hln_learn_target *t)
+{
+    const hln_target *x = &t->t;
+    char idt[HLN_ID_TEXT_LEN + 1];
+    hln_id_to_text(t->o.author, idt);
+    json_object *o = json_object_new_object();
+    hln_cli_jstr(o, "indicator", x->indicator);
+    hln_cli_jstr(o, "stratum", x->stratum);
+    hln_cli_jstr(o, "collaborative", x->collaborative);
+    json_object_object_add(o, "value", json_object_new_double((double)x->value_micro / 1e6));
+    hln_cli_jstr(o, "by", x->by);
+    hln_cli_jstr(o, "scope", t->o.scope);
+    hln_cli_jstr(o, "author", idt);
+    hln_cli_jstr(o, "name", hln_learn_name_of(s, t->o.author));
+    hln_cli_ju64(o, "timestamp_ms", t->o.timestamp_ms);
+    return o;
+}
+
+static void print_target(hln_learn_session *s, const hln_learn_target *t)
+{
+    const hln_target *x = &t->t;
+    const hln_node_def *def = hln_node_find_def(s->defs, s->ndefs, x->indicator);
+    bool pct = !def || def->def.kind == HLN_KIND_PROPORTION;
+    double v = (double)x->value_micro / 1e6;
+    const char *name = hln_learn_name_of(s, t->o.author);
+    char nm[HLN_NAME_MAX + 1], val[32];
+    hln_util_sanitize(nm, sizeof nm, name, strlen(name), 40);
+    snprintf(val, sizeof val, pct ? "%.1f%%" : "%.4g", pct ? v * 100 : v);
+    printf("%-30s %-12s %-14s %-10s %-8s %-6s %s\n", x->indicator,
+           x->stratum[0] ? x->stratum : "-", x->collaborative[0] ? x->collaborative : "-", val,
+           x->by, t->o.scope, nm[0] ? nm : "-");
 }
 
 static int target_list(const char *datadir, int argc, char **argv, bool json)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else {
-            hln_warnx("target list: unexpected '%s'", argv[i]);
-            return 2;
-        }
-    }
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    hln_cli_args a = {.what = "target list", .opts = opts, .datadir = &datadir,
+                      .usage = target_usage, .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
     hln_learn_session s;
-    if (hln_learn_session_open(&s, datadir, HLN_NODE_RDONLY))
-        return 1;
+    if (hln_learn_session_open(&s, datadir, HLN_NODE_RDONLY) != EXIT_OK)
+        return EXIT_FAIL;
     size_t n;
     const hln_learn_target *t = hln_learn_targets(s.learn, &n);
     json_object *arr = json ? json_object_new_array() : NULL;
@@ -164,59 +186,25 @@ static int target_list(const char *datadir, int argc, char **argv, bool json)
         printf("%-30s %-12s %-14s %-10s %-8s %-6s %s\n", "INDICATOR", "STRATUM", "COLLABORATIVE",
                "VALUE", "BY", "SCOPE", "AUTHORITY");
     for (size_t i = 0; i < n; i++) {
-        const hln_target *x = &t[i].t;
-        const hln_node_def *def = hln_node_find_def(s.defs, s.ndefs, x->indicator);
-        bool pct = !def || def->def.kind == HLN_KIND_PROPORTION;
-        double v = (double)x->value_micro / 1e6;
-        const char *name = hln_learn_name_of(&s, t[i].o.author);
-        if (json) {
-            char idt[HLN_ID_TEXT_LEN + 1];
-            hln_id_to_text(t[i].o.author, idt);
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "indicator", json_object_new_string(x->indicator));
-            json_object_object_add(o, "stratum", json_object_new_string(x->stratum));
-            json_object_object_add(o, "collaborative", json_object_new_string(x->collaborative));
-            json_object_object_add(o, "value", json_object_new_double(v));
-            json_object_object_add(o, "by", json_object_new_string(x->by));
-            json_object_object_add(o, "scope", json_object_new_string(t[i].o.scope));
-            json_object_object_add(o, "author", json_object_new_string(idt));
-            json_object_object_add(o, "name", json_object_new_string(name));
-            json_object_object_add(o, "timestamp_ms", json_object_new_uint64(t[i].o.timestamp_ms));
-            json_object_array_add(arr, o);
-        } else {
-            char nm[HLN_NAME_MAX + 1], val[32];
-            hln_util_sanitize(nm, sizeof nm, name, strlen(name), 40);
-            snprintf(val, sizeof val, pct ? "%.1f%%" : "%.4g", pct ? v * 100 : v);
-            printf("%-30s %-12s %-14s %-10s %-8s %-6s %s\n", x->indicator,
-                   x->stratum[0] ? x->stratum : "-", x->collaborative[0] ? x->collaborative : "-",
-                   val, x->by, t[i].o.scope, nm[0] ? nm : "-");
-        }
+        if (json)
+            json_object_array_add(arr, target_json(&s, &t[i]));
+        else
+            print_target(&s, &t[i]);
     }
     if (json)
         hln_print_json(arr);
     else if (!n)
         printf("no targets held\n");
     hln_learn_session_close(&s);
-    return 0;
+    return EXIT_OK;
 }
 
 int hln_cli_target(const char *datadir, int argc, char **argv, bool json)
 {
-    if (argc < 1) {
-        target_usage(stderr);
-        return 2;
-    }
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
-            (i == 0 && !strcmp(argv[i], "help"))) {
-            target_usage(stdout);
-            return 0;
-        }
-    if (!strcmp(argv[0], "set"))
-        return target_set(datadir, argc, argv, json);
-    if (!strcmp(argv[0], "list"))
-        return target_list(datadir, argc, argv, json);
-    hln_warnx("target: unknown command '%s'", argv[0]);
-    target_usage(stderr);
-    return 2;
+    static const hln_cli_verb verbs[] = {
+        {"set", NULL, target_set},
+        {"list", "ls", target_list},
+        {NULL, NULL, NULL},
+    };
+    return hln_cli_run_verb("target", verbs, target_usage, datadir, argc, argv, json);
 }

@@ -7,7 +7,7 @@
 /* argv[0] is the verb:
  *   target set INDICATOR --value V --by PERIOD [--stratum S] [--collaborative C] [--json]
  *   target list [--json]
- * Returns the exit status (0, 1 failed, 2 usage). */
+ * Returns an EXIT_* (node/hlnctl/cli.h). */
 int hln_cli_target(const char *datadir, int argc, char **argv, bool json);
 
 #endif

@@ -16,21 +16,18 @@
 int hln_learn_session_open(hln_learn_session *s, const char *datadir, unsigned flags)
 {
     memset(s, 0, sizeof *s);
-    char err[512] = "";
-    int rc = hln_node_open(datadir, flags, &s->node, err, sizeof err);
-    if (rc < 0) {
-        hln_warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
-        return 1;
-    }
+    int rc = hln_cli_open_node(datadir, flags, &s->node);
+    if (rc < 0)
+        return EXIT_FAIL;
     if ((rc = hln_gov_trust_load(s->node, &s->trust)) < 0 ||
         (rc = hln_node_definitions(s->node, &s->defs, &s->ndefs)) < 0 ||
         (rc = hln_learn_load(hln_node_store(s->node), s->trust, &s->learn)) < 0) {
         hln_warnx("reading the store: %s", hln_strerror(rc));
         hln_learn_session_close(s);
-        return 1;
+        return EXIT_FAIL;
     }
     s->now_ms = hln_util_wall_ms();
-    return 0;
+    return EXIT_OK;
 }
 
 void hln_learn_session_close(hln_learn_session *s)
@@ -64,7 +61,7 @@ int hln_learn_author(hln_learn_session *s, const char *datadir, uint32_t type,
             hln_warnx("this node has no standing yet: trust an anchor (hlnctl trust add) and "
                       "receive the member record that admits it");
         json_object_put(extra);
-        return 1;
+        return EXIT_FAIL;
     }
     if (json) {
         json_object *x = extra ? extra : json_object_new_object();
@@ -81,28 +78,15 @@ int hln_learn_author(hln_learn_session *s, const char *datadir, uint32_t type,
     if ((rc = hln_control_notify_appended(datadir)) != 0)
         hln_warnx("hlnd did not take the news (%s); it will announce the record later",
                   hln_strerror(rc));
-    return 0;
+    return EXIT_OK;
 }
 
-bool hln_learn_opt(int argc, char **argv, int *i, const char *name, const char **val,
-                   bool *missing)
+bool hln_learn_has_stratum(const hln_indicator *d, const char *stratum)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return false;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return true;
-    }
-    if (a[n] != '\0')
-        return false;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return true;
-    }
-    *val = argv[++*i];
-    return true;
+    bool known = !stratum[0];
+    for (uint32_t k = 0; k < d->n_strata && k < HLN_STRATA_MAX && !known; k++)
+        known = !strcmp(d->strata[k], stratum);
+    return known;
 }
 
 void hln_learn_iso_time(uint64_t ms, char *buf, size_t len)

@@ -20,7 +20,7 @@ typedef struct {
 } hln_learn_session;
 
 /* Open the node, its trust view, its definitions and the learning records.
- * 0, or 1 after a message on stderr. */
+ * EXIT_OK, or EXIT_FAIL after a message on stderr. */
 int hln_learn_session_open(hln_learn_session *s, const char *datadir, unsigned flags);
 void hln_learn_session_close(hln_learn_session *s);
 
@@ -30,17 +30,14 @@ const char *hln_learn_name_of(void *ctx, const uint8_t key[HLN_KEY_LEN]);
 /* Author one record on the node's own feed in `scope` (hln_gov_author),
  * tell hlnd, and print "<what> record N in scope S" or, with json, an
  * object {type, scope, seq, timestamp_ms} plus `extra` (may be NULL; its
- * ownership passes). Returns the exit status. */
+ * ownership passes). Returns EXIT_OK or EXIT_FAIL. */
 struct json_object;
 int hln_learn_author(hln_learn_session *s, const char *datadir, uint32_t type,
                      const hln_body *body, const char *scope, bool json,
                      struct json_object *extra);
 
-/* Option scanning: argv[*i] is `name` (then its value is argv[*i + 1]) or
- * `name=value`. true with *val set (and *i advanced) when it matched; a
- * missing value sets *missing. */
-bool hln_learn_opt(int argc, char **argv, int *i, const char *name, const char **val,
-                   bool *missing);
+/* `stratum` is "" (the total) or one of the indicator's strata. */
+bool hln_learn_has_stratum(const hln_indicator *d, const char *stratum);
 
 /* "2026-09-14T10:00:00Z" into buf. */
 void hln_learn_iso_time(uint64_t ms, char *buf, size_t len);

@@ -4,6 +4,7 @@
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/report_collab.h"
 #include "node/hlnctl/report_analyst.h"
+#include "node/hlnctl/report_run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1160,6 +1161,9 @@ static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *in
     write_evidence(f, r, o);
     if (ax && (rc = hln_report_analyst_write(f, ax, NULL, 0)) != 0)
         return rc;
+    if (o->page_extra && (rc = o->page_extra(o->page_extra_ctx, f, ind, r->stratum,
+                                             g[cur].group)) != 0)
+        return rc;
     fputs("</main>\n", f);
     page_foot(f, o);
     return ferror(f) ? HLN_EIO : 0;
@@ -1662,6 +1666,7 @@ static int report_run(const char *datadir, report_args *a)
     hln_node_def *defs = NULL;
     hln_indicator *inds = NULL;
     size_t ndefs = 0;
+    hln_report_runs runs = {0}; /* each unit's run chart on the pages (report_run.c) */
     int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &node, err, sizeof err);
     if (rc != 0) {
         hln_warnx("%s", err[0] ? err : hln_strerror(rc));
@@ -1682,6 +1687,8 @@ static int report_run(const char *datadir, report_args *a)
     cli_ctx cc = {.view = {.node = node, .trust = trust, .now_ms = hln_util_wall_ms()}};
     char dflt[HLN_SCOPE_MAX + 1];
     report_fill(a, node, inds, ndefs, &cc, dflt);
+    hln_report_runs_init(&runs, hln_node_store(node), &cc.view, a->o.name, a->o.name_ctx);
+    a->o.page_extra = hln_report_runs_section, a->o.page_extra_ctx = &runs;
     hln_report_summary sum;
     rc = hln_report_write_html(hln_node_store(node), &a->o, a->outdir, &sum, err, sizeof err);
     if (rc != 0) {
@@ -1691,6 +1698,7 @@ static int report_run(const char *datadir, report_args *a)
     report_tell(&sum, a->outdir, ndefs, hln_bench_view_excluded(&cc.view, hln_node_pk(node)));
     status = EXIT_OK;
 done:
+    hln_report_runs_free(&runs);
     free(inds);
     free(defs);
     hln_trust_destroy(&trust);

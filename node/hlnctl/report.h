@@ -36,6 +36,12 @@ typedef bool (*hln_report_name_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN],
 typedef bool (*hln_report_group_fn)(void *ctx, const char *group,
                                     const uint8_t author[HLN_KEY_LEN]);
 
+/* More for an indicator page, written before its end (the page's
+ * indicator, stratum and group): each unit's run chart (report_run.c).
+ * 0 or a negative HLN_E* code. */
+typedef int (*hln_report_page_fn)(void *ctx, FILE *f, const hln_indicator *ind,
+                                  const char *stratum, const char *group);
+
 typedef enum {
     HLN_REPORT_AXIS_AUTO = 0, /* log when the largest denominator is >= 10x the smallest */
     HLN_REPORT_AXIS_LINEAR = 1,
@@ -68,6 +74,8 @@ typedef struct {
     const char *title;     /* the site's title; NULL: a default */
     const char *publisher; /* shown in every footer ("Ontario Health"); NULL: none */
     const uint8_t *own;    /* the node's key: its units are followed in trend charts; NULL */
+    hln_report_page_fn page_extra; /* NULL: nothing more */
+    void *page_extra_ctx;
 } hln_report_opts;
 
 /* What was written. */

@@ -10,6 +10,7 @@
 
 #include "crypto/err.h"
 #include "node/bench_view.h"
+#include "node/hlnctl/cli.h"
 #include "node/hlnctl/learn_cli.h"
 #include "node/improve.h"
 #include "node/util.h"
@@ -68,8 +69,7 @@ static void widen(scale *s, double v)
     }
 }
 
-/* One run chart as inline SVG. */
-static void chart(FILE *f, const hln_improve_result *r, const hln_improve_unit *u)
+void hln_report_run_chart(FILE *f, const hln_improve_result *r, const hln_improve_unit *u)
 {
     scale s = {INFINITY, -INFINITY, u->n_points};
     double k = r->kind == HLN_KIND_PROPORTION ? 100 : 1;
@@ -158,13 +158,10 @@ static bool in_collab(void *ctx, const uint8_t a[HLN_KEY_LEN])
     return hln_learn_collab_has(((mctx *)ctx)->c, a);
 }
 
-static int collab_page(hln_learn_session *s, const hln_learn_collab *lc, const char *path)
+/* The head of the page: name, aim, time frame, who runs it, the change package. */
+static void page_intro(FILE *f, hln_learn_session *s, const hln_learn_collab *lc)
 {
     const hln_collaborative *c = &lc->c;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return HLN_EIO;
-    int rc = 0;
     page_head(f, c->name);
     fputs("<p class=\"small\"><a href=\"index.html\">collaboratives</a> · <a href=\"../index.html\">"
           "report</a></p><h1>",
@@ -186,124 +183,160 @@ static int collab_page(hln_learn_session *s, const hln_learn_collab *lc, const c
         fputs("</li>", f);
     }
     fputs("</ol>\n", f);
-    hln_bench_view view = {.node = s->node, .trust = s->trust, .now_ms = s->now_ms};
-    mctx mc = {lc};
+}
+
+/* The summary line of one indicator: by member, and by unit. */
+static void summary_line(FILE *f, const hln_collaborative *c, const hln_indicator *d,
+                         const hln_improve_result *r, const hln_learn_target *t)
+{
+    size_t members = 0, m_reached = 0, m_sustained = 0;
+    for (uint32_t m = 0; m < c->n_members; m++) {
+        size_t units = 0, reached = 0, held = 0, fell = 0;
+        for (size_t i = 0; i < r->n_units; i++)
+            if (!memcmp(r->units[i].author, c->members[m], HLN_KEY_LEN)) {
+                units++;
+                reached += r->units[i].target_met == 1;
+                held += r->units[i].sustained == 1;
+                fell += r->units[i].sustained == 0;
+            }
+        members += units > 0;
+        m_reached += units && reached == units;
+        m_sustained += held && !fell;
+    }
+    char hex[17];
+    hln_hex(r->digest, 8, hex);
+    double target = t ? (double)t->t.value_micro / 1e6 : 0;
+    fprintf(f, "<p><b>%zu of %zu members reached the target; %zu show sustained "
+               "improvement</b> (units: %zu of %zu reached the target, %zu improved, %zu "
+               "sustained). Target %s%.3g%s by %s. <span class=\"small\">Evidence digest "
+               "%s…, the same as <code>hlnctl improve %s --collaborative %s</code>.</span></p>\n",
+            m_reached, members, m_sustained, r->reached_target, r->n_units, r->improved,
+            r->sustained, t ? "" : "none",
+            t ? target * (d->kind == HLN_KIND_PROPORTION ? 100 : 1) : 0,
+            t && d->kind == HLN_KIND_PROPORTION ? "%" : "", t ? t->t.by : "-", hex, d->code,
+            c->code);
+}
+
+/* One unit's card: its name, run chart and verdicts. */
+static void unit_card(FILE *f, hln_learn_session *s, const hln_improve_result *r,
+                      const hln_improve_unit *u)
+{
+    char sig[64] = "";
+    for (uint32_t kind = HLN_SIGNAL_SHIFT; kind <= HLN_SIGNAL_RUNS; kind++)
+        for (size_t j = 0; j < u->n_signals; j++)
+            if (u->signals[j].kind == kind && !u->signals[j].vs_phase) {
+                snprintf(sig + strlen(sig), sizeof sig - strlen(sig), "%s%s", sig[0] ? ", " : "",
+                         hln_signal_name(kind));
+                break;
+            }
+    fputs("<div class=\"card\"><h3>", f);
+    esc(f, hln_learn_name_of(s, u->author));
+    if (u->unit[0]) {
+        fputs(" · ", f);
+        esc(f, u->unit);
+    }
+    fputs("</h3>", f);
+    hln_report_run_chart(f, r, u);
+    fprintf(f, "<p class=\"small\">target %s · improvement %s · sustained %s · "
+               "signals: %s%s%s</p>",
+            tri(u->target_met, "met", "not met"), u->improvement ? "yes" : "no",
+            tri(u->sustained, "yes", "no"), sig[0] ? sig : "none", u->has_chart ? "" : " · ",
+            u->has_chart ? "" : u->reason);
+    fputs("</div>", f);
+}
+
+/* The lessons a member shared about this indicator, next to its charts. */
+static void member_lessons(FILE *f, hln_learn_session *s, const hln_collaborative *c,
+                           const uint8_t member[HLN_KEY_LEN], const char *indicator)
+{
     size_t nl;
     const hln_learn_lesson *ls = hln_learn_lessons(s->learn, &nl);
-    for (uint32_t k = 0; k < c->n_indicators; k++) {
-        const hln_node_def *def = hln_node_find_def(s->defs, s->ndefs, c->indicators[k]);
-        if (!def)
+    bool any = false;
+    for (size_t i = 0; i < nl; i++) {
+        const hln_lesson *l = &ls[i].l;
+        if (ls[i].retracted || strcmp(l->collaborative, c->code) ||
+            memcmp(ls[i].o.author, member, HLN_KEY_LEN))
             continue;
-        const hln_learn_target *t = hln_learn_target_for(s->learn, def->def.code, "", lc, NULL);
-        hln_improve_query q = {.indicator = &def->def, .stratum = "", .in_group = in_collab,
-                               .group_ctx = &mc, .excluded = hln_bench_view_excluded,
-                               .excluded_ctx = &view, .collab = c, .collab_id = lc->o.id};
-        char scope_text[HLN_CODE_MAX + 32];
-        snprintf(scope_text, sizeof scope_text, "collaborative:%s", c->code);
-        q.scope_text = scope_text;
-        if (t) {
-            q.has_target = true;
-            q.target = (double)t->t.value_micro / 1e6;
-            q.target_id = t->o.id;
+        bool about = false;
+        for (uint32_t x = 0; x < l->n_indicators; x++)
+            about |= !strcmp(l->indicators[x], indicator);
+        if (!about)
+            continue;
+        if (!any) {
+            fputs("<div class=\"card\"><h3>Lessons from ", f);
+            esc(f, hln_learn_name_of(s, member));
+            fputs("</h3>", f);
+            any = true;
         }
-        hln_improve_result *r = NULL;
-        if ((rc = hln_improve_run(hln_node_store(s->node), &q, &r)))
-            break;
-        fputs("<h2>", f);
-        esc(f, def->def.title);
-        fprintf(f, " <span class=\"small\">%s</span></h2>", def->def.code);
-        /* The summary line: by member, and by unit. */
-        size_t members = 0, m_reached = 0, m_sustained = 0;
-        for (uint32_t m = 0; m < c->n_members; m++) {
-            size_t units = 0, reached = 0, held = 0, fell = 0;
-            for (size_t i = 0; i < r->n_units; i++)
-                if (!memcmp(r->units[i].author, c->members[m], HLN_KEY_LEN)) {
-                    units++;
-                    reached += r->units[i].target_met == 1;
-                    held += r->units[i].sustained == 1;
-                    fell += r->units[i].sustained == 0;
-                }
-            members += units > 0;
-            m_reached += units && reached == units;
-            m_sustained += held && !fell;
+        fprintf(f, "<div class=\"lesson %s\"><b>%s</b> · %s", hln_lesson_result_name(l->result),
+                hln_lesson_result_name(l->result), l->period);
+        if (l->idea && l->idea <= c->n_ideas) {
+            fprintf(f, " · idea %u: ", (unsigned)l->idea);
+            esc(f, c->ideas[l->idea - 1].title);
+        } else if (l->change[0]) {
+            fputs(" · ", f);
+            esc(f, l->change);
         }
-        char hex[17];
-        hln_hex(r->digest, 8, hex);
-        fprintf(f, "<p><b>%zu of %zu members reached the target; %zu show sustained "
-                   "improvement</b> (units: %zu of %zu reached the target, %zu improved, %zu "
-                   "sustained). Target %s%.3g%s by %s. <span class=\"small\">Evidence digest "
-                   "%s…, the same as <code>hlnctl improve %s --collaborative %s</code>.</span></p>\n",
-                m_reached, members, m_sustained, r->reached_target,
-                r->n_units, r->improved, r->sustained, t ? "" : "none",
-                t ? q.target * (def->def.kind == HLN_KIND_PROPORTION ? 100 : 1) : 0,
-                t && def->def.kind == HLN_KIND_PROPORTION ? "%" : "", t ? t->t.by : "-", hex,
-                def->def.code, c->code);
-        fputs("<div class=\"grid\">", f);
-        for (uint32_t m = 0; m < c->n_members; m++) {
-            for (size_t i = 0; i < r->n_units; i++) {
-                const hln_improve_unit *u = &r->units[i];
-                if (memcmp(u->author, c->members[m], HLN_KEY_LEN))
-                    continue;
-                char sig[64] = "";
-                for (uint32_t kind = HLN_SIGNAL_SHIFT; kind <= HLN_SIGNAL_RUNS; kind++)
-                    for (size_t j = 0; j < u->n_signals; j++)
-                        if (u->signals[j].kind == kind && !u->signals[j].vs_phase) {
-                            snprintf(sig + strlen(sig), sizeof sig - strlen(sig), "%s%s",
-                                     sig[0] ? ", " : "", hln_signal_name(kind));
-                            break;
-                        }
-                fputs("<div class=\"card\"><h3>", f);
-                esc(f, hln_learn_name_of(s, u->author));
-                if (u->unit[0]) {
-                    fputs(" · ", f);
-                    esc(f, u->unit);
-                }
-                fputs("</h3>", f);
-                chart(f, r, u);
-                fprintf(f, "<p class=\"small\">target %s · improvement %s · sustained %s · "
-                           "signals: %s%s%s</p>",
-                        tri(u->target_met, "met", "not met"), u->improvement ? "yes" : "no",
-                        tri(u->sustained, "yes", "no"), sig[0] ? sig : "none",
-                        u->has_chart ? "" : " · ", u->has_chart ? "" : u->reason);
-                fputs("</div>", f);
-            }
-            /* The member's lessons, next to its charts. */
-            bool any = false;
-            for (size_t i = 0; i < nl; i++) {
-                const hln_lesson *l = &ls[i].l;
-                if (ls[i].retracted || strcmp(l->collaborative, c->code) ||
-                    memcmp(ls[i].o.author, c->members[m], HLN_KEY_LEN))
-                    continue;
-                bool about = false;
-                for (uint32_t x = 0; x < l->n_indicators; x++)
-                    about |= !strcmp(l->indicators[x], def->def.code);
-                if (!about)
-                    continue;
-                if (!any) {
-                    fputs("<div class=\"card\"><h3>Lessons from ", f);
-                    esc(f, hln_learn_name_of(s, c->members[m]));
-                    fputs("</h3>", f);
-                    any = true;
-                }
-                fprintf(f, "<div class=\"lesson %s\"><b>%s</b> · %s",
-                        hln_lesson_result_name(l->result), hln_lesson_result_name(l->result),
-                        l->period);
-                if (l->idea && l->idea <= c->n_ideas) {
-                    fprintf(f, " · idea %u: ", (unsigned)l->idea);
-                    esc(f, c->ideas[l->idea - 1].title);
-                } else if (l->change[0]) {
-                    fputs(" · ", f);
-                    esc(f, l->change);
-                }
-                fputs("<br>", f);
-                esc(f, l->text);
-                fputs("</div>", f);
-            }
-            if (any)
-                fputs("</div>", f);
-        }
-        fputs("</div>\n", f);
-        hln_improve_result_destroy(&r);
+        fputs("<br>", f);
+        esc(f, l->text);
+        fputs("</div>", f);
+    }
+    if (any)
+        fputs("</div>", f);
+}
+
+/* One indicator of the collaborative: the evaluation, its summary line,
+ * then each member's unit cards and lessons. 0 or an error of improve. */
+static int indicator_section(FILE *f, hln_learn_session *s, const hln_learn_collab *lc,
+                             const hln_indicator *d)
+{
+    const hln_collaborative *c = &lc->c;
+    hln_bench_view view = {.node = s->node, .trust = s->trust, .now_ms = s->now_ms};
+    mctx mc = {lc};
+    const hln_learn_target *t = hln_learn_target_for(s->learn, d->code, "", lc, NULL);
+    char scope_text[HLN_CODE_MAX + 32];
+    snprintf(scope_text, sizeof scope_text, "collaborative:%s", c->code);
+    hln_improve_query q = {.indicator = d, .stratum = "", .in_group = in_collab,
+                           .group_ctx = &mc, .excluded = hln_bench_view_excluded,
+                           .excluded_ctx = &view, .collab = c, .collab_id = lc->o.id,
+                           .scope_text = scope_text};
+    if (t) {
+        q.has_target = true;
+        q.target = (double)t->t.value_micro / 1e6;
+        q.target_id = t->o.id;
+    }
+    hln_improve_result *r = NULL;
+    int rc = hln_improve_run(hln_node_store(s->node), &q, &r);
+    if (rc)
+        return rc;
+    fputs("<h2>", f);
+    esc(f, d->title);
+    fprintf(f, " <span class=\"small\">%s</span></h2>", d->code);
+    summary_line(f, c, d, r, t);
+    fputs("<div class=\"grid\">", f);
+    for (uint32_t m = 0; m < c->n_members; m++) {
+        for (size_t i = 0; i < r->n_units; i++)
+            if (!memcmp(r->units[i].author, c->members[m], HLN_KEY_LEN))
+                unit_card(f, s, r, &r->units[i]);
+        member_lessons(f, s, c, c->members[m], d->code);
+    }
+    fputs("</div>\n", f);
+    hln_improve_result_destroy(&r);
+    return 0;
+}
+
+static int collab_page(hln_learn_session *s, const hln_learn_collab *lc, const char *path)
+{
+    const hln_collaborative *c = &lc->c;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return HLN_EIO;
+    int rc = 0;
+    page_intro(f, s, lc);
+    for (uint32_t k = 0; k < c->n_indicators && !rc; k++) {
+        const hln_node_def *def = hln_node_find_def(s->defs, s->ndefs, c->indicators[k]);
+        if (def)
+            rc = indicator_section(f, s, lc, &def->def);
     }
     fputs("<h2>Members</h2><ul>", f);
     for (uint32_t m = 0; m < c->n_members; m++) {
@@ -328,7 +361,7 @@ int hln_report_collab_write(const char *datadir, const char *outdir, size_t *pag
 {
     *pages = 0;
     hln_learn_session s;
-    if (hln_learn_session_open(&s, datadir, HLN_NODE_RDONLY)) {
+    if (hln_learn_session_open(&s, datadir, HLN_NODE_RDONLY) != EXIT_OK) {
         hln_util_seterr(err, errlen, "cannot open the node");
         return HLN_EIO;
     }
