@@ -33,7 +33,7 @@ enum {
     HLN_ESTATE = -24,    /* the call is not valid in the current state */
     HLN_EFULL = -25,     /* no room: the store's map or the disk is full */
     HLN_ETIME = -26,     /* a record dated before its feed's head (docs/PROTOCOL.md §4) */
-    HLN_ERR_MIN_ = -26
+    HLN_ERR_MIN_ = -27
 };
 
 /* A static English description of code `rc`; never NULL. */
