@@ -11,6 +11,8 @@
  *              timestamp(8) seq(8) scope(6)   -> id(32) num(8) den(8) flags(1)
  *   retracted  target id(32) author(32)       -> retract id(32) erase(1)
  *   forks      feed(38) seq(8)                -> transport bytes of the second record
+ *   gov        feed(38) seq(8)                -> id(32), for member, revoke, indicator,
+ *                                                policy and address records only
  *   trust, peers, meta, flags                 -> opaque kv tables for the node
  *
  * Codes, periods, units and strata never contain NUL, so a NUL terminator
@@ -62,10 +64,15 @@
 static const char META_SCHEMA[] = "store.schema";
 static const char META_INCARNATION[] = "store.incarnation";
 static const char META_RESERVED[] = "store.";
+/* Present once the gov index holds every governance record: a store made
+ * before the index is filled once, by its first writable open. */
+static const char META_GOV_INDEX[] = "store.gov_index";
 
 struct hln_store {
     MDB_env *env;
     MDB_dbi records, feeds, heads, obs, retracted, forks;
+    MDB_dbi gov;     /* feed(38) seq(8) -> id(32) of every governance record */
+    bool gov_ready;  /* the gov index is complete (an old read-only store may lack it) */
     MDB_dbi kv[4]; /* by hln_table */
     unsigned flags;
     int readers;         /* read transactions open: the map must not grow meanwhile */
@@ -335,9 +342,63 @@ static int open_dbs(hln_store *s, MDB_txn *txn, unsigned create)
     for (int i = 0; i < 4; i++)
         if ((rc = mdb_dbi_open(txn, kvnames[i], create, &s->kv[i])))
             goto out;
+    /* Absent from a store made before it (read-only: the walks fall back). */
+    rc = mdb_dbi_open(txn, "gov", create, &s->gov);
+    s->gov_ready = rc == 0;
+    if (rc == MDB_NOTFOUND && !create)
+        rc = 0;
 out:
     /* A read-only open of a store that was never initialised has no DBs. */
     return rc == MDB_NOTFOUND ? HLN_ESCHEMA : xlate(rc);
+}
+
+/* The records that decide trust, definitions, policy and addresses: few
+ * beside the observations, and read whole at every start and publish. */
+static bool is_gov_type(uint32_t type)
+{
+    return type == HLN_REC_MEMBER || type == HLN_REC_REVOKE || type == HLN_REC_INDICATOR ||
+           type == HLN_REC_POLICY || type == HLN_REC_ADDRESS;
+}
+
+/* Fill the gov index of a store made before it, once: one walk of the
+ * feeds, reading only each record's type. */
+static int gov_fill(hln_store *s, MDB_txn *txn)
+{
+    MDB_val mk = {sizeof META_GOV_INDEX - 1, (void *)META_GOV_INDEX}, mv;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v, rv;
+    int rc = xlate(mdb_get(txn, s->kv[HLN_TABLE_META], &mk, &mv)), mrc;
+    if (rc != HLN_ENOTFOUND)
+        goto out;
+    if ((rc = xlate(mdb_cursor_open(txn, s->feeds, &cur))))
+        goto out;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SEQ_KEY_LEN || v.mv_size != HLN_HASH_LEN)
+            continue; /* hln_store_verify reports it */
+        if (xlate(mdb_get(txn, s->records, &v, &rv)) != 0 ||
+            hln_record_decode(rv.mv_data, rv.mv_size, s->scratch, NULL, 0) != 0)
+            continue;
+        if (is_gov_type(s->scratch->env.type) && (rc = xlate(mdb_put(txn, s->gov, &k, &v, 0))))
+            goto out;
+    }
+    if (mrc != MDB_NOTFOUND) {
+        rc = xlate(mrc);
+        goto out;
+    }
+    mv.mv_size = 1, mv.mv_data = (void *)"1";
+    rc = xlate(mdb_put(txn, s->kv[HLN_TABLE_META], &mk, &mv, 0));
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Whether the gov index is complete (a read-only open cannot fill it). */
+static bool gov_complete(hln_store *s, MDB_txn *txn)
+{
+    MDB_val mk = {sizeof META_GOV_INDEX - 1, (void *)META_GOV_INDEX}, mv;
+    return s->gov_ready && mdb_get(txn, s->kv[HLN_TABLE_META], &mk, &mv) == 0;
 }
 
 /* Check the schema, or write schema and a fresh incarnation into a new store. */
@@ -424,10 +485,11 @@ int hln_store_open(const char *dir, unsigned flags, hln_store **out)
         if ((rc = txn_begin(s, rdonly ? MDB_RDONLY : 0, &txn)))
             goto out;
         if ((rc = open_dbs(s, txn, rdonly ? 0 : MDB_CREATE)) ||
-            (rc = init_meta(s, txn, !rdonly))) {
+            (rc = init_meta(s, txn, !rdonly)) || (!rdonly && (rc = gov_fill(s, txn)))) {
             mdb_txn_abort(txn);
             txn = NULL;
         } else {
+            s->gov_ready = gov_complete(s, txn);
             rc = xlate(mdb_txn_commit(txn));
             txn = NULL;
         }
@@ -638,6 +700,11 @@ static int append_one(hln_store *s, MDB_txn *txn, const hln_record *r)
     hval.mv_size = HEAD_VAL_LEN, hval.mv_data = hv;
     if ((rc = xlate(mdb_put(txn, s->heads, &hk, &hval, 0))))
         goto out;
+    if (is_gov_type(e->type)) {
+        v.mv_size = HLN_HASH_LEN, v.mv_data = (void *)r->id;
+        if ((rc = xlate(mdb_put(txn, s->gov, &k, &v, 0))))
+            goto out;
+    }
 
     if (e->type == HLN_REC_OBSERVATION && r->has_body) {
         const hln_observation *o = &r->body.observation;
@@ -881,6 +948,56 @@ int hln_store_foreach_record(hln_store *s, hln_record_cb cb, void *ctx)
     if (!s || !cb)
         return HLN_EINVAL;
     return walk_feeds(s, NULL, 0, 0, cb, ctx);
+}
+
+typedef struct {
+    hln_record_cb cb;
+    void *ctx;
+} gov_filter;
+
+static int gov_only(void *ctx, const hln_record *r)
+{
+    gov_filter *f = ctx;
+    return is_gov_type(r->env.type) ? f->cb(f->ctx, r) : 0;
+}
+
+int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    hln_record *r = NULL;
+    MDB_val k, v;
+    int rc = HLN_EINVAL, mrc;
+    if (!s || !cb)
+        goto out;
+    if (!s->gov_ready) {
+        gov_filter f = {cb, ctx};
+        rc = walk_feeds(s, NULL, 0, 0, gov_only, &f);
+        goto out;
+    }
+    if (!(r = malloc(sizeof *r))) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    if ((rc = read_begin(s, &txn)) || (rc = xlate(mdb_cursor_open(txn, s->gov, &cur))))
+        goto out;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SEQ_KEY_LEN || v.mv_size != HLN_HASH_LEN) {
+            rc = HLN_ESTORE;
+            goto out;
+        }
+        if ((rc = get_in(s, txn, v.mv_data, r)) || (rc = cb(ctx, r)))
+            goto out;
+    }
+    rc = mrc == MDB_NOTFOUND ? 0 : xlate(mrc);
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (s)
+        read_end(s, &txn);
+    free(r);
+    return edge(rc);
 }
 
 int hln_store_foreach_obs(hln_store *s, const char *indicator, const char *period,
@@ -1300,6 +1417,11 @@ static void verify_chains(hln_store *s, MDB_txn *txn, hln_record *r, problems *p
                 problem(pr, "record %s: retracted with erase but the body is held", h);
             if (r->env.type == HLN_REC_OBSERVATION && r->has_body)
                 verify_obs_of(s, txn, r, retr, pr);
+            MDB_val gv;
+            if (s->gov_ready && is_gov_type(r->env.type) &&
+                (mdb_get(txn, s->gov, &k, &gv) != 0 || gv.mv_size != HLN_HASH_LEN ||
+                 memcmp(gv.mv_data, r->id, HLN_HASH_LEN) != 0))
+                problem(pr, "record %s: missing from the governance index", h);
         }
         last_seq = seq;
         memcpy(last_id, v.mv_data, HLN_HASH_LEN);

@@ -70,6 +70,12 @@ int hln_store_foreach_feed(hln_store *s, const hln_feed_id *feed, uint64_t from_
 /* Every record, feed by feed in seq order (for verify and log). */
 int hln_store_foreach_record(hln_store *s, hln_record_cb cb, void *ctx);
 
+/* The governance records only (member, revoke, indicator, policy,
+ * address), in the order of hln_store_foreach_record, from an index kept
+ * in the appending transaction: its cost follows their number, not the
+ * store's size. */
+int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx);
+
 /* The observation index: every observation held, keyed by (indicator,
  * period, stratum, author, unit, timestamp, seq), with its counts, so that
  * benchmarks never read the records themselves. */
