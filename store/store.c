@@ -11,8 +11,9 @@
  *              timestamp(8) seq(8) scope(6)   -> id(32) num(8) den(8) flags(1)
  *   retracted  target id(32) author(32)       -> retract id(32) erase(1)
  *   forks      feed(38) seq(8)                -> transport bytes of the second record
- *   gov        feed(38) seq(8)                -> id(32), for member, revoke, indicator,
- *                                                policy and address records only
+ *   gov        feed(38) seq(8)                -> transport bytes, for member, revoke,
+ *                                                indicator, policy and address records only
+ *                                                (a copy: read in one sequential walk)
  *   trust, peers, meta, flags                 -> opaque kv tables for the node
  *
  * Codes, periods, units and strata never contain NUL, so a NUL terminator
@@ -71,7 +72,7 @@ static const char META_GOV_INDEX[] = "store.gov_index";
 struct hln_store {
     MDB_env *env;
     MDB_dbi records, feeds, heads, obs, retracted, forks;
-    MDB_dbi gov;     /* feed(38) seq(8) -> id(32) of every governance record */
+    MDB_dbi gov;     /* feed(38) seq(8) -> a copy of every governance record */
     bool gov_ready;  /* the gov index is complete (an old read-only store may lack it) */
     MDB_dbi kv[4]; /* by hln_table */
     unsigned flags;
@@ -379,7 +380,7 @@ static int gov_fill(hln_store *s, MDB_txn *txn)
         if (xlate(mdb_get(txn, s->records, &v, &rv)) != 0 ||
             hln_record_decode(rv.mv_data, rv.mv_size, s->scratch, NULL, 0) != 0)
             continue;
-        if (is_gov_type(s->scratch->env.type) && (rc = xlate(mdb_put(txn, s->gov, &k, &v, 0))))
+        if (is_gov_type(s->scratch->env.type) && (rc = xlate(mdb_put(txn, s->gov, &k, &rv, 0))))
             goto out;
     }
     if (mrc != MDB_NOTFOUND) {
@@ -577,7 +578,14 @@ static int erase_stored(hln_store *s, MDB_txn *txn, const uint8_t id[HLN_HASH_LE
     if (erase) {
         hln_record_erase_body(t);
         v.mv_size = t->raw_len, v.mv_data = t->raw;
-        rc = xlate(mdb_put(txn, s->records, &k, &v, 0));
+        if ((rc = xlate(mdb_put(txn, s->records, &k, &v, 0))))
+            goto out;
+        if (is_gov_type(t->env.type) && s->gov_ready) {
+            uint8_t sk[SEQ_KEY_LEN];
+            seq_key(t->env.author, t->env.scope, t->env.seq, sk);
+            MDB_val gk = {SEQ_KEY_LEN, sk};
+            rc = xlate(mdb_put(txn, s->gov, &gk, &v, 0));
+        }
     }
 out:
     return rc;
@@ -701,8 +709,9 @@ static int append_one(hln_store *s, MDB_txn *txn, const hln_record *r)
     if ((rc = xlate(mdb_put(txn, s->heads, &hk, &hval, 0))))
         goto out;
     if (is_gov_type(e->type)) {
-        v.mv_size = HLN_HASH_LEN, v.mv_data = (void *)r->id;
-        if ((rc = xlate(mdb_put(txn, s->gov, &k, &v, 0))))
+        /* A copy, not the id: a walk of the ids would fault in one random
+         * page of records per governance record on a big store. */
+        if ((rc = xlate(mdb_put(txn, s->gov, &k, &iv, 0))))
             goto out;
     }
 
@@ -983,11 +992,12 @@ int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx)
         goto out;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != SEQ_KEY_LEN || v.mv_size != HLN_HASH_LEN) {
+        if (k.mv_size != SEQ_KEY_LEN ||
+            hln_record_decode(v.mv_data, v.mv_size, r, NULL, 0) != 0) {
             rc = HLN_ESTORE;
             goto out;
         }
-        if ((rc = get_in(s, txn, v.mv_data, r)) || (rc = cb(ctx, r)))
+        if ((rc = cb(ctx, r)))
             goto out;
     }
     rc = mrc == MDB_NOTFOUND ? 0 : xlate(mrc);
@@ -1419,9 +1429,9 @@ static void verify_chains(hln_store *s, MDB_txn *txn, hln_record *r, problems *p
                 verify_obs_of(s, txn, r, retr, pr);
             MDB_val gv;
             if (s->gov_ready && is_gov_type(r->env.type) &&
-                (mdb_get(txn, s->gov, &k, &gv) != 0 || gv.mv_size != HLN_HASH_LEN ||
-                 memcmp(gv.mv_data, r->id, HLN_HASH_LEN) != 0))
-                problem(pr, "record %s: missing from the governance index", h);
+                (mdb_get(txn, s->gov, &k, &gv) != 0 || gv.mv_size != iv.mv_size ||
+                 memcmp(gv.mv_data, iv.mv_data, iv.mv_size) != 0))
+                problem(pr, "record %s: missing from the governance index, or not its copy", h);
         }
         last_seq = seq;
         memcpy(last_id, v.mv_data, HLN_HASH_LEN);
