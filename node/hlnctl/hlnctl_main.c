@@ -21,6 +21,8 @@
 #include "node/node.h"
 #include "node/hlnctl/cmd_ops.h"
 #include "node/hlnctl/report.h"
+#include "node/hlnctl/cmd_publish_stream.h"
+#include "node/publish_stream.h"
 #include "proto/codes.h"
 #include "proto/record.h"
 #include "store/store.h"
@@ -704,6 +706,11 @@ static int cmd_publish(cli *c, int argc, char **argv)
     if (o.scope && (strlen(o.scope) > HLN_SCOPE_MAX || !hln_code_scope(o.scope, strlen(o.scope))))
         return usage_error(cmd, "--scope: '%s' is not global or a jurisdiction code", o.scope);
     const char *file = o.pos[0];
+    /* More than one batch: checked whole, then committed batch by batch. */
+    if (hln_publish_stream_needed(file)) {
+        hln_publish_opts ps = {.scope = o.scope, .min_cell = (uint32_t)mc, .dry_run = o.dry_run};
+        return hln_cli_publish_stream(c->dir, file, &ps, o.json);
+    }
     char *buf = NULL;
     size_t len = 0;
     int rc = hln_read_file(file, HLN_CSV_FILE_MAX, &buf, &len);
