@@ -71,6 +71,11 @@ typedef struct {
      * is never mentioned to that peer. The answer may change (a membership
      * starts or ends): call hln_sync_wants_changed after it does. */
     bool (*may_send)(void *ctx, uint32_t peer, const hln_feed_id *feed);
+    /* Optional (NULL: the engine checks them one by one): check the
+     * signatures of `n` decoded records of one message, results[i] =
+     * hln_record_verify(recs[i]), in any order or on other threads, all
+     * done on return. The daemon spreads them over its cores. */
+    void (*verify)(void *ctx, const hln_record *const *recs, size_t n, int *results);
 } hln_sync_host;
 
 typedef struct {
