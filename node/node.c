@@ -365,8 +365,62 @@ int hln_node_min_cell(hln_node *n, uint32_t configured, uint32_t *out)
     return 0;
 }
 
+/* Record i of an hln_node_append batch, sealed into the store's buffer. */
+/* Item i of a batch: items[i] itself, or one built into `scratch`. */
+typedef const hln_node_item *(*item_get_fn)(void *ctx, size_t i, hln_node_item *scratch);
+
+static const hln_node_item *array_get(void *ctx, size_t i, hln_node_item *scratch)
+{
+    (void)scratch;
+    return &((const hln_node_item *)ctx)[i];
+}
+
+typedef struct {
+    hln_node *n;
+    item_get_fn get;
+    void *gctx;
+    hln_node_item scratch;
+    const char *scope;
+    uint64_t head, ts_ms;
+    uint8_t prev[HLN_HASH_LEN]; /* the head's id, then each record's */
+    char *err;
+    size_t errlen;
+    uint8_t head_id[HLN_HASH_LEN];
+    bool failed;
+} seal_ctx;
+
+static int seal_one(void *ctx, size_t i, hln_record *r)
+{
+    seal_ctx *c = ctx;
+    if (i == 0) /* also when the store retries the transaction */
+        memcpy(c->prev, c->head_id, HLN_HASH_LEN);
+    const hln_node_item *it = c->get(c->gctx, i, &c->scratch);
+    hln_record_init(r, (hln_rec_type)it->type, c->n->pk, c->scope, c->head + 1 + i,
+                    c->head + i ? c->prev : NULL, c->ts_ms);
+    r->body = it->body;
+    r->has_body = true;
+    char why[160] = "";
+    int rc = hln_record_seal(r, c->n->id, why, sizeof why);
+    if (rc < 0) {
+        hln_util_seterr(c->err, c->errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
+        c->failed = true;
+        return rc;
+    }
+    memcpy(c->prev, r->id, HLN_HASH_LEN);
+    return 0;
+}
+
+static int append_items(hln_node *n, const char *scope, size_t count, item_get_fn get,
+                        void *gctx, uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen);
+
 int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
                     uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
+{
+    return append_items(n, scope, count, array_get, (void *)items, ts_ms, first_seq, err, errlen);
+}
+
+static int append_items(hln_node *n, const char *scope, size_t count, item_get_fn get,
+                        void *gctx, uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
 {
     if (count == 0)
         return 0;
@@ -390,9 +444,11 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
      * still revoke itself after a compromise. */
     if (n->info.level == HLN_LEVEL_ORGANIZATION) {
         for (size_t i = 0; i < count; i++) {
-            uint32_t t = items[i].type;
+            hln_node_item scratch;
+            const hln_node_item *it = get(gctx, i, &scratch);
+            uint32_t t = it->type;
             bool self_revoke = t == HLN_REC_REVOKE &&
-                               memcmp(items[i].body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
+                               memcmp(it->body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
             if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
                  t == HLN_REC_REVOKE) &&
                 !self_revoke) {
@@ -424,30 +480,30 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
     uint64_t head_ts = 0;
     if (head && hln_store_head_time(n->store, &feed, &head_ts) == 0 && head_ts > ts_ms)
         ts_ms = head_ts;
-    hln_record *recs = calloc(count, sizeof *recs);
     int *results = calloc(count, sizeof *results);
-    if (!recs || !results) {
+    if (!results) {
         rc = HLN_ENOMEM;
         goto out;
     }
-    /* Seal everything first: a bad field anywhere stops the batch before
-     * the store sees any of it. */
-    for (size_t i = 0; i < count; i++) {
-        hln_record *r = &recs[i];
-        hln_record_init(r, (hln_rec_type)items[i].type, n->pk, scope, head + 1 + i,
-                        head + i ? (i ? recs[i - 1].id : prev) : NULL, ts_ms);
-        r->body = items[i].body;
-        r->has_body = true;
-        char why[160] = "";
-        rc = hln_record_seal(r, n->id, why, sizeof why);
-        if (rc < 0) {
-            hln_util_seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
-            goto out;
-        }
+    /* Each record is sealed inside the store's transaction, into one
+     * reused buffer: a bad field anywhere aborts it, so the store keeps
+     * nothing of the batch, and a batch of any length takes the memory of
+     * one record. */
+    seal_ctx *sc = malloc(sizeof *sc);
+    if (!sc) {
+        rc = HLN_ENOMEM;
+        goto out;
     }
-    rc = hln_store_append_batch(n->store, recs, count, results);
+    *sc = (seal_ctx){.n = n, .get = get, .gctx = gctx, .scope = scope, .head = head,
+                     .ts_ms = ts_ms, .err = err, .errlen = errlen};
+    if (head)
+        memcpy(sc->head_id, prev, HLN_HASH_LEN);
+    rc = hln_store_append_fill(n->store, count, seal_one, sc, results);
+    bool failed = sc->failed;
+    free(sc);
     if (rc < 0) {
-        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        if (!failed)
+            hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
     }
     /* Each record continues the one before, so if the first was refused
@@ -467,7 +523,6 @@ int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, 
         *first_seq = head + 1;
     rc = 0;
 out:
-    free(recs);
     free(results);
     return rc;
 }
@@ -566,6 +621,30 @@ void hln_publish_result_free(hln_publish_result *res)
     res->n = 0;
 }
 
+static const hln_node_item *publish_get(void *ctx, size_t i, hln_node_item *it)
+{
+    const hln_publish_result *res = ctx;
+    memset(it, 0, offsetof(hln_node_item, body) + sizeof it->body.observation);
+    it->type = HLN_REC_OBSERVATION;
+    hln_observation *ob = &it->body.observation;
+    *ob = res->items[i].obs;
+    if (res->items[i].reason != HLN_SUPP_NONE) {
+        /* Withheld: the fact of reporting stays, the counts go nowhere. */
+        ob->suppressed = true;
+        ob->numerator = 0;
+        ob->denominator = 0;
+    }
+    return it;
+}
+
+int hln_node_publish_items(hln_node *n, hln_publish_result *res, uint64_t ts_ms, char *err,
+                           size_t errlen)
+{
+    /* Each record's item is built as it is sealed: no array of them. */
+    return append_items(n, res->scope, res->n, publish_get, res, ts_ms, &res->first_seq, err,
+                        errlen);
+}
+
 int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_publish_opts *o,
                          hln_csv_problem_cb cb, void *ctx, hln_publish_result *res, char *err,
                          size_t errlen)
@@ -588,7 +667,6 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     size_t ndefs = 0;
     hln_csv_row *rows = NULL;
     size_t nrows = 0;
-    hln_node_item *items = NULL;
     int rc = hln_node_definitions(n, &defs, &ndefs);
     if (rc < 0) {
         hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
@@ -623,27 +701,10 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
         res->n_suppressed += res->items[i].reason != HLN_SUPP_NONE;
     if (o->dry_run)
         goto out;
-    items = calloc(res->n, sizeof *items);
-    if (!items) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < res->n; i++) {
-        items[i].type = HLN_REC_OBSERVATION;
-        hln_observation *ob = &items[i].body.observation;
-        *ob = res->items[i].obs;
-        if (res->items[i].reason != HLN_SUPP_NONE) {
-            /* Withheld: the fact of reporting stays, the counts go nowhere. */
-            ob->suppressed = true;
-            ob->numerator = 0;
-            ob->denominator = 0;
-        }
-    }
-    rc = hln_node_append(n, res->scope, items, res->n, o->ts_ms, &res->first_seq, err, errlen);
+    rc = hln_node_publish_items(n, res, o->ts_ms, err, errlen);
 out:
     if (rc < 0)
         hln_publish_result_free(res);
-    free(items);
     free(rows);
     free(defs);
     return rc;

@@ -239,7 +239,6 @@ static int pass(hln_node *n, const char *path, const hln_publish_opts *o, bool w
     char *line = NULL;
     size_t lcap = 0;
     hln_csv_row *rows = NULL;
-    hln_node_item *items = NULL;
     hln_publish_result res;
     memset(&r, 0, sizeof r);
     memset(&closed, 0, sizeof closed);
@@ -332,24 +331,8 @@ static int pass(hln_node *n, const char *path, const hln_publish_opts *o, bool w
         for (size_t i = 0; i < res.n; i++)
             res.n_suppressed += res.items[i].reason != HLN_SUPP_NONE;
         if (write && done) {
-            free(items);
-            if (!(items = calloc(done, sizeof *items))) {
-                rc = HLN_ENOMEM;
-                goto out;
-            }
-            for (size_t i = 0; i < done; i++) {
-                items[i].type = HLN_REC_OBSERVATION;
-                hln_observation *ob = &items[i].body.observation;
-                *ob = res.items[i].obs;
-                if (res.items[i].reason != HLN_SUPP_NONE) {
-                    ob->suppressed = true; /* withheld: the counts go nowhere */
-                    ob->numerator = 0;
-                    ob->denominator = 0;
-                }
-            }
             char why[400] = "";
-            rc = hln_node_append(n, tot->scope, items, done, o->ts_ms, &res.first_seq, why,
-                                 sizeof why);
+            rc = hln_node_publish_items(n, &res, o->ts_ms, why, sizeof why);
             if (rc < 0) {
                 if (tot->batches)
                     hln_util_seterr(err, errlen,
@@ -391,7 +374,6 @@ out:
     free(r.lineno);
     free(closed.v);
     free(rows);
-    free(items);
     return rc;
 }
 

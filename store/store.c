@@ -765,6 +765,54 @@ int hln_store_append_batch(hln_store *s, const hln_record *recs, size_t n, int *
     return rc;
 }
 
+typedef struct {
+    size_t n;
+    hln_record_fill_cb fill;
+    void *ctx;
+    int *results;
+    hln_record *buf;
+    int fill_rc; /* what fill returned, to pass back as it is */
+} fill_ctx;
+
+static int fill_fn(hln_store *s, MDB_txn *txn, void *vctx)
+{
+    fill_ctx *c = vctx;
+    int rc = 0;
+    c->fill_rc = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if ((rc = c->fill(c->ctx, i, c->buf)) != 0) {
+            c->fill_rc = rc;
+            goto out;
+        }
+        rc = append_one(s, txn, c->buf);
+        c->results[i] = rc;
+        if (rc && !is_record_level(rc))
+            goto out;
+        rc = 0;
+    }
+out:
+    return rc;
+}
+
+int hln_store_append_fill(hln_store *s, size_t n, hln_record_fill_cb fill, void *ctx,
+                          int *results)
+{
+    fill_ctx c = {n, fill, ctx, results, NULL, 0};
+    if (!s || !fill || (n && !results))
+        return HLN_EINVAL;
+    if (n == 0)
+        return 0;
+    if (!(c.buf = malloc(sizeof *c.buf)))
+        return HLN_ENOMEM;
+    int rc = run_write(s, fill_fn, &c);
+    if (c.fill_rc)
+        rc = c.fill_rc;
+    else if (rc)
+        rc = is_record_level(rc) ? HLN_ESTORE : rc;
+    free(c.buf);
+    return rc;
+}
+
 int hln_store_append(hln_store *s, const hln_record *r)
 {
     int result = 0;
