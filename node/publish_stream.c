@@ -11,6 +11,13 @@
 #include "node/disclosure.h"
 #include "node/util.h"
 
+static size_t batch_rows = HLN_STREAM_BATCH_ROWS;
+
+void hln_publish_stream_set_batch(size_t rows)
+{
+    batch_rows = rows ? rows : HLN_STREAM_BATCH_ROWS;
+}
+
 bool hln_publish_stream_needed(const char *path)
 {
     struct stat st;
@@ -131,13 +138,13 @@ static int read_header(reader *r, char **line, size_t *lcap)
     return rc;
 }
 
-/* Read lines until HLN_STREAM_BATCH_ROWS are pending (never inside a
- * quoted field) or the file ends. */
-static int fill(reader *r, char **line, size_t *lcap)
+/* Read lines until `want` are pending (never stopping inside a quoted
+ * field) or the file ends. */
+static int fill(reader *r, char **line, size_t *lcap, size_t want)
 {
     bool in_quote = false;
     int rc = 0;
-    while (!r->eof && (r->n < HLN_STREAM_BATCH_ROWS || in_quote)) {
+    while (!r->eof && (r->n < want || in_quote)) {
         ssize_t got = getline(line, lcap, r->f);
         if (got < 0) {
             r->eof = true;
@@ -256,8 +263,9 @@ static int pass(hln_node *n, const char *path, const hln_publish_opts *o, bool w
         rc = HLN_EINVAL;
         goto out;
     }
+    size_t want = batch_rows;
     for (;;) {
-        if ((rc = fill(&r, &line, &lcap))) {
+        if ((rc = fill(&r, &line, &lcap, want))) {
             hln_util_seterr(err, errlen, "reading: %s", hln_strerror(rc));
             goto out;
         }
@@ -283,13 +291,20 @@ static int pass(hln_node *n, const char *path, const hln_publish_opts *o, bool w
             while (done > 0 && same_group(&rows[done - 1].obs, &rows[nrows - 1].obs))
                 done--;
             if (done == 0) {
-                problem_at(&pr, rows[0].line, "more rows than one batch holds for one indicator, "
-                                              "period and unit");
-                rc = HLN_EINVAL;
-                goto out;
+                /* One group fills the batch: read on until it ends (a
+                 * group is a total and its strata, each once). */
+                if (r.n >= 16 * batch_rows) {
+                    problem_at(&pr, rows[0].line, "more rows than 16 batches hold for one "
+                                                  "indicator, period and unit");
+                    rc = HLN_EINVAL;
+                    goto out;
+                }
+                want = r.n + batch_rows;
+                continue;
             }
             keep_from = rows[done].line - 2;
         }
+        want = batch_rows;
         /* Rows of a group stand together: disclosure control sees the group whole. */
         uint64_t cur = 0;
         for (size_t i = 0; i < done && !write; i++) {

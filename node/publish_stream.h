@@ -12,6 +12,10 @@
 /* Rows per batch: one hln_csvin_parse, one disclosure pass, one commit. */
 #define HLN_STREAM_BATCH_ROWS 10000u
 
+/* Tests and the fuzzer only: batches of `rows` lines (0: the default), so
+ * that batch boundaries are met in small files. */
+void hln_publish_stream_set_batch(size_t rows);
+
 /* true when `path` is more than one ordinary publish can take: over
  * HLN_CSV_FILE_MAX bytes or over HLN_CSV_ROWS_MAX rows (physical lines
  * after the header; an over-estimate only with quoted line breaks). */
