@@ -2,6 +2,7 @@
 #include "node/hlnd/verify_pool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -85,11 +86,17 @@ int hlnd_verify_pool_new(unsigned workers, hlnd_verify_pool **out)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
+    /* Workers take no signals: SIGTERM and SIGHUP must reach the daemon's
+     * thread, whose poll they interrupt. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     for (unsigned i = 0; i < workers; i++) {
         if (pthread_create(&p->th[i], NULL, worker, p) != 0)
             break; /* fewer workers: still correct */
         p->nth++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     *out = p;
     return 0;
 }
