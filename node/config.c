@@ -70,7 +70,7 @@ void hln_config_defaults(hln_config *c)
     c->log_level = 6;
     c->metrics_interval_ms = 15000;
     c->index_check_ms = 3600000;
-    c->tick_ms = 100;
+    c->tick_ms = 50; /* measured: docs/PERFORMANCE.md, "Gossip timers" */
     c->fanout = 3;
     c->anti_entropy_ms = 2000;
     c->batch_size = 512;

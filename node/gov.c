@@ -259,7 +259,7 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out)
     hln_store *s = hln_node_store(n);
     int rc = hln_gov_anchor_foreach(s, load_anchor, t, NULL);
     if (!rc)
-        rc = hln_store_foreach_record(s, load_record, t);
+        rc = hln_store_foreach_gov(s, load_record, t);
     if (!rc)
         rc = hln_store_foreach_fork(s, load_fork, t);
     if (!rc)

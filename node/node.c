@@ -344,7 +344,7 @@ static int policy_cb(void *ctx, const hln_record *r)
 int hln_node_min_cell(hln_node *n, uint32_t configured, uint32_t *out)
 {
     policy_walk w = {.jurisdiction = n->info.jurisdiction};
-    int rc = hln_store_foreach_record(n->store, policy_cb, &w);
+    int rc = hln_store_foreach_gov(n->store, policy_cb, &w);
     if (rc < 0) {
         free(w.v);
         return w.oom ? HLN_ENOMEM : rc;
@@ -363,14 +363,68 @@ int hln_node_min_cell(hln_node *n, uint32_t configured, uint32_t *out)
     return 0;
 }
 
-/* May this node append these items in `scope` now? 0, HLN_ESTATE (a
- * restored store not caught up) or HLN_EPERM, with the reason in err. */
-static int append_allowed(hln_node *n, const char *scope, const hln_node_item *items,
-                          size_t count, char *err, size_t errlen)
+/* Record i of an hln_node_append batch, sealed into the store's buffer. */
+/* Item i of a batch: items[i] itself, or one built into `scratch`. */
+typedef const hln_node_item *(*item_get_fn)(void *ctx, size_t i, hln_node_item *scratch);
+
+static const hln_node_item *array_get(void *ctx, size_t i, hln_node_item *scratch)
 {
+    (void)scratch;
+    return &((const hln_node_item *)ctx)[i];
+}
+
+typedef struct {
+    hln_node *n;
+    item_get_fn get;
+    void *gctx;
+    hln_node_item scratch;
+    const char *scope;
+    uint64_t head, ts_ms;
+    uint8_t prev[HLN_HASH_LEN]; /* the head's id, then each record's */
+    char *err;
+    size_t errlen;
+    uint8_t head_id[HLN_HASH_LEN];
+    bool failed;
+} seal_ctx;
+
+static int seal_one(void *ctx, size_t i, hln_record *r)
+{
+    seal_ctx *c = ctx;
+    if (i == 0) /* also when the store retries the transaction */
+        memcpy(c->prev, c->head_id, HLN_HASH_LEN);
+    const hln_node_item *it = c->get(c->gctx, i, &c->scratch);
+    hln_record_init(r, (hln_rec_type)it->type, c->n->pk, c->scope, c->head + 1 + i,
+                    c->head + i ? c->prev : NULL, c->ts_ms);
+    r->body = it->body;
+    r->has_body = true;
+    char why[160] = "";
+    int rc = hln_record_seal(r, c->n->id, why, sizeof why);
+    if (rc < 0) {
+        hln_util_seterr(c->err, c->errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
+        c->failed = true;
+        return rc;
+    }
+    memcpy(c->prev, r->id, HLN_HASH_LEN);
+    return 0;
+}
+
+static int append_items(hln_node *n, const char *scope, size_t count, item_get_fn get,
+                        void *gctx, uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen);
+
+int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
+                    uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
+{
+    return append_items(n, scope, count, array_get, (void *)items, ts_ms, first_seq, err, errlen);
+}
+
+static int append_items(hln_node *n, const char *scope, size_t count, item_get_fn get,
+                        void *gctx, uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
+{
+    if (count == 0)
+        return 0;
     /* A store restored from a backup may lack records this node published
      * after the backup; appending now could reuse their seqs and fork its
-     * own feed. hlnd lifts the mark once it has them back (the catch-up rule, node/node.h). */
+     * own feed. hlnd lifts the mark once it has them back (ops_cmds.h). */
     if (hln_node_catch_up_pending(n->store)) {
         hln_util_seterr(err, errlen,
                "the store was restored from a backup and hlnd has not yet pulled back this "
@@ -381,130 +435,92 @@ static int append_allowed(hln_node *n, const char *scope, const hln_node_item *i
         hln_util_seterr(err, errlen, "scope '%s' is not one this node may publish in", scope);
         return HLN_EPERM;
     }
-    /* Organizations author observations, lessons, retractions and addresses only
+    /* Organizations author observations, retractions and addresses only
      * (docs/GOVERNANCE.md). Every peer refuses anything else, and since a
      * feed is a hash chain, one refused record would stop the whole feed
      * from replicating: refuse it here, before it is signed. A key may
      * still revoke itself after a compromise. */
-    if (n->info.level != HLN_LEVEL_ORGANIZATION)
-        return 0;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t t = items[i].type;
-        bool self_revoke =
-            t == HLN_REC_REVOKE && memcmp(items[i].body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
-        if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
-             t == HLN_REC_REVOKE || t == HLN_REC_TARGET || t == HLN_REC_COLLABORATIVE) &&
-            !self_revoke) {
-            hln_util_seterr(err, errlen,
-                   "an organization may not author %s records: peers would refuse them and "
-                   "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
-                   hln_rec_type_name(t));
-            return HLN_EPERM;
+    if (n->info.level == HLN_LEVEL_ORGANIZATION) {
+        for (size_t i = 0; i < count; i++) {
+            hln_node_item scratch;
+            const hln_node_item *it = get(gctx, i, &scratch);
+            uint32_t t = it->type;
+            bool self_revoke = t == HLN_REC_REVOKE &&
+                               memcmp(it->body.revoke.subject, n->pk, HLN_KEY_LEN) == 0;
+            if ((t == HLN_REC_INDICATOR || t == HLN_REC_POLICY || t == HLN_REC_MEMBER ||
+                 t == HLN_REC_REVOKE || t == HLN_REC_TARGET || t == HLN_REC_COLLABORATIVE) &&
+                !self_revoke) {
+                hln_util_seterr(err, errlen,
+                       "an organization may not author %s records: peers would refuse them and "
+                       "stop replicating this node's feed (authorities do; docs/GOVERNANCE.md)",
+                       hln_rec_type_name(t));
+                return HLN_EPERM;
+            }
         }
     }
-    return 0;
-}
-
-/* Where the node's feed in `scope` ends: *head (0 when empty), the id of
- * its last record in prev, and the time to date the new records by (*ts_ms,
- * now when 0, and never before the head's). 0 or a store error. */
-static int append_point(hln_node *n, const char *scope, hln_feed_id *feed, uint64_t *head,
-                        uint8_t prev[HLN_HASH_LEN], uint64_t *ts_ms, char *err, size_t errlen)
-{
-    memset(feed, 0, sizeof *feed);
-    memcpy(feed->author, n->pk, HLN_KEY_LEN);
-    memcpy(feed->scope, scope, strlen(scope));
-    *head = 0;
-    int rc = hln_store_head(n->store, feed, head, prev);
+    hln_feed_id feed;
+    memset(&feed, 0, sizeof feed);
+    memcpy(feed.author, n->pk, HLN_KEY_LEN);
+    memcpy(feed.scope, scope, strlen(scope));
+    uint64_t head = 0;
+    uint8_t prev[HLN_HASH_LEN];
+    int rc = hln_store_head(n->store, &feed, &head, prev);
     if (rc < 0 && rc != HLN_ENOTFOUND) {
         hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         return rc;
     }
     if (rc == HLN_ENOTFOUND)
-        *head = 0;
-    if (!*ts_ms)
-        *ts_ms = hln_util_wall_ms();
+        head = 0;
+    if (!ts_ms)
+        ts_ms = hln_util_wall_ms();
     /* A clock that stepped back must not date a correction before what it
      * corrects: the store refuses a feed whose timestamps go backwards. */
     uint64_t head_ts = 0;
-    if (*head && hln_store_head_time(n->store, feed, &head_ts) == 0 && head_ts > *ts_ms)
-        *ts_ms = head_ts;
-    return 0;
-}
-
-/* Build and sign the records after `head` (whose id is prev). Everything
- * is sealed first: a bad field anywhere stops the batch before the store
- * sees any of it. 0 or hln_record_seal's error, with the record in err. */
-static int append_seal(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
-                       uint64_t head, const uint8_t prev[HLN_HASH_LEN], uint64_t ts_ms,
-                       hln_record *recs, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < count; i++) {
-        hln_record *r = &recs[i];
-        hln_record_init(r, (hln_rec_type)items[i].type, n->pk, scope, head + 1 + i,
-                        head + i ? (i ? recs[i - 1].id : prev) : NULL, ts_ms);
-        r->body = items[i].body;
-        r->has_body = true;
-        char why[160] = "";
-        int rc = hln_record_seal(r, n->id, why, sizeof why);
-        if (rc < 0) {
-            hln_util_seterr(err, errlen, "record %zu: %s", i + 1, why[0] ? why : hln_strerror(rc));
-            return rc;
-        }
-    }
-    return 0;
-}
-
-/* Were all stored? Each record continues the one before, so if the first
- * was refused (another writer moved the head) every one was, and nothing
- * changed. 0, or the first refusal (HLN_ESTORE if none says), in err. */
-static int append_all_stored(const int *results, size_t count, char *err, size_t errlen)
-{
-    size_t stored = 0;
-    for (size_t i = 0; i < count; i++)
-        stored += results[i] == 0;
-    if (stored == count)
-        return 0;
-    int first_bad = 0;
-    for (size_t i = 0; i < count && !first_bad; i++)
-        first_bad = results[i];
-    int rc = first_bad ? first_bad : HLN_ESTORE;
-    hln_util_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
-    return rc;
-}
-
-int hln_node_append(hln_node *n, const char *scope, const hln_node_item *items, size_t count,
-                    uint64_t ts_ms, uint64_t *first_seq, char *err, size_t errlen)
-{
-    if (count == 0)
-        return 0;
-    int rc = append_allowed(n, scope, items, count, err, errlen);
-    if (rc != 0)
-        return rc;
-    hln_feed_id feed;
-    uint64_t head;
-    uint8_t prev[HLN_HASH_LEN];
-    if ((rc = append_point(n, scope, &feed, &head, prev, &ts_ms, err, errlen)) != 0)
-        return rc;
-    hln_record *recs = calloc(count, sizeof *recs);
+    if (head && hln_store_head_time(n->store, &feed, &head_ts) == 0 && head_ts > ts_ms)
+        ts_ms = head_ts;
     int *results = calloc(count, sizeof *results);
-    if (!recs || !results) {
+    if (!results) {
         rc = HLN_ENOMEM;
         goto out;
     }
-    if ((rc = append_seal(n, scope, items, count, head, prev, ts_ms, recs, err, errlen)) != 0)
-        goto out;
-    rc = hln_store_append_batch(n->store, recs, count, results);
-    if (rc < 0) {
-        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
+    /* Each record is sealed inside the store's transaction, into one
+     * reused buffer: a bad field anywhere aborts it, so the store keeps
+     * nothing of the batch, and a batch of any length takes the memory of
+     * one record. */
+    seal_ctx *sc = malloc(sizeof *sc);
+    if (!sc) {
+        rc = HLN_ENOMEM;
         goto out;
     }
-    if ((rc = append_all_stored(results, count, err, errlen)) != 0)
+    *sc = (seal_ctx){.n = n, .get = get, .gctx = gctx, .scope = scope, .head = head,
+                     .ts_ms = ts_ms, .err = err, .errlen = errlen};
+    if (head)
+        memcpy(sc->head_id, prev, HLN_HASH_LEN);
+    rc = hln_store_append_fill(n->store, count, seal_one, sc, results);
+    bool failed = sc->failed;
+    free(sc);
+    if (rc < 0) {
+        if (!failed)
+            hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
+    }
+    /* Each record continues the one before, so if the first was refused
+     * (another writer moved the head) every one was, and nothing changed. */
+    size_t stored = 0;
+    for (size_t i = 0; i < count; i++)
+        stored += results[i] == 0;
+    if (stored != count) {
+        int first_bad = 0;
+        for (size_t i = 0; i < count && !first_bad; i++)
+            first_bad = results[i];
+        rc = first_bad ? first_bad : HLN_ESTORE;
+        hln_util_seterr(err, errlen, "%zu of %zu records stored: %s", stored, count, hln_strerror(rc));
+        goto out;
+    }
     if (first_seq)
         *first_seq = head + 1;
+    rc = 0;
 out:
-    free(recs);
     free(results);
     return rc;
 }
@@ -556,7 +572,7 @@ int hln_node_definitions(hln_node *n, hln_node_def **defs, size_t *count)
     def_walk w = {0};
     *defs = NULL;
     *count = 0;
-    int rc = hln_store_foreach_record(n->store, def_cb, &w);
+    int rc = hln_store_foreach_gov(n->store, def_cb, &w);
     if (rc < 0) {
         free(w.v);
         return rc;
@@ -597,6 +613,32 @@ void hln_publish_result_free(hln_publish_result *res)
     res->n = 0;
 }
 
+static const hln_node_item *publish_get(void *ctx, size_t i, hln_node_item *it)
+{
+    const hln_publish_result *res = ctx;
+    memset(it, 0, offsetof(hln_node_item, body) + sizeof it->body.observation);
+    it->type = HLN_REC_OBSERVATION;
+    hln_observation *ob = &it->body.observation;
+    *ob = res->items[i].obs;
+    if (res->items[i].reason != HLN_SUPP_NONE) {
+        /* Withheld: the fact of reporting stays, the counts go nowhere. */
+        ob->suppressed = true;
+        ob->numerator = 0;
+        ob->denominator = 0;
+        ob->n_extra = 0;
+        memset(ob->extra, 0, sizeof ob->extra);
+    }
+    return it;
+}
+
+int hln_node_publish_items(hln_node *n, hln_publish_result *res, uint64_t ts_ms, char *err,
+                           size_t errlen)
+{
+    /* Each record's item is built as it is sealed: no array of them. */
+    return append_items(n, res->scope, res->n, publish_get, res, ts_ms, &res->first_seq, err,
+                        errlen);
+}
+
 int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_publish_opts *o,
                          hln_csv_problem_cb cb, void *ctx, hln_publish_result *res, char *err,
                          size_t errlen)
@@ -619,7 +661,6 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
     size_t ndefs = 0;
     hln_csv_row *rows = NULL;
     size_t nrows = 0;
-    hln_node_item *items = NULL;
     int rc = hln_node_definitions(n, &defs, &ndefs);
     if (rc < 0) {
         hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
@@ -662,29 +703,10 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
         res->n_suppressed += res->items[i].reason != HLN_SUPP_NONE;
     if (o->dry_run)
         goto out;
-    items = calloc(res->n, sizeof *items);
-    if (!items) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < res->n; i++) {
-        items[i].type = HLN_REC_OBSERVATION;
-        hln_observation *ob = &items[i].body.observation;
-        *ob = res->items[i].obs;
-        if (res->items[i].reason != HLN_SUPP_NONE) {
-            /* Withheld: the fact of reporting stays, the counts go nowhere. */
-            ob->suppressed = true;
-            ob->numerator = 0;
-            ob->denominator = 0;
-            ob->n_extra = 0;
-            memset(ob->extra, 0, sizeof ob->extra);
-        }
-    }
-    rc = hln_node_append(n, res->scope, items, res->n, o->ts_ms, &res->first_seq, err, errlen);
+    rc = hln_node_publish_items(n, res, o->ts_ms, err, errlen);
 out:
     if (rc < 0)
         hln_publish_result_free(res);
-    free(items);
     free(rows);
     free(defs);
     return rc;

@@ -142,6 +142,12 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
                          size_t errlen);
 void hln_publish_result_free(hln_publish_result *res);
 
+/* Append the checked, disclosure-controlled rows of `res` (res->scope,
+ * suppressed rows without counts) as one batch, as hln_node_publish_csv
+ * does after its checks; sets res->first_seq. Errors as hln_node_append. */
+int hln_node_publish_items(hln_node *n, hln_publish_result *res, uint64_t ts_ms, char *err,
+                           size_t errlen);
+
 /* Read a whole regular file of at most `max` bytes into a malloc'd buffer
  * (NUL-terminated; *len excludes the NUL). Never blocks on a FIFO: anything
  * but a regular file is HLN_EINVAL. HLN_ENOTFOUND, HLN_EPERM, HLN_EIO,

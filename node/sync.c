@@ -1052,50 +1052,109 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
         goto out;
     }
     /* Strict decode and signature check before anything reaches the store:
-     * a forged record is dropped here and counted against the peer. */
-    while (hln_wire_record_next(m, &s)) {
-        hln_record *r = &recs[n];
-        int drc = hln_record_decode(s.p, s.len, r, NULL, 0);
-        hln_feed_id fid;
-        uint32_t fi = NONE;
-        if (drc == 0) {
-            hln_record_feed(r, &fid);
-            fi = feed_find(e, &fid);
-            if (reply && ans_fi == NONE && fi != NONE) {
-                ans_fi = fi;
-                ans_from = r->env.seq;
+     * a forged record is dropped here and counted against the peer. The
+     * signatures of a message are checked together first (on several cores
+     * when the host can), then the records are taken in order exactly as if
+     * each had been checked on its turn. */
+    {
+        size_t cap = m->count, nv = 0;
+        int *drcs = malloc(cap * sizeof *drcs);
+        int *vres = malloc(cap * sizeof *vres);
+        const hln_record **vp = malloc(cap * sizeof *vp);
+        size_t *vidx = malloc(cap * sizeof *vidx);
+        size_t ndec = 0;
+        if (!drcs || !vres || !vp || !vidx) {
+            free(drcs), free(vres), free(vp), free(vidx);
+            rc = HLN_ENOMEM;
+            goto out;
+        }
+        /* 1: decode every record; guess which need a check (an answer's
+         * records beyond a gap do not, as below). */
+        uint32_t g_fi = NONE;
+        uint64_t g_seq = 0;
+        while (ndec < cap && hln_wire_record_next(m, &s)) {
+            hln_record *r = &recs[ndec];
+            drcs[ndec] = hln_record_decode(s.p, s.len, r, NULL, 0);
+            vres[ndec] = 1; /* not checked yet */
+            if (drcs[ndec] == 0) {
+                hln_feed_id gf;
+                hln_record_feed(r, &gf);
+                uint32_t fi = feed_find(e, &gf);
+                bool skip = reply && fi != NONE && e->feeds[fi].in_vector &&
+                            r->env.seq > (fi == g_fi ? g_seq : held_head(e, fi)) + 1;
+                /* Cheap things first: a record that is unwanted or held
+                 * already costs no signature check (counted in step 3). */
+                if (!skip && (fi == NONE || !e->feeds[fi].in_vector))
+                    skip = !e->h.wants(e->h.ctx, &gf);
+                else if (!skip && e->h.held && r->env.seq <= e->feeds[fi].seq)
+                    skip = e->h.held(e->h.ctx, &gf, r->env.seq, r->id);
+                if (!skip) {
+                    vidx[nv] = ndec;
+                    vp[nv++] = r;
+                    g_fi = fi;
+                    g_seq = r->env.seq;
+                }
             }
-            /* An answer's records beyond a gap cannot be stored in order:
-             * not worth a signature check (the range is asked again). */
-            if (reply && fi != NONE && e->feeds[fi].in_vector &&
-                r->env.seq > (fi == last_fi ? last_seq : held_head(e, fi)) + 1)
-                continue;
-            drc = cheap_checks(e, fi, &fid, r);
-            if (drc == HLN_EDUP || drc == HLN_ETRUST)
-                continue;
-            if (drc == 0)
-                drc = hln_record_verify(r);
+            ndec++;
         }
-        if (drc == 0 && r->env.seq >= HLN_WIRE_SEQ_MAX)
-            drc = HLN_ERANGE;
-        if (drc) {
-            e->st.records_bad++;
-            penalty(e, p, drc);
-            continue;
+        /* 2: the signatures, together. */
+        if (nv && e->h.verify) {
+            int *out_rc = malloc(nv * sizeof *out_rc);
+            if (out_rc) {
+                e->h.verify(e->h.ctx, vp, nv, out_rc);
+                for (size_t k = 0; k < nv; k++)
+                    vres[vidx[k]] = out_rc[k];
+                free(out_rc);
+            }
         }
-        if (fi == NONE || !e->feeds[fi].in_vector) {
-            if (!e->h.wants(e->h.ctx, &fid)) {
-                e->st.records_unwanted++;
+        /* 3: in order, as before. */
+        for (size_t i = 0; i < ndec; i++) {
+            hln_record *r = &recs[i];
+            int drc = drcs[i];
+            hln_feed_id fid;
+            uint32_t fi = NONE;
+            if (drc == 0) {
+                hln_record_feed(r, &fid);
+                fi = feed_find(e, &fid);
+                if (reply && ans_fi == NONE && fi != NONE) {
+                    ans_fi = fi;
+                    ans_from = r->env.seq;
+                }
+                /* An answer's records beyond a gap cannot be stored in order:
+                 * not worth a signature check (the range is asked again). */
+                if (reply && fi != NONE && e->feeds[fi].in_vector &&
+                    r->env.seq > (fi == last_fi ? last_seq : held_head(e, fi)) + 1)
+                    continue;
+                drc = cheap_checks(e, fi, &fid, r);
+                if (drc == HLN_EDUP || drc == HLN_ETRUST)
+                    continue;
+                if (drc == 0)
+                    drc = vres[i] != 1 ? vres[i] : hln_record_verify(r);
+            }
+            if (drc == 0 && r->env.seq >= HLN_WIRE_SEQ_MAX)
+                drc = HLN_ERANGE;
+            if (drc) {
+                e->st.records_bad++;
+                penalty(e, p, drc);
                 continue;
             }
-            if (fi == NONE && (fi = feed_add(e, &fid)) == NONE)
-                continue;
-            e->feeds[fi].in_vector = true;
-            mark_changed(e, fi);
+            if (fi == NONE || !e->feeds[fi].in_vector) {
+                if (!e->h.wants(e->h.ctx, &fid)) {
+                    e->st.records_unwanted++;
+                    continue;
+                }
+                if (fi == NONE && (fi = feed_add(e, &fid)) == NONE)
+                    continue;
+                e->feeds[fi].in_vector = true;
+                mark_changed(e, fi);
+            }
+            last_fi = fi;
+            last_seq = r->env.seq;
+            if (n != i)
+                recs[n] = *r; /* compact: the stored ones first, in order */
+            fis[n++] = fi;
         }
-        last_fi = fi;
-        last_seq = r->env.seq;
-        fis[n++] = fi;
+        free(drcs), free(vres), free(vp), free(vidx);
     }
     uint64_t before = ans_fi != NONE ? held_head(e, ans_fi) : 0;
     /* An answer that continues the feed (and what is held) exactly. */

@@ -75,6 +75,11 @@ typedef struct {
      * already? Asked before a signature check, so that a replay costs an
      * index lookup, not a verification. */
     bool (*held)(void *ctx, const hln_feed_id *feed, uint64_t seq, const uint8_t id[HLN_HASH_LEN]);
+    /* Optional (NULL: the engine checks them one by one): check the
+     * signatures of `n` decoded records of one message, results[i] =
+     * hln_record_verify(recs[i]), in any order or on other threads, all
+     * done on return. The daemon spreads them over its cores. */
+    void (*verify)(void *ctx, const hln_record *const *recs, size_t n, int *results);
 } hln_sync_host;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "record.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../crypto/err.h"
@@ -562,7 +563,9 @@ static int encode_parts(hln_record *r, uint8_t *env, size_t *env_len, uint8_t *b
 void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_KEY_LEN],
                      const char *scope, uint64_t seq, const uint8_t *prev, uint64_t ts_ms)
 {
-    memset(r, 0, sizeof *r);
+    /* Everything but raw: sealing writes raw and raw_len, and nothing reads
+     * raw past raw_len. Clearing 16 KB a record was a fifth of a publish. */
+    memset(r, 0, offsetof(hln_record, raw));
     r->env.version = HLN_FORMAT_VERSION;
     r->env.type = (uint32_t)type;
     if (author)

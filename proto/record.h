@@ -242,7 +242,7 @@ typedef struct {
     uint8_t raw[HLN_RECORD_MAX];
 } hln_record;
 
-/* Prepare `r` for building: zero it, set version, type, author, scope, seq,
+/* Prepare `r` for building: zero it (all but the raw bytes), set version, type, author, scope, seq,
  * prev (NULL for seq 1) and timestamp. Fill r->body afterwards. */
 void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_KEY_LEN],
                      const char *scope, uint64_t seq, const uint8_t *prev, uint64_t ts_ms);

@@ -11,6 +11,9 @@
  *              timestamp(8) seq(8) scope(6)   -> id(32) num(8) den(8) flags(1)
  *   retracted  target id(32) author(32)       -> retract id(32) erase(1)
  *   forks      feed(38) seq(8)                -> transport bytes of the second record
+ *   gov        feed(38) seq(8)                -> transport bytes, for member, revoke,
+ *                                                indicator, policy and address records only
+ *                                                (a copy: read in one sequential walk)
  *   trust, peers, meta, flags                 -> opaque kv tables for the node
  *
  * Codes, periods, units and strata never contain NUL, so a NUL terminator
@@ -62,10 +65,15 @@
 static const char META_SCHEMA[] = "store.schema";
 static const char META_INCARNATION[] = "store.incarnation";
 static const char META_RESERVED[] = "store.";
+/* Present once the gov index holds every governance record: a store made
+ * before the index is filled once, by its first writable open. */
+static const char META_GOV_INDEX[] = "store.gov_index";
 
 struct hln_store {
     MDB_env *env;
     MDB_dbi records, feeds, heads, obs, retracted, forks;
+    MDB_dbi gov;     /* feed(38) seq(8) -> a copy of every governance record */
+    bool gov_ready;  /* the gov index is complete (an old read-only store may lack it) */
     MDB_dbi kv[4]; /* by hln_table */
     unsigned flags;
     int readers;         /* read transactions open: the map must not grow meanwhile */
@@ -339,9 +347,63 @@ static int open_dbs(hln_store *s, MDB_txn *txn, unsigned create)
     for (int i = 0; i < 4; i++)
         if ((rc = mdb_dbi_open(txn, kvnames[i], create, &s->kv[i])))
             goto out;
+    /* Absent from a store made before it (read-only: the walks fall back). */
+    rc = mdb_dbi_open(txn, "gov", create, &s->gov);
+    s->gov_ready = rc == 0;
+    if (rc == MDB_NOTFOUND && !create)
+        rc = 0;
 out:
     /* A read-only open of a store that was never initialised has no DBs. */
     return rc == MDB_NOTFOUND ? HLN_ESCHEMA : xlate(rc);
+}
+
+/* The records that decide trust, definitions, policy and addresses: few
+ * beside the observations, and read whole at every start and publish. */
+static bool is_gov_type(uint32_t type)
+{
+    return type == HLN_REC_MEMBER || type == HLN_REC_REVOKE || type == HLN_REC_INDICATOR ||
+           type == HLN_REC_POLICY || type == HLN_REC_ADDRESS;
+}
+
+/* Fill the gov index of a store made before it, once: one walk of the
+ * feeds, reading only each record's type. */
+static int gov_fill(hln_store *s, MDB_txn *txn)
+{
+    MDB_val mk = {sizeof META_GOV_INDEX - 1, (void *)META_GOV_INDEX}, mv;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v, rv;
+    int rc = xlate(mdb_get(txn, s->kv[HLN_TABLE_META], &mk, &mv)), mrc;
+    if (rc != HLN_ENOTFOUND)
+        goto out;
+    if ((rc = xlate(mdb_cursor_open(txn, s->feeds, &cur))))
+        goto out;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SEQ_KEY_LEN || v.mv_size != HLN_HASH_LEN)
+            continue; /* hln_store_verify reports it */
+        if (xlate(mdb_get(txn, s->records, &v, &rv)) != 0 ||
+            hln_record_decode(rv.mv_data, rv.mv_size, s->scratch, NULL, 0) != 0)
+            continue;
+        if (is_gov_type(s->scratch->env.type) && (rc = xlate(mdb_put(txn, s->gov, &k, &rv, 0))))
+            goto out;
+    }
+    if (mrc != MDB_NOTFOUND) {
+        rc = xlate(mrc);
+        goto out;
+    }
+    mv.mv_size = 1, mv.mv_data = (void *)"1";
+    rc = xlate(mdb_put(txn, s->kv[HLN_TABLE_META], &mk, &mv, 0));
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Whether the gov index is complete (a read-only open cannot fill it). */
+static bool gov_complete(hln_store *s, MDB_txn *txn)
+{
+    MDB_val mk = {sizeof META_GOV_INDEX - 1, (void *)META_GOV_INDEX}, mv;
+    return s->gov_ready && mdb_get(txn, s->kv[HLN_TABLE_META], &mk, &mv) == 0;
 }
 
 /* Check the schema, or write schema and a fresh incarnation into a new store. */
@@ -428,10 +490,11 @@ int hln_store_open(const char *dir, unsigned flags, hln_store **out)
         if ((rc = txn_begin(s, rdonly ? MDB_RDONLY : 0, &txn)))
             goto out;
         if ((rc = open_dbs(s, txn, rdonly ? 0 : MDB_CREATE)) ||
-            (rc = init_meta(s, txn, !rdonly))) {
+            (rc = init_meta(s, txn, !rdonly)) || (!rdonly && (rc = gov_fill(s, txn)))) {
             mdb_txn_abort(txn);
             txn = NULL;
         } else {
+            s->gov_ready = gov_complete(s, txn);
             rc = xlate(mdb_txn_commit(txn));
             txn = NULL;
         }
@@ -519,7 +582,14 @@ static int erase_stored(hln_store *s, MDB_txn *txn, const uint8_t id[HLN_HASH_LE
     if (erase) {
         hln_record_erase_body(t);
         v.mv_size = t->raw_len, v.mv_data = t->raw;
-        rc = xlate(mdb_put(txn, s->records, &k, &v, 0));
+        if ((rc = xlate(mdb_put(txn, s->records, &k, &v, 0))))
+            goto out;
+        if (is_gov_type(t->env.type) && s->gov_ready) {
+            uint8_t sk[SEQ_KEY_LEN];
+            seq_key(t->env.author, t->env.scope, t->env.seq, sk);
+            MDB_val gk = {SEQ_KEY_LEN, sk};
+            rc = xlate(mdb_put(txn, s->gov, &gk, &v, 0));
+        }
     }
 out:
     return rc;
@@ -645,6 +715,12 @@ static int append_one(hln_store *s, MDB_txn *txn, const hln_record *r)
     hval.mv_size = HEAD_VAL_LEN, hval.mv_data = hv;
     if ((rc = xlate(mdb_put(txn, s->heads, &hk, &hval, 0))))
         goto out;
+    if (is_gov_type(e->type)) {
+        /* A copy, not the id: a walk of the ids would fault in one random
+         * page of records per governance record on a big store. */
+        if ((rc = xlate(mdb_put(txn, s->gov, &k, &iv, 0))))
+            goto out;
+    }
 
     if (e->type == HLN_REC_OBSERVATION && r->has_body) {
         const hln_observation *o = &r->body.observation;
@@ -693,6 +769,54 @@ int hln_store_append_batch(hln_store *s, const hln_record *recs, size_t n, int *
     int rc = run_write(s, batch_fn, &c);
     if (rc)
         rc = is_record_level(rc) ? HLN_ESTORE : rc;
+    return rc;
+}
+
+typedef struct {
+    size_t n;
+    hln_record_fill_cb fill;
+    void *ctx;
+    int *results;
+    hln_record *buf;
+    int fill_rc; /* what fill returned, to pass back as it is */
+} fill_ctx;
+
+static int fill_fn(hln_store *s, MDB_txn *txn, void *vctx)
+{
+    fill_ctx *c = vctx;
+    int rc = 0;
+    c->fill_rc = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if ((rc = c->fill(c->ctx, i, c->buf)) != 0) {
+            c->fill_rc = rc;
+            goto out;
+        }
+        rc = append_one(s, txn, c->buf);
+        c->results[i] = rc;
+        if (rc && !is_record_level(rc))
+            goto out;
+        rc = 0;
+    }
+out:
+    return rc;
+}
+
+int hln_store_append_fill(hln_store *s, size_t n, hln_record_fill_cb fill, void *ctx,
+                          int *results)
+{
+    fill_ctx c = {n, fill, ctx, results, NULL, 0};
+    if (!s || !fill || (n && !results))
+        return HLN_EINVAL;
+    if (n == 0)
+        return 0;
+    if (!(c.buf = malloc(sizeof *c.buf)))
+        return HLN_ENOMEM;
+    int rc = run_write(s, fill_fn, &c);
+    if (c.fill_rc)
+        rc = c.fill_rc;
+    else if (rc)
+        rc = is_record_level(rc) ? HLN_ESTORE : rc;
+    free(c.buf);
     return rc;
 }
 
@@ -945,6 +1069,57 @@ static bool obs_entry_agrees(hln_store *s, MDB_txn *txn, const void *key, size_t
 out:
     free(r);
     return ok;
+}
+
+typedef struct {
+    hln_record_cb cb;
+    void *ctx;
+} gov_filter;
+
+static int gov_only(void *ctx, const hln_record *r)
+{
+    gov_filter *f = ctx;
+    return is_gov_type(r->env.type) ? f->cb(f->ctx, r) : 0;
+}
+
+int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    hln_record *r = NULL;
+    MDB_val k, v;
+    int rc = HLN_EINVAL, mrc;
+    if (!s || !cb)
+        goto out;
+    if (!s->gov_ready) {
+        gov_filter f = {cb, ctx};
+        rc = walk_feeds(s, NULL, 0, 0, gov_only, &f);
+        goto out;
+    }
+    if (!(r = malloc(sizeof *r))) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    if ((rc = read_begin(s, &txn)) || (rc = xlate(mdb_cursor_open(txn, s->gov, &cur))))
+        goto out;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SEQ_KEY_LEN ||
+            hln_record_decode(v.mv_data, v.mv_size, r, NULL, 0) != 0) {
+            rc = HLN_ESTORE;
+            goto out;
+        }
+        if ((rc = cb(ctx, r)))
+            goto out;
+    }
+    rc = mrc == MDB_NOTFOUND ? 0 : xlate(mrc);
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (s)
+        read_end(s, &txn);
+    free(r);
+    return edge(rc);
 }
 
 int hln_store_foreach_obs(hln_store *s, const char *indicator, const char *period,
@@ -1371,6 +1546,11 @@ static void verify_chains(hln_store *s, MDB_txn *txn, hln_record *r, problems *p
                 problem(pr, "record %s: retracted with erase but the body is held", h);
             if (r->env.type == HLN_REC_OBSERVATION && r->has_body)
                 verify_obs_of(s, txn, r, retr, pr);
+            MDB_val gv;
+            if (s->gov_ready && is_gov_type(r->env.type) &&
+                (mdb_get(txn, s->gov, &k, &gv) != 0 || gv.mv_size != iv.mv_size ||
+                 memcmp(gv.mv_data, iv.mv_data, iv.mv_size) != 0))
+                problem(pr, "record %s: missing from the governance index, or not its copy", h);
         }
         last_seq = seq;
         memcpy(last_id, v.mv_data, HLN_HASH_LEN);

@@ -40,6 +40,15 @@ int hln_store_append(hln_store *s, const hln_record *r);
  * nothing was written. A full map is grown and the batch retried. */
 int hln_store_append_batch(hln_store *s, const hln_record *recs, size_t n, int *results);
 
+/* As hln_store_append_batch, with record i made by fill(ctx, i, r) inside
+ * the transaction into one buffer reused for every record: a batch of any
+ * length in the memory of one record. fill is called for i = 0, 1, ... in
+ * order (again from 0 if the transaction is retried after the map grew); a
+ * non-zero return aborts the transaction (nothing written) and is returned. */
+typedef int (*hln_record_fill_cb)(void *ctx, size_t i, hln_record *r);
+int hln_store_append_fill(hln_store *s, size_t n, hln_record_fill_cb fill, void *ctx,
+                          int *results);
+
 /* Look up a record by id. HLN_ENOTFOUND if absent. */
 int hln_store_get(hln_store *s, const uint8_t id[HLN_HASH_LEN], hln_record *out);
 
@@ -73,6 +82,12 @@ int hln_store_foreach_feed(hln_store *s, const hln_feed_id *feed, uint64_t from_
 
 /* Every record, feed by feed in seq order (for verify and log). */
 int hln_store_foreach_record(hln_store *s, hln_record_cb cb, void *ctx);
+
+/* The governance records only (member, revoke, indicator, policy,
+ * address), in the order of hln_store_foreach_record, from an index kept
+ * in the appending transaction: its cost follows their number, not the
+ * store's size. */
+int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx);
 
 /* The observation index: every observation held, keyed by (indicator,
  * period, stratum, author, unit, timestamp, seq), with its counts, so that

@@ -274,10 +274,21 @@ static bool t_held(void *ctx, const hln_feed_id *f, uint64_t seq, const uint8_t 
            memcmp(h->held[a][seq]->id, id, HLN_HASH_LEN) == 0;
 }
 
+/* The host's batch check, done back to front: the engine must not depend
+ * on the order. Every odd host has it, so each exchange between two hosts
+ * runs the engine's own checks on one side and the host's on the other. */
+static void t_verify(void *ctx, const hln_record *const *recs, size_t n, int *results)
+{
+    (void)ctx;
+    for (size_t i = n; i-- > 0;)
+        results[i] = hln_record_verify(recs[i]);
+}
+
 static hln_sync_host host_of(thost *h)
 {
     return (hln_sync_host){h,       t_send, t_heads, t_read,  t_store,   t_wants,
-                           t_fork,  t_forks, t_peers, t_penalty, t_may_send, t_held};
+                           t_fork,  t_forks, t_peers, t_penalty, t_may_send, t_held,
+                           (h - H) % 2 ? t_verify : NULL};
 }
 
 static void start_at(int k, uint64_t now, uint32_t batch)

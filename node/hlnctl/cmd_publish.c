@@ -10,6 +10,8 @@
 #include "node/csvin.h"
 #include "node/disclosure.h"
 #include "node/hlnctl/cli.h"
+#include "node/hlnctl/cmd_publish_stream.h"
+#include "node/publish_stream.h"
 #include "node/node.h"
 #include "proto/codes.h"
 #include "proto/record.h"
@@ -163,6 +165,12 @@ int hln_cli_publish(const char *datadir, int argc, char **argv, bool json)
                                    HLN_MIN_CELL_DEFAULT, HLN_MIN_CELL_MAX);
     if (scope && (strlen(scope) > HLN_SCOPE_MAX || !hln_code_scope(scope, strlen(scope))))
         return hln_cli_usage_error(&a, "--scope: '%s' is not global or a jurisdiction code", scope);
+    /* More than one batch: checked whole, then committed batch by batch. */
+    if (hln_publish_stream_needed(file)) {
+        hln_publish_opts ps = {.scope = scope, .min_cell = (uint32_t)mc, .dry_run = dry_run,
+                               .columns = columns};
+        return hln_cli_publish_stream(datadir, file, &ps, json);
+    }
     problem_ctx nc = {file, 0}; /* columns ignored: said, not an error */
     hln_publish_opts po = {.scope = scope, .min_cell = (uint32_t)mc, .dry_run = dry_run,
                            .columns = columns, .note = print_problem, .note_ctx = &nc};

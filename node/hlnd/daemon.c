@@ -25,6 +25,7 @@
 #include "node/hlnd/expiry.h"
 #include "node/hlnd/log.h"
 #include "node/hlnd/transport.h"
+#include "node/hlnd/verify_pool.h"
 #include "node/metrics.h"
 #include "node/node.h"
 #include "node/peers.h"
@@ -159,6 +160,7 @@ typedef struct {
     hln_sync_host inner; /* the store side, ctx = ss */
     hln_sync_host host;  /* what the engine gets, ctx = this daemon */
     hln_sync *sync;
+    hlnd_verify_pool *vpool; /* signature checks on every core */
     hln_transport *tr;
     hln_control *ctl;
     int lock_fd;
@@ -307,6 +309,11 @@ static void account_stored(hlnd *d, uint32_t from_peer, const hln_record *recs, 
          * (node/hlnd/explain.c), so that one refusal is one log line. */
         hln_metrics_refusal(d->refusals, r);
     }
+}
+
+static void w_verify(void *ctx, const hln_record *const *recs, size_t n, int *results)
+{
+    hlnd_verify_pool_run(((hlnd *)ctx)->vpool, recs, n, results);
 }
 
 static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
@@ -1317,6 +1324,7 @@ static int start(hlnd *d, char *err, size_t errlen)
         .penalty = host_penalty,
         .may_send = w_may_send,
         .held = w_held,
+        .verify = hlnd_verify_pool_new(0, &d->vpool) == 0 ? w_verify : NULL,
     };
 
     hln_sync_config sc;
@@ -1371,6 +1379,7 @@ static void stop(hlnd *d)
     hln_control_close(&d->ctl);
     hln_bench_verify_destroy(&d->bverify);
     hln_sync_destroy(&d->sync);
+    hlnd_verify_pool_destroy(&d->vpool);
     hln_transport_destroy(&d->tr);
     hln_sync_store_destroy(&d->ss);
     hln_disc_destroy(&d->disc);

@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The engine, greeted by peer 1, then handed the input as its next message. */
     hln_sync_config c;
     hln_sync_config_default(&c);
-    hln_sync_host h = {NULL, f_send, f_heads, f_read, f_store, f_wants, f_fork, NULL, NULL, NULL, NULL, NULL};
+    hln_sync_host h = {NULL, f_send, f_heads, f_read, f_store, f_wants, f_fork, NULL, NULL, NULL, NULL, NULL, NULL};
     hln_sync *e = NULL;
     if (hln_sync_new(&c, &h, 0, &e))
         return 0;
