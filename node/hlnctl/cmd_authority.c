@@ -63,8 +63,7 @@ int hln_cli_authority_ready(const char *datadir, hln_node *n, json_object *j)
 static const hln_cli_usage adopt_help = {
     "indicator adopt", "[--scope CODE|global] [--json]",
     "Re-sign the catalogue of the authorities above this one for the nodes that anchor only it.",
-    "  --scope CODE        the feed to adopt into (default: global for a national\n"
-    "                      authority, the country for a subnational one)\n"
+    "  --scope CODE        the feed to adopt into (default: the node's country)\n"
     "  --json              {scope, adopted, current, skipped, first_seq}\n"
     "Every indicator definition in force whose author is an authority above this one is\n"
     "re-signed, unchanged, so that the nodes that anchor only this authority receive the\n"
