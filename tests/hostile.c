@@ -26,10 +26,11 @@
  *   hostile count DIR                      print "FEEDS RECORDS" from the store
  *   hostile attack DIR ENDPOINT TARGET_ID  be a hostile peer of TARGET with DIR's identity
  *   hostile refuse DIR ENDPOINT TARGET_ID  greet TARGET with DIR's key, send seq 1 of DIR's
- *                                          feed (scope CA, counts of 500/1000) and then three
+ *                                          feed (scope CA, counts of 500/1000) and then four
  *                                          records it must refuse: seq 3 (a seq gap), seq 2
  *                                          with a wrong prev (a chain break), seq 2 dated
- *                                          before seq 1 (behind the head)
+ *                                          before seq 1 (behind the head), seq 2 dated an hour
+ *                                          earlier, before DIR's membership (not entitled)
  *   hostile ctlfuzz DIR                    malformed requests on DIR's control socket
  *   hostile flood DIR ENDPOINT TARGET_ID ROUNDS MSGS
  *                                          ROUNDS times: connect with DIR's key, greet, send
@@ -291,8 +292,8 @@ static int seal_big(hln_record *r, const hln_identity *id, uint64_t seq, const u
     return hln_record_seal(r, id, NULL, 0);
 }
 
-/* The three refusals of a feed's order (docs/RUNNING.md §5): each in its
- * own message, after a good seq 1 that sets the head. */
+/* The refusals of a feed's order (docs/RUNNING.md §5), and one of trust:
+ * each in its own message, after a good seq 1 that sets the head. */
 static int cmd_refuse(const char *dir, const char *endpoint, const char *target_text)
 {
     uint8_t target[HLN_KEY_LEN];
@@ -327,11 +328,12 @@ static int cmd_refuse(const char *dir, const char *endpoint, const char *target_
     msg[0] = bad;
     if (seal_big(bad, id, 3, one->id, ts + 2000, "gap") || send_records(s, msg, 1) ||
         seal_big(bad, id, 2, wrong, ts + 2000, "branch") || send_records(s, msg, 1) ||
-        seal_big(bad, id, 2, one->id, ts - 1, "late") || send_records(s, msg, 1))
+        seal_big(bad, id, 2, one->id, ts - 1, "late") || send_records(s, msg, 1) ||
+        seal_big(bad, id, 2, one->id, ts - 3600000, "early") || send_records(s, msg, 1))
         goto out;
     usleep(500000);
     drain_in(s);
-    printf("hostile: sent seq 1 and three refusable records\n");
+    printf("hostile: sent seq 1 and four refusable records\n");
     rc = 0;
 out:
     free(one);

@@ -67,19 +67,21 @@ grep -q 'event=record-refused .*reason=policy' "$T/n0.log" || fail "no log line 
     fail "the handshake refusal is not in the metrics"
 ok "record refusals kept per peer with their reason, logged and counted in the metrics"
 
-# A member's feed out of order: a seq gap, a chain break, a record dated before the head.
+# A member's feed out of order: a seq gap, a chain break, a record dated before the head,
+# and one dated before its membership (not entitled then).
 "$HOSTILE" refuse "$T/n4" "tcp://127.0.0.1:${PORT[0]}" "${ID[0]}" >/dev/null || fail "hostile refuse"
 clinic2=$(printf "$P" "${ID[4]}")
-until_py 0 "$clinic2 and {r['reason'] for r in $clinic2[0]['explain']['refusals']['recent']} >= {'seq-gap', 'chain-break', 'time-behind-head'}"
+until_py 0 "$clinic2 and {r['reason'] for r in $clinic2[0]['explain']['refusals']['recent']} >= {'seq-gap', 'chain-break', 'time-behind-head', 'not-entitled'}"
 explain 0 "${ID[4]:0:7}" | python3 -c "
 import json, sys
 rs = {r['reason']: r for r in json.load(sys.stdin)['peers'][0]['explain']['refusals']['recent']}
 assert rs['seq-gap']['seq'] == 3 and 'seq 3 does not follow' in rs['seq-gap']['detail'], rs
 assert rs['chain-break']['seq'] == 2 and 'prev is not' in rs['chain-break']['detail'], rs
 assert rs['time-behind-head']['seq'] == 2 and 'before the feed' in rs['time-behind-head']['detail'], rs
+assert rs['not-entitled']['seq'] == 2 and 'not yet in force' in rs['not-entitled']['detail'], rs
 assert all(r['author'] == '${ID[4]}' and r['scope'] == 'CA' for r in rs.values()), rs" ||
     fail "the three refusals' seq, detail and feed"
-for k in seq-gap chain-break time-behind-head; do
+for k in seq-gap chain-break time-behind-head not-entitled; do
     grep -q "event=record-refused .*reason=$k" "$T/n0.log" || fail "no log line for $k"
     "$HLNCTL" -d "$T/n0" metrics | grep -E "^hln_peer_refusals_total\{reason=\"$k\"\} 1\$" >/dev/null ||
         fail "$k is not counted once in the metrics"
@@ -88,7 +90,7 @@ done
 for k in seq-gap chain-break time-behind-head; do
     grep -q "$k" "$T/text" || { cat "$T/text"; fail "the text account lacks $k"; }
 done
-ok "seq gap, chain break and a record behind the feed's head: each refused, kept, logged, counted"
+ok "seq gap, chain break, a record behind the feed's head, one before the membership: each refused, kept, logged, counted"
 
 # The same account in status --json, and in words.
 "$HLNCTL" -d "$T/n0" status --json | python3 -c "
