@@ -156,8 +156,18 @@ size_t hln_disc_select(hln_disc *d, hln_trust *t, uint64_t now_ms, const uint8_t
     for (size_t i = 0; i < n; i++) {
         const hln_disc_entry *e = &d->e[c[i].idx];
         memcpy(out[i].id, e->author, HLN_KEY_LEN);
-        memcpy(out[i].endpoint, e->addr.endpoints[0], sizeof out[i].endpoint);
+        out[i].addr = e->addr;
     }
     free(c);
     return n;
+}
+
+bool hln_disc_same_endpoints(const hln_address *a, const hln_address *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (uint32_t i = 0; i < a->n && i < HLN_ENDPOINTS_MAX; i++)
+        if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)
+            return false;
+    return true;
 }

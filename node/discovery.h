@@ -47,11 +47,16 @@ size_t hln_disc_count(const hln_disc *d);
 const hln_disc_entry *hln_disc_at(const hln_disc *d, size_t i);
 const hln_disc_entry *hln_disc_find(const hln_disc *d, const uint8_t author[HLN_KEY_LEN]);
 
-/* One peer to dial: the author and the first endpoint of its latest address. */
+/* One peer to dial: the author and every endpoint of its latest address, in
+ * the record's order (the author's preference; the dialer tries the next
+ * when one does not answer). */
 typedef struct {
     uint8_t id[HLN_KEY_LEN];
-    char endpoint[HLN_ENDPOINT_MAX + 1];
+    hln_address addr;
 } hln_disc_pick;
+
+/* Do two picks name the same endpoints in the same order? */
+bool hln_disc_same_endpoints(const hln_address *a, const hln_address *b);
 
 /* `skip` (may be NULL) says true for keys that must not be picked (configured
  * peers that have an endpoint). */

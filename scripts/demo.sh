@@ -39,7 +39,7 @@ case "$MONTHS" in [1-9] | 1[0-2]) ;; *) echo "demo: HLN_DEMO_MONTHS must be 1 to
 
 WORK=$(mktemp -d /tmp/hln-demo-XXXXXX)
 declare -a KEYS=()
-declare -A LEVEL JUR ISSUER PEERS KIND NAME ID PORT PID=() EXPECT_SCOPE=() ADMITTED=()
+declare -A LEVEL JUR ISSUER PEERS KIND NAME ID PORT PID=() EXPECT_SCOPE=() EXPECT_FEED=() ADMITTED=()
 STOPPED=0
 T0=$(date +%s%N)
 
@@ -114,14 +114,26 @@ die() {
 }
 
 country() { echo "${JUR[$1]%%-*}"; }
+national_of() { local c; c=$(country "$1"); echo "${c,,}"; }
 
-# Records a node should hold: every record in scope global, plus its
-# country's once it is a member there (a feed scoped to a country goes only
-# to members inside it; a national authority is every node's anchor).
+# Records a node should hold (docs/GOVERNANCE.md §12). The coordinator and
+# the national authorities, which anchor it: every record in scope global.
+# The other nodes anchor their national authority alone: its global feed
+# (its self-description and roll-ups), not the coordinator's nor other
+# countries'. Every node but the coordinator: its country's records once it
+# is a member there (a feed scoped to a country goes only to members inside
+# it; the national authority is the anchor).
 expected() {
-    local k=$1 n=${EXPECT_SCOPE[global]:-0}
+    local k=$1 n nat
+    nat=$(national_of "$k")
+    case "${LEVEL[$k]}" in
+    global | national) n=${EXPECT_SCOPE[global]:-0} ;;
+    *) n=${EXPECT_FEED[$nat/global]:-0} ;;
+    esac
     if [ "${LEVEL[$k]}" = national ] || { [ "${LEVEL[$k]}" != global ] && [ -n "${ADMITTED[$k]:-}" ]; }; then
         n=$((n + ${EXPECT_SCOPE[$(country "$k")]:-0}))
+        # A region's feeds (the collaborative's records) reach the nodes inside it.
+        [ "${JUR[$k]}" != "$(country "$k")" ] && n=$((n + ${EXPECT_SCOPE[${JUR[$k]}]:-0}))
     fi
     # A subdivision's feed (a collaborative's records, in CA-ON) goes to the
     # members inside it only.
@@ -131,6 +143,12 @@ expected() {
     echo "$n"
 }
 
+# count KEY SCOPE N: KEY authored N records in SCOPE.
+count() {
+    EXPECT_SCOPE[$2]=$((${EXPECT_SCOPE[$2]:-0} + $3))
+    EXPECT_FEED[$1/$2]=$((${EXPECT_FEED[$1/$2]:-0} + $3))
+}
+
 # authored KEY OUTPUT: count the records a write command reported
 # ("... in scope CA, seq 7-24", "member record 3 in scope global").
 authored() {
@@ -138,9 +156,9 @@ authored() {
     local re3='^published: unit .* in scope ([A-Za-z0-9-]+)'
     while IFS= read -r line; do
         if [[ $line =~ $re1 ]]; then
-            EXPECT_SCOPE[${BASH_REMATCH[1]}]=$((${EXPECT_SCOPE[${BASH_REMATCH[1]}]:-0} + BASH_REMATCH[3] - BASH_REMATCH[2] + 1))
+            count "$1" "${BASH_REMATCH[1]}" $((BASH_REMATCH[3] - BASH_REMATCH[2] + 1))
         elif [[ $line =~ $re2 ]] || [[ $line =~ $re3 ]]; then
-            EXPECT_SCOPE[${BASH_REMATCH[1]}]=$((${EXPECT_SCOPE[${BASH_REMATCH[1]}]:-0} + 1))
+            count "$1" "${BASH_REMATCH[1]}" 1
         fi
     done <<<"$2"
 }
@@ -194,8 +212,9 @@ wait_converged() {
         [ "$(now_ms)" -gt "$deadline" ] && die "$what: not converged after ${TIMEOUT}s (node:held/expected):$pending"
         sleep 0.1
     done
-    printf 'converged: %s; all %d nodes hold what they should (coordinator %d records, each Canadian node %d, French %d, Kenyan %d; Ontario'"'"'s nodes %d more in scope CA-ON) after %d ms\n' \
-        "$what" "${#KEYS[@]}" "$(expected global)" "$(expected ca)" "$(expected fr)" "$(expected ke)" "${EXPECT_SCOPE[CA-ON]:-0}" $(($(now_ms) - t0))
+    printf 'converged: %s; all %d nodes hold what they should (coordinator %d records; national authority/other nodes: Canada %d/%d, France %d/%d, Kenya %d/%d) after %d ms\n' \
+        "$what" "${#KEYS[@]}" "$(expected global)" "$(expected ca)" "$(expected ca-on)" "$(expected fr)" \
+        "$(expected fr-idf)" "$(expected ke)" "$(expected ke-30)" $(($(now_ms) - t0))
 }
 
 free_port() {
@@ -218,12 +237,20 @@ done
 echo "${#KEYS[@]} nodes: one hlnd each, on 127.0.0.1; data in $WORK"
 
 # ---------------------------------------------------------------------------
-section "Identities: hlnctl init on every node, each with its level and jurisdiction"
+section "Identities: hlnctl init on every node; the coordinator and the national authorities with --authority"
 mkdir -p "$WORK/nodes" "$WORK/logs" "$WORK/data"
+echo '$ hlnctl -d global init --authority --name "HLN Global Coordinator" --level global --jurisdiction global'
+echo '$ hlnctl -d ca init --authority --name "..." --level national --jurisdiction CA    # France and Kenya alike'
 for k in "${KEYS[@]}"; do
     args=(init --name "${NAME[$k]}" --level "${LEVEL[$k]}")
     [ "${JUR[$k]}" != - ] && args+=(--jurisdiction "${JUR[$k]}")
-    ID[$k]=$(ctl "$k" "${args[@]}") || die "init $k"
+    case "${LEVEL[$k]}" in
+    global | national)
+        # Anchors itself and publishes its self-description in scope global.
+        ID[$k]=$(ctl "$k" "${args[@]}" --authority 2>>"$WORK/logs/$k.init") || die "init $k: $(cat "$WORK/logs/$k.init")"
+        count "$k" global 1 ;;
+    *) ID[$k]=$(ctl "$k" "${args[@]}") || die "init $k" ;;
+    esac
     PORT[$k]=$(free_port)
 done
 for k in global ca ca-on "$VIEWER"; do
@@ -232,19 +259,19 @@ done
 echo "... and $((${#KEYS[@]} - 4)) more. A node id is all a peer needs: the CURVE key derives from it."
 
 # ---------------------------------------------------------------------------
-section "Trust anchors: every node trusts its national authority and the global coordinator"
-national_of() { local c; c=$(country "$1"); echo "${c,,}"; }
+section "Trust anchors: a national authority trusts the coordinator; every other node its national authority alone"
 anchor_global() { ctl "$1" trust add "${ID[global]}" --name "${NAME[global]}" --level global --jurisdiction global >/dev/null; }
 anchor_national() {
     ctl "$1" trust add "${ID[$2]}" --name "${NAME[$2]}" --level national --jurisdiction "${JUR[$2]}" >/dev/null
 }
-printf '$ hlnctl -d global trust add %s --name "%s" --level global --jurisdiction global\n' "${ID[global]}" "${NAME[global]}"
-anchor_global global
-printf '$ hlnctl -d ca trust add %s --name "%s" --level national --jurisdiction CA     # on every Canadian node\n' "${ID[ca]}" "${NAME[ca]}"
+printf '$ hlnctl -d ca trust add %s --name "%s" --level global --jurisdiction global   # each national authority\n' "${ID[global]}" "${NAME[global]}"
+printf '$ hlnctl -d %s trust add %s --name "%s" --level national --jurisdiction CA     # every other Canadian node\n' "$VIEWER" "${ID[ca]}" "${NAME[ca]}"
 for k in "${KEYS[@]}"; do
-    [ "$k" = global ] && continue
-    anchor_national "$k" "$(national_of "$k")"
-    anchor_global "$k"
+    case "${LEVEL[$k]}" in
+    global) ;;
+    national) anchor_global "$k" ;;
+    *) anchor_national "$k" "$(national_of "$k")" ;;
+    esac
 done
 show "$VIEWER" trust list
 
@@ -275,9 +302,6 @@ show "$VIEWER" peer list
 
 # ---------------------------------------------------------------------------
 section "Governance, top-down: the coordinator admits countries and sets the shared catalogue"
-printf '$ hlnctl -d global member issue %s --name "%s" --level global --jurisdiction global   # self-description\n' \
-    "${ID[global]:0:7}..." "${NAME[global]}"
-write global member issue "${ID[global]}" --name "${NAME[global]}" --level global --jurisdiction global
 for k in "${KEYS[@]}"; do
     [ "${LEVEL[$k]}" = national ] || continue
     printf '$ hlnctl -d global member issue %s --name "%s" --level national --jurisdiction %s --from 2024-01-01\n' \
@@ -288,13 +312,13 @@ echo '$ hlnctl -d global indicator define configs/indicators.ini      # scope gl
 write global indicator define "$CATALOGUE"
 wait_converged "the coordinator's records"
 
-section "Governance in each country: the national authority describes itself, sets the disclosure policy, admits members"
+section "Governance in each country: the national authority adopts the global catalogue, sets the disclosure policy, admits members"
 for k in "${KEYS[@]}"; do
     [ "${LEVEL[$k]}" = national ] || continue
     c=${JUR[$k]}
     echo "-- ${NAME[$k]} ($c)"
-    printf '   self-description: '
-    write "$k" member issue "${ID[$k]}" --name "${NAME[$k]}" --level national --jurisdiction "$c"
+    printf '   $ hlnctl -d %s indicator adopt: ' "$k"
+    write "$k" indicator adopt
     printf '   $ hlnctl -d %s policy set --min-cell 11 --scope %s: ' "$k" "$c"
     write "$k" policy set --min-cell 11 --scope "$c"
     for m in "${KEYS[@]}"; do
@@ -376,7 +400,8 @@ show_write ca-on collaborative create "$COLLAB" --name "Ontario depression scree
     --idea "PHQ-2 at intake: reception hands the PHQ-2 to every adult with the intake form" \
     --idea "Huddle review: a weekly look at who was not screened" \
     --idea "Recall list: a nurse calls adults due for screening" || die "collaborative create"
-show_write ca-on target set "$INDICATOR" --value 80% --by "$YEAR-09" --collaborative "$COLLAB" || die "target set"
+show ca-on target set "$INDICATOR" --value 80% --by "$YEAR-09" --collaborative "$COLLAB" || die "target set"
+count ca-on CA-ON 2 # the collaborative and its target
 deadline=$(($(now_ms) + TIMEOUT * 1000))
 for k in ca-riverside ca-lakeshore; do
     until ctl "$k" collaborative show "$COLLAB" >/dev/null 2>&1; do
@@ -394,12 +419,15 @@ show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05
 show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
     --collaborative "$COLLAB" --idea 1 --unit riverside-main \
     --text "Reception hands out the PHQ-2 with the intake form; screening rose within two months and held." || die "lesson"
-show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-09" --result mixed \
+count ca-riverside CA-ON 1
+show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-09" --result mixed \
     --collaborative "$COLLAB" --idea 3 --unit riverside-west \
     --text "The recall list worked while our nurse ran it; when she left in the summer, screening slipped back." || die "lesson"
-show_write ca-lakeshore lesson share --indicator "$INDICATOR" --period "$YEAR-07" --result too-early \
+count ca-riverside CA-ON 1
+show ca-lakeshore lesson share --indicator "$INDICATOR" --period "$YEAR-07" --result too-early \
     --collaborative "$COLLAB" --idea 2 \
     --text "A weekly huddle is hard with two doctors; we started in July." || die "lesson"
+count ca-lakeshore CA-ON 1
 until [ "$(ctl ca-on lesson list --collaborative "$COLLAB" --json | grep -c '"result"')" -ge 3 ]; do
     [ "$(now_ms)" -gt "$deadline" ] && die "Ontario never received the lessons"
     sleep 0.1
@@ -470,6 +498,8 @@ show ca-on report --html "$REPORT/ontario" --group CA-ON --title "Ontario Health
 echo "collaborative: $REPORT/ontario/collaborative/$COLLAB.html"
 
 section "Stopping the nodes"
+# What each node should hold, for tests/t_demo.sh (HLN_DEMO_KEEP=1).
+for k in "${KEYS[@]}"; do echo "$k $(expected "$k")"; done >"$WORK/expected"
 stop_all
 [ -z "$BAD_EXIT" ] || die "hlnd exited non-zero on SIGTERM:$BAD_EXIT"
 echo "${#KEYS[@]} hlnd stopped cleanly (SIGTERM, exit 0)"

@@ -25,6 +25,12 @@
  *   hostile publish DIR N [SCOPE]          append N observations to DIR's own feed, notify hlnd
  *   hostile count DIR                      print "FEEDS RECORDS" from the store
  *   hostile attack DIR ENDPOINT TARGET_ID  be a hostile peer of TARGET with DIR's identity
+ *   hostile refuse DIR ENDPOINT TARGET_ID  greet TARGET with DIR's key, send seq 1 of DIR's
+ *                                          feed (scope CA, counts of 500/1000) and then four
+ *                                          records it must refuse: seq 3 (a seq gap), seq 2
+ *                                          with a wrong prev (a chain break), seq 2 dated
+ *                                          before seq 1 (behind the head), seq 2 dated an hour
+ *                                          earlier, before DIR's membership (not entitled)
  *   hostile ctlfuzz DIR                    malformed requests on DIR's control socket
  *   hostile flood DIR ENDPOINT TARGET_ID ROUNDS MSGS
  *                                          ROUNDS times: connect with DIR's key, greet, send
@@ -270,6 +276,73 @@ out:
     zmq_ctx_term(zctx);
     hln_identity_destroy(&id);
     return 0;
+}
+
+/* seal() with counts above any minimum cell the tests set. */
+static int seal_big(hln_record *r, const hln_identity *id, uint64_t seq, const uint8_t *prev,
+                    uint64_t ts, const char *unit)
+{
+    hln_record_init(r, HLN_REC_OBSERVATION, hln_identity_pk(id), "CA", seq, prev, ts);
+    hln_observation *o = &r->body.observation;
+    snprintf(o->indicator, sizeof o->indicator, "test.ind");
+    snprintf(o->period, sizeof o->period, "2026");
+    snprintf(o->unit, sizeof o->unit, "%s", unit);
+    o->numerator = 500;
+    o->denominator = 1000;
+    return hln_record_seal(r, id, NULL, 0);
+}
+
+/* The refusals of a feed's order (docs/RUNNING.md §5), and one of trust:
+ * each in its own message, after a good seq 1 that sets the head. */
+static int cmd_refuse(const char *dir, const char *endpoint, const char *target_text)
+{
+    uint8_t target[HLN_KEY_LEN];
+    hln_identity *id = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 || hln_identity_load(path, &id) != 0) {
+        fprintf(stderr, "hostile: bad target or identity\n");
+        return 1;
+    }
+    void *zctx = zmq_ctx_new();
+    void *s = dealer_to(zctx, id, target, endpoint);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0}, wrong[HLN_HASH_LEN];
+    hln_random(inc, sizeof inc);
+    hln_random(wrong, sizeof wrong);
+    int rc = 1;
+    hln_record *one = malloc(sizeof *one), *bad = malloc(sizeof *bad);
+    if (!one || !bad || hln_wire_hello(&b, hln_identity_pk(id), inc, 0, digest) != 0 ||
+        send_wait(s, b.p, b.len, 0)) {
+        fprintf(stderr, "hostile: handshake failed (not admitted?)\n");
+        goto out;
+    }
+    usleep(200000);
+    drain_in(s);
+    uint64_t ts = wall_ms();
+    const hln_record *msg[1] = {one};
+    if (seal_big(one, id, 1, NULL, ts, "good") || send_records(s, msg, 1))
+        goto out;
+    usleep(300000);
+    msg[0] = bad;
+    if (seal_big(bad, id, 3, one->id, ts + 2000, "gap") || send_records(s, msg, 1) ||
+        seal_big(bad, id, 2, wrong, ts + 2000, "branch") || send_records(s, msg, 1) ||
+        seal_big(bad, id, 2, one->id, ts - 1, "late") || send_records(s, msg, 1) ||
+        seal_big(bad, id, 2, one->id, ts - 3600000, "early") || send_records(s, msg, 1))
+        goto out;
+    usleep(500000);
+    drain_in(s);
+    printf("hostile: sent seq 1 and four refusable records\n");
+    rc = 0;
+out:
+    free(one);
+    free(bad);
+    hln_wire_buf_free(&b);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    hln_identity_destroy(&id);
+    return rc;
 }
 
 /* The flood of issue 17: messages of 64 valid records, replayed as fast as
@@ -623,6 +696,8 @@ int main(int argc, char **argv)
         return cmd_conns(dir, argv[3], atol(argv[4]), atol(argv[5]));
     if (!strcmp(cmd, "claim") && argc == 6)
         return cmd_claim(dir, argv[3], argv[4], argv[5]);
+    if (!strcmp(cmd, "refuse") && argc == 5)
+        return cmd_refuse(dir, argv[3], argv[4]);
     if (!strcmp(cmd, "attack") && argc == 5)
         return cmd_attack(dir, argv[3], argv[4]);
     fprintf(stderr, "hostile: unknown command %s\n", cmd);

@@ -36,6 +36,20 @@ echo "$out" | grep -q "handshake failed" || fail "a dropped peer completed a han
 grep -q "event=refused" "$T/n0.log" || fail "n0 did not log the refused handshake"
 ok "the dropped peer is refused at the handshake"
 
+# peer explain on n0 keeps the account of the hostile peer, and the metrics count it by reason.
+# (The forged and tampered records never reach the store: the engine drops them as bad
+# messages, logged above as reason=bad-signature.)
+"$HLNCTL" -d "$T/n0" peer explain hostile --json | python3 -c "
+import json, sys
+p = json.load(sys.stdin)['peers'][0]
+kinds = {r['reason'] for r in p['explain']['refusals']['recent']}
+assert {'fork', 'dropped'} <= kinds, kinds" || fail "peer explain lacks the fork or the dropped refusal"
+for k in fork dropped; do
+    "$HLNCTL" -d "$T/n0" metrics | grep -E "^hln_peer_refusals_total\{reason=\"$k\"\} [1-9]" >/dev/null ||
+        fail "the $k refusal is not in the metrics"
+done
+ok "peer explain shows the fork and the handshakes refused while dropped; both counted"
+
 # The honest nodes keep converging, both ways.
 "$HOSTILE" publish "$T/n2" 3 || fail "publish n2"
 "$HOSTILE" publish "$T/n0" 2 || fail "publish n0"

@@ -49,7 +49,8 @@ b_sees_a_up() { [ "$(peer_state 3 "$A")" = "up discovered" ]; }
 b_holds_address() {
     "$HLNCTL" -d "$T/n3" address list --json 2>/dev/null | python3 -c "
 import json, sys
-sys.exit(0 if any(e['author'] == '$A' and e['endpoints'] == ['tcp://127.0.0.1:${PORT[2]}']
+sys.exit(0 if any(e['author'] == '$A'
+                  and e['endpoints'] == ['tcp://127.0.0.1:$DEAD', 'tcp://127.0.0.1:${PORT[2]}']
                   and e['name'] == 'ClinicA' and e['status'] == 'member'
                   for e in json.load(sys.stdin)) else 1)"
 }
@@ -83,13 +84,23 @@ ok "address set refuses bad endpoints, more than 4, and a node without standing"
 
 for i in 1 2 3; do start_node $i; done
 until_true 20 "clinic A never received its member record" a_admitted
-ctl 2 address set "tcp://127.0.0.1:${PORT[2]}"
+# A's record names a dead endpoint first (a free port nobody listens on), its real one second.
+DEAD=$(free_port)
+ctl 2 address set "tcp://127.0.0.1:$DEAD" "tcp://127.0.0.1:${PORT[2]}"
 until_true 20 "clinic B never held A's address record" b_holds_address
-ok "A's address record reached B through Canada; address list names A and its endpoint"
+ok "A's address record reached B through Canada; address list names A and both endpoints"
 
-until_true 20 "B never had A up as a discovered peer: $(peer_state 3 "$A")" b_sees_a_up
-grep -q "event=peer-discovered peer=${A:0:7} endpoint=tcp://127.0.0.1:${PORT[2]}" "$T/n3.log" ||
-    fail "B did not log the discovery"
+until_true 40 "B never had A up as a discovered peer: $(peer_state 3 "$A")" b_sees_a_up
+grep -q "event=peer-discovered peer=${A:0:7} endpoint=tcp://127.0.0.1:$DEAD" "$T/n3.log" ||
+    fail "B did not log the discovery at the record's first endpoint"
+grep -q "event=peer-endpoint-next peer=${A:0:7} endpoint=tcp://127.0.0.1:${PORT[2]} was=tcp://127.0.0.1:$DEAD" "$T/n3.log" ||
+    fail "B did not log moving on to the second endpoint"
+"$HLNCTL" -d "$T/n3" peer list --json | python3 -c "
+import json, sys
+sys.exit(0 if any(p['id'] == '$A' and p['endpoint'] == 'tcp://127.0.0.1:${PORT[2]}'
+                  for p in json.load(sys.stdin)) else 1)" || fail "B's peer list does not show A's second endpoint"
+ok "the first endpoint dead, B reached A through the second one of the record"
+
 [ "$("$HLNCTL" -d "$T/n3" peer list --json | python3 -c 'import json,sys; print(sum(p["configured"] for p in json.load(sys.stdin)))')" -eq 1 ] ||
     fail "B's configured peers changed"
 [ "$(peer_state 3 "$N")" = "up configured" ] || fail "B lost its configured peer: $(peer_state 3 "$N")"
@@ -107,7 +118,7 @@ stop_node 3
 [ "$("$HLNCTL" -d "$T/n3" peer list --json | python3 -c "import json,sys; print([p['id'] for p in json.load(sys.stdin)])")" = "['$N']" ] ||
     fail "the discovered peer was written to B's PEERS table"
 start_node 3
-until_true 20 "B did not rediscover A after a restart: $(peer_state 3 "$A")" b_sees_a_up
+until_true 40 "B did not rediscover A after a restart: $(peer_state 3 "$A")" b_sees_a_up
 ok "discovered peers are not saved in PEERS; after a restart B rediscovered A from the stored record"
 
 # [net] discovery_peers = 0 (hlnd.conf(5)) turns discovery off on reload; back on, A is dialed again.
@@ -118,7 +129,7 @@ until_true 20 "B kept dialing A with discovery_peers = 0" \
     grep -q "event=peer-undiscovered peer=${A:0:7}" "$T/n3.log"
 cp "$T/n3.conf.orig" "$T/n3.conf"
 kill -HUP "${PID[3]}"
-until_true 20 "B did not dial A again with discovery back on: $(peer_state 3 "$A")" b_sees_a_up
+until_true 40 "B did not dial A again with discovery back on: $(peer_state 3 "$A")" b_sees_a_up
 ok "discovery_peers = 0 lets the discovered peer go; the default dials it again"
 
 # Revocation: Canada revokes A; B drops its discovered connection.

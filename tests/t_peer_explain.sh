@@ -4,14 +4,17 @@
 
 # n0 Canada's authority; n1 an Ontario clinic it admits; n2 a French node
 # it peers with but never admitted (so it is sent no CA feed); n3 a
-# stranger that dials Canada and is refused at the handshake.
+# stranger that dials Canada and is refused at the handshake; n4 a second
+# clinic, admitted, whose key tests/hostile uses to send records out of order.
 for i in 0 1 2 3; do PORT[$i]=$(free_port); write_conf "$i"; done
 ID[0]=$("$HLNCTL" -d "$T/n0" init --authority --name Canada --level national --jurisdiction CA 2>/dev/null) || fail "init n0"
 ID[1]=$("$HLNCTL" -d "$T/n1" init --name Clinic --jurisdiction CA-ON) || fail "init n1"
 ID[2]=$("$HLNCTL" -d "$T/n2" init --name Paris --jurisdiction FR) || fail "init n2"
 ID[3]=$("$HLNCTL" -d "$T/n3" init --name Stranger --jurisdiction CA) || fail "init n3"
 ctl() { "$HLNCTL" -d "$T/n$1" "${@:2}" >>"$T/ctl.log" 2>&1 || fail "n$1: hlnctl ${*:2}: $(tail -2 "$T/ctl.log")"; }
+ID[4]=$("$HLNCTL" -d "$T/n4" init --name Clinic2 --jurisdiction CA-ON) || fail "init n4"
 ctl 0 member issue "${ID[1]}" --name Clinic --level organization --jurisdiction CA-ON
+ctl 0 member issue "${ID[4]}" --name Clinic2 --level organization --jurisdiction CA-ON
 # Canada's rule: no cell under 60, stricter than anything the clinic's tool knows.
 ctl 0 policy set --min-cell 60 --scope CA
 ctl 0 indicator define configs/indicators.ini
@@ -63,6 +66,31 @@ grep -q 'event=record-refused .*reason=policy' "$T/n0.log" || fail "no log line 
 "$HLNCTL" -d "$T/n0" metrics | grep -E '^hln_peer_refusals_total\{reason="not-admitted"\} [1-9]' >/dev/null ||
     fail "the handshake refusal is not in the metrics"
 ok "record refusals kept per peer with their reason, logged and counted in the metrics"
+
+# A member's feed out of order: a seq gap, a chain break, a record dated before the head,
+# and one dated before its membership (not entitled then).
+"$HOSTILE" refuse "$T/n4" "tcp://127.0.0.1:${PORT[0]}" "${ID[0]}" >/dev/null || fail "hostile refuse"
+clinic2=$(printf "$P" "${ID[4]}")
+until_py 0 "$clinic2 and {r['reason'] for r in $clinic2[0]['explain']['refusals']['recent']} >= {'seq-gap', 'chain-break', 'time-behind-head', 'not-entitled'}"
+explain 0 "${ID[4]:0:7}" | python3 -c "
+import json, sys
+rs = {r['reason']: r for r in json.load(sys.stdin)['peers'][0]['explain']['refusals']['recent']}
+assert rs['seq-gap']['seq'] == 3 and 'seq 3 does not follow' in rs['seq-gap']['detail'], rs
+assert rs['chain-break']['seq'] == 2 and 'prev is not' in rs['chain-break']['detail'], rs
+assert rs['time-behind-head']['seq'] == 2 and 'before the feed' in rs['time-behind-head']['detail'], rs
+assert rs['not-entitled']['seq'] == 2 and 'not yet in force' in rs['not-entitled']['detail'], rs
+assert all(r['author'] == '${ID[4]}' and r['scope'] == 'CA' for r in rs.values()), rs" ||
+    fail "the three refusals' seq, detail and feed"
+for k in seq-gap chain-break time-behind-head not-entitled; do
+    grep -q "event=record-refused .*reason=$k" "$T/n0.log" || fail "no log line for $k"
+    "$HLNCTL" -d "$T/n0" metrics | grep -E "^hln_peer_refusals_total\{reason=\"$k\"\} 1\$" >/dev/null ||
+        fail "$k is not counted once in the metrics"
+done
+"$HLNCTL" -d "$T/n0" peer explain Clinic2 >"$T/text" || fail "peer explain Clinic2"
+for k in seq-gap chain-break time-behind-head; do
+    grep -q "$k" "$T/text" || { cat "$T/text"; fail "the text account lacks $k"; }
+done
+ok "seq gap, chain break, a record behind the feed's head, one before the membership: each refused, kept, logged, counted"
 
 # The same account in status --json, and in words.
 "$HLNCTL" -d "$T/n0" status --json | python3 -c "

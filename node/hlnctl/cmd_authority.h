@@ -5,16 +5,13 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "node/hlnctl/cli.h"
 #include "node/node.h"
 
-/* Remove every `flag` (an option without a value) from argv, shifting the
- * rest down; true if there was one. */
-bool hln_cli_take_flag(int *argc, char **argv, const char *flag);
-
 /* Before a node is made: may `init --authority` go with this --level and
- * --jurisdiction (jurisdiction NULL for the global level)? -1 to go on, or
- * the exit status (2) after a usage message. */
-int hln_cli_authority_check(const char *level, const char *jurisdiction);
+ * --jurisdiction (jurisdiction NULL for the global level)? HLN_CLI_GO to go
+ * on, or EXIT_USAGE after a usage message (hln_cli_usage_error on `a`). */
+int hln_cli_authority_check(const hln_cli_args *a, const char *level, const char *jurisdiction);
 
 /* After `init --authority` made the node `n`: anchor it and publish its
  * self-description (hln_authority_setup). Adds "authority" to `j` (may be
@@ -23,7 +20,7 @@ int hln_cli_authority_check(const char *level, const char *jurisdiction);
 int hln_cli_authority_ready(const char *datadir, hln_node *n, json_object *j);
 
 /* `indicator adopt [--scope CODE|global] [--json]`, argv[0] "adopt".
- * Returns the exit status (0, 1 failed, 2 usage). */
+ * Returns an EXIT_*. */
 int hln_cli_indicator_adopt(const char *datadir, int argc, char **argv, bool json);
 
 #endif

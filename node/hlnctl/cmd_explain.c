@@ -94,12 +94,9 @@ static int offline_anchor(void *ctx, const hln_gov_anchor *a)
 static int offline(const char *datadir, json_object **peers)
 {
     hln_node *n = NULL;
-    char err[256] = "";
-    int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &n, err, sizeof err);
-    if (rc) {
-        hln_warnx("%s: %s", datadir, err[0] ? err : hln_strerror(rc));
+    int rc = hln_cli_open_node(datadir, HLN_NODE_RDONLY, &n);
+    if (rc)
         return rc;
-    }
     offline_ctx c = {.s = hln_node_store(n), .now = hln_util_wall_ms(), .arr = json_object_new_array()};
     rc = hln_gov_trust_load(n, &c.t);
     if (!rc)
@@ -213,37 +210,70 @@ static void print_peer(json_object *p)
     }
 }
 
-int hln_cli_peer_explain(const char *datadir, int argc, char **argv, bool json)
+static const hln_cli_usage explain_help = {
+    "peer explain", "[PEER] [--json]",
+    "Per peer: connected or not and why, the feeds offered and withheld, its refusals.",
+    "  PEER                a peer's id (or its first characters) or its name\n"
+    "  --json              {daemon, peers: [{id, name, endpoint, state, explain}]}\n"};
+
+static void explain_usage(FILE *f)
 {
-    const char *want = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (argv[i][0] == '-') {
-            hln_warnx("peer explain: unknown option '%s'", argv[i]);
-            return 2;
-        } else if (!want)
-            want = argv[i];
-        else {
-            hln_warnx("peer explain: one PEER at most");
-            return 2;
-        }
-    }
-    json_object *reply = NULL, *peers = NULL;
-    bool online = false;
+    hln_cli_usage_print(f, &explain_help);
+}
+
+/* The peers as hlnd explains them (*online), else as the store alone tells. */
+static int collect(const char *datadir, json_object **peers, bool *online)
+{
+    *peers = NULL;
+    *online = false;
     if (hln_control_daemon_running(datadir)) {
+        json_object *reply = NULL;
         char err[256] = "";
         int rc = hln_control_call(datadir, "explain", EXPLAIN_TIMEOUT_MS, &reply, err, sizeof err);
-        if (rc) {
-            hln_warnx("hlnd did not answer (%s); explaining from the store", err[0] ? err : hln_strerror(rc));
-        } else if ((peers = a_of(reply, "peers"))) {
-            json_object_get(peers);
-            online = true;
+        if (rc)
+            hln_warnx("hlnd did not answer (%s); explaining from the store",
+                      err[0] ? err : hln_strerror(rc));
+        else if ((*peers = a_of(reply, "peers"))) {
+            json_object_get(*peers);
+            *online = true;
         }
         json_object_put(reply);
     }
-    if (!peers && offline(datadir, &peers))
-        return 1;
+    return *peers ? 0 : offline(datadir, peers);
+}
+
+static void print_text(json_object *out, bool online)
+{
+    if (!online)
+        printf("hlnd is not running: what the store alone tells\n");
+    if (json_object_array_length(out) == 0)
+        printf("no peers: add one (hlnctl peer add ID ENDPOINT) or wait for one to dial this "
+               "node\n");
+    for (size_t i = 0; i < json_object_array_length(out); i++) {
+        if (i)
+            putchar('\n');
+        print_peer(json_object_array_get_idx(out, i));
+    }
+}
+
+int hln_cli_peer_explain(const char *datadir, int argc, char **argv, bool json)
+{
+    const char *want = NULL;
+    const hln_cli_opt opts[] = {HLN_CLI_FLAG("json", &json), HLN_CLI_END};
+    hln_cli_args a = {.what = "peer explain",
+                      .opts = opts,
+                      .pos = &want,
+                      .maxpos = 1,
+                      .datadir = &datadir,
+                      .usage = explain_usage,
+                      .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    json_object *peers = NULL;
+    bool online = false;
+    if (collect(datadir, &peers, &online))
+        return EXIT_FAIL;
     json_object *out = json_object_new_array();
     for (size_t i = 0; i < json_object_array_length(peers); i++) {
         json_object *p = json_object_array_get_idx(peers, i);
@@ -254,24 +284,16 @@ int hln_cli_peer_explain(const char *datadir, int argc, char **argv, bool json)
     if (want && json_object_array_length(out) == 0) {
         hln_warnx("peer explain: no peer '%s' (hlnctl peer list)", want);
         json_object_put(out);
-        return 1;
+        return EXIT_FAIL;
     }
     if (json) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "daemon", json_object_new_boolean(online));
+        hln_cli_jbool(o, "daemon", online);
         json_object_object_add(o, "peers", out);
         hln_print_json(o);
-        return 0;
+        return EXIT_OK;
     }
-    if (!online)
-        printf("hlnd is not running: what the store alone tells\n");
-    if (json_object_array_length(out) == 0)
-        printf("no peers: add one (hlnctl peer add ID ENDPOINT) or wait for one to dial this node\n");
-    for (size_t i = 0; i < json_object_array_length(out); i++) {
-        if (i)
-            putchar('\n');
-        print_peer(json_object_array_get_idx(out, i));
-    }
+    print_text(out, online);
     json_object_put(out);
-    return 0;
+    return EXIT_OK;
 }

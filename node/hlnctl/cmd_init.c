@@ -49,7 +49,7 @@ static int init_info(const hln_cli_args *a, init_opts *o, hln_node_info *info)
         o->jurisdiction = NULL;
     }
     int r;
-    if (o->authority && (r = hln_cli_authority_check(o->level, o->jurisdiction)) >= 0)
+    if (o->authority && (r = hln_cli_authority_check(a, o->level, o->jurisdiction)) != HLN_CLI_GO)
         return r;
     if (!o->name)
         return hln_cli_usage_error(a, "--name is required");

@@ -10,14 +10,14 @@
  * log` shows it) of this node's own; the second form withdraws every
  * observation of this node for I and P (and unit U; "" the node's own)
  * that is not withdrawn yet, all strata. Each retract record goes in its
- * target's scope, after the node's own trust view allows it. Returns the
- * exit status (0, 1 nothing to withdraw or refused, 2 usage). */
+ * target's scope, after the node's own trust view allows it. Returns an
+ * EXIT_* (EXIT_FAIL: nothing to withdraw, or refused). */
 int hln_cli_retract(const char *datadir, int argc, char **argv, bool json);
 
 /* `rollup --all [--period P] [--publish] [--scope S] [--json]`, argv[0]
  * "rollup": `rollup INDICATOR --period P` for every indicator defined here
  * and every period (or P) for which an organization's observation is held.
- * Returns the exit status: 0 when every roll-up succeeded, 1 otherwise. */
+ * EXIT_OK when every roll-up succeeded, else EXIT_FAIL. */
 int hln_cli_rollup_all(const char *datadir, int argc, char **argv, bool json);
 
 #endif

@@ -149,6 +149,9 @@ typedef struct {
     bool clock_full;      /* a full clock came in this session (ops: catch-up) */
     uint64_t up_since_ms; /* when this session came up */
     bool discovered;      /* dialed from its address record (node/discovery.h), not configured */
+    hln_address disc_addr; /* that record's endpoints; disc_i the one dialed since disc_try_ms */
+    uint32_t disc_i;
+    uint64_t disc_try_ms;
 } dpeer;
 
 typedef struct {
@@ -687,8 +690,9 @@ static bool disc_skip(void *ctx, const uint8_t id[HLN_KEY_LEN])
     return h >= 0 && d->peers[h].configured;
 }
 
-/* Dial the members whose latest address record is held (at most
- * HLN_DISC_MAX, nearest ids first), and stop dialing those no longer
+/* Dial the members whose latest address record is held (at most [net]
+ * discovery_peers, nearest ids first) at the first endpoint of the record
+ * (disc_failover tries the others), and stop dialing those no longer
  * chosen (revoked, expired, now configured, or pushed out by nearer ones).
  * Discovered peers are derived again every time, never written to PEERS.
  * On start, reload, a trust change and a new address record. */
@@ -718,10 +722,13 @@ static void discover(hlnd *d)
             if (memcmp(pick[k].id, p->id, HLN_KEY_LEN) == 0)
                 pk = &pick[k];
         if (pk) {
-            if (p->discovered && strcmp(p->endpoint, pk->endpoint) == 0)
-                continue;
+            if (p->discovered && hln_disc_same_endpoints(&p->disc_addr, &pk->addr))
+                continue; /* keep the endpoint that disc_failover chose */
             p->discovered = true;
-            snprintf(p->endpoint, sizeof p->endpoint, "%s", pk->endpoint);
+            p->disc_addr = pk->addr;
+            p->disc_i = 0;
+            p->disc_try_ms = hln_util_mono_ms();
+            snprintf(p->endpoint, sizeof p->endpoint, "%s", pk->addr.endpoints[0]);
             hln_trust_info info;
             if (!p->name[0] && hln_trust_member(t, p->id, now, &info) == 0) {
                 /* The member's name, cut at a character boundary to fit. */
@@ -749,6 +756,35 @@ static void discover(hlnd *d)
         }
     }
     free(pick);
+}
+
+/* A discovered peer not up HLND_DISC_FAILOVER_MS after its endpoint was
+ * dialed is dialed at the next endpoint of its address record, round the
+ * list: a record whose first endpoint is dead (a moved host, a closed port)
+ * still reaches the node. Up, the clock restarts, so a peer that drops gets
+ * the whole wait on its working endpoint again. */
+#define HLND_DISC_FAILOVER_MS 5000
+
+static void disc_failover(hlnd *d, uint64_t now)
+{
+    for (size_t i = 0; i < d->n_peers; i++) {
+        dpeer *p = &d->peers[i];
+        if (!p->discovered || p->disc_addr.n < 2 || p->up) {
+            p->disc_try_ms = now;
+            continue;
+        }
+        if (now - p->disc_try_ms < HLND_DISC_FAILOVER_MS)
+            continue;
+        const char *was = p->disc_addr.endpoints[p->disc_i];
+        p->disc_i = (p->disc_i + 1) % p->disc_addr.n;
+        p->disc_try_ms = now;
+        snprintf(p->endpoint, sizeof p->endpoint, "%s", p->disc_addr.endpoints[p->disc_i]);
+        int rc = hln_transport_connect(d->tr, p->id, p->endpoint);
+        hlnd_log(rc == 0 ? 5 : 4, "net",
+                 "event=peer-endpoint-next peer=%s endpoint=%s was=%s reason=no-answer%s%s",
+                 p->short_id, p->endpoint, was, rc == 0 ? "" : " error=",
+                 rc == 0 ? "" : hln_errname(rc));
+    }
 }
 
 /* Re-read the PEERS and TRUST tables: the ZAP handler's admitted set, and
@@ -1479,6 +1515,7 @@ int hlnd_run(const hlnd_args *a)
                 trust_changed(&d, now);
             if (d.disc_dirty)
                 discover(&d);
+            disc_failover(&d, now);
             hln_sync_tick(d.sync, now);
             d.next_tick_ms = now + d.cfg.tick_ms;
         }

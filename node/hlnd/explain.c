@@ -308,6 +308,9 @@ static void why_text(json_object *peer, json_object *ex, bool connected, char *o
         json_object_object_get_ex(h, "explanation", &e);
         json_object_object_get_ex(h, "since", &since);
         snprintf(out, len, "%s (since %s)", json_object_get_string(e), json_object_get_string(since));
+    } else if (!strcmp(state, "gone")) {
+        snprintf(out, len, "not connected: it dialed this node, had records refused (below) "
+                 "and has gone");
     } else if (!strcmp(state, "dropped")) {
         snprintf(out, len, "dropped for bad messages: its handshakes are refused for a while");
     } else if (has_ep) {
@@ -419,6 +422,50 @@ static int curve_member(void *ctx, const hln_trust_info *in)
     return 0;
 }
 
+/* A key in the refusal book that is not among the daemon's peers: refused
+ * at the handshake (booked under its CURVE key if no id was known), or a
+ * peer that dialed in, had records refused and went away ("gone": an
+ * on-call engineer still wants to see why its records were refused). */
+static int extra_peer(hlnd_explain *x, hln_trust *t, hln_store *s, uint64_t now_ms,
+                      const uint8_t key[HLN_KEY_LEN], json_object *peers)
+{
+    bool has_hs = false;
+    hln_refusal_handshake hs;
+    memset(&hs, 0, sizeof hs);
+    hln_refusals_peer(x->book, key, NULL, 0, &hs, &has_hs, NULL);
+    curve_ctx cc = {.curve = key};
+    if (has_hs)
+        (void)hln_trust_foreach_member(t, now_ms, curve_member, &cc);
+    else {
+        memcpy(cc.id, key, HLN_KEY_LEN); /* record refusals are booked under the peer's id */
+        cc.found = true;
+    }
+    const uint8_t *id = cc.found ? cc.id : key;
+    json_object *p = json_object_new_object();
+    if (cc.found || hs.kind == HLN_REFUSAL_HANDSHAKE_REFUSED || hs.kind == HLN_REFUSAL_DROPPED) {
+        char idt[HLN_ID_TEXT_LEN + 1];
+        hln_id_to_text(id, idt);
+        json_object_object_add(p, "id", json_object_new_string(idt));
+    } else {
+        json_object_object_add(p, "id", NULL); /* a key no one here knows */
+    }
+    hln_trust_info info;
+    bool named = cc.found && hln_trust_member(t, id, now_ms, &info) == 0;
+    json_object_object_add(p, "name", json_object_new_string(named ? info.name : ""));
+    json_object_object_add(p, "state", json_object_new_string(has_hs ? "refused" : "gone"));
+    json_object *ex = json_object_new_object();
+    json_object_object_add(ex, "connected", json_object_new_boolean(0));
+    int rc = cc.found ? hln_peer_view_feeds(t, s, id, now_ms, ex) : 0;
+    if (!rc)
+        rc = hln_peer_view_refusals(x->book, key, ex);
+    char why[400];
+    why_text(p, ex, false, why, sizeof why);
+    json_object_object_add(ex, "why", json_object_new_string(why));
+    json_object_object_add(p, "explain", ex);
+    json_object_array_add(peers, p);
+    return rc;
+}
+
 int hlnd_explain_fill(hlnd_explain *x, hln_trust *t, hln_store *s, const uint8_t me[HLN_KEY_LEN],
                       uint64_t now_ms, json_object *peers)
 {
@@ -441,39 +488,8 @@ int hlnd_explain_fill(hlnd_explain *x, hln_trust *t, hln_store *s, const uint8_t
     }
     if (!rc)
         rc = hln_refusals_foreach_peer(x->book, extra_one, &c);
-    for (size_t i = 0; rc == 0 && i < c.nextra; i++) {
-        /* Only keys refused at the handshake: a peer whose records were
-         * refused was up, and is listed while it is. */
-        bool has_hs = false;
-        hln_refusal_handshake hs;
-        hln_refusals_peer(x->book, c.extra[i], NULL, 0, &hs, &has_hs, NULL);
-        if (!has_hs)
-            continue;
-        curve_ctx cc = {.curve = c.extra[i]};
-        (void)hln_trust_foreach_member(t, now_ms, curve_member, &cc);
-        const uint8_t *id = cc.found ? cc.id : c.extra[i];
-        json_object *p = json_object_new_object();
-        if (cc.found || hs.kind == HLN_REFUSAL_HANDSHAKE_REFUSED || hs.kind == HLN_REFUSAL_DROPPED) {
-            char idt[HLN_ID_TEXT_LEN + 1];
-            hln_id_to_text(id, idt);
-            json_object_object_add(p, "id", json_object_new_string(idt));
-        } else {
-            json_object_object_add(p, "id", NULL); /* a key no one here knows */
-        }
-        json_object_object_add(p, "name", json_object_new_string(""));
-        json_object_object_add(p, "state", json_object_new_string("refused"));
-        json_object *ex = json_object_new_object();
-        json_object_object_add(ex, "connected", json_object_new_boolean(0));
-        if (cc.found)
-            rc = hln_peer_view_feeds(t, s, id, now_ms, ex);
-        if (!rc)
-            rc = hln_peer_view_refusals(x->book, c.extra[i], ex);
-        char why[400];
-        why_text(p, ex, false, why, sizeof why);
-        json_object_object_add(ex, "why", json_object_new_string(why));
-        json_object_object_add(p, "explain", ex);
-        json_object_array_add(peers, p);
-    }
+    for (size_t i = 0; rc == 0 && i < c.nextra; i++)
+        rc = extra_peer(x, t, s, now_ms, c.extra[i], peers);
     free(c.seen);
     free(c.extra);
     return rc;
