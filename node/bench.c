@@ -682,6 +682,19 @@ static void csv_text(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The query's columns that end every row, so that rows of several
+ * benchmarks can be put together in one sheet. */
+static void csv_query(const hln_bench_result *r, FILE *f)
+{
+    fputc(',', f);
+    csv_text(f, r->indicator);
+    fputc(',', f);
+    csv_text(f, r->period);
+    fputc(',', f);
+    csv_text(f, r->stratum);
+    fputc('\n', f);
+}
+
 int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
@@ -694,7 +707,7 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
     fputs("author,unit,record,suppressed,numerator,denominator,value,ci95_lo,ci95_hi,ci998_lo,"
           "ci998_hi,"
           "lo998,lo95,hi95,hi998,adj_lo998,adj_lo95,adj_hi95,adj_hi998,z,place,place_adjusted,"
-          "place_used,compared,in_abc,gap_to_abc\n",
+          "place_used,compared,in_abc,gap_to_abc,indicator,period,stratum\n",
           f);
     char text[HLN_ID_TEXT_LEN + 1], hex[2 * HLN_HASH_LEN + 1];
     for (size_t i = 0; i < r->n_units; i++) {
@@ -712,17 +725,19 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
                                v->adjusted.hi998};
         for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++)
             fprintf(f, ",%.17g", vals[k] * m);
-        fprintf(f, ",%.17g,%s,%s,%s,%s,%d,%.17g\n", v->z, hln_stats_place_name(v->place),
+        fprintf(f, ",%.17g,%s,%s,%s,%s,%d,%.17g", v->z, hln_stats_place_name(v->place),
                 hln_stats_place_name(v->place_adjusted), hln_stats_place_name(v->place_used),
                 judgement_name(v->judgement), v->in_abc ? 1 : 0,
                 hln_bench_gap_to_abc(r, v->value) * m);
+        csv_query(r, f);
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
         hln_id_to_text(r->suppressed[i].author, text);
         hln_hex(r->suppressed[i].id, HLN_HASH_LEN, hex);
         fprintf(f, "%s,", text);
         csv_text(f, r->suppressed[i].unit);
-        fprintf(f, ",%s,1,,,,,,,,,,,,,,,,,,,,,,\n", hex);
+        fprintf(f, ",%s,1,,,,,,,,,,,,,,,,,,,,,,", hex);
+        csv_query(r, f);
     }
     return ferror(f) ? HLN_EIO : 0;
 }

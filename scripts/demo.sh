@@ -135,11 +135,6 @@ expected() {
         # A region's feeds (the collaborative's records) reach the nodes inside it.
         [ "${JUR[$k]}" != "$(country "$k")" ] && n=$((n + ${EXPECT_SCOPE[${JUR[$k]}]:-0}))
     fi
-    # A subdivision's feed (a collaborative's records, in CA-ON) goes to the
-    # members inside it only.
-    if [ "${JUR[$k]}" != "$(country "$k")" ] && [ -n "${ADMITTED[$k]:-}" ]; then
-        n=$((n + ${EXPECT_SCOPE[${JUR[$k]}]:-0}))
-    fi
     echo "$n"
 }
 
@@ -173,16 +168,6 @@ write() {
         for who in "${KEYS[@]}"; do [ "${ID[$who]}" = "$3" ] && ADMITTED[$who]=1; done
     fi
     printf '%s\n' "$out"
-}
-
-# show_write KEY ARGS...: as show, and count what it authored; the exit
-# status is the command's.
-show_write() {
-    local out rc=0
-    out=$(show "$@") || rc=$?
-    printf '%s\n' "$out"
-    authored "$1" "$out"
-    return $rc
 }
 
 # The record count a running node reports (hlnctl status --json answered by hlnd).
@@ -393,7 +378,7 @@ section "A learning collaborative: Ontario Health on depression screening, April
 COLLAB=on-dep-2025
 echo "(an aim, a target, a change package of three ideas; its records stay in CA-ON: they reach"
 echo " its members and Ontario's nodes, no one else; docs/GOVERNANCE.md)"
-show_write ca-on collaborative create "$COLLAB" --name "Ontario depression screening collaborative" \
+show ca-on collaborative create "$COLLAB" --name "Ontario depression screening collaborative" \
     --aim "Screen 80% of adults seen in primary care for depression by September $YEAR" \
     --indicator "$INDICATOR" --start "$YEAR-04" --end "$YEAR-09" \
     --member "${ID[ca-riverside]}" --member "${ID[ca-lakeshore]}" \
@@ -412,11 +397,11 @@ done
 show ca-riverside collaborative show "$COLLAB"
 echo "-- the members share what they tried; free text is screened for identifiers:"
 rc=0
-show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
+show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
     --collaborative "$COLLAB" --idea 1 --unit riverside-main \
     --text "Screened Mrs B., born 1961-03-12, call 416-555-0199" || rc=$?
 [ "$rc" -eq 1 ] || die "a lesson carrying identifiers was not refused (exit $rc)"
-show_write ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
+show ca-riverside lesson share --indicator "$INDICATOR" --period "$YEAR-05" --result worked \
     --collaborative "$COLLAB" --idea 1 --unit riverside-main \
     --text "Reception hands out the PHQ-2 with the intake form; screening rose within two months and held." || die "lesson"
 count ca-riverside CA-ON 1

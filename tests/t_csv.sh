@@ -106,4 +106,11 @@ grep -q "nothing to roll up" "$T/err" || { cat "$T/err"; fail "rollup --csv"; }
 ok "rollup --csv accepted"
 
 run 2 bench test.screening --period 2026-Q3 --json --csv
+
+# one period: each row ends in the query's indicator, period and stratum
+run 0 bench test.screening --period 2026-Q3 --csv --group level:national
+csv_check "$T/out"
+[ "$(col "$T/out" 1 indicator)" = test.screening ] && [ "$(col "$T/out" 1 period)" = 2026-Q3 ] ||
+    { cat "$T/out"; fail "bench --csv: indicator and period columns"; }
+ok "bench --csv rows name their indicator and period"
 echo "t_csv: all ok"

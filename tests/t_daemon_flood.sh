@@ -27,9 +27,13 @@ for r in 1 2 3 4 5 6; do
     "$HOSTILE" flood "$T/n2" "tcp://127.0.0.1:${PORT[0]}" "${ID[0]}" 2 3000 || fail "flood did not run"
     alive 0 1
 done
-grep -q "event=peer-shed peer=$(echo "${ID[2]}" | cut -c1-7) reason=inbox-full" "$T/n0.log" ||
-    fail "the flooding peer was not shed"
-ok "n0 survived 12 floods of 3000 64-record replays ended by a reset, and shed the flooder"
+# The flooder is cut off: its inbox overflows (shed), or, on a slow build
+# (make asan) where the floods arrive as quick reconnects, it is held off for
+# flapping or dropped. Either way n0 stops taking its messages.
+S2=$(echo "${ID[2]}" | cut -c1-7)
+grep -Eq "event=(peer-shed peer=$S2 reason=inbox-full|peer-flapping peer=$S2|peer-dropped peer=$S2)" "$T/n0.log" ||
+    fail "the flooding peer was not cut off (shed, held off or dropped)"
+ok "n0 survived 12 floods of 3000 64-record replays ended by a reset, and cut the flooder off"
 
 # 2. What one peer can make a node hold: n1 keeps the default queue (10,000
 #    messages), which libzmq filled with 64-record messages before.

@@ -93,6 +93,9 @@ int hln_report_runs_section(void *ctx, FILE *f, const hln_indicator *ind, const 
 {
     hln_report_runs *rr = ctx;
     const hln_improve_result *r = NULL;
+    /* Run charts are p- and u-charts: a dsr or a mean page has its own tables. */
+    if (ind->kind != HLN_KIND_PROPORTION && ind->kind != HLN_KIND_RATE)
+        return 0;
     int rc = runs_for(rr, ind, stratum ? stratum : "", group, &r);
     if (rc != 0)
         return rc;

@@ -115,7 +115,7 @@ void hlnd_explain_peer_up(hlnd_explain *x, const uint8_t peer[HLN_KEY_LEN])
         hln_refusals_peer_up(x->book, curve);
 }
 
-/* Which of the store's HLN_ECHAIN cases it was, from the feed's head now. */
+/* Which of the store's HLN_ECHAIN and HLN_ETIME cases it was, from the feed's head now. */
 static unsigned chain_kind(hln_store *s, const hln_record *r, char *detail, size_t len)
 {
     uint64_t head = 0, head_ts = 0;
@@ -174,6 +174,7 @@ void hlnd_explain_records(hlnd_explain *x, const uint8_t peer[HLN_KEY_LEN], hln_
                      "counts under the minimum cell in force for its author's jurisdiction");
             break;
         case HLN_ECHAIN:
+        case HLN_ETIME: /* the store says which; chain_kind reads the head */
             ev.kind = chain_kind(s, r, ev.detail, sizeof ev.detail);
             break;
         case HLN_EFORK:
