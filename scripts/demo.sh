@@ -457,7 +457,11 @@ for k in "${KEYS[@]}"; do
     published=0 nothing=0
     for f in "$WORK"/logs/"$k".rollup.*; do
         if grep -q '^published: unit' "$f"; then
-            authored "$k" "$(cat "$f")"
+            authored "$k" "$(cat "$f")" # the total
+            # and one observation per stratum beside it, in the same scope
+            strata=$(grep -c '^  stratum ' "$f" || true)
+            [ "$strata" -gt 0 ] &&
+                count "$k" "$(sed -n 's/^published: unit .* in scope \([A-Za-z0-9-]*\).*/\1/p' "$f" | head -1)" "$strata"
             published=$((published + 1))
         elif grep -q 'nothing to roll up' "$f"; then
             nothing=$((nothing + 1))
