@@ -2,7 +2,6 @@
  * stratum, SII and RII (node/equity.c, docs/BENCHMARKS.md "Equity"). */
 #include "node/hlnctl/cmd_equity.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,165 +46,128 @@ static void usage(FILE *f)
           f);
 }
 
-int hln_cli_bench_by(const char *datadir, int argc, char **argv, bool json)
-{
-    static const struct option lopts[] = {
-        {"period", required_argument, NULL, 'p'}, {"by", required_argument, NULL, 'b'},
-        {"ref", required_argument, NULL, 'r'},    {"group", required_argument, NULL, 'g'},
-        {"method", required_argument, NULL, 'm'}, {"ci", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'v'},
-        {"data-dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *period = NULL, *by = NULL, *ref = NULL, *group = NULL, *indicator = NULL;
-    int method = -1;
-    uint32_t ci = HLN_CI_WILSON;
-    bool csv = false;
-    opterr = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":hd:", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            return EXIT_OK;
-        case 'd':
-            datadir = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
-        case 'b':
-            by = optarg;
-            break;
-        case 'r':
-            ref = optarg;
-            break;
-        case 'g':
-            group = optarg;
-            break;
-        case 'm':
-            if (strcmp(optarg, "exact") && strcmp(optarg, "wilson")) {
-                hln_warnx("bench: --method: exact or wilson");
-                goto bad;
-            }
-            method = !strcmp(optarg, "wilson");
-            break;
-        case 'c':
-            if (strcmp(optarg, "wilson") && strcmp(optarg, "clopper-pearson")) {
-                hln_warnx("bench: --ci: wilson or clopper-pearson");
-                goto bad;
-            }
-            ci = strcmp(optarg, "wilson") ? HLN_CI_CLOPPER_PEARSON : HLN_CI_WILSON;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'v':
-            csv = true;
-            break;
-        case ':':
-            hln_warnx("bench: option '%s' needs a value", argv[optind - 1]);
-            goto bad;
-        default:
-            hln_warnx("bench: option '%s' does not go with --by", argv[optind - 1]);
-            goto bad;
-        }
-    }
-    if (optind + 1 != argc) {
-        hln_warnx("bench: one INDICATOR expected");
-        goto bad;
-    }
-    indicator = argv[optind];
-    if (!period || strlen(period) > HLN_PERIOD_MAX || !hln_code_period(period, strlen(period))) {
-        hln_warnx("bench: --period P (2026, 2026-Q3, 2026-09) is required with --by");
-        goto bad;
-    }
-    if (!by || !by[0] || strlen(by) > HLN_CODE_MAX || strchr(by, '=') ||
-        !hln_code_stratum(by, strlen(by))) {
-        hln_warnx("bench: --by: a dimension such as sex or deprivation");
-        goto bad;
-    }
-    if (json && csv) {
-        hln_warnx("bench: --json or --csv, not both");
-        goto bad;
-    }
+/* bench --by's arguments, parsed and checked. */
+typedef struct {
+    const char *indicator, *period, *by, *ref, *group, *method_s, *ci_s;
+    int method; /* -1: the indicator's */
+    uint32_t ci;
+    bool json, csv;
+} by_opts;
 
-    char err[512] = "";
-    hln_node *node = NULL;
-    hln_trust *trust = NULL;
-    hln_node_def *defs = NULL;
-    size_t ndefs = 0;
-    int st = EXIT_FAIL;
-    int rc = hln_node_open(datadir, HLN_NODE_RDONLY, &node, err, sizeof err);
-    if (rc < 0) {
-        hln_warnx("%s", err[0] ? err : hln_strerror(rc));
-        return EXIT_FAIL;
-    }
-    hln_equity_result *r = NULL;
-    if ((rc = hln_gov_trust_load(node, &trust)) < 0 ||
-        (rc = hln_node_definitions(node, &defs, &ndefs)) < 0) {
-        hln_warnx("reading the store: %s", hln_strerror(rc));
-        goto out;
-    }
-    const hln_node_def *def = hln_node_find_def(defs, ndefs, indicator);
-    if (!def) {
-        hln_warnx("indicator '%s' is not defined on this node (hlnctl indicator list)", indicator);
-        goto out;
-    }
+/* Parse and check. HLN_CLI_GO, or the exit status after a message. */
+static int by_parse(const char **datadir, int argc, char **argv, by_opts *o)
+{
+    const hln_cli_opt opts[] = {
+        HLN_CLI_VALUE("period", &o->period), HLN_CLI_VALUE("by", &o->by),
+        HLN_CLI_VALUE("ref", &o->ref),       HLN_CLI_VALUE("group", &o->group),
+        HLN_CLI_VALUE("method", &o->method_s), HLN_CLI_VALUE("ci", &o->ci_s),
+        HLN_CLI_FLAG("json", &o->json),      HLN_CLI_FLAG("csv", &o->csv),
+        HLN_CLI_END};
+    hln_cli_args a = {.what = "bench", .opts = opts, .pos = &o->indicator, .maxpos = 1,
+                      .datadir = datadir, .usage = usage, .remind = true};
+    int r = hln_cli_parse(&a, argc, argv);
+    if (r != HLN_CLI_GO)
+        return r;
+    if (a.npos != 1)
+        return hln_cli_usage_error(&a, "one INDICATOR expected");
+    if (o->method_s && strcmp(o->method_s, "exact") && strcmp(o->method_s, "wilson"))
+        return hln_cli_usage_error(&a, "--method: exact or wilson");
+    if (o->method_s)
+        o->method = !strcmp(o->method_s, "wilson");
+    if (o->ci_s && strcmp(o->ci_s, "wilson") && strcmp(o->ci_s, "clopper-pearson"))
+        return hln_cli_usage_error(&a, "--ci: wilson or clopper-pearson");
+    if (o->ci_s)
+        o->ci = strcmp(o->ci_s, "wilson") ? HLN_CI_CLOPPER_PEARSON : HLN_CI_WILSON;
+    const char *p = o->period;
+    if (!p || strlen(p) > HLN_PERIOD_MAX || !hln_code_period(p, strlen(p)))
+        return hln_cli_usage_error(&a, "--period P (2026, 2026-Q3, 2026-09) is required with --by");
+    const char *b = o->by;
+    if (!b || !b[0] || strlen(b) > HLN_CODE_MAX || strchr(b, '=') || !hln_code_stratum(b, strlen(b)))
+        return hln_cli_usage_error(&a, "--by: a dimension such as sex or deprivation");
+    if (o->json && o->csv)
+        return hln_cli_usage_error(&a, "--json or --csv, not both");
+    return HLN_CLI_GO;
+}
+
+/* Run the comparison for `def` in the asked (or default) group. 0, or the
+ * exit status after a message. */
+static int by_run(hln_node *node, hln_trust *trust, const hln_node_def *def, const by_opts *o,
+                  hln_equity_result **r)
+{
     hln_bench_view view = {.node = node, .trust = trust, .now_ms = hln_util_wall_ms()};
     char dflt[HLN_SCOPE_MAX + 1];
     hln_bench_default_group(hln_node_get_info(node), dflt);
     hln_bench_group g;
     memset(&g, 0, sizeof g);
-    if (hln_bench_group_parse(group ? group : dflt, &g) != 0) {
+    if (hln_bench_group_parse(o->group ? o->group : dflt, &g) != 0) {
         hln_warnx("bench: --group: all, a jurisdiction (CA, CA-ON) or level:LEVEL");
-        st = EXIT_USAGE;
-        goto out;
+        return EXIT_USAGE;
     }
     g.view = &view;
     hln_bench_query q = {.indicator = &def->def,
-                         .period = period,
+                         .period = o->period,
                          .group = g.text,
                          .in_group = hln_bench_group_has,
                          .group_ctx = &g,
                          .excluded = hln_bench_view_excluded,
                          .excluded_ctx = &view,
-                         .method = method,
-                         .ci = ci};
-    rc = hln_equity_run(hln_node_store(node), &q, by, ref, &r);
-    if (rc == HLN_EPERM) {
-        hln_warnx("bench: --by compares proportions and rates; %s is a %s", indicator,
+                         .method = o->method,
+                         .ci = o->ci};
+    int rc = hln_equity_run(hln_node_store(node), &q, o->by, o->ref, r);
+    if (rc == HLN_EPERM)
+        hln_warnx("bench: --by compares proportions and rates; %s is a %s", o->indicator,
                   hln_bench_kind_name(def->def.kind));
-        goto out;
-    }
-    if (rc == HLN_EINVAL) {
-        hln_warnx("bench: %s has no stratum %s=...%s%s", indicator, by, ref ? " or no stratum " : "",
-                  ref ? ref : "");
-        goto out;
-    }
-    if (rc < 0) {
+    else if (rc == HLN_EINVAL)
+        hln_warnx("bench: %s has no stratum %s=...%s%s", o->indicator, o->by,
+                  o->ref ? " or no stratum " : "", o->ref ? o->ref : "");
+    else if (rc < 0)
         hln_warnx("bench: %s", hln_strerror(rc));
-        goto out;
-    }
-    if (json)
-        rc = hln_equity_write_json(r, stdout);
-    else if (csv)
-        rc = hln_equity_write_csv(r, stdout);
-    else
-        rc = hln_equity_write_table(r, hln_node_pk(node), stdout);
+    return rc < 0 ? EXIT_FAIL : 0;
+}
+
+/* The result as asked: --json, --csv or the table. */
+static int by_print(const hln_equity_result *r, const by_opts *o, const uint8_t *own)
+{
+    int rc = o->json ? hln_equity_write_json(r, stdout)
+             : o->csv ? hln_equity_write_csv(r, stdout)
+                      : hln_equity_write_table(r, own, stdout);
     if (rc < 0 || fflush(stdout) != 0) {
         hln_warnx("bench: cannot write the output");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+int hln_cli_bench_by(const char *datadir, int argc, char **argv, bool json)
+{
+    by_opts o = {.method = -1, .ci = HLN_CI_WILSON, .json = json};
+    int st = by_parse(&datadir, argc, argv, &o);
+    if (st != HLN_CLI_GO)
+        return st;
+    hln_node *node = NULL;
+    hln_trust *trust = NULL;
+    hln_node_def *defs = NULL;
+    hln_equity_result *r = NULL;
+    size_t ndefs = 0;
+    int rc;
+    st = EXIT_FAIL;
+    if (hln_cli_open_node(datadir, HLN_NODE_RDONLY, &node) < 0)
+        return EXIT_FAIL;
+    if ((rc = hln_gov_trust_load(node, &trust)) < 0 ||
+        (rc = hln_node_definitions(node, &defs, &ndefs)) < 0) {
+        hln_warnx("reading the store: %s", hln_strerror(rc));
         goto out;
     }
-    st = EXIT_OK;
+    const hln_node_def *def = hln_node_find_def(defs, ndefs, o.indicator);
+    if (!def)
+        hln_warnx("indicator '%s' is not defined on this node (hlnctl indicator list)",
+                  o.indicator);
+    else if ((st = by_run(node, trust, def, &o, &r)) == 0)
+        st = by_print(r, &o, hln_node_pk(node));
 out:
     hln_equity_destroy(&r);
     free(defs);
     hln_trust_destroy(&trust);
     hln_node_close(&node);
     return st;
-bad:
-    usage(stderr);
-    return EXIT_USAGE;
 }

@@ -80,7 +80,7 @@ int hln_cli_publish_stream(const char *datadir, const char *file, const hln_publ
     int rc = hln_node_open(datadir, po->dry_run ? HLN_NODE_RDONLY : 0, &n, err, sizeof err);
     if (rc < 0) {
         hln_warnx("%s", err[0] ? err : hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
     problem_ctx pc = {file, 0};
     out_ctx oc = {json, po->dry_run, 0};
@@ -131,7 +131,7 @@ int hln_cli_publish_stream(const char *datadir, const char *file, const hln_publ
             hln_warnx("%s: %s", file, err[0] ? err : hln_strerror(rc));
         else
             hln_warnx("%s: %s; nothing published", file, err[0] ? err : hln_strerror(rc));
-        return 1;
+        return EXIT_FAIL;
     }
-    return 0;
+    return EXIT_OK;
 }
