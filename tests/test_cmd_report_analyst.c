@@ -156,7 +156,7 @@ static void a_quarter_of_months_has_its_page(void **state)
     hln_store *s = fx_new_store();
     fx_feed_open(&ca, 24, "global");
     for (int m = 1; m <= 3; m++) {
-        char p[8];
+        char p[16];
         snprintf(p, sizeof p, "2026-%02d", m);
         fx_obs(s, &ca, IND, p, "CA", "", 100, 200, false, NULL);
     }
