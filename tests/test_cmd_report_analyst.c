@@ -155,11 +155,9 @@ static void a_quarter_of_months_has_its_page(void **state)
     (void)state;
     hln_store *s = fx_new_store();
     fx_feed_open(&ca, 24, "global");
-    for (int m = 1; m <= 3; m++) {
-        char p[16];
-        snprintf(p, sizeof p, "2026-%02d", m);
-        fx_obs(s, &ca, IND, p, "CA", "", 100, 200, false, NULL);
-    }
+    static const char *const months[] = {"2026-01", "2026-02", "2026-03"};
+    for (int m = 0; m < 3; m++)
+        fx_obs(s, &ca, IND, months[m], "CA", "", 100, 200, false, NULL);
     hln_indicator ind = screening();
     const char *periods[] = {"2026-Q1"};
     hln_report_opts o = {.indicators = &ind, .n_indicators = 1, .periods = periods,
