@@ -155,8 +155,9 @@ static void a_year_adds_up_quarters_and_months(void **state)
     fx_obs(s, &a, IND, "2025-Q4", "u", "", 30, 100, false, NULL);
     /* v misses December */
     for (int m = 1; m <= 11; m++) {
-        char p[8];
-        snprintf(p, sizeof p, "2025-%02d", m);
+        char p[8] = "2025-00"; /* the month's two digits written in */
+        p[5] = (char)('0' + m / 10);
+        p[6] = (char)('0' + m % 10);
         fx_obs(s, &a, IND, p, "v", "", 1, 2, false, NULL);
     }
     /* w reported the year itself */
