@@ -42,8 +42,14 @@ rss0=$(awk '/VmRSS/ {print $2}' /proc/${PID[1]}/status)
 alive 0 1
 hwm=$(awk '/VmHWM/ {print $2}' /proc/${PID[1]}/status)
 echo "n1 RSS before the flood ${rss0} kB, peak ${hwm} kB"
-[ "$hwm" -lt 120000 ] || fail "one peer took n1 to ${hwm} kB"
-ok "one flooding peer cannot take a node past 120 MB (peak ${hwm} kB)"
+if [ -n "${HLN_SLOW:-}" ]; then
+    # make asan: AddressSanitizer's shadow memory and quarantine of freed
+    # blocks (hundreds of MB) say nothing about what hlnd holds.
+    echo "skip: the memory bound is not judged under the sanitizers (peak ${hwm} kB)"
+else
+    [ "$hwm" -lt 120000 ] || fail "one peer took n1 to ${hwm} kB"
+    ok "one flooding peer cannot take a node past 120 MB (peak ${hwm} kB)"
+fi
 
 # 3. Connections that never authenticate: n1 has 256 descriptors; 1000 idle
 #    connections used to exhaust them, and the next control connection
