@@ -274,7 +274,7 @@ for k in "${KEYS[@]}"; do
     "$HLND" -d "$WORK/nodes/$k" --listen "tcp://127.0.0.1:${PORT[$k]}" -c "$CONF" 2>>"$WORK/logs/$k.log" &
     PID[$k]=$!
 done
-deadline=$(($(now_ms) + 15000))
+deadline=$(($(now_ms) + TIMEOUT * 1000)) # a hang guard: a loaded or sanitized build starts slowly
 for k in "${KEYS[@]}"; do
     until ctl "$k" status --json 2>/dev/null | grep -q '"pid"'; do
         kill -0 "${PID[$k]}" 2>/dev/null || die "hlnd of $k exited at start: $(tail -3 "$WORK/logs/$k.log")"
