@@ -276,7 +276,8 @@ for k in "${KEYS[@]}"; do
 done
 deadline=$(($(now_ms) + TIMEOUT * 1000)) # a hang guard: a loaded or sanitized build starts slowly
 for k in "${KEYS[@]}"; do
-    until ctl "$k" status --json 2>/dev/null | grep -q '"pid"'; do
+    # not `| grep -q`: under pipefail, grep leaving early would fail hlnctl with SIGPIPE
+    until [[ $(ctl "$k" status --json 2>/dev/null) == *'"pid"'* ]]; do
         kill -0 "${PID[$k]}" 2>/dev/null || die "hlnd of $k exited at start: $(tail -3 "$WORK/logs/$k.log")"
         [ "$(now_ms)" -gt "$deadline" ] && die "hlnd of $k did not answer on its control socket"
         sleep 0.05
