@@ -323,7 +323,7 @@ void hln_bench_result_destroy(hln_bench_result **r)
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *f, const char *s)
+void hln_bench_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -338,7 +338,7 @@ static void json_str(FILE *f, const char *s)
 }
 
 /* 17 significant digits round-trip a double: equal figures, equal bytes. */
-static void json_num(FILE *f, double v)
+void hln_bench_json_num(FILE *f, double v)
 {
     if (!isfinite(v))
         fputs("null", f);
@@ -349,7 +349,7 @@ static void json_num(FILE *f, double v)
 static void json_key_num(FILE *f, const char *k, double v, bool comma)
 {
     fprintf(f, "\"%s\":", k);
-    json_num(f, v);
+    hln_bench_json_num(f, v);
     if (comma)
         fputc(',', f);
 }
@@ -390,13 +390,13 @@ static void json_head(const hln_bench_result *r, FILE *f)
     fprintf(f, "{\"engine\":\"%s\",", HLN_BENCH_VERSION);
     json_hex(f, "digest", r->digest, HLN_HASH_LEN);
     fputs(",\"query\":{\"indicator\":", f);
-    json_str(f, r->indicator);
+    hln_bench_json_str(f, r->indicator);
     fputs(",\"period\":", f);
-    json_str(f, r->period);
+    hln_bench_json_str(f, r->period);
     fputs(",\"group\":", f);
-    json_str(f, r->group);
+    hln_bench_json_str(f, r->group);
     fputs(",\"stratum\":", f);
-    json_str(f, r->stratum);
+    hln_bench_json_str(f, r->stratum);
     fprintf(f, ",\"method\":\"%s\",\"interval\":\"%s\"},", hln_bench_method_name(r->method),
             r->kind == KIND_RATE              ? "poisson-byar"
             : r->ci == HLN_CI_CLOPPER_PEARSON ? "clopper-pearson"
@@ -455,20 +455,20 @@ static void json_unit(const hln_bench_result *r, const hln_bench_unit *u, double
     fputc('{', f);
     json_author(f, u->author);
     fputs(",\"unit\":", f);
-    json_str(f, u->unit);
+    hln_bench_json_str(f, u->unit);
     fputc(',', f);
     json_hex(f, "record", u->id, HLN_HASH_LEN);
     fprintf(f, ",\"parts\":%u,\"numerator\":%llu,\"denominator\":%llu,", u->parts,
             (unsigned long long)v->x, (unsigned long long)v->n);
     json_key_num(f, "value", v->value * m, true);
     fputs("\"ci95\":[", f);
-    json_num(f, v->ci95.lo * m);
+    hln_bench_json_num(f, v->ci95.lo * m);
     fputc(',', f);
-    json_num(f, v->ci95.hi * m);
+    hln_bench_json_num(f, v->ci95.hi * m);
     fputs("],\"ci998\":[", f);
-    json_num(f, v->ci998.lo * m);
+    hln_bench_json_num(f, v->ci998.lo * m);
     fputc(',', f);
-    json_num(f, v->ci998.hi * m);
+    hln_bench_json_num(f, v->ci998.hi * m);
     fputs("],", f);
     json_key_num(f, "z", v->z, true);
     json_key_num(f, "z_winsorised", v->z_w, true);
@@ -507,7 +507,7 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         fputs(i ? ",{" : "{", f);
         json_author(f, u->author);
         fputs(",\"unit\":", f);
-        json_str(f, u->unit);
+        hln_bench_json_str(f, u->unit);
         fputc(',', f);
         json_hex(f, "record", u->id, HLN_HASH_LEN);
         fputc('}', f);
@@ -518,7 +518,7 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         fputs(i ? ",{" : "{", f);
         json_author(f, u->author);
         fputs(",\"unit\":", f);
-        json_str(f, u->unit);
+        hln_bench_json_str(f, u->unit);
         fprintf(f, ",\"months\":%u,\"of\":%u}", u->have, u->need);
     }
     fputs("]}\n", f);
@@ -840,15 +840,15 @@ int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_p
     if (!q || !q->indicator || (!p && count) || !f)
         return HLN_EINVAL;
     fprintf(f, "{\"engine\":\"%s\",\"indicator\":", HLN_BENCH_VERSION);
-    json_str(f, q->indicator->code);
+    hln_bench_json_str(f, q->indicator->code);
     fputs(",\"group\":", f);
-    json_str(f, q->group ? q->group : "all");
+    hln_bench_json_str(f, q->group ? q->group : "all");
     fputs(",\"stratum\":", f);
-    json_str(f, q->stratum ? q->stratum : "");
+    hln_bench_json_str(f, q->stratum ? q->stratum : "");
     fputs(",\"periods\":[", f);
     for (size_t i = 0; i < count; i++) {
         fputs(i ? ",{\"period\":" : "{\"period\":", f);
-        json_str(f, p[i].period);
+        hln_bench_json_str(f, p[i].period);
         fprintf(f, ",\"units\":%zu,\"suppressed\":%zu,", p[i].units, p[i].suppressed);
         if (p[i].has_stats) {
             json_key_num(f, "pooled", p[i].theta0, true);
@@ -862,9 +862,9 @@ int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_p
             fputs("\"unit\":{", f);
             json_key_num(f, "value", p[i].value, true);
             fputs("\"ci95\":[", f);
-            json_num(f, p[i].lo95);
+            hln_bench_json_num(f, p[i].lo95);
             fputc(',', f);
-            json_num(f, p[i].hi95);
+            hln_bench_json_num(f, p[i].hi95);
             fprintf(f, "],\"place_used\":\"%s\",\"compared\":\"%s\"},",
                     hln_stats_place_name(p[i].place), judgement_name(p[i].judgement));
         }

@@ -141,6 +141,12 @@ void hln_bench_format_value(const hln_bench_result *r, char *buf, size_t cap, do
  * "+4.12", "-0.300", or "+2.5 pp" for a proportion. */
 void hln_bench_format_gap(const hln_bench_result *r, char *buf, size_t cap, double g);
 
+/* JSON pieces every benchmark writer shares, so that equal figures are equal
+ * bytes on every node: a string quoted and escaped (control bytes as \u00XX),
+ * a number with 17 significant digits (null when not finite, never "-0"). */
+void hln_bench_json_str(FILE *f, const char *s);
+void hln_bench_json_num(FILE *f, double v);
+
 /* Write one CSV row per unit (and per suppressed unit), with a header. HLN_EIO. */
 int hln_bench_write_csv(const hln_bench_result *r, FILE *f);
 

@@ -89,28 +89,6 @@ int hln_bench_dsr_fill(hln_store *s, hln_bench_result *r)
 
 /* ---- writers ---- */
 
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static void jnum(FILE *f, double v)
-{
-    if (!isfinite(v))
-        fputs("null", f);
-    else
-        fprintf(f, "%.17g", v == 0 ? 0.0 : v);
-}
-
 int hln_bench_dsr_write_json(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
@@ -120,15 +98,15 @@ int hln_bench_dsr_write_json(const hln_bench_result *r, FILE *f)
     hln_hex(r->digest, HLN_HASH_LEN, hex);
     fprintf(f, "{\"engine\":\"%s\",\"digest\":\"%s\",\"query\":{\"indicator\":", HLN_BENCH_VERSION,
             hex);
-    jstr(f, r->indicator);
+    hln_bench_json_str(f, r->indicator);
     fputs(",\"period\":", f);
-    jstr(f, r->period);
+    hln_bench_json_str(f, r->period);
     fputs(",\"group\":", f);
-    jstr(f, r->group);
+    hln_bench_json_str(f, r->group);
     fputs(",\"stratum\":\"\",\"interval\":\"dobson\"},\"kind\":\"dsr\",\"direction\":", f);
-    jstr(f, hln_bench_direction_name(r->direction));
+    hln_bench_json_str(f, hln_bench_direction_name(r->direction));
     fputs(",\"standard\":", f);
-    jstr(f, r->standard);
+    hln_bench_json_str(f, r->standard);
     fprintf(f,
             ",\"multiplier\":%u,\"counts\":{\"units\":%zu,\"suppressed\":%zu,\"excluded\":%zu,"
             "\"outside_group\":%zu,\"retracted\":%zu,\"superseded\":%zu,\"empty\":%zu,"
@@ -140,18 +118,18 @@ int hln_bench_dsr_write_json(const hln_bench_result *r, FILE *f)
         hln_id_to_text(u->author, text);
         hln_hex(u->id, HLN_HASH_LEN, hex);
         fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
-        jstr(f, u->unit);
+        hln_bench_json_str(f, u->unit);
         fprintf(f, ",\"record\":\"%s\",\"events\":%llu,\"population\":%llu,\"value\":", hex,
                 (unsigned long long)u->s.x, (unsigned long long)u->s.n);
-        jnum(f, u->s.value * m);
+        hln_bench_json_num(f, u->s.value * m);
         fputs(",\"ci95\":[", f);
-        jnum(f, u->s.ci95.lo * m);
+        hln_bench_json_num(f, u->s.ci95.lo * m);
         fputc(',', f);
-        jnum(f, u->s.ci95.hi * m);
+        hln_bench_json_num(f, u->s.ci95.hi * m);
         fputs("],\"ci998\":[", f);
-        jnum(f, u->s.ci998.lo * m);
+        hln_bench_json_num(f, u->s.ci998.lo * m);
         fputc(',', f);
-        jnum(f, u->s.ci998.hi * m);
+        hln_bench_json_num(f, u->s.ci998.hi * m);
         fputs("]}", f);
     }
     fputs("],\"suppressed\":[", f);
@@ -159,7 +137,7 @@ int hln_bench_dsr_write_json(const hln_bench_result *r, FILE *f)
         hln_id_to_text(r->suppressed[i].author, text);
         hln_hex(r->suppressed[i].id, HLN_HASH_LEN, hex);
         fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
-        jstr(f, r->suppressed[i].unit);
+        hln_bench_json_str(f, r->suppressed[i].unit);
         fprintf(f, ",\"record\":\"%s\"}", hex);
     }
     fputs("]}\n", f);

@@ -73,28 +73,6 @@ out:
     return rc;
 }
 
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static void jnum(FILE *f, double v)
-{
-    if (!isfinite(v))
-        fputs("null", f);
-    else
-        fprintf(f, "%.17g", v == 0 ? 0.0 : v);
-}
-
 static const char *judged(int j)
 {
     return j > 0 ? "better" : j < 0 ? "worse" : "as-expected";
@@ -108,13 +86,13 @@ int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
     hln_hex(r->digest, HLN_HASH_LEN, hex);
     fprintf(f, "{\"engine\":\"%s\",\"digest\":\"%s\",\"query\":{\"indicator\":", HLN_BENCH_VERSION,
             hex);
-    jstr(f, r->indicator);
+    hln_bench_json_str(f, r->indicator);
     fputs(",\"period\":", f);
-    jstr(f, r->period);
+    hln_bench_json_str(f, r->period);
     fputs(",\"group\":", f);
-    jstr(f, r->group);
+    hln_bench_json_str(f, r->group);
     fputs(",\"stratum\":", f);
-    jstr(f, r->stratum);
+    hln_bench_json_str(f, r->stratum);
     fprintf(f,
             ",\"interval\":\"student-t\"},\"kind\":\"mean\",\"direction\":\"%s\",\"scale\":%u,"
             "\"counts\":{\"units\":%zu,\"suppressed\":%zu,\"excluded\":%zu,\"outside_group\":%zu,"
@@ -125,9 +103,9 @@ int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
     if (r->has_stats) {
         fprintf(f, "\"pooled\":{\"n\":%llu,\"sum\":%llu,\"mean\":",
                 (unsigned long long)r->summary.sum_n, (unsigned long long)r->summary.sum_x);
-        jnum(f, r->summary.theta0);
+        hln_bench_json_num(f, r->summary.theta0);
         fputs(",\"sd\":", f);
-        jnum(f, r->summary.tau2);
+        hln_bench_json_num(f, r->summary.tau2);
         fputs("},", f);
     } else {
         fputs("\"pooled\":null,", f);
@@ -139,28 +117,28 @@ int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
         hln_id_to_text(u->author, text);
         hln_hex(u->id, HLN_HASH_LEN, hex);
         fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
-        jstr(f, u->unit);
+        hln_bench_json_str(f, u->unit);
         fprintf(f, ",\"record\":\"%s\",\"n\":%llu,\"sum\":%llu,\"value\":", hex,
                 (unsigned long long)v->n, (unsigned long long)v->x);
-        jnum(f, v->value);
+        hln_bench_json_num(f, v->value);
         fputs(",\"sd\":", f);
-        jnum(f, v->z);
+        hln_bench_json_num(f, v->z);
         fputs(",\"ci95\":[", f);
-        jnum(f, v->ci95.lo);
+        hln_bench_json_num(f, v->ci95.lo);
         fputc(',', f);
-        jnum(f, v->ci95.hi);
+        hln_bench_json_num(f, v->ci95.hi);
         fputs("],\"ci998\":[", f);
-        jnum(f, v->ci998.lo);
+        hln_bench_json_num(f, v->ci998.lo);
         fputc(',', f);
-        jnum(f, v->ci998.hi);
+        hln_bench_json_num(f, v->ci998.hi);
         fputs("],\"limits\":{\"lo998\":", f);
-        jnum(f, v->limits.lo998);
+        hln_bench_json_num(f, v->limits.lo998);
         fputs(",\"lo95\":", f);
-        jnum(f, v->limits.lo95);
+        hln_bench_json_num(f, v->limits.lo95);
         fputs(",\"hi95\":", f);
-        jnum(f, v->limits.hi95);
+        hln_bench_json_num(f, v->limits.hi95);
         fputs(",\"hi998\":", f);
-        jnum(f, v->limits.hi998);
+        hln_bench_json_num(f, v->limits.hi998);
         fprintf(f, "},\"place\":\"%s\",\"compared\":\"%s\"}", hln_stats_place_name(v->place),
                 judged(v->judgement));
     }
@@ -169,7 +147,7 @@ int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
         hln_id_to_text(r->suppressed[i].author, text);
         hln_hex(r->suppressed[i].id, HLN_HASH_LEN, hex);
         fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
-        jstr(f, r->suppressed[i].unit);
+        hln_bench_json_str(f, r->suppressed[i].unit);
         fprintf(f, ",\"record\":\"%s\"}", hex);
     }
     fputs("]}\n", f);

@@ -371,34 +371,12 @@ void hln_equity_destroy(hln_equity_result **rp)
 
 /* ---- writers ---- */
 
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static void jnum(FILE *f, double v)
-{
-    if (!isfinite(v))
-        fputs("null", f);
-    else
-        fprintf(f, "%.17g", v == 0 ? 0.0 : v);
-}
-
 static void jpair(FILE *f, const char *k, double lo, double hi)
 {
     fprintf(f, "\"%s\":[", k);
-    jnum(f, lo);
+    hln_bench_json_num(f, lo);
     fputc(',', f);
-    jnum(f, hi);
+    hln_bench_json_num(f, hi);
     fputc(']', f);
 }
 
@@ -409,7 +387,7 @@ static void json_row(const hln_equity_result *r, const hln_equity_row *row, FILE
         char text[HLN_ID_TEXT_LEN + 1];
         hln_id_to_text(row->author, text);
         fprintf(f, "{\"author\":\"%s\",\"unit\":", text);
-        jstr(f, row->unit);
+        hln_bench_json_str(f, row->unit);
         fputc(',', f);
     } else {
         fputc('{', f);
@@ -418,24 +396,24 @@ static void json_row(const hln_equity_result *r, const hln_equity_row *row, FILE
     for (size_t i = 0; i < r->n_strata; i++) {
         const hln_equity_cell *c = &row->cells[i];
         fputs(i ? ",{\"stratum\":" : "{\"stratum\":", f);
-        jstr(f, r->strata[i]);
+        hln_bench_json_str(f, r->strata[i]);
         fprintf(f, ",\"counted\":%s,\"suppressed\":%s", c->counted ? "true" : "false",
                 c->suppressed ? "true" : "false");
         if (c->counted) {
             fprintf(f, ",\"numerator\":%llu,\"denominator\":%llu,\"value\":",
                     (unsigned long long)c->x, (unsigned long long)c->n);
-            jnum(f, c->value * m);
+            hln_bench_json_num(f, c->value * m);
             fputc(',', f);
             jpair(f, "ci95", c->lo * m, c->hi * m);
         }
         if (c->has_gap) {
             fputs(",\"diff\":", f);
-            jnum(f, c->diff * m);
+            hln_bench_json_num(f, c->diff * m);
             fputc(',', f);
             jpair(f, "diff_ci95", c->diff_lo * m, c->diff_hi * m);
             fputs(",\"ratio\":", f);
             if (c->has_ratio) {
-                jnum(f, c->ratio);
+                hln_bench_json_num(f, c->ratio);
                 fputc(',', f);
                 jpair(f, "ratio_ci95", c->ratio_lo, c->ratio_hi);
             } else {
@@ -447,15 +425,15 @@ static void json_row(const hln_equity_result *r, const hln_equity_row *row, FILE
     fputs("],\"sii\":", f);
     if (row->has_sii) {
         fputs("{\"value\":", f);
-        jnum(f, row->sii.sii * m);
+        hln_bench_json_num(f, row->sii.sii * m);
         fputc(',', f);
         jpair(f, "ci95", row->sii.sii_lo * m, row->sii.sii_hi * m);
         fputs(",\"rii\":", f);
-        jnum(f, row->sii.rii);
+        hln_bench_json_num(f, row->sii.rii);
         fputc(',', f);
         jpair(f, "rii_ci95", row->sii.rii_lo, row->sii.rii_hi);
         fputs(",\"intercept\":", f);
-        jnum(f, row->sii.intercept * m);
+        hln_bench_json_num(f, row->sii.intercept * m);
         fputc('}', f);
     } else {
         fputs("null", f);
@@ -469,15 +447,15 @@ int hln_equity_write_json(const hln_equity_result *r, FILE *f)
         return HLN_EINVAL;
     const hln_bench_result *b0 = r->per_stratum[0];
     fprintf(f, "{\"engine\":\"%s\",\"query\":{\"indicator\":", HLN_BENCH_VERSION);
-    jstr(f, b0->indicator);
+    hln_bench_json_str(f, b0->indicator);
     fputs(",\"period\":", f);
-    jstr(f, b0->period);
+    hln_bench_json_str(f, b0->period);
     fputs(",\"group\":", f);
-    jstr(f, b0->group);
+    hln_bench_json_str(f, b0->group);
     fputs(",\"by\":", f);
-    jstr(f, r->dimension);
+    hln_bench_json_str(f, r->dimension);
     fputs(",\"reference\":", f);
-    jstr(f, r->ref);
+    hln_bench_json_str(f, r->ref);
     fprintf(f, ",\"method\":\"%s\"},\"kind\":\"%s\",\"multiplier\":%u,\"ordered\":%s,",
             hln_bench_method_name(b0->method), hln_bench_kind_name(r->kind), r->multiplier,
             r->ordered ? "true" : "false");
@@ -487,7 +465,7 @@ int hln_equity_write_json(const hln_equity_result *r, FILE *f)
         char hex[2 * HLN_HASH_LEN + 1];
         hln_hex(b->digest, HLN_HASH_LEN, hex);
         fputs(i ? ",{\"stratum\":" : "{\"stratum\":", f);
-        jstr(f, r->strata[i]);
+        hln_bench_json_str(f, r->strata[i]);
         fprintf(f, ",\"digest\":\"%s\",\"units\":%zu,\"suppressed\":%zu}", hex, b->n_units,
                 b->n_suppressed);
     }
