@@ -482,6 +482,23 @@ static void out_of_session(hlnd *d, dpeer *p, uint64_t now)
              redialed ? "redial" : "wait");
 }
 
+/* A peer with no name of its own (one that dialed in, or was discovered)
+ * takes its member record's name, cut at a character boundary to fit. */
+static void peer_name_from_trust(dpeer *p, hln_trust *t, uint64_t now_wall_ms)
+{
+    hln_trust_info info;
+    if (p->name[0] || !t || hln_trust_member(t, p->id, now_wall_ms, &info) != 0)
+        return;
+    size_t len = strlen(info.name);
+    if (len > HLN_PEERS_NAME_MAX) {
+        len = HLN_PEERS_NAME_MAX;
+        while (len && ((unsigned char)info.name[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(p->name, info.name, len);
+    p->name[len] = '\0';
+}
+
 static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], const uint8_t *data,
                          size_t len)
 {
@@ -501,6 +518,8 @@ static void on_transport(void *ctx, hln_tev ev, const uint8_t id[HLN_KEY_LEN], c
     switch (ev) {
     case HLN_TEV_UP:
         hlnd_explain_peer_up(d->ex, id);
+        if (d->ss)
+            peer_name_from_trust(p, hln_sync_store_trust(d->ss), hln_util_wall_ms());
         p->up = true;
         p->dropped = false;
         p->clock_full = false;
@@ -729,18 +748,7 @@ static void discover(hlnd *d)
             p->disc_i = 0;
             p->disc_try_ms = hln_util_mono_ms();
             snprintf(p->endpoint, sizeof p->endpoint, "%s", pk->addr.endpoints[0]);
-            hln_trust_info info;
-            if (!p->name[0] && hln_trust_member(t, p->id, now, &info) == 0) {
-                /* The member's name, cut at a character boundary to fit. */
-                size_t len = strlen(info.name);
-                if (len > HLN_PEERS_NAME_MAX) {
-                    len = HLN_PEERS_NAME_MAX;
-                    while (len && ((unsigned char)info.name[len] & 0xc0) == 0x80)
-                        len--;
-                }
-                memcpy(p->name, info.name, len);
-                p->name[len] = '\0';
-            }
+            peer_name_from_trust(p, t, now);
             int rc = hln_transport_connect(d->tr, p->id, p->endpoint);
             hlnd_log(rc == 0 ? 5 : 4, "net", "event=peer-discovered peer=%s endpoint=%s%s%s",
                      p->short_id, p->endpoint, rc == 0 ? "" : " reason=",
