@@ -456,129 +456,193 @@ static const char *unit_name(const char *u)
     return u[0] ? u : "-";
 }
 
-int hln_dhis2_convert(const hln_dhis2_value *vals, size_t n, const hln_map *m, hln_interop_csv *csv,
-                      hln_interop_outcome **outcomes, size_t *n_refused)
+/* The slots, found by (indicator, period, unit, stratum) through an
+ * open-addressed table of slot places: a DHIS2 export of a million values is
+ * one pass, not a scan of every slot per value. */
+typedef struct {
+    slot *v;
+    size_t n, cap;
+    size_t *tab; /* slot place + 1; 0 empty */
+    size_t tcap;
+} slots;
+
+static uint64_t key_hash(const hln_observation *k)
 {
-    *outcomes = NULL;
-    *n_refused = 0;
-    hln_interop_outcome *oc = calloc(n ? n : 1, sizeof *oc);
-    slot *slots = NULL;
-    size_t nslots = 0, capslots = 0;
-    if (!oc)
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the four codes, each ended by NUL */
+    const char *parts[4] = {k->indicator, k->period, k->unit, k->stratum};
+    for (int i = 0; i < 4; i++)
+        for (const char *c = parts[i];; c++) {
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+            if (!*c)
+                break;
+        }
+    return h;
+}
+
+static bool same_key(const hln_observation *a, const hln_observation *b)
+{
+    return !strcmp(a->indicator, b->indicator) && !strcmp(a->period, b->period) &&
+           !strcmp(a->unit, b->unit) && !strcmp(a->stratum, b->stratum);
+}
+
+static int slots_rehash(slots *ss)
+{
+    size_t cap = ss->tcap ? ss->tcap * 2 : 256;
+    size_t *tab = calloc(cap, sizeof *tab);
+    if (!tab)
         return HLN_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const hln_dhis2_value *v = &vals[i];
-        hln_interop_outcome *o = &oc[i];
-        o->row = v->row;
-        o->obs = -1;
-        o->status = HLN_IMPORT_IGNORED;
-        if (v->deleted) {
-            set_outcome(o, HLN_IMPORT_IGNORED, "marked deleted");
-            continue;
-        }
-        bool named = false;
-        for (size_t k = 0; k < m->n_ind; k++) {
-            const hln_map_indicator *mi = &m->ind[k];
-            for (int role = 0; role < 2; role++) {
-                const char *de = role ? mi->den_de : mi->num_de;
-                const char *coc = role ? mi->den_coc : mi->num_coc;
-                if (!de[0] || strcmp(de, v->de) != 0)
-                    continue;
-                if (coc[0] && strcmp(coc, v->coc) != 0)
-                    continue;
-                named = true;
-                hln_observation key;
-                memset(&key, 0, sizeof key);
-                memcpy(key.indicator, mi->code, sizeof key.indicator);
-                const char *why = NULL;
-                bool bad = false;
-                if (!v->period[0]) {
-                    set_outcome(o, HLN_IMPORT_REFUSED, "no period (on the value or the set)");
-                    bad = true;
-                } else if (!hln_dhis2_period(v->period, key.period, &why)) {
-                    set_outcome(o, HLN_IMPORT_REFUSED,
-                                "period %s: %s; hln has months (202609), quarters (2026Q3) and "
-                                "years (2026)",
-                                v->period, why);
-                    bad = true;
-                }
-                uint64_t count = 0;
-                if (!hln_interop_count(v->value, &count)) {
-                    set_outcome(o, HLN_IMPORT_REFUSED, "value '%s' is not a non-negative integer",
-                                v->value);
-                    bad = true;
-                }
-                const hln_map_pair *u = hln_map_pair_find(m->units, m->n_units, v->ou);
-                if (!u) {
-                    if (!bad)
-                        set_outcome(o, HLN_IMPORT_IGNORED, "orgUnit %s is not in the map",
-                                    v->ou[0] ? v->ou : "(none)");
-                    continue;
-                }
-                memcpy(key.unit, u->to, sizeof key.unit);
-                if (!coc[0]) {
-                    const hln_map_pair *s = hln_map_pair_find(m->strata, m->n_strata, v->coc);
-                    if (s)
-                        memcpy(key.stratum, s->to, sizeof key.stratum);
-                    else if (v->coc[0] && strcmp(v->coc, HLN_DHIS2_DEFAULT_COC) &&
-                             strcmp(v->coc, "default")) {
-                        if (!bad)
-                            set_outcome(o, HLN_IMPORT_IGNORED,
-                                        "categoryOptionCombo %s is not in the map", v->coc);
-                        continue;
-                    }
-                }
-                if (bad)
-                    continue;
-                /* the slot of (indicator, period, unit, stratum) */
-                slot *sl = NULL;
-                for (size_t s = 0; s < nslots && !sl; s++)
-                    if (!strcmp(slots[s].key.indicator, key.indicator) &&
-                        !strcmp(slots[s].key.period, key.period) &&
-                        !strcmp(slots[s].key.unit, key.unit) &&
-                        !strcmp(slots[s].key.stratum, key.stratum))
-                        sl = &slots[s];
-                if (!sl) {
-                    if (hln_util_grow((void **)&slots, &capslots, nslots + 1, sizeof *slots) < 0)
-                        goto oom;
-                    sl = &slots[nslots++];
-                    memset(sl, 0, sizeof *sl);
-                    sl->key = key;
-                    sl->mi = mi;
-                }
-                size_t *have = role ? &sl->den_i : &sl->num_i;
-                if (*have) {
-                    set_outcome(o, HLN_IMPORT_REFUSED,
-                                "a second %s of %s %s unit %s %s (first in row %lu)",
-                                role ? "denominator" : "numerator", key.indicator, key.period,
-                                unit_name(key.unit), stratum_name(key.stratum),
-                                vals[*have - 1].row);
-                    continue;
-                }
-                *have = i + 1;
-                o->obs = (long)(sl - slots);
-                if (role)
-                    sl->key.denominator = count;
-                else
-                    sl->key.numerator = count;
-                if (o->status != HLN_IMPORT_REFUSED) {
-                    o->status = HLN_IMPORT_IMPORTED;
-                    o->reason[0] = '\0';
-                }
-            }
-        }
-        if (!named)
-            set_outcome(o, HLN_IMPORT_IGNORED, "dataElement %s%s%s is not in the map", v->de,
-                        v->coc[0] ? " with categoryOptionCombo " : "", v->coc);
+    for (size_t s = 0; s < ss->n; s++) {
+        size_t i = key_hash(&ss->v[s].key) & (cap - 1);
+        while (tab[i])
+            i = (i + 1) & (cap - 1);
+        tab[i] = s + 1;
     }
-    for (size_t s = 0; s < nslots; s++) {
-        slot *sl = &slots[s];
+    free(ss->tab);
+    ss->tab = tab;
+    ss->tcap = cap;
+    return 0;
+}
+
+/* The slot of key, made (for mi) if new; NULL when out of memory. */
+static slot *slot_of(slots *ss, const hln_observation *key, const hln_map_indicator *mi)
+{
+    if ((ss->n + 1) * 2 > ss->tcap && slots_rehash(ss) != 0)
+        return NULL;
+    size_t i = key_hash(key) & (ss->tcap - 1);
+    for (; ss->tab[i]; i = (i + 1) & (ss->tcap - 1))
+        if (same_key(&ss->v[ss->tab[i] - 1].key, key))
+            return &ss->v[ss->tab[i] - 1];
+    if (hln_util_grow((void **)&ss->v, &ss->cap, ss->n + 1, sizeof *ss->v) < 0)
+        return NULL;
+    slot *sl = &ss->v[ss->n++];
+    memset(sl, 0, sizeof *sl);
+    sl->key = *key;
+    sl->mi = mi;
+    ss->tab[i] = ss->n;
+    return sl;
+}
+
+/* The observation key that value v makes under indicator mi (coc: the
+ * mapping's category option combo, "" for any). 1: key made; 0: the value
+ * is not ours to take (outcome set, ignored); -1: refused (outcome set). */
+static int value_key(const hln_dhis2_value *v, const hln_map *m, const hln_map_indicator *mi,
+                     const char *coc, hln_interop_outcome *o, hln_observation *key,
+                     uint64_t *count)
+{
+    memset(key, 0, sizeof *key);
+    memcpy(key->indicator, mi->code, sizeof key->indicator);
+    const char *why = NULL;
+    bool bad = false;
+    if (!v->period[0]) {
+        set_outcome(o, HLN_IMPORT_REFUSED, "no period (on the value or the set)");
+        bad = true;
+    } else if (!hln_dhis2_period(v->period, key->period, &why)) {
+        set_outcome(o, HLN_IMPORT_REFUSED,
+                    "period %s: %s; hln has months (202609), quarters (2026Q3) and years (2026)",
+                    v->period, why);
+        bad = true;
+    }
+    if (!hln_interop_count(v->value, count)) {
+        set_outcome(o, HLN_IMPORT_REFUSED, "value '%s' is not a non-negative integer", v->value);
+        bad = true;
+    }
+    const hln_map_pair *u = hln_map_pair_find(m->units, m->n_units, v->ou);
+    if (!u) {
+        if (!bad)
+            set_outcome(o, HLN_IMPORT_IGNORED, "orgUnit %s is not in the map",
+                        v->ou[0] ? v->ou : "(none)");
+        return bad ? -1 : 0;
+    }
+    memcpy(key->unit, u->to, sizeof key->unit);
+    if (!coc[0]) {
+        const hln_map_pair *st = hln_map_pair_find(m->strata, m->n_strata, v->coc);
+        if (st)
+            memcpy(key->stratum, st->to, sizeof key->stratum);
+        else if (v->coc[0] && strcmp(v->coc, HLN_DHIS2_DEFAULT_COC) && strcmp(v->coc, "default")) {
+            if (!bad)
+                set_outcome(o, HLN_IMPORT_IGNORED, "categoryOptionCombo %s is not in the map",
+                            v->coc);
+            return bad ? -1 : 0;
+        }
+    }
+    return bad ? -1 : 1;
+}
+
+/* Value i as the numerator (role 0) or denominator (role 1) of mi. */
+static int take_value(const hln_dhis2_value *vals, size_t i, const hln_map *m,
+                      const hln_map_indicator *mi, int role, slots *ss, hln_interop_outcome *o)
+{
+    const hln_dhis2_value *v = &vals[i];
+    hln_observation key;
+    uint64_t count = 0;
+    if (value_key(v, m, mi, role ? mi->den_coc : mi->num_coc, o, &key, &count) <= 0)
+        return 0;
+    slot *sl = slot_of(ss, &key, mi);
+    if (!sl)
+        return HLN_ENOMEM;
+    size_t *have = role ? &sl->den_i : &sl->num_i;
+    if (*have) {
+        set_outcome(o, HLN_IMPORT_REFUSED, "a second %s of %s %s unit %s %s (first in row %lu)",
+                    role ? "denominator" : "numerator", key.indicator, key.period,
+                    unit_name(key.unit), stratum_name(key.stratum), vals[*have - 1].row);
+        return 0;
+    }
+    *have = i + 1;
+    o->obs = (long)(sl - ss->v);
+    if (role)
+        sl->key.denominator = count;
+    else
+        sl->key.numerator = count;
+    if (o->status != HLN_IMPORT_REFUSED) {
+        o->status = HLN_IMPORT_IMPORTED;
+        o->reason[0] = '\0';
+    }
+    return 0;
+}
+
+/* One value against every mapping that names its data element. */
+static int one_value(const hln_dhis2_value *vals, size_t i, const hln_map *m, slots *ss,
+                     hln_interop_outcome *o)
+{
+    const hln_dhis2_value *v = &vals[i];
+    o->row = v->row;
+    o->obs = -1;
+    o->status = HLN_IMPORT_IGNORED;
+    if (v->deleted) {
+        set_outcome(o, HLN_IMPORT_IGNORED, "marked deleted");
+        return 0;
+    }
+    bool named = false;
+    for (size_t k = 0; k < m->n_ind; k++)
+        for (int role = 0; role < 2; role++) {
+            const hln_map_indicator *mi = &m->ind[k];
+            const char *de = role ? mi->den_de : mi->num_de;
+            const char *coc = role ? mi->den_coc : mi->num_coc;
+            if (!de[0] || strcmp(de, v->de) != 0 || (coc[0] && strcmp(coc, v->coc) != 0))
+                continue;
+            named = true;
+            int rc = take_value(vals, i, m, mi, role, ss, o);
+            if (rc)
+                return rc;
+        }
+    if (!named)
+        set_outcome(o, HLN_IMPORT_IGNORED, "dataElement %s%s%s is not in the map", v->de,
+                    v->coc[0] ? " with categoryOptionCombo " : "", v->coc);
+    return 0;
+}
+
+/* Each slot with both halves, neither refused, becomes a CSV line. */
+static void pair_up(slots *ss, hln_interop_outcome *oc, const hln_dhis2_value *vals,
+                    hln_interop_csv *csv)
+{
+    for (size_t s = 0; s < ss->n; s++) {
+        slot *sl = &ss->v[s];
         const hln_map_indicator *mi = sl->mi;
         sl->csv_i = -1;
         if (sl->num_i && !sl->den_i) {
             set_outcome(&oc[sl->num_i - 1], HLN_IMPORT_REFUSED,
-                        "numerator %s of %s %s unit %s %s has no denominator %s",
-                        mi->num_de, mi->code, sl->key.period, unit_name(sl->key.unit),
+                        "numerator %s of %s %s unit %s %s has no denominator %s", mi->num_de,
+                        mi->code, sl->key.period, unit_name(sl->key.unit),
                         stratum_name(sl->key.stratum), mi->den_de);
         } else if (sl->den_i && !sl->num_i) {
             set_outcome(&oc[sl->den_i - 1], HLN_IMPORT_REFUSED,
@@ -591,22 +655,38 @@ int hln_dhis2_convert(const hln_dhis2_value *vals, size_t n, const hln_map *m, h
             hln_interop_csv_add(csv, vals[sl->num_i - 1].row, &sl->key);
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        *n_refused += oc[i].status == HLN_IMPORT_REFUSED;
-        if (oc[i].status == HLN_IMPORT_IMPORTED && oc[i].obs >= 0)
-            oc[i].obs = slots[oc[i].obs].csv_i;
-        else
-            oc[i].obs = -1;
+}
+
+int hln_dhis2_convert(const hln_dhis2_value *vals, size_t n, const hln_map *m, hln_interop_csv *csv,
+                      hln_interop_outcome **outcomes, size_t *n_refused)
+{
+    *outcomes = NULL;
+    *n_refused = 0;
+    hln_interop_outcome *oc = calloc(n ? n : 1, sizeof *oc);
+    slots ss = {0};
+    int rc = oc ? 0 : HLN_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = one_value(vals, i, m, &ss, &oc[i]);
+    if (rc == 0) {
+        pair_up(&ss, oc, vals, csv);
+        for (size_t i = 0; i < n; i++) {
+            *n_refused += oc[i].status == HLN_IMPORT_REFUSED;
+            if (oc[i].status == HLN_IMPORT_IMPORTED && oc[i].obs >= 0)
+                oc[i].obs = ss.v[oc[i].obs].csv_i;
+            else
+                oc[i].obs = -1;
+        }
+        if (csv->oom)
+            rc = HLN_ENOMEM;
     }
-    free(slots);
-    if (csv->oom)
-        goto oom;
+    free(ss.v);
+    free(ss.tab);
+    if (rc) {
+        free(oc);
+        return rc;
+    }
     *outcomes = oc;
     return 0;
-oom:
-    free(slots);
-    free(oc);
-    return HLN_ENOMEM;
 }
 
 /* ---- export ---- */

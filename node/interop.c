@@ -217,10 +217,6 @@ static int handler(void *user, const char *section, const char *name, const char
     }
     hln_map_pair *p = NULL;
     if (c->sec == SEC_UNITS) {
-        if (hln_map_pair_find(c->m->units, c->m->n_units, name)) {
-            problem(c, "'%s': mapped twice", name);
-            return 1;
-        }
         bool self = !strcmp(value, "-");
         if (!self && (vl > HLN_CODE_MAX || !hln_code_unit(value, vl))) {
             problem(c, "%s: '%s' is not a unit code ([A-Za-z0-9][A-Za-z0-9._-]*) or - (the node)",
@@ -230,10 +226,6 @@ static int handler(void *user, const char *section, const char *name, const char
         if ((p = add_pair(c, &c->m->units, &c->m->n_units, &c->cap_units)))
             snprintf(p->to, sizeof p->to, "%s", self ? "" : value);
     } else if (c->sec == SEC_STRATA) {
-        if (hln_map_pair_find(c->m->strata, c->m->n_strata, name)) {
-            problem(c, "'%s': mapped twice", name);
-            return 1;
-        }
         bool total = !strcmp(value, "-");
         if (!total && (vl > HLN_CODE_MAX || !hln_code_stratum(value, vl))) {
             problem(c, "%s: '%s' is not a stratum code (dimension=value) or - (the total)", name,
@@ -253,6 +245,26 @@ static int handler(void *user, const char *section, const char *name, const char
     if (p)
         snprintf(p->from, sizeof p->from, "%s", name);
     return 1;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const hln_map_pair *x = a, *y = b;
+    int r = strcmp(x->from, y->from);
+    return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Pairs sorted by `from` (then line) for hln_map_pair_find's binary
+ * search; a name given twice is a problem at its later line. */
+static void sort_pairs(map_ctx *c, hln_map_pair *p, size_t n)
+{
+    if (n > 1)
+        qsort(p, n, sizeof *p, pair_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(p[i].from, p[i - 1].from)) {
+            c->line = p[i].line;
+            problem(c, "'%s': mapped twice (first on line %lu)", p[i].from, p[i - 1].line);
+        }
 }
 
 int hln_map_parse(const char *buf, size_t len, hln_interop_problem_cb cb, void *ctx, hln_map **out)
@@ -281,6 +293,9 @@ int hln_map_parse(const char *buf, size_t len, hln_interop_problem_cb cb, void *
             problem(&c, "syntax: expected [section] or key = value");
         }
     }
+    sort_pairs(&c, c.m->units, c.m->n_units);
+    sort_pairs(&c, c.m->strata, c.m->n_strata);
+    sort_pairs(&c, c.m->dims, c.m->n_dims);
     for (size_t i = 0; i < c.m->n_ind; i++) {
         hln_map_indicator *mi = &c.m->ind[i];
         c.line = mi->line;
@@ -319,18 +334,27 @@ const hln_map_indicator *hln_map_indicator_of(const hln_map *m, const char *code
 
 const hln_map_pair *hln_map_pair_find(const hln_map_pair *p, size_t n, const char *from)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(p[i].from, from))
-            return &p[i];
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = strcmp(p[mid].from, from);
+        if (r == 0)
+            return &p[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
 const hln_map_pair *hln_map_pair_rfind(const hln_map_pair *p, size_t n, const char *to)
 {
+    const hln_map_pair *first = NULL; /* the earliest in the file */
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(p[i].to, to))
-            return &p[i];
-    return NULL;
+        if (!strcmp(p[i].to, to) && (!first || p[i].line < first->line))
+            first = &p[i];
+    return first;
 }
 
 /* ---- counts and periods ---- */

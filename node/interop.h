@@ -57,8 +57,9 @@ void hln_map_destroy(hln_map **m);
 
 /* Look-ups; NULL when the map does not name it. */
 const hln_map_indicator *hln_map_indicator_of(const hln_map *m, const char *code);
+/* A binary search: hln_map_parse leaves units, strata and dims sorted by `from`. */
 const hln_map_pair *hln_map_pair_find(const hln_map_pair *p, size_t n, const char *from);
-/* The first pair whose `to` is `to` (reverse look-up for export). */
+/* The pair earliest in the file whose `to` is `to` (reverse look-up for export). */
 const hln_map_pair *hln_map_pair_rfind(const hln_map_pair *p, size_t n, const char *to);
 
 /* A whole non-negative count as DHIS2 and FHIR carry it ("12", not "12.0",

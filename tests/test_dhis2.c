@@ -247,6 +247,79 @@ static void what_is_not_a_payload_is_refused(void **state)
     }
 }
 
+/* A national export: 3000 org units in the map, in reverse order of their
+ * codes, numerators before all denominators; every value finds its unit
+ * (the map is searched by binary search) and its partner (the slots by
+ * hash), and each observation keeps the counts of its own unit. */
+static void a_national_export_pairs_every_unit(void **state)
+{
+    (void)state;
+    enum { UNITS = 3000 };
+    size_t cap = 64 + UNITS * 40, len = 0;
+    char *map = malloc(cap);
+    assert_non_null(map);
+    len += (size_t)snprintf(map + len, cap - len, "[indicator test.screening]\n"
+                                                  "numerator = DEnum000001\n"
+                                                  "denominator = DEden000001\n[units]\n");
+    for (int u = UNITS - 1; u >= 0; u--)
+        len += (size_t)snprintf(map + len, cap - len, "OU%09d = unit-%d\n", u, u);
+    hln_map *m = NULL;
+    assert_int_equal(hln_map_parse(map, len, NULL, NULL, &m), 0);
+    hln_dhis2_value *vals = calloc(2 * UNITS, sizeof *vals);
+    assert_non_null(vals);
+    for (int i = 0; i < 2 * UNITS; i++) {
+        int u = i % UNITS;
+        hln_dhis2_value *v = &vals[i];
+        v->row = (unsigned long)i + 1;
+        snprintf(v->de, sizeof v->de, "%s", i < UNITS ? "DEnum000001" : "DEden000001");
+        snprintf(v->ou, sizeof v->ou, "OU%09d", u);
+        snprintf(v->period, sizeof v->period, "2026Q3");
+        snprintf(v->value, sizeof v->value, "%d", i < UNITS ? u : u + 7);
+    }
+    hln_interop_csv csv;
+    hln_interop_csv_init(&csv);
+    hln_interop_outcome *oc = NULL;
+    size_t refused = 0;
+    assert_int_equal(hln_dhis2_convert(vals, 2 * UNITS, m, &csv, &oc, &refused), 0);
+    assert_int_equal(refused, 0);
+    assert_int_equal(csv.n, UNITS);
+    for (int u = 0; u < UNITS; u += 499) {
+        char line[128];
+        snprintf(line, sizeof line, "\"test.screening\",\"2026-Q3\",\"unit-%d\",\"\",\"%d\",\"%d\"\n",
+                 u, u, u + 7);
+        assert_non_null(strstr(csv.buf, line));
+        assert_int_equal(oc[u].status, HLN_IMPORT_IMPORTED);
+        assert_int_equal(oc[UNITS + u].status, HLN_IMPORT_IMPORTED);
+    }
+    free(oc);
+    free(vals);
+    hln_interop_csv_free(&csv);
+    hln_map_destroy(&m);
+    free(map);
+}
+
+static void problem_text(void *ctx, unsigned long line, const char *msg)
+{
+    snprintf(ctx, 256, "%lu: %s", line, msg);
+}
+
+static void an_org_unit_mapped_twice_is_refused_at_its_second_line(void **state)
+{
+    (void)state;
+    static const char bad[] = "[indicator test.screening]\n"
+                              "numerator = DEnum000001\n"
+                              "denominator = DEden000001\n"
+                              "[units]\n"
+                              "OUzzz000001 = clinic-z\n"
+                              "OUclinicA01 = clinic-a\n"
+                              "OUzzz000001 = clinic-b\n";
+    char said[256] = "";
+    hln_map *m = NULL;
+    assert_int_equal(hln_map_parse(bad, strlen(bad), problem_text, said, &m), HLN_ECONFIG);
+    assert_string_equal(said, "7: 'OUzzz000001': mapped twice (first on line 5)");
+    hln_map_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +330,8 @@ int main(void)
         cmocka_unit_test(a_value_given_twice_is_refused_with_the_first_row),
         cmocka_unit_test(unmapped_and_deleted_values_are_ignored_not_refused),
         cmocka_unit_test(what_is_not_a_payload_is_refused),
+        cmocka_unit_test(a_national_export_pairs_every_unit),
+        cmocka_unit_test(an_org_unit_mapped_twice_is_refused_at_its_second_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
