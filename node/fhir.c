@@ -276,33 +276,32 @@ static bool score_into(hln_interop_outcome *oc, json_object *pop_arr, json_objec
     return true;
 }
 
-static void one_report(imp *im, json_object *r, hln_interop_outcome *oc)
+/* A report's indicator, unit and period into ob; false with the outcome set. */
+static bool report_key(const hln_fhir_import_opts *o, json_object *r, hln_interop_outcome *oc,
+                       hln_observation *ob)
 {
-    const hln_fhir_import_opts *o = im->o;
     const char *type = get_str(r, "type");
     const char *status = get_str(r, "status");
     const char *measure = get_str(r, "measure");
     if (!type || strcmp(type, "summary") != 0) {
         oc->status = HLN_IMPORT_REFUSED;
         note(oc, "type %s: only summary reports carry the counts hln holds", type ? type : "(none)");
-        return;
+        return false;
     }
     if (!status || strcmp(status, "complete") != 0) {
         oc->status = HLN_IMPORT_REFUSED;
         note(oc, "status %s: only complete reports are imported", status ? status : "(none)");
-        return;
+        return false;
     }
     const char *code = measure ? indicator_of(o, measure) : NULL;
     if (!code) {
         oc->status = HLN_IMPORT_IGNORED;
         note(oc, "measure %s is tied to no indicator (fhir_measure in indicator define or the map)",
              measure ? measure : "(none)");
-        return;
+        return false;
     }
-    const hln_node_def *nd = hln_node_find_def(o->defs, o->ndefs, code);
-    hln_observation ob;
-    memset(&ob, 0, sizeof ob);
-    snprintf(ob.indicator, sizeof ob.indicator, "%s", code);
+    memset(ob, 0, sizeof *ob);
+    snprintf(ob->indicator, sizeof ob->indicator, "%s", code);
     /* the unit: the map places the reporter, else --unit */
     json_object *rep = get(r, "reporter");
     const char *ref = get_str(rep, "reference");
@@ -313,23 +312,74 @@ static void one_report(imp *im, json_object *r, hln_interop_outcome *oc)
     if (o->map && !u && idv)
         u = hln_map_pair_find(o->map->units, o->map->n_units, idv);
     if (u)
-        snprintf(ob.unit, sizeof ob.unit, "%s", u->to);
+        snprintf(ob->unit, sizeof ob->unit, "%s", u->to);
     else if (o->unit)
-        snprintf(ob.unit, sizeof ob.unit, "%s", strcmp(o->unit, "-") ? o->unit : "");
+        snprintf(ob->unit, sizeof ob->unit, "%s", strcmp(o->unit, "-") ? o->unit : "");
     else {
         oc->status = HLN_IMPORT_REFUSED;
         note(oc, "reporter %s is not in the map and no --unit is given",
              ref ? ref : idv ? idv : "(none)");
-        return;
+        return false;
     }
     json_object *per = get(r, "period");
-    if (!hln_interop_period_of_range(get_str(per, "start"), get_str(per, "end"), ob.period)) {
+    if (!hln_interop_period_of_range(get_str(per, "start"), get_str(per, "end"), ob->period)) {
         oc->status = HLN_IMPORT_REFUSED;
         note(oc, "period %s..%s is not exactly one month, quarter or year",
              get_str(per, "start") ? get_str(per, "start") : "?",
              get_str(per, "end") ? get_str(per, "end") : "?");
-        return;
+        return false;
     }
+    return true;
+}
+
+/* One stratifier of the group: each stratum the indicator declares becomes
+ * an observation beside the total ob; the others are left out and said. */
+static void one_stratifier(imp *im, json_object *st, const hln_node_def *nd,
+                           const hln_observation *ob, hln_interop_outcome *oc)
+{
+    const hln_fhir_import_opts *o = im->o;
+    const char *scode = concept_code(get(st, "code"));
+    char dim[HLN_CODE_MAX + 1] = "";
+    const hln_map_pair *dp =
+        o->map && scode ? hln_map_pair_find(o->map->dims, o->map->n_dims, scode) : NULL;
+    snprintf(dim, sizeof dim, "%s", dp ? dp->to : scode ? scode : "");
+    json_object *strata = get(st, "stratum");
+    size_t nsv =
+        strata && json_object_is_type(strata, json_type_array) ? json_object_array_length(strata) : 0;
+    for (size_t k = 0; k < nsv; k++) {
+        json_object *sv = json_object_array_get_idx(strata, k);
+        const char *val = concept_code(get(sv, "value"));
+        char sc[2 * HLN_CODE_MAX + 2];
+        snprintf(sc, sizeof sc, "%s=%s", dim, val ? val : "");
+        for (char *p = sc; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        size_t sl = strlen(sc);
+        bool ok = dim[0] && val && val[0] && !get(sv, "component") && sl <= HLN_CODE_MAX &&
+                  hln_code_stratum(sc, sl) && nd && declared(&nd->def, sc);
+        if (!ok) {
+            if (o->strict)
+                oc->status = HLN_IMPORT_REFUSED;
+            note(oc, "stratum %s left out: %s", sc,
+                 get(sv, "component") ? "a multi-component stratum"
+                 : !nd                ? "the indicator is not defined here"
+                                      : "the indicator does not declare it");
+            continue;
+        }
+        hln_observation so = *ob;
+        size_t slen = strnlen(sc, sizeof so.stratum - 1); /* checked above: at most 64 */
+        memcpy(so.stratum, sc, slen);
+        so.stratum[slen] = '\0';
+        if (!score_into(oc, get(sv, "population"), get(sv, "measureScore"), &so, sc))
+            continue;
+        hln_interop_csv_add(im->csv, oc->row, &so);
+    }
+}
+
+static void one_report(imp *im, json_object *r, hln_interop_outcome *oc)
+{
+    hln_observation ob;
+    if (!report_key(im->o, r, oc, &ob))
+        return;
     json_object *groups = get(r, "group");
     size_t ng = groups && json_object_is_type(groups, json_type_array)
                     ? json_object_array_length(groups)
@@ -345,47 +395,11 @@ static void one_report(imp *im, json_object *r, hln_interop_outcome *oc)
     oc->status = HLN_IMPORT_IMPORTED;
     oc->obs = (long)im->csv->n;
     hln_interop_csv_add(im->csv, oc->row, &ob);
+    const hln_node_def *nd = hln_node_find_def(im->o->defs, im->o->ndefs, ob.indicator);
     json_object *sts = get(g, "stratifier");
     size_t nst = sts && json_object_is_type(sts, json_type_array) ? json_object_array_length(sts) : 0;
-    for (size_t si = 0; si < nst; si++) {
-        json_object *st = json_object_array_get_idx(sts, si);
-        const char *scode = concept_code(get(st, "code"));
-        char dim[HLN_CODE_MAX + 1] = "";
-        const hln_map_pair *dp =
-            o->map && scode ? hln_map_pair_find(o->map->dims, o->map->n_dims, scode) : NULL;
-        snprintf(dim, sizeof dim, "%s", dp ? dp->to : scode ? scode : "");
-        json_object *strata = get(st, "stratum");
-        size_t nsv = strata && json_object_is_type(strata, json_type_array)
-                         ? json_object_array_length(strata)
-                         : 0;
-        for (size_t k = 0; k < nsv; k++) {
-            json_object *sv = json_object_array_get_idx(strata, k);
-            const char *val = concept_code(get(sv, "value"));
-            char sc[2 * HLN_CODE_MAX + 2];
-            snprintf(sc, sizeof sc, "%s=%s", dim, val ? val : "");
-            for (char *p = sc; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-            size_t sl = strlen(sc);
-            bool ok = dim[0] && val && val[0] && !get(sv, "component") && sl <= HLN_CODE_MAX &&
-                      hln_code_stratum(sc, sl) && nd && declared(&nd->def, sc);
-            if (!ok) {
-                if (o->strict)
-                    oc->status = HLN_IMPORT_REFUSED;
-                note(oc, "stratum %s left out: %s", sc,
-                     get(sv, "component")   ? "a multi-component stratum"
-                     : !nd                  ? "the indicator is not defined here"
-                                            : "the indicator does not declare it");
-                continue;
-            }
-            hln_observation so = ob;
-            size_t slen = strnlen(sc, sizeof so.stratum - 1); /* checked above: at most 64 */
-            memcpy(so.stratum, sc, slen);
-            so.stratum[slen] = '\0';
-            if (!score_into(oc, get(sv, "population"), get(sv, "measureScore"), &so, sc))
-                continue;
-            hln_interop_csv_add(im->csv, oc->row, &so);
-        }
-    }
+    for (size_t si = 0; si < nst; si++)
+        one_stratifier(im, json_object_array_get_idx(sts, si), nd, &ob, oc);
     if (oc->status == HLN_IMPORT_REFUSED)
         oc->obs = -1;
 }
