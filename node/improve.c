@@ -346,7 +346,7 @@ static void put_field(hln_hash_state *st, const char *s)
 }
 
 static void compute_digest(hln_improve_result *r, const hln_improve_query *q, const row *rows,
-                           size_t n_rows, const bool *used)
+                           size_t n_rows)
 {
     uint8_t(*ids)[HLN_HASH_LEN] = malloc((n_rows ? n_rows : 1) * HLN_HASH_LEN);
     size_t n = 0;
@@ -366,8 +366,7 @@ static void compute_digest(hln_improve_result *r, const hln_improve_query *q, co
     hln_hex(q->target_id ? q->target_id : (const uint8_t *)"", q->target_id ? HLN_HASH_LEN : 0, hex);
     put_field(&st, hex);
     for (size_t i = 0; ids && i < n_rows; i++)
-        if (used[i])
-            memcpy(ids[n++], rows[i].id, HLN_HASH_LEN);
+        memcpy(ids[n++], rows[i].id, HLN_HASH_LEN);
     if (ids)
         qsort(ids, n, HLN_HASH_LEN, cmp_id);
     uint8_t cnt[8];
@@ -391,42 +390,17 @@ void hln_improve_result_destroy(hln_improve_result **r)
     *r = NULL;
 }
 
-int hln_improve_run(hln_store *s, const hln_improve_query *q, hln_improve_result **out)
+/* Keep the rows that count (in the group, not excluded, not suppressed,
+ * valid) at the finest granularity among them, sorted by (author, unit,
+ * period); the others are counted in r by why they were left out. */
+static int select_rows(hln_improve_result *r, const hln_improve_query *q, walk_ctx *w)
 {
-    if (!s || !q || !q->indicator || !out || q->indicator->kind > KIND_RATE)
-        return HLN_EINVAL;
-    *out = NULL;
-    walk_ctx w = {.q = q, .stratum = q->stratum ? q->stratum : ""};
-    bool *used = NULL;
-    hln_improve_result *r = calloc(1, sizeof *r);
-    int rc = r ? 0 : HLN_ENOMEM;
-    if (rc)
-        goto out;
-    snprintf(r->indicator, sizeof r->indicator, "%s", q->indicator->code);
-    snprintf(r->stratum, sizeof r->stratum, "%s", w.stratum);
-    snprintf(r->scope, sizeof r->scope, "%s", q->scope_text ? q->scope_text : "all");
-    r->kind = q->indicator->kind;
-    r->multiplier = q->indicator->multiplier;
-    r->direction = q->indicator->direction;
-    if (q->collab) {
-        snprintf(r->start, sizeof r->start, "%s", q->collab->start);
-        snprintf(r->end, sizeof r->end, "%s", q->collab->end);
-    }
-    r->has_target = q->has_target;
-    r->target = q->target;
-    if ((rc = hln_store_foreach_obs(s, q->indicator->code, NULL, NULL, walk_cb, &w)) ||
-        (rc = flush(&w)))
-        goto out;
-
-    /* Who counts, then the finest granularity among what counts. */
-    used = calloc(w.n_rows ? w.n_rows : 1, sizeof *used);
-    if (!used) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
+    bool *used = calloc(w->n_rows ? w->n_rows : 1, sizeof *used);
+    if (!used)
+        return HLN_ENOMEM;
     r->granularity = 12;
-    for (size_t i = 0; i < w.n_rows; i++) {
-        row *x = &w.rows[i];
+    for (size_t i = 0; i < w->n_rows; i++) {
+        row *x = &w->rows[i];
         if (q->in_group && !q->in_group(q->group_ctx, x->author)) {
             r->n_outside++;
             continue;
@@ -446,60 +420,88 @@ int hln_improve_run(hln_store *s, const hln_improve_query *q, hln_improve_result
         if (x->months < r->granularity)
             r->granularity = x->months;
     }
-    for (size_t i = 0; i < w.n_rows; i++)
-        if (used[i] && w.rows[i].months != r->granularity) {
-            used[i] = false;
-            r->n_other_granularity++;
-        }
-    /* Sort the rows that count by (author, unit, period), keeping `used` aligned. */
     size_t k = 0;
-    for (size_t i = 0; i < w.n_rows; i++)
-        if (used[i])
-            w.rows[k++] = w.rows[i];
-    w.n_rows = k;
-    for (size_t i = 0; i < k; i++)
-        used[i] = true;
-    qsort(w.rows, k, sizeof *w.rows, cmp_row);
+    for (size_t i = 0; i < w->n_rows; i++) {
+        if (!used[i])
+            continue;
+        if (w->rows[i].months != r->granularity)
+            r->n_other_granularity++;
+        else
+            w->rows[k++] = w->rows[i];
+    }
+    w->n_rows = k;
+    free(used);
+    qsort(w->rows, k, sizeof *w->rows, cmp_row);
+    return 0;
+}
 
-    hln_improve_params p = {r->kind, r->multiplier, r->direction, r->start[0] ? r->start : NULL,
-                            r->end[0] ? r->end : NULL, q->has_target, q->target};
-    size_t cap = 0;
+/* One unit per (author, unit) run of the sorted rows, each analysed. */
+static int build_units(hln_improve_result *r, const walk_ctx *w, const hln_improve_params *p)
+{
+    size_t cap = 0, k = w->n_rows;
     for (size_t i = 0; i < k;) {
         size_t j = i;
-        while (j < k && memcmp(w.rows[j].author, w.rows[i].author, HLN_KEY_LEN) == 0 &&
-               strcmp(w.rows[j].unit, w.rows[i].unit) == 0)
+        while (j < k && memcmp(w->rows[j].author, w->rows[i].author, HLN_KEY_LEN) == 0 &&
+               strcmp(w->rows[j].unit, w->rows[i].unit) == 0)
             j++;
-        if (hln_util_grow((void **)&r->units, &cap, r->n_units + 1, sizeof *r->units)) {
-            rc = HLN_ENOMEM;
-            goto out;
-        }
+        if (hln_util_grow((void **)&r->units, &cap, r->n_units + 1, sizeof *r->units))
+            return HLN_ENOMEM;
         hln_improve_unit *u = &r->units[r->n_units];
         memset(u, 0, sizeof *u);
-        if (!(u->points = calloc(j - i, sizeof *u->points))) {
-            rc = HLN_ENOMEM;
-            goto out;
-        }
+        if (!(u->points = calloc(j - i, sizeof *u->points)))
+            return HLN_ENOMEM;
         r->n_units++;
-        memcpy(u->author, w.rows[i].author, HLN_KEY_LEN);
-        strcpy(u->unit, w.rows[i].unit);
+        memcpy(u->author, w->rows[i].author, HLN_KEY_LEN);
+        strcpy(u->unit, w->rows[i].unit);
         for (size_t t = i; t < j; t++) {
             hln_improve_point *pt = &u->points[u->n_points++];
-            strcpy(pt->period, w.rows[t].period);
-            pt->x = w.rows[t].x;
-            pt->n = w.rows[t].n;
-            memcpy(pt->id, w.rows[t].id, HLN_HASH_LEN);
+            strcpy(pt->period, w->rows[t].period);
+            pt->x = w->rows[t].x;
+            pt->n = w->rows[t].n;
+            memcpy(pt->id, w->rows[t].id, HLN_HASH_LEN);
         }
-        hln_improve_analyse(u, &p);
+        hln_improve_analyse(u, p);
         r->reached_target += u->target_met == 1;
         r->improved += u->improvement == 1;
         r->sustained += u->sustained == 1;
         i = j;
     }
-    compute_digest(r, q, w.rows, k, used);
+    return 0;
+}
+
+int hln_improve_run(hln_store *s, const hln_improve_query *q, hln_improve_result **out)
+{
+    if (!s || !q || !q->indicator || !out || q->indicator->kind > KIND_RATE)
+        return HLN_EINVAL;
+    *out = NULL;
+    walk_ctx w = {.q = q, .stratum = q->stratum ? q->stratum : ""};
+    hln_improve_result *r = calloc(1, sizeof *r);
+    int rc = r ? 0 : HLN_ENOMEM;
+    if (rc)
+        goto out;
+    snprintf(r->indicator, sizeof r->indicator, "%s", q->indicator->code);
+    snprintf(r->stratum, sizeof r->stratum, "%s", w.stratum);
+    snprintf(r->scope, sizeof r->scope, "%s", q->scope_text ? q->scope_text : "all");
+    r->kind = q->indicator->kind;
+    r->multiplier = q->indicator->multiplier;
+    r->direction = q->indicator->direction;
+    if (q->collab) {
+        snprintf(r->start, sizeof r->start, "%s", q->collab->start);
+        snprintf(r->end, sizeof r->end, "%s", q->collab->end);
+    }
+    r->has_target = q->has_target;
+    r->target = q->target;
+    if ((rc = hln_store_foreach_obs(s, q->indicator->code, NULL, NULL, walk_cb, &w)) ||
+        (rc = flush(&w)) || (rc = select_rows(r, q, &w)))
+        goto out;
+    hln_improve_params p = {r->kind, r->multiplier, r->direction, r->start[0] ? r->start : NULL,
+                            r->end[0] ? r->end : NULL, q->has_target, q->target};
+    if ((rc = build_units(r, &w, &p)))
+        goto out;
+    compute_digest(r, q, w.rows, w.n_rows);
     *out = r;
     r = NULL;
 out:
-    free(used);
     free(w.rows);
     hln_improve_result_destroy(&r);
     return rc;
