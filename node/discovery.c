@@ -98,7 +98,7 @@ static int load_one(void *ctx, const hln_record *r)
 
 int hln_disc_load(hln_disc *d, hln_store *s)
 {
-    return hln_store_foreach_gov(s, load_one, d);
+    return hln_store_foreach_gov_of(s, HLN_STORE_GOV_TYPE(HLN_REC_ADDRESS), load_one, d);
 }
 
 size_t hln_disc_count(const hln_disc *d)

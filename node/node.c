@@ -344,7 +344,8 @@ static int policy_cb(void *ctx, const hln_record *r)
 int hln_node_min_cell(hln_node *n, uint32_t configured, uint32_t *out)
 {
     policy_walk w = {.jurisdiction = n->info.jurisdiction};
-    int rc = hln_store_foreach_gov(n->store, policy_cb, &w);
+    int rc =
+        hln_store_foreach_gov_of(n->store, HLN_STORE_GOV_TYPE(HLN_REC_POLICY), policy_cb, &w);
     if (rc < 0) {
         free(w.v);
         return w.oom ? HLN_ENOMEM : rc;
@@ -572,7 +573,8 @@ int hln_node_definitions(hln_node *n, hln_node_def **defs, size_t *count)
     def_walk w = {0};
     *defs = NULL;
     *count = 0;
-    int rc = hln_store_foreach_gov(n->store, def_cb, &w);
+    int rc =
+        hln_store_foreach_gov_of(n->store, HLN_STORE_GOV_TYPE(HLN_REC_INDICATOR), def_cb, &w);
     if (rc < 0) {
         free(w.v);
         return rc;

@@ -969,6 +969,27 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
     return 0;
 }
 
+int hln_record_peek_type(const uint8_t *buf, size_t len, uint32_t *type)
+{
+    hln_mp_reader rd;
+    const uint8_t *env;
+    size_t env_len;
+    uint32_t n, nkeys;
+    uint64_t version, t;
+    hln_mp_reader_init(&rd, buf, len);
+    if (!buf || len > HLN_RECORD_MAX || hln_mp_get_array(&rd, UINT32_MAX, &n) || n != 3 ||
+        hln_mp_get_bin(&rd, HLN_ENV_MAX, &env, &env_len))
+        return HLN_EDECODE;
+    hln_mp_reader_init(&rd, env, env_len);
+    if (hln_mp_get_map(&rd, UINT32_MAX, &nkeys) || hln_mp_get_key(&rd, 0, nkeys) ||
+        hln_mp_get_uint(&rd, &version) || version != HLN_FORMAT_VERSION ||
+        hln_mp_get_key(&rd, 1, nkeys) || hln_mp_get_uint(&rd, &t) || t < HLN_REC_MEMBER ||
+        t > HLN_REC_LAST)
+        return HLN_EDECODE;
+    *type = (uint32_t)t;
+    return 0;
+}
+
 int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, size_t errlen)
 {
     dctx d = {.e = {err, errlen, "record"}};

@@ -267,6 +267,12 @@ int hln_record_encode(hln_record *r, char *err, size_t errlen);
  * in `err`. `r` is undefined on failure. */
 int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, size_t errlen);
 
+/* The record type that the envelope of an encoded record names, read
+ * without decoding the rest (a filter before hln_record_decode, which
+ * alone judges the record). HLN_EDECODE when the bytes do not start as a
+ * record of this format does. */
+int hln_record_peek_type(const uint8_t *buf, size_t len, uint32_t *type);
+
 /* Check the author's signature over the envelope bytes. 0 or HLN_ESIG. */
 int hln_record_verify(const hln_record *r);
 

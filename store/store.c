@@ -1074,15 +1074,23 @@ out:
 typedef struct {
     hln_record_cb cb;
     void *ctx;
+    uint32_t types;
 } gov_filter;
 
 static int gov_only(void *ctx, const hln_record *r)
 {
     gov_filter *f = ctx;
-    return is_gov_type(r->env.type) ? f->cb(f->ctx, r) : 0;
+    return is_gov_type(r->env.type) && (f->types & HLN_STORE_GOV_TYPE(r->env.type))
+               ? f->cb(f->ctx, r)
+               : 0;
 }
 
 int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx)
+{
+    return hln_store_foreach_gov_of(s, UINT32_MAX, cb, ctx);
+}
+
+int hln_store_foreach_gov_of(hln_store *s, uint32_t types, hln_record_cb cb, void *ctx)
 {
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
@@ -1092,7 +1100,7 @@ int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx)
     if (!s || !cb)
         goto out;
     if (!s->gov_ready) {
-        gov_filter f = {cb, ctx};
+        gov_filter f = {cb, ctx, types};
         rc = walk_feeds(s, NULL, 0, 0, gov_only, &f);
         goto out;
     }
@@ -1104,8 +1112,14 @@ int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx)
         goto out;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != SEQ_KEY_LEN ||
-            hln_record_decode(v.mv_data, v.mv_size, r, NULL, 0) != 0) {
+        uint32_t type;
+        if (k.mv_size != SEQ_KEY_LEN || hln_record_peek_type(v.mv_data, v.mv_size, &type) != 0) {
+            rc = HLN_ESTORE;
+            goto out;
+        }
+        if (!(types & HLN_STORE_GOV_TYPE(type)))
+            continue;
+        if (hln_record_decode(v.mv_data, v.mv_size, r, NULL, 0) != 0) {
             rc = HLN_ESTORE;
             goto out;
         }

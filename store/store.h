@@ -89,6 +89,11 @@ int hln_store_foreach_record(hln_store *s, hln_record_cb cb, void *ctx);
  * store's size. */
 int hln_store_foreach_gov(hln_store *s, hln_record_cb cb, void *ctx);
 
+/* The same, of the types in `types` only (bit 1u << HLN_REC_x): the others
+ * are passed over by their type alone, never decoded. */
+#define HLN_STORE_GOV_TYPE(t) (1u << (t))
+int hln_store_foreach_gov_of(hln_store *s, uint32_t types, hln_record_cb cb, void *ctx);
+
 /* The observation index: every observation held, keyed by (indicator,
  * period, stratum, author, unit, timestamp, seq), with its counts, so that
  * benchmarks never read the records themselves. */

@@ -607,6 +607,33 @@ static void every_type_survives_seal_then_decode(void **state)
     }
 }
 
+/* The store's typed walk reads the type without decoding: the same type
+ * for every record, and a refusal for bytes that are no record. */
+static void the_type_is_read_without_decoding(void **state)
+{
+    (void)state;
+    uint32_t t = 0;
+    for (int i = 0; i < NVEC; i++) {
+        assert_int_equal(hln_record_peek_type(vecs[i].raw, vecs[i].raw_len, &t), 0);
+        assert_int_equal(t, vecs[i].env.type);
+    }
+    static const uint8_t junk[] = {0x93, 0xc4, 0x03, 0x82, 0x00, 0x01};
+    assert_int_equal(hln_record_peek_type(junk, sizeof junk, &t), HLN_EDECODE);
+    assert_int_equal(hln_record_peek_type(vecs[0].raw, 5, &t), HLN_EDECODE);
+    assert_int_equal(hln_record_peek_type(NULL, 0, &t), HLN_EDECODE);
+    /* a type past the last one known */
+    rec = vecs[0];
+    size_t at = 0;
+    for (size_t k = 0; k + 2 < rec.raw_len; k++)
+        if (rec.raw[k] == 0x00 && rec.raw[k + 1] == HLN_FORMAT_VERSION && rec.raw[k + 2] == 0x01) {
+            at = k + 3; /* key 0, version, key 1, then the type */
+            break;
+        }
+    assert_true(at > 0 && rec.raw[at] == vecs[0].env.type);
+    rec.raw[at] = HLN_REC_LAST + 1;
+    assert_int_equal(hln_record_peek_type(rec.raw, rec.raw_len, &t), HLN_EDECODE);
+}
+
 static void decoded_record_encodes_back_to_its_bytes(void **state)
 {
     (void)state;
@@ -1801,6 +1828,7 @@ int main(int argc, char **argv)
 #define T_(fn) cmocka_unit_test_setup(fn, reset_pool)
     const struct CMUnitTest tests[] = {
         T_(every_type_survives_seal_then_decode),
+        T_(the_type_is_read_without_decoding),
         T_(decoded_record_encodes_back_to_its_bytes),
         T_(decoding_in_place_works),
         T_(seal_fills_id_as_hash_of_envelope),

@@ -151,6 +151,26 @@ static void assert_same_as_full_walk(hln_store *s, size_t expect)
     assert_memory_equal(a.seqs, b.seqs, sizeof a.seqs);
     for (size_t i = 0; i < a.n && i < 64; i++)
         assert_true(a.types[i] != HLN_REC_OBSERVATION && a.types[i] != HLN_REC_RETRACT);
+    /* Of some types only: exactly those of the whole walk, in its order. */
+    static const uint32_t masks[] = {
+        HLN_STORE_GOV_TYPE(HLN_REC_MEMBER), HLN_STORE_GOV_TYPE(HLN_REC_INDICATOR),
+        HLN_STORE_GOV_TYPE(HLN_REC_POLICY) | HLN_STORE_GOV_TYPE(HLN_REC_ADDRESS),
+        HLN_STORE_GOV_TYPE(HLN_REC_OBSERVATION)};
+    for (size_t m = 0; m < sizeof masks / sizeof masks[0]; m++) {
+        seen c;
+        memset(&c, 0, sizeof c);
+        assert_int_equal(hln_store_foreach_gov_of(s, masks[m], collect, &c), 0);
+        size_t k = 0;
+        for (size_t i = 0; i < a.n && i < 64; i++)
+            if (masks[m] & HLN_STORE_GOV_TYPE(a.types[i])) {
+                assert_true(k < c.n);
+                assert_int_equal(c.types[k], a.types[i]);
+                assert_int_equal(c.seqs[k], a.seqs[i]);
+                k++;
+            }
+        assert_int_equal(c.n, k);
+        assert_true(m == 3 ? k == 0 : k > 0);
+    }
 }
 
 static void only_governance_records_in_feed_order(void **state)

@@ -54,7 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         data = wrapped;
     }
+    uint32_t peeked = 0;
+    int peek = hln_record_peek_type(data, size, &peeked);
+    if (peek != 0 && peek != HLN_EDECODE)
+        abort();
     int rc = hln_record_decode(data, size, &r, err, sizeof err);
+    /* What the decoder accepts, the peek reads alike (the store's typed walk relies on it). */
+    if (rc == 0 && (peek != 0 || peeked != r.env.type))
+        abort();
     if (rc) {
         /* Refusals come with a known code and a message naming a part. */
         if (rc != HLN_EDECODE && rc != HLN_ETOOBIG && rc != HLN_EVERSION && rc != HLN_EHASH)
