@@ -32,6 +32,9 @@ typedef struct hln_trust hln_trust;
 #define HLN_TRUST_MAX_RECORDS (1u << 20)
 #define HLN_TRUST_MAX_ANCHORS 256
 #define HLN_TRUST_MAX_FLAGS 65536
+/* The longest chain of rotations followed from one member record
+ * (OLD -> NEW -> NEWER ...): a bound, not a rule of the network. */
+#define HLN_TRUST_MAX_ROTATIONS 16
 
 /* An anchor's level when the operator did not give it and no self-signed
  * member record has told it yet: trusted outright, for anything (see
@@ -114,6 +117,8 @@ typedef struct {
     uint64_t revoked_from_ms;
     uint8_t revoked_by[HLN_KEY_LEN];
     char revoke_reason[HLN_NAME_MAX + 1];
+    bool rotated; /* the revocation is a rotation (revoked_from is its from_ms) */
+    uint8_t successor[HLN_KEY_LEN];
     bool flagged;
     char flag_reason[HLN_NAME_MAX + 1];
 } hln_trust_info;
