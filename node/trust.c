@@ -1206,6 +1206,18 @@ int hln_trust_may_author_env(hln_trust *t, const hln_envelope *env, char *why, s
     return judge(t, &e, NULL, why, whylen, NULL);
 }
 
+bool hln_trust_rotated_out(hln_trust *t, const hln_envelope *env)
+{
+    if (!t || !env || rebuild(t))
+        return false;
+    hln_envelope e = *env;
+    terminate_env(&e);
+    for (const standing *s = first_of(t, t->n_st, e.author); s; s = next_of(t, t->n_st, e.author, s))
+        if (rotated_out(t, s, &e, NULL, 0))
+            return true;
+    return false;
+}
+
 /* ---- scope and replication ---- */
 
 bool hln_trust_wants_feed(hln_trust *t, const hln_feed_id *feed, const uint8_t my_key[HLN_KEY_LEN])
@@ -1334,11 +1346,14 @@ int hln_trust_foreach_member(hln_trust *t, uint64_t at_ms, hln_trust_member_cb c
         return HLN_EINVAL;
     if (rebuild(t))
         return HLN_ENOMEM;
-    size_t n = t->n_anchors + t->n_mems + t->n_flags;
+    size_t n = t->n_anchors + t->n_mems + t->n_flags + t->n_revs;
     uint8_t(*keys)[HLN_KEY_LEN] = malloc((n ? n : 1) * HLN_KEY_LEN);
     if (!keys)
         return HLN_ENOMEM;
     size_t k = 0;
+    for (size_t i = 0; i < t->n_revs; i++) /* successors stand through rotations only */
+        if (t->revs[i].b.rotate)
+            memcpy(keys[k++], t->revs[i].b.successor, HLN_KEY_LEN);
     for (size_t i = 0; i < t->n_anchors; i++)
         memcpy(keys[k++], t->anchors[i].key, HLN_KEY_LEN);
     for (size_t i = 0; i < t->n_mems; i++)
@@ -1356,6 +1371,8 @@ int hln_trust_foreach_member(hln_trust *t, uint64_t at_ms, hln_trust_member_cb c
             rc = r;
             break;
         }
+        if (r == HLN_ENOTFOUND)
+            continue; /* the successor of a rotation that does not count */
         rc = cb(ctx, &info);
     }
     free(keys);

@@ -153,6 +153,11 @@ int hln_trust_may_author(hln_trust *t, const hln_record *r, char *why, size_t wh
  * itself): without a body it grants nothing. 0 or HLN_ETRUST with `why`. */
 int hln_trust_may_author_env(hln_trust *t, const hln_envelope *env, char *why, size_t whylen);
 
+/* Was a record with this envelope refused because a rotation closed its
+ * author's feed at a lower seq, or replaced its key before its date
+ * (docs/GOVERNANCE.md §5a)? For counting a refusal under its own reason. */
+bool hln_trust_rotated_out(hln_trust *t, const hln_envelope *env);
+
 /* Should this node (`my_key`) replicate `feed`? True when the author is an
  * anchor or was ever admitted by an entitled issuer (old records stay valid
  * after an expiry or revocation), the feed's scope is one the author may

@@ -885,6 +885,19 @@ static void revoked_issuer_keeps_earlier_admissions_and_loses_later_ones(void **
 
 /* ---- rotation (docs/GOVERNANCE.md §5a) ---- */
 
+typedef struct {
+    const uint8_t *key;
+    bool found;
+} found_ctx;
+
+static int find_key(void *ctx, const hln_trust_info *info)
+{
+    found_ctx *f = ctx;
+    if (memcmp(info->key, f->key, HLN_KEY_LEN) == 0)
+        f->found = info->status == HLN_TRUST_MEMBER;
+    return 0;
+}
+
 static void rotation_hands_the_standing_to_the_new_key(void **state)
 {
     hln_trust *t = *state;
@@ -921,6 +934,10 @@ static void rotation_hands_the_standing_to_the_new_key(void **state)
     memcpy(fnew.author, pk(N1), HLN_KEY_LEN);
     assert_true(hln_trust_wants_feed(t, &fold, pk(ON)));
     assert_true(hln_trust_wants_feed(t, &fnew, pk(ON)));
+    /* The walk of members (admission, member list) includes the new key. */
+    found_ctx fc = {pk(N1), false};
+    assert_int_equal(hln_trust_foreach_member(t, T0 + 41 * DAY, find_key, &fc), 0);
+    assert_true(fc.found);
 }
 
 static void old_key_is_refused_past_the_closed_seq_and_keeps_its_history(void **state)
