@@ -4,16 +4,19 @@
 
 # n0 Canada's authority; n1 an Ontario clinic (its old key); n2 another
 # clinic, the third peer; n3 the first clinic again, on a new disk with a
-# new key. n1 and n3 never run at once: n1's data directory is what a thief
-# of the old key holds.
+# new key; n4 a member that never runs hlnd (tests/hostile relays with its
+# key). n1 and n3 never run at once: n1's data directory is what a thief of
+# the old key holds.
 for i in 0 1 2 3; do PORT[$i]=$(free_port); write_conf "$i"; done
 ctl() { "$HLNCTL" -d "$T/n$1" "${@:2}" >>"$T/ctl.log" 2>&1 || fail "n$1: hlnctl ${*:2}: $(tail -2 "$T/ctl.log")"; }
 ID[0]=$("$HLNCTL" -d "$T/n0" init --authority --name Canada --level national --jurisdiction CA 2>/dev/null) || fail "init n0"
 ID[1]=$("$HLNCTL" -d "$T/n1" init --name Alpha --jurisdiction CA-ON) || fail "init n1"
 ID[2]=$("$HLNCTL" -d "$T/n2" init --name Beta --jurisdiction CA-ON) || fail "init n2"
+ID[4]=$("$HLNCTL" -d "$T/n4" init --name Gamma --jurisdiction CA-ON) || fail "init n4"
 ctl 0 indicator define configs/indicators.ini
 ctl 0 member issue "${ID[1]}" --name Alpha --level organization --jurisdiction CA-ON
 ctl 0 member issue "${ID[2]}" --name Beta --level organization --jurisdiction CA-ON
+ctl 0 member issue "${ID[4]}" --name Gamma --level organization --jurisdiction CA-ON
 for i in 1 2; do
     ctl "$i" trust add "${ID[0]}" --name Canada
     ctl "$i" peer add "${ID[0]}" "tcp://127.0.0.1:${PORT[0]}" --name Canada
@@ -88,25 +91,38 @@ for q in 1 2 3; do counts 2 "2026-Q$q" "${ID[1]} " || fail "the third peer lost 
 "$HLNCTL" -d "$T/n2" --json member list | grep -q "\"rotated_to\":\"${ID[3]}\"" || fail "the third peer does not know the rotation"
 ok "the new key stands as the clinic did; its history stays counted and its new quarter arrives everywhere"
 
+# The clinic corrects 2026-Q3 under its new key: one clinic, one unit, the
+# newer key's observation counts, the old one is superseded (not added).
+csv q3b 2026-Q3 44 100
+ctl 3 publish "$T/q3b.csv"
+wait_for "the third peer counts the corrected 2026-Q3 once" counts 2 2026-Q3 "${ID[3]} "
+"$HLNCTL" -d "$T/n2" bench mhpc.depression-screening --period 2026-Q3 --json | python3 -c "
+import json, sys
+j = json.load(sys.stdin)
+assert [u['numerator'] for u in j['units']] == [44] and j['counts']['superseded'] >= 1, j['counts']
+" || fail "the period reported under both keys"
+ok "a period reported under both keys counts once, the new key's"
+
 # The old key leaked: whoever holds it signs more records (seq 4 and 5) and
 # gets them to the nodes through members that relay them. Each node refuses
 # them, counts them under reason rotated and logs them.
 "$HOSTILE" publish "$T/n1" 2 CA 2>/dev/null || fail "the thief's publish"
-"$HOSTILE" relay "$T/n2" "tcp://127.0.0.1:${PORT[0]}" "${ID[0]}" "$T/n1" 4 >/dev/null || fail "relay to Canada"
-"$HOSTILE" relay "$T/n0" "tcp://127.0.0.1:${PORT[3]}" "${ID[3]}" "$T/n1" 4 >/dev/null || fail "relay to the clinic"
+# refused I: node I counted and logged them; else relay them (again) to it.
 refused() {
     "$HLNCTL" -d "$T/n$1" metrics | grep -qE '^hln_peer_refusals_total\{reason="rotated"\} [1-9]' &&
-        grep -q 'event=record-refused .*reason=rotated' "$T/n$1.log"
+        grep -q 'event=record-refused .*reason=rotated' "$T/n$1.log" && return 0
+    "$HOSTILE" relay "$T/n4" "tcp://127.0.0.1:${PORT[$1]}" "${ID[$1]}" "$T/n1" 4 >/dev/null
+    return 1
 }
 for i in 0 3; do wait_for "n$i counts and logs the leaked records" refused "$i"; done
 grep 'reason=rotated' "$T/n0.log" | grep -q 'closed at seq 3' || fail "the log line does not say why"
-"$HLNCTL" -d "$T/n0" peer explain "${ID[2]:0:8}" --json | grep -q '"reason":"rotated"' || fail "peer explain"
+"$HLNCTL" -d "$T/n0" peer explain "${ID[4]:0:8}" --json | grep -q '"reason":"rotated"' || fail "peer explain"
 for i in 0 2 3; do
     "$HLNCTL" -d "$T/n$i" log --json | python3 -c "
 import json, sys
 sys.exit(1 if any(r['author'] == '${ID[1]}' and r['seq'] > 3 for r in json.load(sys.stdin)) else 0)" ||
         fail "n$i stored a leaked record"
 done
-counts 0 2026-Q3 "${ID[1]} " || fail "Canada's count changed"
+counts 0 2026-Q2 "${ID[1]} " || fail "Canada's count changed"
 alive 0 2 3
 ok "the leaked key's records after seq 3 are refused on every node, counted (rotated) and logged"
