@@ -67,6 +67,11 @@ grep -q "keeps feed CA up to seq 3" "$T/rotate.out" || fail "rotate did not keep
 # The same rotation again, or one by the organization itself, is refused with words.
 "$HLNCTL" -d "$T/n0" member rotate "${ID[1]}" "${ID[1]}" 2>"$T/err" && fail "a rotation to the same key"
 grep -q "same key" "$T/err" || fail "no reason for the same key: $(cat "$T/err")"
+for bad in "--close CA" "--close CA:-1" "--close Canada:3" "--close CA:1 --close CA:2"; do
+    # shellcheck disable=SC2086
+    "$HLNCTL" -d "$T/n0" member rotate "${ID[1]}" "${ID[3]}" $bad 2>"$T/err"
+    [ $? -eq 2 ] && grep -qE "SCOPE:SEQ|whole number|named twice" "$T/err" || fail "member rotate $bad: $(cat "$T/err")"
+done
 "$HLNCTL" -d "$T/n2" member rotate "${ID[1]}" "${ID[3]}" --close CA:3 2>"$T/err" && fail "an organization rotated a key"
 grep -q "refused:" "$T/err" || fail "no reason for the organization's rotation: $(cat "$T/err")"
 ok "Canada rotates the clinic's key (feed CA kept up to seq 3); others may not"

@@ -622,9 +622,21 @@ static void random_tangles_converge_whatever_the_order(void **state)
     hln_record *recs = calloc(N_REC, sizeof *recs);
     assert_non_null(recs);
     for (int round = 0; round < 4; round++) {
+        int iss[N_REC], sub_of[N_REC];
         for (int i = 0; i < N_REC; i++) {
             int issuer = (int)rnd(N_KEYS), subject = (int)rnd(N_KEYS);
             uint64_t ts = T0 + rnd(100) * DAY;
+            /* Rotations mostly by the issuer of an earlier admission, so that some count. */
+            int e = i > 0 ? (int)rnd((uint32_t)i) : 0;
+            if (i > 0 && rnd(3) == 0 && recs[e].env.type == HLN_REC_MEMBER && iss[e] != sub_of[e]) {
+                int succ = (sub_of[e] + 1 + (int)rnd(N_KEYS - 1)) % N_KEYS;
+                rotate_rec(&recs[i], iss[e], "CA", ts, sub_of[e], succ, T0 + rnd(100) * DAY,
+                           rnd(2) ? "CA" : NULL, rnd(5));
+                iss[i] = sub_of[i] = -1;
+                continue;
+            }
+            iss[i] = issuer;
+            sub_of[i] = subject;
             if (rnd(6) == 0) {
                 revoke_rec(&recs[i], issuer, "CA", ts, subject, T0 + rnd(100) * DAY, "r");
                 continue;
@@ -664,6 +676,8 @@ static void random_tangles_converge_whatever_the_order(void **state)
                     assert_memory_equal(got[k].info.issuer, ref[k].info.issuer, HLN_KEY_LEN);
                     assert_int_equal(got[k].info.revoked_from_ms, ref[k].info.revoked_from_ms);
                     assert_int_equal(got[k].info.valid_until_ms, ref[k].info.valid_until_ms);
+                    assert_int_equal(got[k].info.rotated, ref[k].info.rotated);
+                    assert_memory_equal(got[k].info.successor, ref[k].info.successor, HLN_KEY_LEN);
                 }
             hln_trust_destroy(&t);
         }
