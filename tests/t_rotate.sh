@@ -23,9 +23,11 @@ for i in 1 2; do
 done
 for i in 0 1 2; do start_node "$i"; done
 
-# wait_for WHAT CMD...: until CMD succeeds (20 s at most).
+# wait_for WHAT CMD...: until CMD succeeds (20 s at most, 60 s under the sanitizers).
+WAIT_MS=20000
+[ -n "${HLN_SLOW:-}" ] && WAIT_MS=60000
 wait_for() {
-    local what=$1 deadline=$(($(now_ms) + 20000))
+    local what=$1 deadline=$(($(now_ms) + WAIT_MS))
     shift
     until "$@" >/dev/null 2>&1; do
         [ "$(now_ms)" -gt "$deadline" ] && fail "never: $what"
