@@ -449,8 +449,9 @@ static int rotation_takes_effect(hln_trust *t, const hln_record *r, char *why, s
 {
     const hln_revoke *v = &r->body.revoke;
     if (memcmp(v->subject, r->env.author, HLN_KEY_LEN) == 0) {
-        snprintf(why, len, "a key rotating itself hands nothing on: the authority that "
-                           "admitted it rotates it");
+        snprintf(why, len,
+                 "a key rotating itself hands nothing on: the authority that "
+                 "admitted it rotates it");
         return HLN_ETRUST;
     }
     hln_trust_info old;
@@ -465,8 +466,9 @@ static int rotation_takes_effect(hln_trust *t, const hln_record *r, char *why, s
     hln_trust_info now;
     if (hln_trust_member(t, v->successor, at, &now) != 0 || !now.has_issuer ||
         memcmp(now.issuer, r->env.author, HLN_KEY_LEN) != 0) {
-        snprintf(why, len, "this node may not rotate that key: only an authority that could "
-                           "admit its membership may (the old key in force at the rotation)");
+        snprintf(why, len,
+                 "this node may not rotate that key: only an authority that could "
+                 "admit its membership may (the old key in force at the rotation)");
         return HLN_ETRUST;
     }
     return 0;

@@ -879,8 +879,8 @@ static void apply_revocations(const hln_trust *t, standing *s, size_t n_sorted)
         if (!counts && !s->anchor) {
             for (const standing *r = first_of(t, n_sorted, v->m.env.author); r && !counts;
                  r = next_of(t, n_sorted, v->m.env.author, r))
-                counts = in_force(t, r, &v->m.env) &&
-                         can_revoke(r, (uint32_t)s->level, s->jurisdiction);
+                counts =
+                    in_force(t, r, &v->m.env) && can_revoke(r, (uint32_t)s->level, s->jurisdiction);
         }
         if (!counts)
             continue;
@@ -1212,7 +1212,8 @@ bool hln_trust_rotated_out(hln_trust *t, const hln_envelope *env)
         return false;
     hln_envelope e = *env;
     terminate_env(&e);
-    for (const standing *s = first_of(t, t->n_st, e.author); s; s = next_of(t, t->n_st, e.author, s))
+    for (const standing *s = first_of(t, t->n_st, e.author); s;
+         s = next_of(t, t->n_st, e.author, s))
         if (rotated_out(t, s, &e, NULL, 0))
             return true;
     return false;

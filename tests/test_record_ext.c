@@ -173,7 +173,6 @@ static void an_observation_carries_extra_statistics(void **state)
     hln_identity_destroy(&id);
 }
 
-
 /* A rotation: subject 7's key rotated to 8's, feeds CA and CA-ON kept. */
 static void rotation(hln_record *r, hln_identity *author)
 {

@@ -896,7 +896,6 @@ static void revoked_issuer_keeps_earlier_admissions_and_loses_later_ones(void **
 
 /* ---- scopes ---- */
 
-
 /* ---- rotation (docs/GOVERNANCE.md §5a) ---- */
 
 typedef struct {

@@ -538,7 +538,8 @@ static int rotate_closes(hln_node *n, hln_revoke *v, bool given, bool json)
         printf("keeps feed %s up to seq %llu\n", v->closes[i].scope,
                (unsigned long long)v->closes[i].seq);
     if (!v->n_closes && !json)
-        printf("keeps no feed: every record of the old key dated from the rotation on is refused\n");
+        printf(
+            "keeps no feed: every record of the old key dated from the rotation on is refused\n");
     for (uint32_t i = 0; i < nh && given; i++) {
         const hln_close *k = NULL;
         for (uint32_t j = 0; j < v->n_closes; j++)
@@ -549,7 +550,8 @@ static int rotate_closes(hln_node *n, hln_revoke *v, bool given, bool json)
                       (unsigned long long)k->seq + 1, (unsigned long long)held[i].seq);
         else if (!k)
             hln_warnx("feed %s (head %llu here) is not kept: its records dated from the rotation "
-                      "on are refused", held[i].scope, (unsigned long long)held[i].seq);
+                      "on are refused",
+                      held[i].scope, (unsigned long long)held[i].seq);
     }
     return EXIT_OK;
 }
