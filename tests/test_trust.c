@@ -894,8 +894,6 @@ static void revoked_issuer_keeps_earlier_admissions_and_loses_later_ones(void **
     assert_int_equal(hln_trust_member(t, pk(X), T0 + 20 * DAY, NULL), HLN_ETRUST);
 }
 
-/* ---- scopes ---- */
-
 /* ---- rotation (docs/GOVERNANCE.md §5a) ---- */
 
 typedef struct {
@@ -1124,6 +1122,8 @@ static void rotation_dated_before_the_admission_still_applies_in_any_order(void 
     assert_refused(u, &r, "closed at seq 0");
     hln_trust_destroy(&u);
 }
+
+/* ---- scopes ---- */
 
 static void national_may_not_publish_into_another_countrys_scope(void **state)
 {
