@@ -701,7 +701,8 @@ static void a_rotations_closes_are_parsed_and_kept_in_scope_order(void **state)
     assert_int_equal(hln_gov_add_close(&v, &c), 0);
     assert_int_equal(hln_gov_parse_close("GB:1", &c, why, sizeof why), 0);
     assert_int_equal(hln_gov_add_close(&v, &c), HLN_ETOOBIG);
-    const char *bad[] = {"CA", ":3", "CA:", "CA:-1", "CA:+1", "CA:1x", "Canada:1", "CA:99999999999999999999"};
+    const char *bad[] = {"CA",    ":3",    "CA:",      "CA:-1",
+                         "CA:+1", "CA:1x", "Canada:1", "CA:99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = '\0';
         assert_int_equal(hln_gov_parse_close(bad[i], &c, why, sizeof why), HLN_EINVAL);
