@@ -856,9 +856,29 @@ static bool later(const rec_meta *a, const rec_meta *b)
     return memcmp(a->id, b->id, HLN_HASH_LEN) < 0;
 }
 
+/* Does revocation `v` count against standing `s`? Its subject's own, or
+ * one by an author with a standing among the first n_sorted that could
+ * have admitted `s` when it signed `v`. */
+static bool revocation_counts(const hln_trust *t, const rev_rec *v, const standing *s,
+                              size_t n_sorted)
+{
+    if (memcmp(v->m.env.author, s->key, HLN_KEY_LEN) == 0)
+        return true;
+    if (s->anchor)
+        return false; /* an anchor's only revoker is itself */
+    for (const standing *r = first_of(t, n_sorted, v->m.env.author); r;
+         r = next_of(t, n_sorted, v->m.env.author, r))
+        if (in_force(t, r, &v->m.env) && can_revoke(r, (uint32_t)s->level, s->jurisdiction))
+            return true;
+    return false;
+}
+
 /* Apply every revocation that counts against standing `s`, judged with the
  * first n_sorted standings built (every standing a revoker could hold:
- * anchors and higher levels, all final by then). */
+ * anchors and higher levels, all final by then). Rotations first: a
+ * self-revocation that the rotation already closed out (a thief's, signed
+ * with the old key past the kept seq or after the rotation's date) counts
+ * for nothing, or it could void the history the rotation keeps. */
 static void apply_revocations(const hln_trust *t, standing *s, size_t n_sorted)
 {
     /* t->revs is sorted by subject (rebuild): find the run for this key. */
@@ -870,38 +890,37 @@ static void apply_revocations(const hln_trust *t, standing *s, size_t n_sorted)
         else
             b = mid;
     }
-    for (size_t i = a; i < t->n_revs; i++) {
-        const rev_rec *v = &t->revs[i];
-        if (memcmp(v->b.subject, s->key, HLN_KEY_LEN) != 0)
-            break;
-        bool self = memcmp(v->m.env.author, s->key, HLN_KEY_LEN) == 0;
-        bool counts = self;
-        if (!counts && !s->anchor) {
-            for (const standing *r = first_of(t, n_sorted, v->m.env.author); r && !counts;
-                 r = next_of(t, n_sorted, v->m.env.author, r))
-                counts =
-                    in_force(t, r, &v->m.env) && can_revoke(r, (uint32_t)s->level, s->jurisdiction);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = a; i < t->n_revs; i++) {
+            const rev_rec *v = &t->revs[i];
+            if (memcmp(v->b.subject, s->key, HLN_KEY_LEN) != 0)
+                break;
+            bool self = memcmp(v->m.env.author, s->key, HLN_KEY_LEN) == 0;
+            /* A rotation by the key itself is read as a plain revocation: a
+             * leaked key must not hand its standing on, nor keep feeds open. */
+            bool rotation = v->b.rotate && !self;
+            if (rotation != (pass == 0) || !revocation_counts(t, v, s, n_sorted))
+                continue;
+            if (rotation) {
+                const rev_rec *cur = s->rot == NONE ? NULL : &t->revs[s->rot];
+                if (!cur || v->b.from_ms < cur->b.from_ms ||
+                    (v->b.from_ms == cur->b.from_ms &&
+                     memcmp(v->m.id, cur->m.id, HLN_HASH_LEN) < 0))
+                    s->rot = (uint32_t)i; /* the earliest rotation is the one that holds */
+            } else if (self && rotated_out(t, s, &v->m.env, NULL, 0)) {
+                continue;
+            } else if (v->b.from_ms < s->rec_end) {
+                s->rec_end = v->b.from_ms;
+            }
+            if (v->b.from_ms >= s->end)
+                continue;
+            /* The earliest effective revocation wins: it voids the most. */
+            s->end = v->b.from_ms;
+            s->revoked = true;
+            s->revoked_from = v->b.from_ms;
+            memcpy(s->revoked_by, v->m.env.author, HLN_KEY_LEN);
+            copy_str(s->revoke_reason, sizeof s->revoke_reason, v->b.reason);
         }
-        if (!counts)
-            continue;
-        /* A rotation by the key itself is read as a plain revocation: a
-         * leaked key must not hand its standing on, nor keep feeds open. */
-        if (v->b.rotate && !self) {
-            const rev_rec *cur = s->rot == NONE ? NULL : &t->revs[s->rot];
-            if (!cur || v->b.from_ms < cur->b.from_ms ||
-                (v->b.from_ms == cur->b.from_ms && memcmp(v->m.id, cur->m.id, HLN_HASH_LEN) < 0))
-                s->rot = (uint32_t)i; /* the earliest rotation is the one that holds */
-        } else if (v->b.from_ms < s->rec_end) {
-            s->rec_end = v->b.from_ms;
-        }
-        if (v->b.from_ms >= s->end)
-            continue;
-        /* The earliest effective revocation wins: it voids the most. */
-        s->end = v->b.from_ms;
-        s->revoked = true;
-        s->revoked_from = v->b.from_ms;
-        memcpy(s->revoked_by, v->m.env.author, HLN_KEY_LEN);
-        copy_str(s->revoke_reason, sizeof s->revoke_reason, v->b.reason);
     }
 }
 
@@ -1105,6 +1124,16 @@ static bool add_incremental(hln_trust *t)
 
 /* ---- judging records ---- */
 
+/* Did a rotation close out this record of its author (any standing)? */
+static bool closed_out(const hln_trust *t, const hln_envelope *env)
+{
+    for (const standing *s = first_of(t, t->n_st, env->author); s;
+         s = next_of(t, t->n_st, env->author, s))
+        if (rotated_out(t, s, env, NULL, 0))
+            return true;
+    return false;
+}
+
 /* The full judgement. On success *by (may be NULL) gets the standing that
  * allowed it. */
 static int judge(hln_trust *t, const hln_envelope *env, const hln_body *body, char *why, size_t len,
@@ -1124,7 +1153,7 @@ static int judge(hln_trust *t, const hln_envelope *env, const hln_body *body, ch
      * that has stood at all, even after its end, so that the news of a
      * compromise always spreads. */
     if (env->type == HLN_REC_REVOKE && body &&
-        memcmp(body->revoke.subject, env->author, HLN_KEY_LEN) == 0) {
+        memcmp(body->revoke.subject, env->author, HLN_KEY_LEN) == 0 && !closed_out(t, env)) {
         if (by)
             *by = any;
         return 0;
@@ -1212,11 +1241,7 @@ bool hln_trust_rotated_out(hln_trust *t, const hln_envelope *env)
         return false;
     hln_envelope e = *env;
     terminate_env(&e);
-    for (const standing *s = first_of(t, t->n_st, e.author); s;
-         s = next_of(t, t->n_st, e.author, s))
-        if (rotated_out(t, s, &e, NULL, 0))
-            return true;
-    return false;
+    return closed_out(t, &e);
 }
 
 /* ---- scope and replication ---- */

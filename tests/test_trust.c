@@ -1021,6 +1021,39 @@ static void a_key_rotating_itself_hands_nothing_on(void **state)
     assert_allowed(t, &r);
 }
 
+static void a_thiefs_self_revocation_cannot_void_the_kept_history(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r, self;
+    rotate_rec(&v, ON, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    /* Signed with the leaked key at seq 6, revoking the key from the start. */
+    start(&self, HLN_REC_REVOKE, H1, "CA", T0 + 41 * DAY);
+    self.env.seq = 6;
+    memcpy(self.body.revoke.subject, pk(H1), HLN_KEY_LEN);
+    self.body.revoke.from_ms = T0;
+    snprintf(self.body.revoke.reason, sizeof self.body.revoke.reason, "void it all");
+    seal(&self, H1);
+    assert_refused(t, &self, "rotated: feed CA closed at seq 5");
+    /* Even held (a node that stored it before the rotation arrived), it
+     * voids nothing the rotation keeps. */
+    assert_int_equal(hln_trust_add_record(t, &self), 0);
+    obs_at(&r, H1, "CA", T0 + 10 * DAY, 4);
+    assert_allowed(t, &r);
+    /* A self-revocation inside the kept seqs (the clinic's own, before the
+     * rotation) still counts. */
+    start(&self, HLN_REC_REVOKE, H1, "CA", T0 + 30 * DAY);
+    self.env.seq = 5;
+    memcpy(self.body.revoke.subject, pk(H1), HLN_KEY_LEN);
+    self.body.revoke.from_ms = T0 + 5 * DAY;
+    snprintf(self.body.revoke.reason, sizeof self.body.revoke.reason, "compromised");
+    seal(&self, H1);
+    assert_allowed(t, &self);
+    assert_int_equal(hln_trust_add_record(t, &self), 0);
+    assert_refused(t, &r, NULL);
+}
+
 static void rotations_chain_old_to_new_to_newer(void **state)
 {
     hln_trust *t = *state;
@@ -1605,6 +1638,7 @@ int main(void)
         T(old_key_is_refused_past_the_closed_seq_and_keeps_its_history),
         T(only_an_entitled_issuer_may_rotate),
         T(a_key_rotating_itself_hands_nothing_on),
+        T(a_thiefs_self_revocation_cannot_void_the_kept_history),
         T(rotations_chain_old_to_new_to_newer),
         T(an_anchor_is_rotated_by_its_operator_only),
         T(rotation_dated_before_the_admission_still_applies_in_any_order),
