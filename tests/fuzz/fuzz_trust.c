@@ -1,4 +1,5 @@
-/* fuzz_trust.c - libFuzzer: member, revoke and rotation records give one trust graph in any order. */
+/* fuzz_trust.c - libFuzzer: member, revoke and rotation records give one trust graph in any order.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
