@@ -108,6 +108,10 @@ import json, sys
 j = json.load(sys.stdin)
 assert [u['numerator'] for u in j['units']] == [44] and j['counts']['superseded'] >= 1, j['counts']
 " || fail "the period reported under both keys"
+# Every node counts it alike: the third peer's evidence digest agrees with Canada's.
+"$HLNCTL" -d "$T/n2" bench verify mhpc.depression-screening --period 2026-Q3 --group CA-ON >"$T/verify.out" 2>&1 ||
+    fail "bench verify: $(cat "$T/verify.out")"
+grep -qE "^Canada .* answered +[0-9a-f]+ +yes" "$T/verify.out" || fail "Canada's digest differs: $(cat "$T/verify.out")"
 ok "a period reported under both keys counts once, the new key's"
 
 # The old key leaked: whoever holds it signs more records (seq 4 and 5) and
