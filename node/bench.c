@@ -239,6 +239,32 @@ static int copy_str(char *dst, size_t cap, const char *src)
     return 0;
 }
 
+/* One organization, two keys (a rotation): a unit it reported under the old
+ * key and again under a key that succeeded it (up the chain) counts once,
+ * as the later key's observation. Units are sorted by (author, unit). */
+static void merge_rotated(const hln_bench_query *q, hln_bench_result *r)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_units; i++) {
+        hln_bench_unit *u = &r->units[i];
+        bool newer = false;
+        uint8_t k[HLN_KEY_LEN], next[HLN_KEY_LEN];
+        memcpy(k, u->author, HLN_KEY_LEN);
+        for (int step = 0; step < 16 && !newer && q->successor(q->successor_ctx, k, next); step++) {
+            hln_bench_unit probe;
+            memcpy(probe.author, next, HLN_KEY_LEN);
+            memcpy(probe.unit, u->unit, sizeof probe.unit);
+            newer = bsearch(&probe, r->units, r->n_units, sizeof *r->units, cmp_unit) != NULL;
+            memcpy(k, next, HLN_KEY_LEN);
+        }
+        if (newer)
+            r->n_superseded++;
+        else
+            r->units[kept++] = *u;
+    }
+    r->n_units = kept;
+}
+
 int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out)
 {
     hln_bench_result *r = NULL;
@@ -275,6 +301,8 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
     /* A stable order whatever the store's key encoding. */
     if (r->n_units > 1)
         qsort(r->units, r->n_units, sizeof *r->units, cmp_unit);
+    if (q->successor && r->n_units > 1)
+        merge_rotated(q, r);
     if (r->n_suppressed > 1)
         qsort(r->suppressed, r->n_suppressed, sizeof *r->suppressed, cmp_supp);
     if (r->kind == HLN_KIND_DSR) { /* node/bench_dsr.c: DSRs from signed statistics */

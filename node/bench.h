@@ -18,6 +18,11 @@
 /* true if `author` passes (is in the group; or, for `excluded`, is flagged). */
 typedef bool (*hln_bench_author_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN]);
 
+/* true if `key` was rotated to another key (docs/GOVERNANCE.md §5a), which
+ * it writes to `next`. */
+typedef bool (*hln_bench_successor_fn)(void *ctx, const uint8_t key[HLN_KEY_LEN],
+                                       uint8_t next[HLN_KEY_LEN]);
+
 /* A benchmark query. Strings are borrowed for the call. */
 typedef struct {
     const hln_indicator *indicator; /* code, kind, multiplier, direction, method */
@@ -28,6 +33,10 @@ typedef struct {
     void *group_ctx;
     hln_bench_author_fn excluded; /* NULL: none; true: untrusted or flagged, left out */
     void *excluded_ctx;
+    /* NULL: none. Else a unit reported under a rotated key and under a key
+     * that succeeded it counts once, the later key's (n_superseded). */
+    hln_bench_successor_fn successor;
+    void *successor_ctx;
     const char *stratum; /* NULL or "": the total */
     int method;          /* -1: the indicator's; 0 exact; 1 wilson */
     uint32_t ci;         /* hln_stats_ci, intervals for proportions */

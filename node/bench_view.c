@@ -26,6 +26,17 @@ bool hln_bench_view_excluded(void *ctx, const uint8_t author[HLN_KEY_LEN])
     return true;
 }
 
+bool hln_bench_view_successor(void *ctx, const uint8_t key[HLN_KEY_LEN], uint8_t next[HLN_KEY_LEN])
+{
+    hln_bench_view *v = ctx;
+    hln_trust_info ti;
+    int rc = hln_trust_member(v->trust, key, v->now_ms, &ti);
+    if ((rc != 0 && rc != HLN_ETRUST) || !ti.rotated)
+        return false;
+    memcpy(next, ti.successor, HLN_KEY_LEN);
+    return true;
+}
+
 bool hln_bench_view_where(hln_bench_view *v, const uint8_t author[HLN_KEY_LEN], uint32_t *level,
                           char jurisdiction[HLN_SCOPE_MAX + 1])
 {

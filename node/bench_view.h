@@ -32,6 +32,11 @@ typedef struct {
  * judged at their own time when they were accepted. */
 bool hln_bench_view_excluded(void *view, const uint8_t author[HLN_KEY_LEN]);
 
+/* hln_bench_successor_fn over the view's trust graph: the key a rotation
+ * handed `key`'s membership to. */
+bool hln_bench_view_successor(void *view, const uint8_t key[HLN_KEY_LEN],
+                              uint8_t next[HLN_KEY_LEN]);
+
 /* Where an author stands for grouping: its level (hln_level) and
  * jurisdiction ("CA", "CA-ON", "global") from the trust view (the
  * membership in force, else the most recent), or, for the node itself

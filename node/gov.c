@@ -442,6 +442,38 @@ out:
     return rc;
 }
 
+/* A rotation that would hand nothing on is refused before it is written:
+ * learnt by a copy of the trust graph, its successor must then stand
+ * through it (docs/GOVERNANCE.md §5a). HLN_ETRUST with the reason. */
+static int rotation_takes_effect(hln_trust *t, const hln_record *r, char *why, size_t len)
+{
+    const hln_revoke *v = &r->body.revoke;
+    if (memcmp(v->subject, r->env.author, HLN_KEY_LEN) == 0) {
+        snprintf(why, len,
+                 "a key rotating itself hands nothing on: the authority that "
+                 "admitted it rotates it");
+        return HLN_ETRUST;
+    }
+    hln_trust_info old;
+    int rc = hln_trust_member(t, v->subject, r->env.timestamp_ms, &old);
+    if (rc == HLN_ENOTFOUND || (rc && old.status == HLN_TRUST_UNTRUSTED)) {
+        snprintf(why, len, "the old key is not a member here");
+        return HLN_ETRUST;
+    }
+    if ((rc = hln_trust_add_record(t, r)) != 0)
+        return rc;
+    uint64_t at = v->from_ms > old.valid_from_ms ? v->from_ms : old.valid_from_ms;
+    hln_trust_info now;
+    if (hln_trust_member(t, v->successor, at, &now) != 0 || !now.has_issuer ||
+        memcmp(now.issuer, r->env.author, HLN_KEY_LEN) != 0) {
+        snprintf(why, len,
+                 "this node may not rotate that key: only an authority that could "
+                 "admit its membership may (the old key in force at the rotation)");
+        return HLN_ETRUST;
+    }
+    return 0;
+}
+
 int hln_gov_author(hln_node *n, uint32_t type, const hln_body *body, const char *scope,
                    uint64_t *seq, uint64_t *ts_ms, char *why, size_t whylen)
 {
@@ -461,6 +493,8 @@ int hln_gov_author(hln_node *n, uint32_t type, const hln_body *body, const char 
     r->body = *body;
     char reason[160] = "";
     rc = hln_trust_may_author(t, r, reason, sizeof reason);
+    if (rc == 0 && type == HLN_REC_REVOKE && body->revoke.rotate)
+        rc = rotation_takes_effect(t, r, reason, sizeof reason);
     free(r);
     hln_trust_destroy(&t);
     if (rc) {
@@ -479,5 +513,82 @@ int hln_gov_author(hln_node *n, uint32_t type, const hln_body *body, const char 
         *seq = s;
     if (ts_ms)
         *ts_ms = ts;
+    return 0;
+}
+
+/* ---- rotation ---- */
+
+int hln_gov_add_close(hln_revoke *v, const hln_close *c)
+{
+    uint32_t i = 0;
+    while (i < v->n_closes && strcmp(v->closes[i].scope, c->scope) < 0)
+        i++;
+    if (i < v->n_closes && strcmp(v->closes[i].scope, c->scope) == 0)
+        return HLN_EEXIST;
+    if (v->n_closes >= HLN_ROTATE_CLOSES_MAX)
+        return HLN_ETOOBIG;
+    memmove(&v->closes[i + 1], &v->closes[i], (v->n_closes - i) * sizeof v->closes[0]);
+    v->closes[i] = *c;
+    v->n_closes++;
+    return 0;
+}
+
+typedef struct {
+    const uint8_t *author;
+    hln_revoke v; /* only its closes are used */
+    int rc;
+} heads_ctx;
+
+static int held_head(void *ctx, const hln_feed_id *feed, uint64_t seq,
+                     const uint8_t id[HLN_HASH_LEN])
+{
+    (void)id;
+    heads_ctx *h = ctx;
+    if (memcmp(feed->author, h->author, HLN_KEY_LEN) != 0)
+        return 0;
+    hln_close c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.scope, sizeof c.scope, "%s", feed->scope);
+    c.seq = seq;
+    int rc = hln_gov_add_close(&h->v, &c);
+    return rc == HLN_EEXIST ? 0 : rc;
+}
+
+int hln_gov_held_heads(hln_store *s, const uint8_t author[HLN_KEY_LEN],
+                       hln_close out[HLN_ROTATE_CLOSES_MAX], uint32_t *n)
+{
+    if (!s || !author || !out || !n)
+        return HLN_EINVAL;
+    heads_ctx h;
+    memset(&h, 0, sizeof h);
+    h.author = author;
+    int rc = hln_store_foreach_head(s, held_head, &h);
+    if (rc)
+        return rc;
+    memcpy(out, h.v.closes, sizeof h.v.closes);
+    *n = h.v.n_closes;
+    return 0;
+}
+
+int hln_gov_parse_close(const char *text, hln_close *c, char *why, size_t whylen)
+{
+    memset(c, 0, sizeof *c);
+    const char *colon = text ? strchr(text, ':') : NULL;
+    size_t sl = colon ? (size_t)(colon - text) : 0;
+    if (!colon || sl == 0 || sl > HLN_SCOPE_MAX || !hln_code_scope(text, sl)) {
+        snprintf(why, whylen, "'%s' is not SCOPE:SEQ with SCOPE global or an ISO 3166 code",
+                 text ? text : "");
+        return HLN_EINVAL;
+    }
+    memcpy(c->scope, text, sl);
+    const char *d = colon + 1;
+    size_t dl = strlen(d);
+    bool digits = dl > 0 && dl <= 19 && strspn(d, "0123456789") == dl;
+    if (digits)
+        c->seq = strtoull(d, NULL, 10);
+    if (!digits) {
+        snprintf(why, whylen, "'%s': SEQ must be a whole number (0: nothing stays valid)", text);
+        return HLN_EINVAL;
+    }
     return 0;
 }

@@ -86,6 +86,21 @@ int hln_gov_status_flags(hln_node *n, hln_trust *t, uint64_t now_ms, struct json
 int hln_gov_author(hln_node *n, uint32_t type, const hln_body *body, const char *scope,
                    uint64_t *seq, uint64_t *ts_ms, char *why, size_t whylen);
 
+/* The feeds of `author` this node holds, with their heads, as the closes
+ * of a rotation (docs/GOVERNANCE.md §5a): what an authority has seen of a
+ * key it rotates. Scopes ascending in out[0..*n). HLN_ETOOBIG when the key
+ * has more than HLN_ROTATE_CLOSES_MAX feeds here, HLN_ESTORE. */
+int hln_gov_held_heads(hln_store *s, const uint8_t author[HLN_KEY_LEN],
+                       hln_close out[HLN_ROTATE_CLOSES_MAX], uint32_t *n);
+
+/* Parse "SCOPE:SEQ" (a rotation's --close) into *c. HLN_EINVAL with a
+ * reason in `why`. */
+int hln_gov_parse_close(const char *text, hln_close *c, char *why, size_t whylen);
+
+/* Put `c` into v->closes, keeping scopes strictly ascending. HLN_EEXIST
+ * when the scope is named already, HLN_ETOOBIG past HLN_ROTATE_CLOSES_MAX. */
+int hln_gov_add_close(hln_revoke *v, const hln_close *c);
+
 /* A name for an anchor or a member: printable UTF-8 of at most HLN_NAME_MAX
  * bytes, empty only if `may_be_empty`. */
 bool hln_gov_name_valid(const char *s, bool may_be_empty);

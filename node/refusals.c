@@ -7,6 +7,7 @@
 static const char *const kind_names[HLN_REFUSAL_KINDS] = {
     "handshake-refused", "not-admitted", "dropped", "not-entitled", "policy",
     "seq-gap",           "chain-break",  "time-behind-head", "fork", "bad",
+    "rotated",
 };
 
 const char *hln_refusal_kind_name(unsigned kind)

@@ -23,6 +23,7 @@ typedef enum {
     HLN_REFUSAL_TIME_BEHIND,           /* "time-behind-head": dated before the feed's head */
     HLN_REFUSAL_FORK,                  /* "fork": a second record for one feed and seq */
     HLN_REFUSAL_BAD,                   /* "bad": malformed, bad signature, other (the rc says) */
+    HLN_REFUSAL_ROTATED,               /* "rotated": its author's key was rotated before it (trust) */
     HLN_REFUSAL_KINDS
 } hln_refusal_kind;
 

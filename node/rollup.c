@@ -46,6 +46,8 @@ static int pool(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, ch
                          .group_ctx = &g,
                          .excluded = hln_bench_view_excluded,
                          .excluded_ctx = v,
+                         .successor = hln_bench_view_successor,
+                         .successor_ctx = v,
                          .method = -1,
                          .ci = HLN_CI_WILSON};
     hln_bench_result *r = NULL;
@@ -124,6 +126,8 @@ static int rollup_csv(hln_bench_view *v, const hln_rollup_opts *o, const hln_rol
                          .group_ctx = &g,
                          .excluded = hln_bench_view_excluded,
                          .excluded_ctx = v,
+                         .successor = hln_bench_view_successor,
+                         .successor_ctx = v,
                          .method = -1,
                          .ci = HLN_CI_WILSON};
     hln_rollup_stratum *st = NULL;

@@ -63,13 +63,17 @@ typedef struct {
     bool has_issuer;
     uint8_t issuer[HLN_KEY_LEN];
     uint64_t from, until; /* nominal [from, until); until NO_END when open */
-    uint64_t end;         /* until, or earlier when revoked */
+    uint64_t end;         /* until, or earlier when revoked or rotated */
+    uint64_t rec_end;     /* the end in the feeds a rotation keeps: until, or a revocation */
     bool revoked;
     uint64_t revoked_from;
     uint8_t revoked_by[HLN_KEY_LEN];
     char revoke_reason[HLN_NAME_MAX + 1];
     uint64_t issued_ts;
     uint8_t rec_id[HLN_HASH_LEN]; /* the member record's id; zero for an anchor */
+    /* An entitled issuer's rotation (docs/GOVERNANCE.md §5a): index into
+     * t->revs (valid until the next rebuild), or NONE. */
+    uint32_t rot;
     uint32_t next;                /* the next standing in the same hash chain, or NONE */
 } standing;
 
@@ -485,6 +489,55 @@ static bool valid_at(const standing *s, uint64_t at)
     return s->from <= at && at < s->end;
 }
 
+/* The feed of `scope` that standing `s`'s rotation keeps, or NULL: none,
+ * or no rotation. */
+static const hln_close *kept_feed(const hln_trust *t, const standing *s, const char *scope)
+{
+    if (s->rot == NONE)
+        return NULL;
+    const hln_revoke *v = &t->revs[s->rot].b;
+    for (uint32_t i = 0; i < v->n_closes; i++)
+        if (strcmp(v->closes[i].scope, scope) == 0)
+            return &v->closes[i];
+    return NULL;
+}
+
+/* Is standing `s` in force for a record with this envelope? At its record
+ * time, except in a feed that a rotation keeps, where its seq decides
+ * instead of the rotation's date: a leaked key can date records as it likes,
+ * it cannot give a record a seq the rotation already closed. */
+static bool in_force(const hln_trust *t, const standing *s, const hln_envelope *env)
+{
+    const hln_close *c = kept_feed(t, s, env->scope);
+    if (!c)
+        return valid_at(s, env->timestamp_ms);
+    return s->from <= env->timestamp_ms && env->timestamp_ms < s->rec_end && env->seq <= c->seq;
+}
+
+/* Did a rotation close `env`'s place in its feed? Sets `why` when so. */
+static bool rotated_out(const hln_trust *t, const standing *s, const hln_envelope *env, char *why,
+                        size_t len)
+{
+    if (s->rot == NONE || s->from > env->timestamp_ms)
+        return false;
+    const hln_revoke *v = &t->revs[s->rot].b;
+    char k[HLN_ID_SHORT_LEN + 1];
+    hln_id_short(v->successor, k);
+    const hln_close *c = kept_feed(t, s, env->scope);
+    if (c && env->seq > c->seq) {
+        say(why, len, "rotated: feed %s closed at seq %llu, key replaced by %s", c->scope,
+            (unsigned long long)c->seq, k);
+        return true;
+    }
+    if (!c && env->timestamp_ms >= v->from_ms) {
+        char when[40];
+        fmt_time(v->from_ms, when, sizeof when);
+        say(why, len, "rotated from %s, key replaced by %s", when, k);
+        return true;
+    }
+    return false;
+}
+
 /* May a standing admit a member of `level` in `j`? On refusal `why` says so. */
 static bool can_admit(const standing *s, uint32_t level, const char *j, char *why, size_t len)
 {
@@ -803,9 +856,29 @@ static bool later(const rec_meta *a, const rec_meta *b)
     return memcmp(a->id, b->id, HLN_HASH_LEN) < 0;
 }
 
+/* Does revocation `v` count against standing `s`? Its subject's own, or
+ * one by an author with a standing among the first n_sorted that could
+ * have admitted `s` when it signed `v`. */
+static bool revocation_counts(const hln_trust *t, const rev_rec *v, const standing *s,
+                              size_t n_sorted)
+{
+    if (memcmp(v->m.env.author, s->key, HLN_KEY_LEN) == 0)
+        return true;
+    if (s->anchor)
+        return false; /* an anchor's only revoker is itself */
+    for (const standing *r = first_of(t, n_sorted, v->m.env.author); r;
+         r = next_of(t, n_sorted, v->m.env.author, r))
+        if (in_force(t, r, &v->m.env) && can_revoke(r, (uint32_t)s->level, s->jurisdiction))
+            return true;
+    return false;
+}
+
 /* Apply every revocation that counts against standing `s`, judged with the
  * first n_sorted standings built (every standing a revoker could hold:
- * anchors and higher levels, all final by then). */
+ * anchors and higher levels, all final by then). Rotations first: a
+ * self-revocation that the rotation already closed out (a thief's, signed
+ * with the old key past the kept seq or after the rotation's date) counts
+ * for nothing, or it could void the history the rotation keeps. */
 static void apply_revocations(const hln_trust *t, standing *s, size_t n_sorted)
 {
     /* t->revs is sorted by subject (rebuild): find the run for this key. */
@@ -817,25 +890,37 @@ static void apply_revocations(const hln_trust *t, standing *s, size_t n_sorted)
         else
             b = mid;
     }
-    for (size_t i = a; i < t->n_revs; i++) {
-        const rev_rec *v = &t->revs[i];
-        if (memcmp(v->b.subject, s->key, HLN_KEY_LEN) != 0)
-            break;
-        bool counts = memcmp(v->m.env.author, s->key, HLN_KEY_LEN) == 0; /* self */
-        if (!counts && !s->anchor) {
-            for (const standing *r = first_of(t, n_sorted, v->m.env.author); r && !counts;
-                 r = next_of(t, n_sorted, v->m.env.author, r))
-                counts = valid_at(r, v->m.env.timestamp_ms) &&
-                         can_revoke(r, (uint32_t)s->level, s->jurisdiction);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = a; i < t->n_revs; i++) {
+            const rev_rec *v = &t->revs[i];
+            if (memcmp(v->b.subject, s->key, HLN_KEY_LEN) != 0)
+                break;
+            bool self = memcmp(v->m.env.author, s->key, HLN_KEY_LEN) == 0;
+            /* A rotation by the key itself is read as a plain revocation: a
+             * leaked key must not hand its standing on, nor keep feeds open. */
+            bool rotation = v->b.rotate && !self;
+            if (rotation != (pass == 0) || !revocation_counts(t, v, s, n_sorted))
+                continue;
+            if (rotation) {
+                const rev_rec *cur = s->rot == NONE ? NULL : &t->revs[s->rot];
+                if (!cur || v->b.from_ms < cur->b.from_ms ||
+                    (v->b.from_ms == cur->b.from_ms &&
+                     memcmp(v->m.id, cur->m.id, HLN_HASH_LEN) < 0))
+                    s->rot = (uint32_t)i; /* the earliest rotation is the one that holds */
+            } else if (self && rotated_out(t, s, &v->m.env, NULL, 0)) {
+                continue;
+            } else if (v->b.from_ms < s->rec_end) {
+                s->rec_end = v->b.from_ms;
+            }
+            if (v->b.from_ms >= s->end)
+                continue;
+            /* The earliest effective revocation wins: it voids the most. */
+            s->end = v->b.from_ms;
+            s->revoked = true;
+            s->revoked_from = v->b.from_ms;
+            memcpy(s->revoked_by, v->m.env.author, HLN_KEY_LEN);
+            copy_str(s->revoke_reason, sizeof s->revoke_reason, v->b.reason);
         }
-        if (!counts || v->b.from_ms >= s->end)
-            continue;
-        /* The earliest effective revocation wins: it voids the most. */
-        s->end = v->b.from_ms;
-        s->revoked = true;
-        s->revoked_from = v->b.from_ms;
-        memcpy(s->revoked_by, v->m.env.author, HLN_KEY_LEN);
-        copy_str(s->revoke_reason, sizeof s->revoke_reason, v->b.reason);
     }
 }
 
@@ -851,9 +936,43 @@ static void standing_from_member(standing *s, const mem_rec *m)
     memcpy(s->issuer, m->m.env.author, HLN_KEY_LEN);
     s->from = m->b.valid_from_ms;
     s->until = m->b.valid_until_ms ? m->b.valid_until_ms : NO_END;
-    s->end = s->until;
+    s->end = s->rec_end = s->until;
     s->issued_ts = m->m.env.timestamp_ms;
     memcpy(s->rec_id, m->m.id, HLN_HASH_LEN);
+    s->rot = NONE;
+}
+
+/* Push the standings that entitled rotations hand on from `from` (just
+ * pushed): its successor's, then the successor's successor's, and so on.
+ * A successor stands as its predecessor did (level, jurisdiction, roles,
+ * name, end), from the rotation's from_ms, issued by the rotation's author. */
+static int push_successors(hln_trust *t, const standing *from, size_t n_sorted)
+{
+    standing s = *from;
+    int rc = 0;
+    for (int depth = 0; depth < HLN_TRUST_MAX_ROTATIONS && s.rot != NONE && !rc; depth++) {
+        const rev_rec *v = &t->revs[s.rot];
+        standing n = s;
+        memcpy(n.key, v->b.successor, HLN_KEY_LEN);
+        n.anchor = false;
+        n.has_issuer = true;
+        memcpy(n.issuer, v->m.env.author, HLN_KEY_LEN);
+        n.from = v->b.from_ms > s.from ? v->b.from_ms : s.from;
+        n.end = n.rec_end = n.until;
+        if (n.end <= n.from)
+            break; /* nothing left to hand on */
+        n.revoked = false;
+        n.revoked_from = 0;
+        memset(n.revoked_by, 0, sizeof n.revoked_by);
+        n.revoke_reason[0] = '\0';
+        n.issued_ts = v->m.env.timestamp_ms;
+        memcpy(n.rec_id, v->m.id, HLN_HASH_LEN);
+        n.rot = NONE;
+        apply_revocations(t, &n, n_sorted);
+        rc = push_standing(t, &n);
+        s = n;
+    }
+    return rc;
 }
 
 /* Anchors first: their standing comes from the operator, else from their
@@ -873,7 +992,8 @@ static int build_anchors(hln_trust *t)
             s.anchor = true;
             s.roles = ROLES_ALL;
             s.from = 0;
-            s.until = s.end = NO_END;
+            s.until = s.end = s.rec_end = NO_END;
+            s.rot = NONE;
             const mem_rec *self = NULL, *issued = NULL;
             for (size_t k = 0; k < t->n_mems && !a->given; k++) {
                 const mem_rec *m = &t->mems[k];
@@ -886,7 +1006,7 @@ static int build_anchors(hln_trust *t)
                     bool ok = false;
                     for (const standing *x = first_of(t, n_known, m->m.env.author); x && !ok;
                          x = next_of(t, n_known, m->m.env.author, x))
-                        ok = x->anchor && valid_at(x, m->m.env.timestamp_ms) &&
+                        ok = x->anchor && in_force(t, x, &m->m.env) &&
                              can_admit(x, m->b.level, m->b.jurisdiction, NULL, 0);
                     if (ok && (!issued || later(&m->m, &issued->m)))
                         issued = m;
@@ -952,14 +1072,15 @@ static int rebuild(hln_trust *t)
             bool ok = false;
             for (const standing *x = first_of(t, n_sorted, m->m.env.author); x && !ok;
                  x = next_of(t, n_sorted, m->m.env.author, x))
-                ok = valid_at(x, m->m.env.timestamp_ms) &&
-                     check_standing(x, &m->m.env, &body, NULL, 0) == 0;
+                ok = in_force(t, x, &m->m.env) && check_standing(x, &m->m.env, &body, NULL, 0) == 0;
             if (!ok)
                 continue;
             standing s;
             standing_from_member(&s, m);
             apply_revocations(t, &s, n_sorted);
             rc = push_standing(t, &s);
+            if (!rc)
+                rc = push_successors(t, &s, n_sorted);
         }
     }
     if (!rc)
@@ -990,17 +1111,28 @@ static bool add_incremental(hln_trust *t)
     bool ok = false;
     for (const standing *x = first_of(t, t->n_st, m->m.env.author); x && !ok;
          x = next_of(t, t->n_st, m->m.env.author, x))
-        ok =
-            valid_at(x, m->m.env.timestamp_ms) && check_standing(x, &m->m.env, &body, NULL, 0) == 0;
+        ok = in_force(t, x, &m->m.env) && check_standing(x, &m->m.env, &body, NULL, 0) == 0;
     if (!ok)
         return true; /* no entitled issuer: nothing changes */
     standing s;
     standing_from_member(&s, m);
     apply_revocations(t, &s, t->n_st);
+    if (s.rot != NONE)
+        return false; /* it hands a standing on: a rebuild places the successor */
     return push_standing(t, &s) == 0;
 }
 
 /* ---- judging records ---- */
+
+/* Did a rotation close out this record of its author (any standing)? */
+static bool closed_out(const hln_trust *t, const hln_envelope *env)
+{
+    for (const standing *s = first_of(t, t->n_st, env->author); s;
+         s = next_of(t, t->n_st, env->author, s))
+        if (rotated_out(t, s, env, NULL, 0))
+            return true;
+    return false;
+}
 
 /* The full judgement. On success *by (may be NULL) gets the standing that
  * allowed it. */
@@ -1021,7 +1153,7 @@ static int judge(hln_trust *t, const hln_envelope *env, const hln_body *body, ch
      * that has stood at all, even after its end, so that the news of a
      * compromise always spreads. */
     if (env->type == HLN_REC_REVOKE && body &&
-        memcmp(body->revoke.subject, env->author, HLN_KEY_LEN) == 0) {
+        memcmp(body->revoke.subject, env->author, HLN_KEY_LEN) == 0 && !closed_out(t, env)) {
         if (by)
             *by = any;
         return 0;
@@ -1033,7 +1165,7 @@ static int judge(hln_trust *t, const hln_envelope *env, const hln_body *body, ch
     const standing *yes = NULL, *no = NULL;
     char reason[160] = "";
     for (const standing *s = any; s; s = next_of(t, t->n_st, a, s)) {
-        if (!valid_at(s, ts))
+        if (!in_force(t, s, env))
             continue;
         char r[160];
         if (check_standing(s, env, body, r, sizeof r) == 0) {
@@ -1053,7 +1185,10 @@ static int judge(hln_trust *t, const hln_envelope *env, const hln_body *body, ch
         say(why, len, "%s", reason);
         return HLN_ETRUST;
     }
-    /* Not in force at that time: say why, revocation first. */
+    /* Not in force at that time: say why, rotation and revocation first. */
+    for (const standing *s = any; s; s = next_of(t, t->n_st, a, s))
+        if (rotated_out(t, s, env, why, len))
+            return HLN_ETRUST;
     const standing *cut = NULL;
     bool expired = false;
     for (const standing *s = any; s; s = next_of(t, t->n_st, a, s)) {
@@ -1100,6 +1235,15 @@ int hln_trust_may_author_env(hln_trust *t, const hln_envelope *env, char *why, s
     return judge(t, &e, NULL, why, whylen, NULL);
 }
 
+bool hln_trust_rotated_out(hln_trust *t, const hln_envelope *env)
+{
+    if (!t || !env || rebuild(t))
+        return false;
+    hln_envelope e = *env;
+    terminate_env(&e);
+    return closed_out(t, &e);
+}
+
 /* ---- scope and replication ---- */
 
 bool hln_trust_wants_feed(hln_trust *t, const hln_feed_id *feed, const uint8_t my_key[HLN_KEY_LEN])
@@ -1142,8 +1286,11 @@ bool hln_trust_may_receive(hln_trust *t, const uint8_t peer_key[HLN_KEY_LEN],
 
 /* ---- membership queries ---- */
 
-static void info_from_standing(hln_trust_info *info, const standing *s)
+static void info_from_standing(const hln_trust *t, hln_trust_info *info, const standing *s)
 {
+    info->rotated = s->rot != NONE;
+    if (info->rotated)
+        memcpy(info->successor, t->revs[s->rot].b.successor, HLN_KEY_LEN);
     copy_str(info->name, sizeof info->name, s->name);
     info->level = s->level;
     copy_str(info->jurisdiction, sizeof info->jurisdiction, s->jurisdiction);
@@ -1189,12 +1336,12 @@ int hln_trust_member(hln_trust *t, const uint8_t key[HLN_KEY_LEN], uint64_t at_m
             last = s;
     }
     if (best) {
-        info_from_standing(info, best);
+        info_from_standing(t, info, best);
         info->status = best->anchor ? HLN_TRUST_ANCHOR : HLN_TRUST_MEMBER;
         return 0;
     }
     if (last) {
-        info_from_standing(info, last);
+        info_from_standing(t, info, last);
         if (last->revoked && last->revoked_from <= at_ms && last->from <= at_ms)
             info->status = HLN_TRUST_REVOKED;
         else if (at_ms < last->from)
@@ -1212,7 +1359,7 @@ int hln_trust_member(hln_trust *t, const uint8_t key[HLN_KEY_LEN], uint64_t at_m
     if (claim) {
         standing s;
         standing_from_member(&s, claim);
-        info_from_standing(info, &s);
+        info_from_standing(t, info, &s);
         info->status = HLN_TRUST_UNTRUSTED;
         return HLN_ETRUST;
     }
@@ -1225,11 +1372,14 @@ int hln_trust_foreach_member(hln_trust *t, uint64_t at_ms, hln_trust_member_cb c
         return HLN_EINVAL;
     if (rebuild(t))
         return HLN_ENOMEM;
-    size_t n = t->n_anchors + t->n_mems + t->n_flags;
+    size_t n = t->n_anchors + t->n_mems + t->n_flags + t->n_revs;
     uint8_t(*keys)[HLN_KEY_LEN] = malloc((n ? n : 1) * HLN_KEY_LEN);
     if (!keys)
         return HLN_ENOMEM;
     size_t k = 0;
+    for (size_t i = 0; i < t->n_revs; i++) /* successors stand through rotations only */
+        if (t->revs[i].b.rotate)
+            memcpy(keys[k++], t->revs[i].b.successor, HLN_KEY_LEN);
     for (size_t i = 0; i < t->n_anchors; i++)
         memcpy(keys[k++], t->anchors[i].key, HLN_KEY_LEN);
     for (size_t i = 0; i < t->n_mems; i++)
@@ -1247,6 +1397,8 @@ int hln_trust_foreach_member(hln_trust *t, uint64_t at_ms, hln_trust_member_cb c
             rc = r;
             break;
         }
+        if (r == HLN_ENOTFOUND)
+            continue; /* the successor of a rotation that does not count */
         rc = cb(ctx, &info);
     }
     free(keys);

@@ -32,6 +32,9 @@ typedef struct hln_trust hln_trust;
 #define HLN_TRUST_MAX_RECORDS (1u << 20)
 #define HLN_TRUST_MAX_ANCHORS 256
 #define HLN_TRUST_MAX_FLAGS 65536
+/* The longest chain of rotations followed from one member record
+ * (OLD -> NEW -> NEWER ...): a bound, not a rule of the network. */
+#define HLN_TRUST_MAX_ROTATIONS 16
 
 /* An anchor's level when the operator did not give it and no self-signed
  * member record has told it yet: trusted outright, for anything (see
@@ -114,6 +117,8 @@ typedef struct {
     uint64_t revoked_from_ms;
     uint8_t revoked_by[HLN_KEY_LEN];
     char revoke_reason[HLN_NAME_MAX + 1];
+    bool rotated; /* the revocation is a rotation (revoked_from is its from_ms) */
+    uint8_t successor[HLN_KEY_LEN];
     bool flagged;
     char flag_reason[HLN_NAME_MAX + 1];
 } hln_trust_info;
@@ -147,6 +152,11 @@ int hln_trust_may_author(hln_trust *t, const hln_record *r, char *why, size_t wh
  * record is read as the most its body could allow (about the author
  * itself): without a body it grants nothing. 0 or HLN_ETRUST with `why`. */
 int hln_trust_may_author_env(hln_trust *t, const hln_envelope *env, char *why, size_t whylen);
+
+/* Was a record with this envelope refused because a rotation closed its
+ * author's feed at a lower seq, or replaced its key before its date
+ * (docs/GOVERNANCE.md §5a)? For counting a refusal under its own reason. */
+bool hln_trust_rotated_out(hln_trust *t, const hln_envelope *env);
 
 /* Should this node (`my_key`) replicate `feed`? True when the author is an
  * anchor or was ever admitted by an entitled issuer (old records stay valid

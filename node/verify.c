@@ -120,6 +120,8 @@ int hln_evidence_compute(hln_node *node, hln_trust *trust, const hln_verify_quer
         .group_ctx = &g,
         .excluded = hln_bench_view_excluded,
         .excluded_ctx = &view,
+        .successor = hln_bench_view_successor,
+        .successor_ctx = &view,
         .stratum = q->stratum,
         .method = q->method == HLN_DIGEST_METHOD_DEFAULT ? -1
                   : q->method == HLN_DIGEST_METHOD_EXACT ? HLN_FUNNEL_EXACT

@@ -134,6 +134,24 @@ static int values_member(ectx *e, const hln_member *m)
     return 0;
 }
 
+static int values_revoke(ectx *e, const hln_revoke *v)
+{
+    static const uint8_t zero[HLN_KEY_LEN];
+    if (!v->rotate) {
+        if (v->n_closes || memcmp(v->successor, zero, HLN_KEY_LEN) != 0)
+            return fail_at(e, "successor", HLN_EDECODE, "only a rotation has a successor");
+        return 0;
+    }
+    if (memcmp(v->successor, v->subject, HLN_KEY_LEN) == 0)
+        return fail_at(e, "successor", HLN_EDECODE, "is the subject itself");
+    if (v->n_closes > HLN_ROTATE_CLOSES_MAX)
+        return fail_at(e, "closes", HLN_ETOOBIG, "too many feeds");
+    for (uint32_t i = 1; i < v->n_closes; i++)
+        if (strcmp(v->closes[i - 1].scope, v->closes[i].scope) >= 0)
+            return fail_at(e, "closes", HLN_EDECODE, "scopes not strictly ascending");
+    return 0;
+}
+
 static int values_indicator(ectx *e, const hln_indicator *d)
 {
     if (d->version == 0)
@@ -278,7 +296,13 @@ static int validate(const hln_record *r, ectx *e)
             return rc;
         return values_member(e, &b->member);
     case HLN_REC_REVOKE:
-        return check_cstr(e, "reason", &R_REASON, b->revoke.reason, sizeof b->revoke.reason);
+        if ((rc = check_cstr(e, "reason", &R_REASON, b->revoke.reason, sizeof b->revoke.reason)))
+            return rc;
+        for (uint32_t i = 0; b->revoke.rotate && i < b->revoke.n_closes && i < HLN_ROTATE_CLOSES_MAX; i++)
+            if ((rc = check_cstr(e, "closes.scope", &R_SCOPE, b->revoke.closes[i].scope,
+                                 sizeof b->revoke.closes[i].scope)))
+                return rc;
+        return values_revoke(e, &b->revoke);
     case HLN_REC_INDICATOR: {
         const hln_indicator *d = &b->indicator;
         if ((rc = check_cstr(e, "code", &R_INDICATOR, d->code, sizeof d->code))
@@ -374,6 +398,8 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
         nkeys += 2; /* standard, weights */
     if (type == HLN_REC_OBSERVATION && b->observation.n_extra)
         nkeys += 1; /* extra */
+    if (type == HLN_REC_REVOKE && b->revoke.rotate)
+        nkeys += 2; /* successor, closes */
     hln_mp_put_map(&w, nkeys);
     switch (type) {
     case HLN_REC_MEMBER: {
@@ -391,6 +417,15 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
         put_key(&w, 0), hln_mp_put_bin(&w, b->revoke.subject, HLN_KEY_LEN);
         put_key(&w, 1), hln_mp_put_uint(&w, b->revoke.from_ms);
         put_key(&w, 2), hln_mp_put_cstr(&w, b->revoke.reason);
+        if (b->revoke.rotate) {
+            put_key(&w, 3), hln_mp_put_bin(&w, b->revoke.successor, HLN_KEY_LEN);
+            put_key(&w, 4), hln_mp_put_array(&w, b->revoke.n_closes);
+            for (uint32_t i = 0; i < b->revoke.n_closes; i++) {
+                hln_mp_put_array(&w, 2);
+                hln_mp_put_cstr(&w, b->revoke.closes[i].scope);
+                hln_mp_put_uint(&w, b->revoke.closes[i].seq);
+            }
+        }
         break;
     case HLN_REC_INDICATOR: {
         const hln_indicator *d = &b->indicator;
@@ -746,6 +781,29 @@ static int decode_idea(dctx *d, hln_idea *idea)
     return rc;
 }
 
+/* A rotation's keys 3 and 4: the successor and the feeds it closes, each
+ * a two-element array [scope, last valid seq]. */
+static int decode_rotation(dctx *d, hln_revoke *v)
+{
+    int rc;
+    v->rotate = true;
+    if ((rc = d_bin32(d, 3, "successor", v->successor))
+        || (rc = d_array(d, 4, "closes", HLN_ROTATE_CLOSES_MAX, &v->n_closes)))
+        return rc;
+    for (uint32_t i = 0; i < v->n_closes; i++) {
+        uint32_t n;
+        if ((rc = hln_mp_get_array(&d->rd, 2, &n)))
+            return d_fail(d, "closes", rc);
+        if (n != 2)
+            return fail_at(&d->e, "closes", HLN_EDECODE, "not a [scope, seq] pair");
+        if ((rc = d_strval(d, "closes.scope", &R_SCOPE, v->closes[i].scope)))
+            return rc;
+        if ((rc = hln_mp_get_uint_max(&d->rd, UINT64_MAX, &v->closes[i].seq)))
+            return d_fail(d, "closes.seq", rc);
+    }
+    return 0;
+}
+
 static int decode_envelope(dctx *d, hln_envelope *v)
 {
     uint32_t n;
@@ -803,6 +861,7 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
 {
     int rc = type == HLN_REC_INDICATOR     ? d_map_or(d, body_keys[type], 2)
              : type == HLN_REC_OBSERVATION ? d_map_or(d, body_keys[type], 1)
+             : type == HLN_REC_REVOKE      ? d_map_or(d, body_keys[type], 2)
                                            : d_map(d, body_keys[type]);
     if (rc)
         return rc;
@@ -825,6 +884,9 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
             || (rc = d_uint(d, 1, "from_ms", UINT64_MAX, &b->revoke.from_ms))
             || (rc = d_str(d, 2, "reason", &R_REASON, b->revoke.reason)))
             return rc;
+        if (d->nkeys > body_keys[type] && (rc = decode_rotation(d, &b->revoke)))
+            return rc;
+        rc = values_revoke(&d->e, &b->revoke);
         break;
     case HLN_REC_INDICATOR: {
         hln_indicator *x = &b->indicator;
@@ -1182,7 +1244,13 @@ void hln_record_summary(const hln_record *r, char *buf, size_t len)
         break;
     case HLN_REC_REVOKE:
         hln_id_short(x->revoke.subject, k);
-        snprintf(buf, len, "revoke %s from=%llu", k, (unsigned long long)x->revoke.from_ms);
+        if (x->revoke.rotate) {
+            hln_id_short(x->revoke.successor, a);
+            snprintf(buf, len, "rotate %s -> %s from=%llu closes=%u", k, a,
+                     (unsigned long long)x->revoke.from_ms, (unsigned)x->revoke.n_closes);
+        } else {
+            snprintf(buf, len, "revoke %s from=%llu", k, (unsigned long long)x->revoke.from_ms);
+        }
         break;
     case HLN_REC_INDICATOR:
         safe(b, sizeof b, x->indicator.code);

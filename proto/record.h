@@ -104,10 +104,27 @@ typedef struct {
     uint64_t valid_until_ms; /* 0: no end */
 } hln_member;
 
+/* Feeds a rotation names, at most (docs/GOVERNANCE.md §5a). */
+#define HLN_ROTATE_CLOSES_MAX 4
+
+/* One of the old key's feeds a rotation keeps: its records up to `seq`
+ * stay valid, later ones are refused (0: none stays valid). */
+typedef struct {
+    char scope[HLN_SCOPE_MAX + 1];
+    uint64_t seq;
+} hln_close;
+
+/* A revocation, or (rotate set) a key rotation: the subject's standing
+ * passes to `successor` from from_ms, and each feed named in `closes` is
+ * closed at its seq (body keys 3 and 4, absent in a plain revocation). */
 typedef struct {
     uint8_t subject[HLN_KEY_LEN];
     uint64_t from_ms; /* records by the subject dated from here on are void */
     char reason[HLN_NAME_MAX + 1];
+    bool rotate;
+    uint8_t successor[HLN_KEY_LEN]; /* differs from subject */
+    uint32_t n_closes;              /* 0..HLN_ROTATE_CLOSES_MAX, scopes strictly ascending */
+    hln_close closes[HLN_ROTATE_CLOSES_MAX];
 } hln_revoke;
 
 typedef struct {

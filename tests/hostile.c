@@ -46,6 +46,11 @@
  *   hostile request DIR ENDPOINT TARGET_ID AUTHOR_ID SCOPE
  *                                          greet TARGET with DIR's key and ask it for the feed
  *                                          (AUTHOR_ID, SCOPE); print "announced=N records=M"
+ *   hostile relay DIR ENDPOINT TARGET_ID SRC_DIR FROM_SEQ
+ *                                          greet TARGET with DIR's key and push the records of
+ *                                          SRC_DIR's own feed in scope CA from FROM_SEQ to its
+ *                                          head, as a peer relaying them would (a leaked key's
+ *                                          records reaching a node through someone else)
  */
 
 static uint64_t wall_ms(void)
@@ -518,6 +523,73 @@ out:
     return rc;
 }
 
+typedef struct {
+    hln_record *recs;
+    size_t n, cap;
+} relay_set;
+
+static int relay_keep(void *ctx, const hln_record *r)
+{
+    relay_set *rs = ctx;
+    if (rs->n == rs->cap)
+        return 1; /* at most 8 records: one message */
+    rs->recs[rs->n++] = *r;
+    return 0;
+}
+
+static int cmd_relay(const char *dir, const char *endpoint, const char *target_text,
+                     const char *src, long from_seq)
+{
+    uint8_t target[HLN_KEY_LEN];
+    hln_identity *id = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/identity.key", dir);
+    if (hln_id_from_text(target_text, target) != 0 || hln_identity_load(path, &id) != 0)
+        return fprintf(stderr, "hostile: bad target or identity\n"), 1;
+    hln_node *node = NULL;
+    char err[256];
+    relay_set rs = {calloc(8, sizeof(hln_record)), 0, 8};
+    int rc = hln_node_open(src, HLN_NODE_RDONLY, &node, err, sizeof err);
+    if (rc == 0) {
+        hln_feed_id feed;
+        memset(&feed, 0, sizeof feed);
+        memcpy(feed.author, hln_node_pk(node), HLN_KEY_LEN);
+        memcpy(feed.scope, "CA", 2);
+        rc = rs.recs ? hln_store_foreach_feed(hln_node_store(node), &feed, (uint64_t)from_seq, 0,
+                                              relay_keep, &rs)
+                     : 1;
+        hln_node_close(&node);
+    }
+    void *zctx = zmq_ctx_new();
+    void *s = dealer_to(zctx, id, target, endpoint);
+    hln_wire_buf b;
+    hln_wire_buf_init(&b);
+    uint8_t inc[16], digest[HLN_WIRE_DIGEST_LEN] = {0};
+    hln_random(inc, sizeof inc);
+    const hln_record *msg[8];
+    for (size_t i = 0; i < rs.n; i++)
+        msg[i] = &rs.recs[i];
+    if (rc != 0 || rs.n == 0 || hln_wire_hello(&b, hln_identity_pk(id), inc, 0, digest) != 0 ||
+        send_wait(s, b.p, b.len, 0)) {
+        fprintf(stderr, "hostile: relay: nothing to send, or the handshake failed\n");
+        rc = 1;
+    } else {
+        usleep(200000);
+        drain_in(s);
+        rc = send_records(s, msg, rs.n) ? 1 : 0;
+        usleep(500000);
+        drain_in(s);
+        if (rc == 0)
+            printf("hostile: relayed %zu records\n", rs.n);
+    }
+    free(rs.recs);
+    hln_wire_buf_free(&b);
+    zmq_close(s);
+    zmq_ctx_term(zctx);
+    hln_identity_destroy(&id);
+    return rc;
+}
+
 /* Ask a node outright for a feed, as a peer that heard of it elsewhere
  * would; count the clock entries naming the feed and the records of it
  * that come back. */
@@ -682,6 +754,8 @@ int main(int argc, char **argv)
         return cmd_trust(dir, argv[3], argc == 6 ? argv[4] : NULL, argc == 6 ? argv[5] : NULL);
     if (!strcmp(cmd, "request") && argc == 7)
         return cmd_request(dir, argv[3], argv[4], argv[5], argv[6]);
+    if (!strcmp(cmd, "relay") && argc == 7)
+        return cmd_relay(dir, argv[3], argv[4], argv[5], atol(argv[6]));
     if (!strcmp(cmd, "impostor") && argc == 6)
         return cmd_impostor(dir, argv[3], argv[4], argv[5]);
     if (!strcmp(cmd, "publish") && argc >= 4)

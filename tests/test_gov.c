@@ -629,12 +629,95 @@ static void an_authority_may_not_author_beyond_its_powers(void **state)
     hln_node_close(&n);
 }
 
+static void a_rotation_that_would_hand_nothing_on_is_not_written(void **state)
+{
+    (void)state;
+    hln_node *n = open_node(CA, 0);
+    anchor_self(n, CA);
+    hln_body b;
+    memset(&b, 0, sizeof b);
+    hln_revoke *v = &b.revoke;
+    v->rotate = true;
+    v->from_ms = hln_util_wall_ms();
+    memcpy(v->subject, pks[ON], HLN_KEY_LEN);
+    memset(v->successor, 0x5a, HLN_KEY_LEN);
+    char why[160] = "";
+    /* Ontario is not a member yet. */
+    assert_int_equal(hln_gov_author(n, HLN_REC_REVOKE, &b, "CA", NULL, NULL, why, sizeof why),
+                     HLN_ETRUST);
+    assert_string_equal(why, "the old key is not a member here");
+    /* Canada's own key: a key rotating itself hands nothing on. */
+    memcpy(v->subject, pks[CA], HLN_KEY_LEN);
+    assert_int_equal(hln_gov_author(n, HLN_REC_REVOKE, &b, "CA", NULL, NULL, why, sizeof why),
+                     HLN_ETRUST);
+    assert_non_null(strstr(why, "rotating itself"));
+    uint64_t feeds = 1, records = 1;
+    assert_int_equal(hln_store_counts(hln_node_store(n), &feeds, &records), 0);
+    assert_int_equal(records, 0);
+    /* Admitted, Ontario's key may be rotated; its successor then stands. */
+    hln_body m = ontario_member();
+    assert_int_equal(hln_gov_author(n, HLN_REC_MEMBER, &m, "CA", NULL, NULL, why, sizeof why), 0);
+    memcpy(v->subject, pks[ON], HLN_KEY_LEN);
+    uint64_t seq = 0;
+    assert_int_equal(hln_gov_author(n, HLN_REC_REVOKE, &b, "CA", &seq, NULL, why, sizeof why), 0);
+    assert_int_equal(seq, 2);
+    hln_trust *t = NULL;
+    assert_int_equal(hln_gov_trust_load(n, &t), 0);
+    hln_trust_info info;
+    assert_int_equal(hln_trust_member(t, v->successor, hln_util_wall_ms() + 1000, &info), 0);
+    assert_string_equal(info.jurisdiction, "CA-ON");
+    hln_trust_destroy(&t);
+    /* The feeds of a key held here, as a rotation's closes: Canada's own. */
+    hln_close held[HLN_ROTATE_CLOSES_MAX];
+    uint32_t nh = 9;
+    assert_int_equal(hln_gov_held_heads(hln_node_store(n), pks[CA], held, &nh), 0);
+    assert_int_equal(nh, 1);
+    assert_string_equal(held[0].scope, "CA");
+    assert_int_equal(held[0].seq, 2);
+    assert_int_equal(hln_gov_held_heads(hln_node_store(n), pks[ON], held, &nh), 0);
+    assert_int_equal(nh, 0);
+    hln_node_close(&n);
+}
+
+static void a_rotations_closes_are_parsed_and_kept_in_scope_order(void **state)
+{
+    (void)state;
+    hln_revoke v;
+    memset(&v, 0, sizeof v);
+    hln_close c;
+    char why[160];
+    const char *good[] = {"global:7", "CA-ON:0", "CA:41"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(hln_gov_parse_close(good[i], &c, why, sizeof why), 0);
+        assert_int_equal(hln_gov_add_close(&v, &c), 0);
+    }
+    assert_int_equal(v.n_closes, 3);
+    assert_string_equal(v.closes[0].scope, "CA");
+    assert_int_equal(v.closes[0].seq, 41);
+    assert_string_equal(v.closes[1].scope, "CA-ON");
+    assert_string_equal(v.closes[2].scope, "global");
+    assert_int_equal(hln_gov_add_close(&v, &c), HLN_EEXIST);
+    assert_int_equal(hln_gov_parse_close("FR:1", &c, why, sizeof why), 0);
+    assert_int_equal(hln_gov_add_close(&v, &c), 0);
+    assert_int_equal(hln_gov_parse_close("GB:1", &c, why, sizeof why), 0);
+    assert_int_equal(hln_gov_add_close(&v, &c), HLN_ETOOBIG);
+    const char *bad[] = {"CA",    ":3",    "CA:",      "CA:-1",
+                         "CA:+1", "CA:1x", "Canada:1", "CA:99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        assert_int_equal(hln_gov_parse_close(bad[i], &c, why, sizeof why), HLN_EINVAL);
+        assert_true(why[0] != '\0');
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(an_anchor_round_trips_through_the_trust_table),
+        T(a_rotation_that_would_hand_nothing_on_is_not_written),
+        T(a_rotations_closes_are_parsed_and_kept_in_scope_order),
         T(an_anchor_entry_is_json_keyed_by_the_node_id),
         T(an_anchor_without_a_level_learns_it_later),
         T(an_anchor_whose_level_does_not_fit_is_refused),

@@ -41,6 +41,21 @@ static void body_member(hln_record *r, uint8_t subject_seed)
     hln_identity_destroy(&s);
 }
 
+/* Make a revoke body a rotation to `successor_seed`'s key, feed CA kept up to `seq`. */
+static void body_rotation(hln_record *r, uint8_t successor_seed, uint64_t seq)
+{
+    hln_identity *s = ident(successor_seed);
+    hln_revoke *v = &r->body.revoke;
+    v->rotate = true;
+    memcpy(v->successor, hln_identity_pk(s), HLN_KEY_LEN);
+    memset(v->reason, 0, sizeof v->reason);
+    strcpy(v->reason, "disk died");
+    v->n_closes = 1;
+    strcpy(v->closes[0].scope, "CA");
+    v->closes[0].seq = seq;
+    hln_identity_destroy(&s);
+}
+
 static void body_revoke(hln_record *r, uint8_t subject_seed)
 {
     hln_identity *s = ident(subject_seed);
@@ -150,12 +165,12 @@ static void body_lesson(hln_record *r)
 
 /* The vectors: a small network history. Seed 1 is the global coordinator,
  * 2 Canada's national authority, 3 a clinic in Ontario. */
-#define NVEC 12
+#define NVEC 13
 static const char *const vec_names[NVEC] = {
-    "member-national", "indicator",  "policy",  "observation", "observation-suppressed",
-    "retract-erase",   "address",    "revoke",  "target",      "collaborative",
-    "lesson",          "observation-suppressed-erased"};
-static const uint8_t vec_seeds[NVEC] = {1, 2, 2, 3, 3, 3, 3, 1, 2, 2, 3, 3};
+    "member-national", "indicator", "policy", "observation", "observation-suppressed",
+    "retract-erase",   "address",   "revoke", "target",      "collaborative",
+    "lesson",          "rotate",    "observation-suppressed-erased"};
+static const uint8_t vec_seeds[NVEC] = {1, 2, 2, 3, 3, 3, 3, 1, 2, 2, 3, 2, 3};
 static hln_record vecs[NVEC];
 
 static void make_vectors(void)
@@ -184,8 +199,12 @@ static void make_vectors(void)
     body_collaborative(&v[9]);
     hln_record_init(&v[10], HLN_REC_LESSON, hln_identity_pk(ids[3]), "CA", 5, NULL, TS0 + 10);
     body_lesson(&v[10]);
+    /* Canada rotates the clinic's key to seed 4's, its feed CA kept up to seq 5. */
+    hln_record_init(&v[11], HLN_REC_REVOKE, hln_identity_pk(ids[2]), "CA", 5, NULL, TS0 + 11);
+    body_revoke(&v[11], 3);
+    body_rotation(&v[11], 4, 5);
     /* Chain each feed: prev is the id of the record before in the same feed. */
-    const int prev_of[NVEC] = {-1, -1, 1, -1, 3, 4, 5, 0, 2, 8, 6, -1};
+    const int prev_of[NVEC] = {-1, -1, 1, -1, 3, 4, 5, 0, 2, 8, 6, 9, -1};
     for (int i = 0; i < NVEC - 1; i++) {
         if (prev_of[i] >= 0) {
             v[i].env.has_prev = true;
@@ -265,6 +284,12 @@ static void dump_fields(FILE *f, const hln_record *r)
         put_hex(f, "revoke.subject", b->revoke.subject, HLN_KEY_LEN);
         U("revoke.from_ms", b->revoke.from_ms);
         T("revoke.reason", b->revoke.reason);
+        if (b->revoke.rotate)
+            put_hex(f, "revoke.successor", b->revoke.successor, HLN_KEY_LEN);
+        for (uint32_t i = 0; b->revoke.rotate && i < b->revoke.n_closes; i++) {
+            fprintf(f, "revoke.closes[] %s %llu\n", b->revoke.closes[i].scope,
+                    (unsigned long long)b->revoke.closes[i].seq);
+        }
         break;
     case HLN_REC_INDICATOR:
         T("indicator.code", b->indicator.code);

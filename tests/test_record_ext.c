@@ -1,6 +1,7 @@
 /* test_record_ext.c - the optional body keys of issue 14: a dsr indicator's standard and
- * weights (keys 10, 11) and an observation's extra statistics (key 7). Records without
- * them encode exactly as before (tests/vectors/records.txt is unchanged). */
+ * weights (keys 10, 11) and an observation's extra statistics (key 7); of issue 17: a
+ * rotation's successor and closed feeds (revoke keys 3, 4). Records without them encode
+ * exactly as before (tests/vectors/records.txt is unchanged). */
 /* cmocka needs these headers first, in this order */
 /* clang-format off */
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "crypto/err.h"
 #include "node/dsr.h"
+#include "proto/mp.h"
 #include "proto/record.h"
 
 static hln_record rec, back;
@@ -171,6 +173,171 @@ static void an_observation_carries_extra_statistics(void **state)
     hln_identity_destroy(&id);
 }
 
+/* A rotation: subject 7's key rotated to 8's, feeds CA and CA-ON kept. */
+static void rotation(hln_record *r, hln_identity *author)
+{
+    hln_identity *a = ident(7), *b = ident(8);
+    hln_record_init(r, HLN_REC_REVOKE, hln_identity_pk(author), "CA", 3, (uint8_t[HLN_HASH_LEN]){1},
+                    1700000000000ull);
+    hln_revoke *v = &r->body.revoke;
+    memcpy(v->subject, hln_identity_pk(a), HLN_KEY_LEN);
+    v->from_ms = 1700000000000ull;
+    strcpy(v->reason, "disk died");
+    v->rotate = true;
+    memcpy(v->successor, hln_identity_pk(b), HLN_KEY_LEN);
+    v->n_closes = 2;
+    strcpy(v->closes[0].scope, "CA");
+    v->closes[0].seq = 41;
+    strcpy(v->closes[1].scope, "CA-ON");
+    v->closes[1].seq = 0;
+    hln_identity_destroy(&a);
+    hln_identity_destroy(&b);
+}
+
+/* Decode `body` (msgpack) as the body of a revoke record behind a valid
+ * envelope whose hash and length match, as the fuzzer's body mode does. */
+static int decode_revoke_body(const uint8_t *body, size_t len)
+{
+    static const uint8_t author[HLN_KEY_LEN] = {1}, sig[HLN_SIG_LEN] = {0};
+    uint8_t env[HLN_ENV_MAX], h[HLN_HASH_LEN], out[HLN_RECORD_MAX];
+    hln_hash(body, len, h);
+    hln_mp_writer w;
+    hln_mp_writer_init(&w, env, sizeof env);
+    hln_mp_put_map(&w, 9);
+    hln_mp_put_uint(&w, 0), hln_mp_put_uint(&w, HLN_FORMAT_VERSION);
+    hln_mp_put_uint(&w, 1), hln_mp_put_uint(&w, HLN_REC_REVOKE);
+    hln_mp_put_uint(&w, 2), hln_mp_put_bin(&w, author, sizeof author);
+    hln_mp_put_uint(&w, 3), hln_mp_put_cstr(&w, "CA");
+    hln_mp_put_uint(&w, 4), hln_mp_put_uint(&w, 1);
+    hln_mp_put_uint(&w, 5), hln_mp_put_nil(&w);
+    hln_mp_put_uint(&w, 6), hln_mp_put_uint(&w, 0);
+    hln_mp_put_uint(&w, 7), hln_mp_put_bin(&w, h, sizeof h);
+    hln_mp_put_uint(&w, 8), hln_mp_put_uint(&w, len);
+    size_t el = w.len;
+    hln_mp_writer_init(&w, out, sizeof out);
+    hln_mp_put_array(&w, 3);
+    hln_mp_put_bin(&w, env, el);
+    hln_mp_put_bin(&w, sig, sizeof sig);
+    hln_mp_put_bin(&w, body, len);
+    assert_int_equal(hln_mp_writer_status(&w), 0);
+    return hln_record_decode(out, w.len, &back, err, sizeof err);
+}
+
+/* A rotation body whose keys 3 and 4 are written by `tail` (NULL: left out). */
+static int decode_rotation(uint32_t nkeys, const uint8_t successor[HLN_KEY_LEN],
+                           void (*tail)(hln_mp_writer *w))
+{
+    uint8_t body[HLN_BODY_MAX], subject[HLN_KEY_LEN];
+    memset(subject, 7, sizeof subject);
+    hln_mp_writer w;
+    hln_mp_writer_init(&w, body, sizeof body);
+    hln_mp_put_map(&w, nkeys);
+    hln_mp_put_uint(&w, 0), hln_mp_put_bin(&w, subject, HLN_KEY_LEN);
+    hln_mp_put_uint(&w, 1), hln_mp_put_uint(&w, 5);
+    hln_mp_put_uint(&w, 2), hln_mp_put_cstr(&w, "r");
+    if (nkeys > 3)
+        hln_mp_put_uint(&w, 3), hln_mp_put_bin(&w, successor ? successor : subject, HLN_KEY_LEN);
+    if (tail)
+        tail(&w);
+    assert_int_equal(hln_mp_writer_status(&w), 0);
+    return decode_revoke_body(body, w.len);
+}
+
+static void closes_ok(hln_mp_writer *w)
+{
+    hln_mp_put_uint(w, 4), hln_mp_put_array(w, 1);
+    hln_mp_put_array(w, 2), hln_mp_put_cstr(w, "CA"), hln_mp_put_uint(w, 3);
+}
+static void closes_short_pair(hln_mp_writer *w)
+{
+    hln_mp_put_uint(w, 4), hln_mp_put_array(w, 1);
+    hln_mp_put_array(w, 1), hln_mp_put_cstr(w, "CA");
+}
+static void closes_bad_scope(hln_mp_writer *w)
+{
+    hln_mp_put_uint(w, 4), hln_mp_put_array(w, 1);
+    hln_mp_put_array(w, 2), hln_mp_put_cstr(w, "ca!"), hln_mp_put_uint(w, 3);
+}
+static void closes_descending(hln_mp_writer *w)
+{
+    hln_mp_put_uint(w, 4), hln_mp_put_array(w, 2);
+    hln_mp_put_array(w, 2), hln_mp_put_cstr(w, "CA-ON"), hln_mp_put_uint(w, 3);
+    hln_mp_put_array(w, 2), hln_mp_put_cstr(w, "CA"), hln_mp_put_uint(w, 3);
+}
+static void closes_too_many(hln_mp_writer *w)
+{
+    hln_mp_put_uint(w, 4), hln_mp_put_array(w, HLN_ROTATE_CLOSES_MAX + 1);
+    for (int i = 0; i <= HLN_ROTATE_CLOSES_MAX; i++)
+        hln_mp_put_array(w, 2), hln_mp_put_cstr(w, "CA"), hln_mp_put_uint(w, 3);
+}
+static void closes_seq_not_a_number(hln_mp_writer *w)
+{
+    hln_mp_put_uint(w, 4), hln_mp_put_array(w, 1);
+    hln_mp_put_array(w, 2), hln_mp_put_cstr(w, "CA"), hln_mp_put_cstr(w, "3");
+}
+
+static void a_rotation_names_its_successor_and_the_feeds_it_closes(void **state)
+{
+    (void)state;
+    hln_identity *id = ident(9);
+    rotation(&rec, id);
+    round_trip(id);
+    assert_int_equal(back.raw[back.body_off], 0x85);
+    const hln_revoke *v = &back.body.revoke;
+    assert_true(v->rotate);
+    assert_int_equal(v->n_closes, 2);
+    assert_string_equal(v->closes[1].scope, "CA-ON");
+    assert_int_equal(v->closes[0].seq, 41);
+    assert_memory_equal(v->successor, rec.body.revoke.successor, HLN_KEY_LEN);
+    /* a plain revocation keeps its three keys */
+    rec.body.revoke.rotate = false;
+    rec.body.revoke.n_closes = 0;
+    memset(rec.body.revoke.successor, 0, HLN_KEY_LEN);
+    round_trip(id);
+    assert_int_equal(back.raw[back.body_off], 0x83);
+    assert_false(back.body.revoke.rotate);
+
+    /* seal refuses what decode refuses */
+    rotation(&rec, id);
+    memcpy(rec.body.revoke.successor, rec.body.revoke.subject, HLN_KEY_LEN);
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_string_equal(err, "revoke.successor: is the subject itself");
+    rotation(&rec, id);
+    strcpy(rec.body.revoke.closes[1].scope, "CA");
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_string_equal(err, "revoke.closes: scopes not strictly ascending");
+    rotation(&rec, id);
+    rec.body.revoke.rotate = false;
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_string_equal(err, "revoke.successor: only a rotation has a successor");
+    hln_identity_destroy(&id);
+}
+
+static void malformed_rotations_do_not_decode(void **state)
+{
+    (void)state;
+    uint8_t succ[HLN_KEY_LEN];
+    memset(succ, 8, sizeof succ);
+    assert_int_equal(decode_rotation(5, succ, closes_ok), 0);
+    assert_true(back.body.revoke.rotate);
+    assert_int_equal(back.body.revoke.closes[0].seq, 3);
+    assert_int_equal(decode_rotation(4, succ, NULL), HLN_EDECODE); /* no closes */
+    assert_string_equal(err, "revoke: missing map key");
+    assert_int_equal(decode_rotation(5, NULL, closes_ok), HLN_EDECODE);
+    assert_string_equal(err, "revoke.successor: is the subject itself");
+    assert_int_equal(decode_rotation(5, succ, closes_short_pair), HLN_EDECODE);
+    assert_string_equal(err, "revoke.closes: not a [scope, seq] pair");
+    assert_int_equal(decode_rotation(5, succ, closes_bad_scope), HLN_EDECODE);
+    assert_non_null(strstr(err, "closes.scope"));
+    assert_int_equal(decode_rotation(5, succ, closes_descending), HLN_EDECODE);
+    assert_string_equal(err, "revoke.closes: scopes not strictly ascending");
+    assert_int_not_equal(decode_rotation(5, succ, closes_too_many), 0);
+    assert_non_null(strstr(err, "closes"));
+    assert_int_not_equal(decode_rotation(5, succ, closes_seq_not_a_number), 0);
+    assert_non_null(strstr(err, "closes.seq"));
+    assert_int_equal(decode_rotation(6, succ, closes_ok), HLN_EDECODE);
+}
+
 int main(void)
 {
     if (hln_crypto_init())
@@ -178,6 +345,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_dsr_indicator_carries_its_standard),
         cmocka_unit_test(an_observation_carries_extra_statistics),
+        cmocka_unit_test(a_rotation_names_its_successor_and_the_feeds_it_closes),
+        cmocka_unit_test(malformed_rotations_do_not_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

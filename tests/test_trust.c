@@ -23,8 +23,9 @@
 /* The cast of one small network, from deterministic seeds:
  * G the global coordinator; CA and FR national authorities; ON (CA-ON) and
  * QC (CA-QC) subnational authorities; H1 a hospital in Ontario, H2 a clinic
- * admitted by CA directly, H3 a hospital in France; X an outsider. */
-enum { G, CA, FR, ON, QC, H1, H2, H3, X, N_KEYS };
+ * admitted by CA directly, H3 a hospital in France; X an outsider; N1 and
+ * N2 new keys that rotations hand standings to. */
+enum { G, CA, FR, ON, QC, H1, H2, H3, X, N1, N2, N_KEYS };
 static hln_identity *ids[N_KEYS];
 
 static const uint8_t *pk(int who)
@@ -173,6 +174,40 @@ static void revoke_rec(hln_record *r, int author, const char *scope, uint64_t ts
     memcpy(r->body.revoke.subject, pk(subject), HLN_KEY_LEN);
     r->body.revoke.from_ms = from;
     snprintf(r->body.revoke.reason, sizeof r->body.revoke.reason, "%s", reason);
+    seal(r, author);
+}
+
+/* A rotation: `issuer` hands `subject`'s standing to `successor` from
+ * `from`, keeping `subject`'s feed in `kept_scope` (NULL: none) up to seq
+ * `close`. */
+static void rotate_rec(hln_record *r, int issuer, const char *scope, uint64_t ts, int subject,
+                       int successor, uint64_t from, const char *kept_scope, uint64_t close)
+{
+    start(r, HLN_REC_REVOKE, issuer, scope, ts);
+    hln_revoke *v = &r->body.revoke;
+    memcpy(v->subject, pk(subject), HLN_KEY_LEN);
+    v->from_ms = from;
+    snprintf(v->reason, sizeof v->reason, "rotated");
+    v->rotate = true;
+    memcpy(v->successor, pk(successor), HLN_KEY_LEN);
+    if (kept_scope) {
+        v->n_closes = 1;
+        snprintf(v->closes[0].scope, sizeof v->closes[0].scope, "%s", kept_scope);
+        v->closes[0].seq = close;
+    }
+    seal(r, issuer);
+}
+
+/* An observation at an exact place in its feed. */
+static void obs_at(hln_record *r, int author, const char *scope, uint64_t ts, uint64_t seq)
+{
+    static const uint8_t prev[HLN_HASH_LEN] = {1};
+    hln_record_init(r, HLN_REC_OBSERVATION, pk(author), scope, seq, seq > 1 ? prev : NULL, ts);
+    hln_observation *o = &r->body.observation;
+    snprintf(o->indicator, sizeof o->indicator, "mhpc.dep-screen");
+    snprintf(o->period, sizeof o->period, "2026-09");
+    o->numerator = 45;
+    o->denominator = 120;
     seal(r, author);
 }
 
@@ -587,9 +622,21 @@ static void random_tangles_converge_whatever_the_order(void **state)
     hln_record *recs = calloc(N_REC, sizeof *recs);
     assert_non_null(recs);
     for (int round = 0; round < 4; round++) {
+        int iss[N_REC], sub_of[N_REC];
         for (int i = 0; i < N_REC; i++) {
             int issuer = (int)rnd(N_KEYS), subject = (int)rnd(N_KEYS);
             uint64_t ts = T0 + rnd(100) * DAY;
+            /* Rotations mostly by the issuer of an earlier admission, so that some count. */
+            int e = i > 0 ? (int)rnd((uint32_t)i) : 0;
+            if (i > 0 && rnd(3) == 0 && recs[e].env.type == HLN_REC_MEMBER && iss[e] != sub_of[e]) {
+                int succ = (sub_of[e] + 1 + (int)rnd(N_KEYS - 1)) % N_KEYS;
+                rotate_rec(&recs[i], iss[e], "CA", ts, sub_of[e], succ, T0 + rnd(100) * DAY,
+                           rnd(2) ? "CA" : NULL, rnd(5));
+                iss[i] = sub_of[i] = -1;
+                continue;
+            }
+            iss[i] = issuer;
+            sub_of[i] = subject;
             if (rnd(6) == 0) {
                 revoke_rec(&recs[i], issuer, "CA", ts, subject, T0 + rnd(100) * DAY, "r");
                 continue;
@@ -629,6 +676,8 @@ static void random_tangles_converge_whatever_the_order(void **state)
                     assert_memory_equal(got[k].info.issuer, ref[k].info.issuer, HLN_KEY_LEN);
                     assert_int_equal(got[k].info.revoked_from_ms, ref[k].info.revoked_from_ms);
                     assert_int_equal(got[k].info.valid_until_ms, ref[k].info.valid_until_ms);
+                    assert_int_equal(got[k].info.rotated, ref[k].info.rotated);
+                    assert_memory_equal(got[k].info.successor, ref[k].info.successor, HLN_KEY_LEN);
                 }
             hln_trust_destroy(&t);
         }
@@ -843,6 +892,268 @@ static void revoked_issuer_keeps_earlier_admissions_and_loses_later_ones(void **
     assert_int_equal(hln_trust_add_record(t, &late), 0);
     assert_int_equal(hln_trust_member(t, pk(H1), T0 + 20 * DAY, NULL), 0);
     assert_int_equal(hln_trust_member(t, pk(X), T0 + 20 * DAY, NULL), HLN_ETRUST);
+}
+
+/* ---- rotation (docs/GOVERNANCE.md §5a) ---- */
+
+typedef struct {
+    const uint8_t *key;
+    bool found;
+} found_ctx;
+
+static int find_key(void *ctx, const hln_trust_info *info)
+{
+    found_ctx *f = ctx;
+    if (memcmp(info->key, f->key, HLN_KEY_LEN) == 0)
+        f->found = info->status == HLN_TRUST_MEMBER;
+    return 0;
+}
+
+static void rotation_hands_the_standing_to_the_new_key(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r;
+    rotate_rec(&v, ON, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_allowed(t, &v);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+
+    hln_trust_info info;
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 41 * DAY, &info), 0);
+    assert_int_equal(info.status, HLN_TRUST_MEMBER);
+    assert_int_equal(info.level, HLN_LEVEL_ORGANIZATION);
+    assert_string_equal(info.jurisdiction, "CA-ON");
+    assert_string_equal(info.name, "member 5");
+    assert_int_equal(info.roles, HLN_ROLE_PUBLISH);
+    assert_memory_equal(info.issuer, pk(ON), HLN_KEY_LEN);
+    assert_int_equal(info.valid_from_ms, T0 + 40 * DAY);
+    assert_int_equal(info.valid_until_ms, T0 + 2 * YEAR); /* the old admission's end */
+    obs_at(&r, N1, "CA", T0 + 41 * DAY, 1);
+    assert_allowed(t, &r);
+    obs_at(&r, N1, "CA", T0 + 39 * DAY, 1); /* before the rotation: not yet a member */
+    assert_refused(t, &r, "not yet in force");
+
+    /* The old key stands no more: status revoked, rotated, its successor named. */
+    assert_int_equal(hln_trust_member(t, pk(H1), T0 + 41 * DAY, &info), HLN_ETRUST);
+    assert_int_equal(info.status, HLN_TRUST_REVOKED);
+    assert_true(info.rotated);
+    assert_memory_equal(info.successor, pk(N1), HLN_KEY_LEN);
+    assert_false(hln_trust_may_receive(t, pk(H1), &(hln_feed_id){.scope = "CA"}, T0 + 41 * DAY));
+    /* Both feeds are worth holding: the old one for its history. */
+    hln_feed_id fold = {.scope = "CA"}, fnew = {.scope = "CA"};
+    memcpy(fold.author, pk(H1), HLN_KEY_LEN);
+    memcpy(fnew.author, pk(N1), HLN_KEY_LEN);
+    assert_true(hln_trust_wants_feed(t, &fold, pk(ON)));
+    assert_true(hln_trust_wants_feed(t, &fnew, pk(ON)));
+    /* The walk of members (admission, member list) includes the new key. */
+    found_ctx fc = {pk(N1), false};
+    assert_int_equal(hln_trust_foreach_member(t, T0 + 41 * DAY, find_key, &fc), 0);
+    assert_true(fc.found);
+}
+
+static void old_key_is_refused_past_the_closed_seq_and_keeps_its_history(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r;
+    rotate_rec(&v, ON, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+
+    obs_at(&r, H1, "CA", T0 + 10 * DAY, 4); /* history */
+    assert_allowed(t, &r);
+    obs_at(&r, H1, "CA", T0 + 45 * DAY, 5); /* signed late, but within the kept seqs */
+    assert_allowed(t, &r);
+    obs_at(&r, H1, "CA", T0 + 39 * DAY, 6); /* the leaked key back-dates: the seq says no */
+    assert_refused(t, &r, "rotated: feed CA closed at seq 5");
+    obs_at(&r, H1, "CA", T0 + 50 * DAY, 6);
+    assert_refused(t, &r, "rotated: feed CA closed at seq 5");
+    /* A feed the rotation does not name is cut at the rotation's date. */
+    obs_at(&r, H1, "CA-ON", T0 + 39 * DAY, 1);
+    assert_allowed(t, &r);
+    obs_at(&r, H1, "CA-ON", T0 + 40 * DAY, 2);
+    assert_refused(t, &r, "rotated from 2026-02-10T00:00:00Z");
+    /* A plain revocation still cuts the kept feed by date. */
+    revoke_rec(&v, ON, "CA", T0 + 41 * DAY, H1, T0 + 20 * DAY, "also revoked");
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    obs_at(&r, H1, "CA", T0 + 25 * DAY, 3);
+    assert_refused(t, &r, NULL);
+    obs_at(&r, H1, "CA", T0 + 15 * DAY, 3);
+    assert_allowed(t, &r);
+}
+
+static void only_an_entitled_issuer_may_rotate(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r;
+    /* A sibling region and an outsider: nothing changes. */
+    rotate_rec(&v, QC, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    rotate_rec(&v, X, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_refused(t, &v, "author is not a member");
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 41 * DAY, NULL), HLN_ENOTFOUND);
+    obs_at(&r, H1, "CA", T0 + 50 * DAY, 9);
+    assert_allowed(t, &r);
+    /* An organization rotating another: refused like a revocation. */
+    rotate_rec(&v, H2, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_refused(t, &v, "organization may not issue revoke records");
+    /* The authority above the issuer may (Canada over Ontario's clinic). */
+    rotate_rec(&v, CA, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 41 * DAY, NULL), 0);
+}
+
+static void a_key_rotating_itself_hands_nothing_on(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r;
+    /* Whoever holds a leaked key could name its own key: the rotation
+     * counts as a self-revocation from its date, and its seqs are ignored. */
+    rotate_rec(&v, H1, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 99);
+    assert_allowed(t, &v);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 41 * DAY, NULL), HLN_ENOTFOUND);
+    obs_at(&r, H1, "CA", T0 + 41 * DAY, 5);
+    assert_refused(t, &r, "revoked from");
+    obs_at(&r, H1, "CA", T0 + 39 * DAY, 5);
+    assert_allowed(t, &r);
+}
+
+static void a_thiefs_self_revocation_cannot_void_the_kept_history(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r, self;
+    rotate_rec(&v, ON, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    /* Signed with the leaked key at seq 6, revoking the key from the start. */
+    start(&self, HLN_REC_REVOKE, H1, "CA", T0 + 41 * DAY);
+    self.env.seq = 6;
+    memcpy(self.body.revoke.subject, pk(H1), HLN_KEY_LEN);
+    self.body.revoke.from_ms = T0;
+    snprintf(self.body.revoke.reason, sizeof self.body.revoke.reason, "void it all");
+    seal(&self, H1);
+    assert_refused(t, &self, "rotated: feed CA closed at seq 5");
+    /* Even held (a node that stored it before the rotation arrived), it
+     * voids nothing the rotation keeps. */
+    assert_int_equal(hln_trust_add_record(t, &self), 0);
+    obs_at(&r, H1, "CA", T0 + 10 * DAY, 4);
+    assert_allowed(t, &r);
+    /* A self-revocation inside the kept seqs (the clinic's own, before the
+     * rotation) still counts. */
+    start(&self, HLN_REC_REVOKE, H1, "CA", T0 + 30 * DAY);
+    self.env.seq = 5;
+    memcpy(self.body.revoke.subject, pk(H1), HLN_KEY_LEN);
+    self.body.revoke.from_ms = T0 + 5 * DAY;
+    snprintf(self.body.revoke.reason, sizeof self.body.revoke.reason, "compromised");
+    seal(&self, H1);
+    assert_allowed(t, &self);
+    assert_int_equal(hln_trust_add_record(t, &self), 0);
+    assert_refused(t, &r, NULL);
+}
+
+static void rotations_chain_old_to_new_to_newer(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r;
+    rotate_rec(&v, ON, "CA", T0 + 40 * DAY, H1, N1, T0 + 40 * DAY, "CA", 5);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    /* Canada, above Ontario, rotates the successor again. */
+    rotate_rec(&v, CA, "CA", T0 + 80 * DAY, N1, N2, T0 + 80 * DAY, "CA", 3);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+
+    hln_trust_info info;
+    assert_int_equal(hln_trust_member(t, pk(N2), T0 + 81 * DAY, &info), 0);
+    assert_int_equal(info.level, HLN_LEVEL_ORGANIZATION);
+    assert_string_equal(info.jurisdiction, "CA-ON");
+    assert_memory_equal(info.issuer, pk(CA), HLN_KEY_LEN);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 81 * DAY, &info), HLN_ETRUST);
+    assert_true(info.rotated);
+    assert_memory_equal(info.successor, pk(N2), HLN_KEY_LEN);
+    obs_at(&r, N1, "CA", T0 + 85 * DAY, 3);
+    assert_allowed(t, &r);
+    obs_at(&r, N1, "CA", T0 + 60 * DAY, 4);
+    assert_refused(t, &r, "closed at seq 3");
+    obs_at(&r, N2, "CA", T0 + 81 * DAY, 1);
+    assert_allowed(t, &r);
+    obs_at(&r, H1, "CA", T0 + 30 * DAY, 5); /* the first key's history stands */
+    assert_allowed(t, &r);
+    /* A rotation back to an old key hands on nothing that is not already cut. */
+    rotate_rec(&v, CA, "CA", T0 + 90 * DAY, N2, H1, T0 + 90 * DAY, NULL, 0);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    obs_at(&r, H1, "CA", T0 + 95 * DAY, 6);
+    assert_refused(t, &r, "closed at seq 5");
+}
+
+static void an_anchor_is_rotated_by_its_operator_only(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record v, r;
+    /* The operator anchors Ontario too; Canada rotates Ontario's key. The
+     * admission Canada signed passes to the new key; the anchor stays the
+     * operator's word. */
+    assert_int_equal(hln_trust_add_anchor(t, pk(ON), "Ontario", HLN_LEVEL_SUBNATIONAL, "CA-ON"), 0);
+    rotate_rec(&v, CA, "CA", T0 + 40 * DAY, ON, N1, T0 + 40 * DAY, "CA", 2);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    hln_trust_info info;
+    assert_int_equal(hln_trust_member(t, pk(ON), T0 + 41 * DAY, &info), 0);
+    assert_int_equal(info.status, HLN_TRUST_ANCHOR);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 41 * DAY, &info), 0);
+    assert_int_equal(info.level, HLN_LEVEL_SUBNATIONAL);
+    /* The new key admits as Ontario did. */
+    member_rec(&r, N1, "CA", T0 + 42 * DAY, N2, HLN_LEVEL_ORGANIZATION, "CA-ON", T0 + 42 * DAY, 0);
+    assert_allowed(t, &r);
+
+    /* An anchor rotating itself: a self-revocation, nothing handed on. */
+    hln_trust *u = hln_trust_new();
+    assert_non_null(u);
+    assert_int_equal(hln_trust_add_anchor(u, pk(CA), "Canada", HLN_LEVEL_NATIONAL, "CA"), 0);
+    rotate_rec(&v, CA, "CA", T0 + 40 * DAY, CA, N2, T0 + 40 * DAY, "CA", 7);
+    assert_int_equal(hln_trust_add_record(u, &v), 0);
+    assert_int_equal(hln_trust_member(u, pk(N2), T0 + 41 * DAY, NULL), HLN_ENOTFOUND);
+    obs_at(&r, CA, "CA", T0 + 41 * DAY, 3);
+    assert_refused(u, &r, "revoked from");
+    hln_trust_destroy(&u);
+}
+
+static void rotation_dated_before_the_admission_still_applies_in_any_order(void **state)
+{
+    hln_trust *t = *state;
+    standard_network(t);
+    hln_record m, v, r;
+    /* Ontario signs the rotation of a clinic before it signs its admission,
+     * and the rotation arrives first. */
+    rotate_rec(&v, ON, "CA", T0 + 5 * DAY, X, N1, T0 + 2 * DAY, "CA", 0);
+    assert_int_equal(hln_trust_add_record(t, &v), 0);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 20 * DAY, NULL), HLN_ENOTFOUND);
+    member_rec(&m, ON, "CA", T0 + 10 * DAY, X, HLN_LEVEL_ORGANIZATION, "CA-ON", T0 + 10 * DAY, 0);
+    assert_int_equal(hln_trust_add_record(t, &m), 0);
+    /* The successor starts no earlier than the standing it takes over. */
+    hln_trust_info info;
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 9 * DAY, NULL), HLN_ETRUST);
+    assert_int_equal(hln_trust_member(t, pk(N1), T0 + 10 * DAY, &info), 0);
+    assert_int_equal(info.valid_from_ms, T0 + 10 * DAY);
+    /* The old key's feed is closed at seq 0: nothing of it stands. */
+    obs_at(&r, X, "CA", T0 + 11 * DAY, 1);
+    assert_refused(t, &r, "closed at seq 0");
+
+    /* The same records the other way round give the same answers. */
+    hln_trust *u = hln_trust_new();
+    assert_non_null(u);
+    assert_int_equal(hln_trust_add_anchor(u, pk(G), "coordinator", HLN_LEVEL_GLOBAL, "global"), 0);
+    standard_network(u);
+    assert_int_equal(hln_trust_add_record(u, &m), 0);
+    assert_int_equal(hln_trust_member(u, pk(X), T0 + 11 * DAY, NULL), 0);
+    assert_int_equal(hln_trust_add_record(u, &v), 0);
+    assert_int_equal(hln_trust_member(u, pk(X), T0 + 11 * DAY, NULL), HLN_ETRUST);
+    assert_int_equal(hln_trust_member(u, pk(N1), T0 + 10 * DAY, &info), 0);
+    assert_int_equal(info.valid_from_ms, T0 + 10 * DAY);
+    assert_refused(u, &r, "closed at seq 0");
+    hln_trust_destroy(&u);
 }
 
 /* ---- scopes ---- */
@@ -1323,6 +1634,14 @@ int main(void)
         T(revocation_by_an_authority_no_longer_entitled_is_ignored),
         T(organization_may_not_revoke_others),
         T(revoked_issuer_keeps_earlier_admissions_and_loses_later_ones),
+        T(rotation_hands_the_standing_to_the_new_key),
+        T(old_key_is_refused_past_the_closed_seq_and_keeps_its_history),
+        T(only_an_entitled_issuer_may_rotate),
+        T(a_key_rotating_itself_hands_nothing_on),
+        T(a_thiefs_self_revocation_cannot_void_the_kept_history),
+        T(rotations_chain_old_to_new_to_newer),
+        T(an_anchor_is_rotated_by_its_operator_only),
+        T(rotation_dated_before_the_admission_still_applies_in_any_order),
         T(national_may_not_publish_into_another_countrys_scope),
         T(national_publishes_its_roll_up_in_scope_global),
         T(organization_publishes_in_its_country_or_region_only),

@@ -360,6 +360,8 @@ int hln_cli_bench(const char *datadir, int argc, char **argv, bool json)
                              .group_ctx = &g,
                              .excluded = hln_bench_view_excluded,
                              .excluded_ctx = &s.view,
+                             .successor = hln_bench_view_successor,
+                             .successor_ctx = &s.view,
                              .stratum = o.stratum,
                              .method = o.method,
                              .ci = o.ci,

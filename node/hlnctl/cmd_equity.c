@@ -111,6 +111,8 @@ static int by_run(hln_node *node, hln_trust *trust, const hln_node_def *def, con
                          .group_ctx = &g,
                          .excluded = hln_bench_view_excluded,
                          .excluded_ctx = &view,
+                         .successor = hln_bench_view_successor,
+                         .successor_ctx = &view,
                          .method = o->method,
                          .ci = o->ci};
     int rc = hln_equity_run(hln_node_store(node), &q, o->by, o->ref, r);

@@ -52,7 +52,7 @@ static int parse_id(const char *text, uint8_t id[HLN_KEY_LEN])
 typedef struct {
     const char *name, *level, *jurisdiction, *from, *until, *scope, *reason, *min_cell, *at;
     bool json, csv; /* csv: --json's rows as CSV (trust list, member list) */
-    const char *pos[1];
+    const char *pos[2];
     int npos;
 } gopts;
 
@@ -287,10 +287,11 @@ static void default_scope(const hln_node_info *info, bool about_self, char out[H
 }
 
 /* Check the record against this node's own view of the rules, then append
- * it to the node's feed for `scope` and tell a running hlnd. Returns the
- * exit status. */
-static int write_governance(const char *datadir, hln_node *n, uint32_t type, const hln_body *body,
-                            const char *scope, bool json)
+ * it to the node's feed for `scope` and tell a running hlnd. `more` (may be
+ * NULL) adds to --json's object. Returns the exit status. */
+static int write_governance_x(const char *datadir, hln_node *n, uint32_t type, const hln_body *body,
+                              const char *scope, bool json,
+                              void (*more)(json_object *x, const hln_body *body))
 {
     uint64_t seq = 0, ts = 0;
     char why[256] = "";
@@ -317,6 +318,8 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
         hln_cli_jstr(x, "scope", scope);
         hln_cli_ju64(x, "seq", seq);
         hln_cli_ju64(x, "timestamp_ms", ts);
+        if (more)
+            more(x, body);
         hln_print_json(x);
     } else {
         printf("%s record %llu in scope %s\n", hln_rec_type_name(type), (unsigned long long)seq,
@@ -328,6 +331,12 @@ static int write_governance(const char *datadir, hln_node *n, uint32_t type, con
     return EXIT_OK;
 }
 
+static int write_governance(const char *datadir, hln_node *n, uint32_t type, const hln_body *body,
+                            const char *scope, bool json)
+{
+    return write_governance_x(datadir, n, type, body, scope, json, NULL);
+}
+
 /* ---- member ---- */
 
 static void member_usage(FILE *f)
@@ -335,12 +344,17 @@ static void member_usage(FILE *f)
     fprintf(f, "usage: hlnctl member issue ID --name NAME --level LEVEL --jurisdiction CODE\n"
                "                          [--from DATE] [--until DATE] [--scope CODE|global]\n"
                "       hlnctl member revoke ID [--reason R] [--from DATE] [--scope CODE|global]\n"
+               "       hlnctl member rotate OLD-ID NEW-ID [--close SCOPE:SEQ]... [--from DATE]\n"
+               "                          [--reason R] [--scope CODE|global]\n"
                "       hlnctl member list [--json|--csv] [--at DATE]\n"
                "\n"
                "Admit a key, withdraw it, or list who stands where (docs/GOVERNANCE.md).\n"
                "LEVEL: organization, subnational, national or global. DATE: YYYY-MM-DD or\n"
                "YYYY-MM-DDTHH:MM:SSZ (UTC); --from defaults to now. Issuing your own id\n"
-               "publishes the node's self-description, which anchors without a level use.\n");
+               "publishes the node's self-description, which anchors without a level use.\n"
+               "rotate hands OLD-ID's membership to NEW-ID (a lost disk, a leaked key): each\n"
+               "--close keeps OLD-ID's feed in SCOPE up to SEQ and refuses the rest; without\n"
+               "--close, the heads of OLD-ID's feeds held here are kept (docs/OPERATIONS.md).\n");
 }
 
 static int scope_arg(const char *s, const hln_node_info *info, bool about_self,
@@ -461,6 +475,134 @@ static int member_revoke(const char *datadir, int argc, char **argv, bool json)
     return rc;
 }
 
+/* ---- member rotate ---- */
+
+static int close_arg(void *ctx, const char *value)
+{
+    hln_revoke *v = ctx;
+    hln_close c;
+    char why[160];
+    if (hln_gov_parse_close(value, &c, why, sizeof why)) {
+        hln_warnx("--close: %s", why);
+        return EXIT_USAGE;
+    }
+    int rc = hln_gov_add_close(v, &c);
+    if (rc == HLN_EEXIST)
+        hln_warnx("--close: scope %s is named twice", c.scope);
+    else if (rc)
+        hln_warnx("--close: at most %d feeds", HLN_ROTATE_CLOSES_MAX);
+    return rc ? EXIT_USAGE : 0;
+}
+
+static void rotate_json(json_object *x, const hln_body *body)
+{
+    const hln_revoke *v = &body->revoke;
+    char a[HLN_ID_TEXT_LEN + 1], b[HLN_ID_TEXT_LEN + 1];
+    id_text(v->subject, a);
+    id_text(v->successor, b);
+    hln_cli_jstr(x, "old", a);
+    hln_cli_jstr(x, "new", b);
+    hln_cli_ju64(x, "from_ms", v->from_ms);
+    json_object *cl = json_object_new_array();
+    for (uint32_t i = 0; i < v->n_closes; i++) {
+        json_object *c = json_object_new_object();
+        hln_cli_jstr(c, "scope", v->closes[i].scope);
+        hln_cli_ju64(c, "seq", v->closes[i].seq);
+        json_object_array_add(cl, c);
+    }
+    json_object_object_add(x, "closes", cl);
+}
+
+/* The feeds kept: as given, each checked against the head held here (a
+ * lower seq refuses records this node holds: said, not refused), or the
+ * heads held here. Returns the exit status. */
+static int rotate_closes(hln_node *n, hln_revoke *v, bool given, bool json)
+{
+    hln_close held[HLN_ROTATE_CLOSES_MAX];
+    uint32_t nh = 0;
+    int rc = hln_gov_held_heads(hln_node_store(n), v->subject, held, &nh);
+    if (rc == HLN_ETOOBIG && !given) {
+        hln_warnx("the old key has more than %d feeds here: name the ones to keep with --close",
+                  HLN_ROTATE_CLOSES_MAX);
+        return EXIT_USAGE;
+    }
+    if (rc && rc != HLN_ETOOBIG) {
+        hln_warnx("cannot read the old key's feeds: %s", hln_strerror(rc));
+        return EXIT_FAIL;
+    }
+    if (!given) {
+        memcpy(v->closes, held, sizeof held);
+        v->n_closes = nh;
+    }
+    for (uint32_t i = 0; i < v->n_closes && !json; i++)
+        printf("keeps feed %s up to seq %llu\n", v->closes[i].scope,
+               (unsigned long long)v->closes[i].seq);
+    if (!v->n_closes && !json)
+        printf(
+            "keeps no feed: every record of the old key dated from the rotation on is refused\n");
+    for (uint32_t i = 0; i < nh && given; i++) {
+        const hln_close *k = NULL;
+        for (uint32_t j = 0; j < v->n_closes; j++)
+            if (strcmp(v->closes[j].scope, held[i].scope) == 0)
+                k = &v->closes[j];
+        if (k && k->seq < held[i].seq)
+            hln_warnx("feed %s: seq %llu..%llu held here will be refused", k->scope,
+                      (unsigned long long)k->seq + 1, (unsigned long long)held[i].seq);
+        else if (!k)
+            hln_warnx("feed %s (head %llu here) is not kept: its records dated from the rotation "
+                      "on are refused",
+                      held[i].scope, (unsigned long long)held[i].seq);
+    }
+    return EXIT_OK;
+}
+
+static int member_rotate(const char *datadir, int argc, char **argv, bool json)
+{
+    hln_body body;
+    memset(&body, 0, sizeof body);
+    hln_revoke *v = &body.revoke;
+    gopts o = {.json = json};
+    const hln_cli_opt opts[] = {OPT("reason", reason), OPT("from", from), OPT("scope", scope),
+                                HLN_CLI_EACH("close", close_arg, v), OPTS_END};
+    int r;
+    if ((r = parse_opts(argc, argv, opts, 2, &o)) != HLN_CLI_GO)
+        return r;
+    if (o.npos != 2) {
+        hln_warnx("member rotate needs OLD-ID and NEW-ID");
+        member_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (parse_id(o.pos[0], v->subject) || parse_id(o.pos[1], v->successor))
+        return EXIT_USAGE;
+    if (memcmp(v->subject, v->successor, HLN_KEY_LEN) == 0) {
+        hln_warnx("OLD-ID and NEW-ID are the same key");
+        return EXIT_USAGE;
+    }
+    if (o.reason && !hln_gov_name_valid(o.reason, true)) {
+        hln_warnx("--reason: at most %d bytes of printable UTF-8", HLN_NAME_MAX);
+        return EXIT_USAGE;
+    }
+    snprintf(v->reason, sizeof v->reason, "%s", o.reason ? o.reason : "rotated");
+    v->rotate = true;
+    v->from_ms = hln_util_wall_ms();
+    if (o.from && hln_util_parse_date(o.from, &v->from_ms)) {
+        hln_warnx("--from: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", o.from);
+        return EXIT_USAGE;
+    }
+    bool given = v->n_closes > 0;
+    hln_node *n = NULL;
+    if (open_node(datadir, 0, &n))
+        return EXIT_FAIL;
+    char scope[HLN_SCOPE_MAX + 1];
+    int rc = scope_arg(o.scope, hln_node_get_info(n), false, scope);
+    if (!rc)
+        rc = rotate_closes(n, v, given, o.json);
+    if (!rc)
+        rc = write_governance_x(datadir, n, HLN_REC_REVOKE, &body, scope, o.json, rotate_json);
+    hln_node_close(&n);
+    return rc;
+}
+
 static void roles_json(json_object *x, uint32_t roles)
 {
     json_object *a = json_object_new_array();
@@ -527,6 +669,10 @@ static int list_member(void *ctx, const hln_trust_info *in)
             hln_cli_jstr(x, "revoked_from_ms", NULL);
         hln_cli_jstr(x, "revoked_by", in->revoked ? by : NULL);
         hln_cli_jstr(x, "revoke_reason", in->revoked ? in->revoke_reason : NULL);
+        char succ[HLN_ID_TEXT_LEN + 1];
+        if (in->rotated)
+            id_text(in->successor, succ);
+        hln_cli_jstr(x, "rotated_to", in->rotated ? succ : NULL);
         hln_cli_jbool(x, "flagged", in->flagged);
         hln_cli_jstr(x, "flag_reason", in->flagged ? in->flag_reason : NULL);
         int64_t left = days_left(in, w->at);
@@ -547,6 +693,8 @@ static int list_member(void *ctx, const hln_trust_info *in)
     }
     if (in->revoked)
         fmt_date(in->revoked_from_ms, rev, sizeof rev);
+    if (in->rotated) /* REVOKED: the date, and '>' for a rotation */
+        strncat(rev, ">", sizeof rev - strlen(rev) - 1);
     char is[HLN_ID_SHORT_LEN + 1] = "-", ids[HLN_ID_SHORT_LEN + 1];
     hln_id_short(in->key, ids);
     if (in->has_issuer)
@@ -606,6 +754,7 @@ int hln_cli_member(const char *datadir, int argc, char **argv, bool json)
     static const hln_cli_verb verbs[] = {
         {"issue", NULL, member_issue},
         {"revoke", NULL, member_revoke},
+        {"rotate", NULL, member_rotate},
         {"list", "ls", member_list},
         {NULL, NULL, NULL},
     };

@@ -1360,6 +1360,8 @@ static int report_period(hln_store *s, const hln_report_opts *o, const char *out
                              .group_ctx = &gc,
                              .excluded = o->excluded,
                              .excluded_ctx = o->excluded_ctx,
+                             .successor = o->successor,
+                             .successor_ctx = o->excluded_ctx,
                              .stratum = stratum,
                              .method = o->method,
                              .ci = o->ci};
@@ -1636,6 +1638,7 @@ static void report_fill(report_args *a, hln_node *node, const hln_indicator *ind
     o->in_group = cli_in_group, o->in_group_ctx = cc;
     o->name = cli_name, o->name_ctx = cc;
     o->excluded = hln_bench_view_excluded, o->excluded_ctx = &cc->view;
+    o->successor = hln_bench_view_successor;
     o->publisher = hln_node_get_info(node)->name[0] ? hln_node_get_info(node)->name : NULL;
     o->own = hln_node_pk(node);
 }

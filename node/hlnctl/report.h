@@ -68,6 +68,7 @@ typedef struct {
     void *name_ctx;
     hln_bench_author_fn excluded; /* as hln_bench_query: untrusted or flagged authors */
     void *excluded_ctx;
+    hln_bench_successor_fn successor; /* as hln_bench_query, with excluded_ctx (NULL: none) */
     int method;  /* -1: each indicator's; 0 exact; 1 wilson */
     uint32_t ci; /* hln_stats_ci for proportions' intervals */
     hln_report_axis axis;

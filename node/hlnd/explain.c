@@ -167,6 +167,8 @@ void hlnd_explain_records(hlnd_explain *x, const uint8_t peer[HLN_KEY_LEN], hln_
                     0 ||
                 !ev.detail[0])
                 snprintf(ev.detail, sizeof ev.detail, "its author was not entitled to it then");
+            if (hln_trust_rotated_out(t, &r->env))
+                ev.kind = HLN_REFUSAL_ROTATED;
             break;
         case HLN_EPOLICY:
             ev.kind = HLN_REFUSAL_POLICY;

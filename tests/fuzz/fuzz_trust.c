@@ -1,4 +1,5 @@
-/* fuzz_trust.c - libFuzzer: member and revoke records give one trust graph in any order. */
+/* fuzz_trust.c - libFuzzer: member, revoke and rotation records give one trust graph in any order.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 /* Eight keys (the trust module never checks signatures: the caller did),
  * key 0 the global anchor, key 1 an anchor of unknown level. Each 8 input
  * bytes make one record: type, author, subject, level, jurisdiction,
- * scope, record day, validity. */
+ * scope, record day, validity. A revoke with an odd level byte is a
+ * rotation: the jurisdiction byte names the successor, the level byte's
+ * upper bits a kept feed (scope and last seq). */
 #define KEYS 8
 #define OP 8
 #define MAX_OPS 48
@@ -37,8 +40,19 @@ static void build(const uint8_t *op, size_t idx, hln_record *r)
     r->env.timestamp_ms = T0 + (uint64_t)op[6] * DAY;
     r->has_body = true;
     if (r->env.type == HLN_REC_REVOKE) {
-        key(op[2] % KEYS, r->body.revoke.subject);
-        r->body.revoke.from_ms = T0 + (uint64_t)op[7] * DAY;
+        hln_revoke *v = &r->body.revoke;
+        key(op[2] % KEYS, v->subject);
+        v->from_ms = T0 + (uint64_t)op[7] * DAY;
+        if (op[3] & 1) {
+            v->rotate = true;
+            int succ = op[4] % KEYS == op[2] % KEYS ? (op[4] + 1) % KEYS : op[4] % KEYS;
+            key(succ, v->successor);
+            if (op[3] & 2) {
+                v->n_closes = 1;
+                strcpy(v->closes[0].scope, juris[(op[3] >> 2) % 6]);
+                v->closes[0].seq = op[3] >> 5;
+            }
+        }
     } else {
         hln_member *m = &r->body.member;
         key(op[2] % KEYS, m->subject);
@@ -100,7 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int rx = hln_trust_member(a, pk, at[j], &x), ry = hln_trust_member(b, pk, at[j], &y);
             if (rx != ry || x.status != y.status || x.level != y.level ||
                 strcmp(x.jurisdiction, y.jurisdiction) || memcmp(x.issuer, y.issuer, HLN_KEY_LEN) ||
-                x.revoked_from_ms != y.revoked_from_ms || x.valid_until_ms != y.valid_until_ms)
+                x.revoked_from_ms != y.revoked_from_ms || x.valid_until_ms != y.valid_until_ms ||
+                x.rotated != y.rotated || memcmp(x.successor, y.successor, HLN_KEY_LEN))
                 abort();
         }
     }
