@@ -37,7 +37,7 @@ PERFS    = $(PERF_SRC:tests/perf/%.c=$(BUILD)/perf/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Programs the shell tests drive besides hlnd and hlnctl (rules at the end).
-TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver
+TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver $(BUILD)/tests/netfault
 HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h node/hlnd/*.h node/hlnctl/*.h tests/*.h tests/sim/*.h)
 BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
 
@@ -211,6 +211,14 @@ clean:
 $(BUILD)/tests/hostile: tests/hostile.c $(BUILD)/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhln.a $(LIBS_HLN)
+
+# tests/netfault.c delays and reorders the packets an NFQUEUE hands it, for
+# tests/t_netns.sh where the kernel has no tc netem. A test tool alone: it
+# links libnetfilter-queue, which nothing else in hln uses.
+$(BUILD)/tests/netfault: tests/netfault.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE $(shell pkg-config --cflags libnetfilter_queue 2>/dev/null) \
+	  $(EXTRA_CFLAGS) -o $@ $< $(shell pkg-config --libs libnetfilter_queue 2>/dev/null)
 
 
 # --- the public report's browser test (owner: the report work) ------------
