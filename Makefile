@@ -7,8 +7,9 @@
 # Three archives keep the layers of docs/ARCHITECTURE.md: libhln.a (crypto,
 # proto, store, node/*.c), libhlnd.a (node/hlnd) and libhlnctl.a
 # (node/hlnctl). hlnd links libhlnd.a + libhln.a, hlnctl libhlnctl.a +
-# libhln.a, unit tests and fuzzers libhln.a alone, so a call from the library
-# up into a program, or between the programs, fails the link.
+# libhln.a, unit tests and fuzzers libhln.a alone (the tests of hlnctl's
+# modules add libhlnctl.a, the fuzzers of hlnd's handlers libhlnd.a), so a
+# call from the library up into a program, or between the programs, fails the link.
 
 CC      ?= cc
 BUILD   ?= build
@@ -124,6 +125,17 @@ $(BUILD)/fuzz/libhln.a: $(FUZZ_OBJ)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libhln.a $(LIBS_HLN)
+# Fuzzers of hlnd's own handlers (tests/fuzz/fuzz_hlnd_*.c: the control
+# command handler, the peer-message handler) link its archive, instrumented
+# the same way, over the library's.
+FUZZ_HLND_OBJ = $(HLND_SRC:%.c=$(BUILD)/fuzz/lib/%.o)
+$(BUILD)/fuzz/libhlnd.a: $(FUZZ_HLND_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_hlnd_%: tests/fuzz/fuzz_hlnd_%.c tests/fuzz/hlnd_fixture.h $(BUILD)/fuzz/libhlnd.a \
+  $(BUILD)/fuzz/libhln.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libhlnd.a $(BUILD)/fuzz/libhln.a $(LIBS_HLN)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
