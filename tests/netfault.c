@@ -143,8 +143,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     int rc = run(h, qh);
     printf("netfault: queued %llu released %llu reordered %llu max-held %zu\n",
-           (unsigned long long)queued, (unsigned long long)released,
-           (unsigned long long)reordered, max_held);
+           (unsigned long long)queued, (unsigned long long)released, (unsigned long long)reordered,
+           max_held);
     nfq_destroy_queue(qh);
     nfq_close(h);
     return rc;

@@ -268,8 +268,8 @@ static void one_request_is_answered_in_process(void **state)
         {"{}", "{\"ok\":false,\"error\":\"request has no \\\"cmd\\\" string\"}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_object *r = hln_control_answer(s.ctl, (const uint8_t *)cases[i].body,
-                                            strlen(cases[i].body));
+        json_object *r =
+            hln_control_answer(s.ctl, (const uint8_t *)cases[i].body, strlen(cases[i].body));
         assert_non_null(r);
         const char *txt = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
         if (cases[i].want)

@@ -1580,8 +1580,8 @@ hln_control *hlnd_control(hlnd *d)
     return d->ctl;
 }
 
-void hlnd_transport_event(hlnd *d, hln_tev ev, const uint8_t id[HLN_KEY_LEN],
-                          const uint8_t *data, size_t len)
+void hlnd_transport_event(hlnd *d, hln_tev ev, const uint8_t id[HLN_KEY_LEN], const uint8_t *data,
+                          size_t len)
 {
     on_transport(d, ev, id, data, len);
 }

@@ -44,8 +44,8 @@ hln_control *hlnd_control(hlnd *d);
 
 /* One event from the transport, as the loop gets it: HLN_TEV_UP, _DOWN,
  * _MSG (`data`, `len`: one message from peer `id`), _BAD, _REFUSED. */
-void hlnd_transport_event(hlnd *d, hln_tev ev, const uint8_t id[HLN_KEY_LEN],
-                          const uint8_t *data, size_t len);
+void hlnd_transport_event(hlnd *d, hln_tev ev, const uint8_t id[HLN_KEY_LEN], const uint8_t *data,
+                          size_t len);
 
 /* Stop what hlnd_open started; *d = NULL. */
 void hlnd_close(hlnd **d);

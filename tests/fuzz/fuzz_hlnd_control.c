@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0; /* out of memory */
     if (!json_object_object_get_ex(reply, "ok", &ok) || !json_object_is_type(ok, json_type_boolean))
         __builtin_trap();
-    if (!json_object_get_boolean(ok) &&
-        (!json_object_object_get_ex(reply, "error", &e) || !json_object_is_type(e, json_type_string)))
+    if (!json_object_get_boolean(ok) && (!json_object_object_get_ex(reply, "error", &e) ||
+                                         !json_object_is_type(e, json_type_string)))
         __builtin_trap();
     if (!json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &len) ||
         len > HLN_CONTROL_REP_MAX)

@@ -2,7 +2,8 @@
  * against, set up once per process: a fresh data directory in /tmp of a node of level national in
  * CA, which trusts one author (the key of seed 0x33, which signed fuzz_sync_store's seeds) as a
  * national anchor in CA and has it as a configured peer, started by hlnd_open as hlnd_run starts
- * it (no listening socket; errors alone are logged). The author's session is up and it has greeted. */
+ * it (no listening socket; errors alone are logged). The author's session is up and it has greeted.
+ */
 #ifndef HLN_HLND_FIXTURE_H
 #define HLN_HLND_FIXTURE_H
 
