@@ -7,8 +7,9 @@
 # Three archives keep the layers of docs/ARCHITECTURE.md: libhln.a (crypto,
 # proto, store, node/*.c), libhlnd.a (node/hlnd) and libhlnctl.a
 # (node/hlnctl). hlnd links libhlnd.a + libhln.a, hlnctl libhlnctl.a +
-# libhln.a, unit tests and fuzzers libhln.a alone, so a call from the library
-# up into a program, or between the programs, fails the link.
+# libhln.a, unit tests and fuzzers libhln.a alone (the tests of hlnctl's
+# modules add libhlnctl.a, the fuzzers of hlnd's handlers libhlnd.a), so a
+# call from the library up into a program, or between the programs, fails the link.
 
 CC      ?= cc
 BUILD   ?= build
@@ -37,7 +38,7 @@ PERFS    = $(PERF_SRC:tests/perf/%.c=$(BUILD)/perf/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Programs the shell tests drive besides hlnd and hlnctl (rules at the end).
-TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver
+TOOLS    = $(BUILD)/tests/hostile $(BUILD)/tests/report_driver $(BUILD)/tests/netfault
 HDRS     = $(wildcard crypto/*.h proto/*.h store/*.h node/*.h node/hlnd/*.h node/hlnctl/*.h tests/*.h tests/sim/*.h)
 BINS     = $(BUILD)/hlnd $(BUILD)/hlnctl
 
@@ -124,6 +125,17 @@ $(BUILD)/fuzz/libhln.a: $(FUZZ_OBJ)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libhln.a $(LIBS_HLN)
+# Fuzzers of hlnd's own handlers (tests/fuzz/fuzz_hlnd_*.c: the control
+# command handler, the peer-message handler) link its archive, instrumented
+# the same way, over the library's.
+FUZZ_HLND_OBJ = $(HLND_SRC:%.c=$(BUILD)/fuzz/lib/%.o)
+$(BUILD)/fuzz/libhlnd.a: $(FUZZ_HLND_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_hlnd_%: tests/fuzz/fuzz_hlnd_%.c tests/fuzz/hlnd_fixture.h $(BUILD)/fuzz/libhlnd.a \
+  $(BUILD)/fuzz/libhln.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libhlnd.a $(BUILD)/fuzz/libhln.a $(LIBS_HLN)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
@@ -211,6 +223,14 @@ clean:
 $(BUILD)/tests/hostile: tests/hostile.c $(BUILD)/libhln.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HLN) -o $@ $< $(BUILD)/libhln.a $(LIBS_HLN)
+
+# tests/netfault.c delays and reorders the packets an NFQUEUE hands it, for
+# tests/t_netns.sh where the kernel has no tc netem. A test tool alone: it
+# links libnetfilter-queue, which nothing else in hln uses.
+$(BUILD)/tests/netfault: tests/netfault.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE $(shell pkg-config --cflags libnetfilter_queue 2>/dev/null) \
+	  $(EXTRA_CFLAGS) -o $@ $< $(shell pkg-config --libs libnetfilter_queue 2>/dev/null)
 
 
 # --- the public report's browser test (owner: the report work) ------------

@@ -169,8 +169,7 @@ int hln_control_parse(const uint8_t *body, size_t len, json_object **req, const 
     return 0;
 }
 
-/* Build the reply for one request body. Never fails to produce an object. */
-static json_object *answer(hln_control *c, const uint8_t *body, size_t len)
+json_object *hln_control_answer(hln_control *c, const uint8_t *body, size_t len)
 {
     json_object *reply = json_object_new_object();
     json_object *req = NULL;
@@ -219,7 +218,7 @@ void hln_control_process(hln_control *c)
         /* A REQ client sends [route][empty][body]; anything else is dropped
          * without an answer since no REQ socket would be waiting for one. */
         if (nf == 3 && !extra && zmq_msg_size(&f[1]) == 0) {
-            json_object *reply = answer(c, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
+            json_object *reply = hln_control_answer(c, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
             size_t rlen = 0;
             const char *txt =
                 json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &rlen);

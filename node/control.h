@@ -50,6 +50,12 @@ int hln_control_listen(void *zctx, const char *datadir, hln_control_fn fn, void 
 /* The socket, for zmq_poll (ZMQ_POLLIN). */
 void *hln_control_socket(hln_control *c);
 
+/* The reply to one request body (untrusted bytes): parsed by
+ * hln_control_parse, "ping" answered here, any other command handed to the
+ * server's command handler. Never NULL but when out of memory; the caller
+ * releases it with json_object_put. hln_control_process sends it back. */
+struct json_object *hln_control_answer(hln_control *c, const uint8_t *body, size_t len);
+
 /* Answer the requests waiting (at most a few per call). */
 void hln_control_process(hln_control *c);
 

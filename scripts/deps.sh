@@ -6,7 +6,8 @@
 set -eu
 PKGS="gcc make pkg-config libzmq3-dev libsodium-dev liblmdb-dev libmsgpack-dev
 libcmocka-dev libinih-dev libcsv-dev libjson-c-dev libsystemd-dev
-clang libclang-rt-14-dev python3 procps lmdb-utils groff-base"
+clang libclang-rt-14-dev python3 procps lmdb-utils groff-base
+iproute2 nftables iptables libnetfilter-queue-dev"
 OPTIONAL="chromium systemd"
 [ "${1:-}" = "--extra" ] && PKGS="$PKGS python3-scipy valgrind"
 missing() {

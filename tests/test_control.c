@@ -248,6 +248,44 @@ static void malformed_requests_get_an_error_reply(void **state)
     close(fd);
 }
 
+/* One request answered in process, as hlnd's fuzzers drive it: "ping" is
+ * answered without the handler, a malformed body gets the parser's reason,
+ * and the handler's code becomes the error text. */
+static void one_request_is_answered_in_process(void **state)
+{
+    (void)state;
+    server s;
+    memset(&s, 0, sizeof s);
+    s.zctx = zmq_ctx_new();
+    assert_int_equal(hln_control_listen(s.zctx, dir, handler, &s, &s.ctl), 0);
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {"{\"cmd\":\"ping\"}", "{\"ok\":true}"},
+        {"{\"cmd\":\"echo\",\"text\":\"hi\"}", "{\"text\":\"hi\",\"ok\":true}"},
+        {"{\"cmd\":\"busy\"}", NULL},
+        {"[1]", "{\"ok\":false,\"error\":\"request is not a JSON object\"}"},
+        {"{}", "{\"ok\":false,\"error\":\"request has no \\\"cmd\\\" string\"}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_object *r =
+            hln_control_answer(s.ctl, (const uint8_t *)cases[i].body, strlen(cases[i].body));
+        assert_non_null(r);
+        const char *txt = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+        if (cases[i].want)
+            assert_string_equal(txt, cases[i].want);
+        else {
+            json_object *e;
+            assert_true(json_object_object_get_ex(r, "error", &e));
+            assert_string_equal(json_object_get_string(e), hln_strerror(HLN_EAGAIN));
+        }
+        json_object_put(r);
+    }
+    assert_int_equal(s.calls, 2); /* echo and busy; ping and the malformed ones never */
+    hln_control_close(&s.ctl);
+    zmq_ctx_term(s.zctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +294,7 @@ int main(void)
         cmocka_unit_test(a_request_without_hlnd_says_not_running),
         cmocka_unit_test(requests_get_replies_from_the_handler),
         cmocka_unit_test(malformed_requests_get_an_error_reply),
+        cmocka_unit_test(one_request_is_answered_in_process),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -154,7 +154,7 @@ typedef struct {
     uint64_t disc_try_ms;
 } dpeer;
 
-typedef struct {
+typedef struct hlnd {
     hlnd_args args;
     hln_config cfg;
     hln_node *node;
@@ -1437,22 +1437,35 @@ static void stop(hlnd *d)
         close(d->lock_fd);
 }
 
+/* The configuration (file, then command line), the log level and libsodium:
+ * what hlnd_run and hlnd_open do before start(). */
+static int prepare(hlnd *d, const hlnd_args *a, char *err, size_t errlen)
+{
+    *d = (hlnd){.args = *a, .lock_fd = -1};
+    int rc = hlnd_load_config(a, &d->cfg, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (!d->cfg.data_dir[0]) {
+        snprintf(err, errlen, "no data directory (-d DIR or [node] data_dir)");
+        return HLN_ECONFIG;
+    }
+    hlnd_log_set_level(d->cfg.log_level);
+    if (hln_crypto_init() != 0) {
+        snprintf(err, errlen, "cannot initialise libsodium");
+        return HLN_EIO;
+    }
+    return 0;
+}
+
 int hlnd_run(const hlnd_args *a)
 {
-    hlnd d = {.args = *a, .lock_fd = -1};
+    hlnd d;
     char err[512] = "";
-    int rc = hlnd_load_config(a, &d.cfg, err, sizeof err);
+    int rc = prepare(&d, a, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "hlnd: %s\n", err);
         return rc;
     }
-    if (!d.cfg.data_dir[0]) {
-        fprintf(stderr, "hlnd: no data directory (-d DIR or [node] data_dir)\n");
-        return HLN_ECONFIG;
-    }
-    hlnd_log_set_level(d.cfg.log_level);
-    if (hln_crypto_init() != 0)
-        return HLN_EIO;
 
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
         return HLN_EIO;
@@ -1541,4 +1554,43 @@ int hlnd_run(const hlnd_args *a)
     close(sig_pipe[1]);
     sig_pipe[0] = sig_pipe[1] = -1;
     return rc == HLN_ENET ? rc : 0;
+}
+
+/* ---- the seam for tests and fuzzers (tests/fuzz/fuzz_hlnd_*.c) ---------- */
+
+int hlnd_open(const hlnd_args *a, hlnd **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    hlnd *d = malloc(sizeof *d);
+    if (!d)
+        return HLN_ENOMEM;
+    int rc = prepare(d, a, err, errlen);
+    if (rc == 0 && (rc = start(d, err, errlen)) != 0)
+        stop(d);
+    if (rc != 0) {
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+hln_control *hlnd_control(hlnd *d)
+{
+    return d->ctl;
+}
+
+void hlnd_transport_event(hlnd *d, hln_tev ev, const uint8_t id[HLN_KEY_LEN], const uint8_t *data,
+                          size_t len)
+{
+    on_transport(d, ev, id, data, len);
+}
+
+void hlnd_close(hlnd **dp)
+{
+    if (!*dp)
+        return;
+    stop(*dp);
+    free(*dp);
+    *dp = NULL;
 }
