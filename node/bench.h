@@ -43,6 +43,10 @@ typedef struct {
     uint64_t timestamp_ms;
     hln_stats_unit s; /* figures per one unit of exposure (rates: not multiplied) */
     uint32_t parts;   /* records added up (node/periods.h); 1 when reported for the period itself */
+    /* kind mean: the sum of squares of the values (lo, hi 64 bits), added
+     * over the parts; has_sq false until node/periods.c or bench_mean.c set it */
+    bool has_sq;
+    uint64_t sq[2];
 } hln_bench_unit;
 
 /* A unit left out of a coarser period because a finer one is missing
@@ -81,6 +85,7 @@ typedef struct {
     size_t n_incomplete;              /* units missing a part of a coarser period: left out */
     size_t n_too_few;                 /* dsr: fewer than 10 events, no DSR: left out */
     char standard[HLN_CODE_MAX + 1];  /* dsr: the standard population's name */
+    uint64_t sum_sq[2];               /* mean: the pooled sum of squares (lo, hi) */
     hln_bench_incomplete *incomplete; /* sorted by (author, unit) */
     /* When units were added up from finer periods: every record used, the
      * counted ones first, then the suppressed ones; the digest covers these

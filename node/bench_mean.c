@@ -9,41 +9,52 @@
 #include "crypto/err.h"
 #include "node/util.h"
 
+int hln_bench_mean_sums_of(hln_store *s, const uint8_t id[HLN_HASH_LEN], hln_record *rec,
+                           hln_mean_sums *m)
+{
+    int rc = hln_store_get(s, id, rec);
+    if (rc)
+        return rc;
+    const hln_observation *o = &rec->body.observation;
+    if (!rec->has_body || rec->env.type != HLN_REC_OBSERVATION || o->n_extra != 2)
+        return HLN_EINVAL;
+    m->n = o->denominator;
+    m->sum = o->numerator;
+    m->sq_lo = o->extra[0];
+    m->sq_hi = o->extra[1];
+    return 0;
+}
+
 int hln_bench_mean_fill(hln_store *s, hln_bench_result *r)
 {
     hln_record *rec = malloc(sizeof *rec);
-    hln_mean_sums *sums = calloc(r->n_units ? r->n_units : 1, sizeof *sums);
     int rc = 0;
-    if (!rec || !sums) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
+    if (!rec)
+        return HLN_ENOMEM;
     size_t kept = 0;
     hln_mean_sums all = {0};
     for (size_t i = 0; i < r->n_units; i++) {
         hln_bench_unit u = r->units[i];
-        if ((rc = hln_store_get(s, u.id, rec)))
+        /* added up over periods (node/periods.c): the sums are the parts'; else the record's */
+        hln_mean_sums m = {.n = u.s.n, .sum = u.s.x, .sq_lo = u.sq[0], .sq_hi = u.sq[1]};
+        if (!u.has_sq && (rc = hln_bench_mean_sums_of(s, u.id, rec, &m)) && rc != HLN_EINVAL)
             goto out;
-        const hln_observation *o = &rec->body.observation;
-        hln_mean_sums m = {.n = u.s.n, .sum = u.s.x};
         hln_mean_unit mu;
-        bool ok = rec->has_body && rec->env.type == HLN_REC_OBSERVATION && o->n_extra == 2;
-        if (ok) {
-            m.sq_lo = o->extra[0];
-            m.sq_hi = o->extra[1];
-            ok = hln_means_unit(&m, r->multiplier, &mu) == 0;
-        }
-        if (!ok) {
+        if (rc == HLN_EINVAL || m.n != u.s.n || m.sum != u.s.x ||
+            hln_means_unit(&m, r->multiplier, &mu)) {
+            rc = 0;
             r->n_invalid++;
             continue;
         }
         if ((rc = hln_means_add(&all, &m)))
             goto out;
+        u.has_sq = true;
+        u.sq[0] = m.sq_lo;
+        u.sq[1] = m.sq_hi;
         u.s.value = mu.mean;
         u.s.ci95 = mu.ci95;
         u.s.ci998 = mu.ci998;
         u.s.z = mu.sd; /* the unit's standard deviation, for the writers */
-        sums[kept] = m;
         r->units[kept++] = u;
     }
     r->n_units = kept;
@@ -58,6 +69,8 @@ int hln_bench_mean_fill(hln_store *s, hln_bench_result *r)
     sm->sum_n = all.n;
     sm->theta0 = pooled.mean;
     sm->tau2 = pooled.sd; /* the pooled standard deviation (see the writers) */
+    r->sum_sq[0] = all.sq_lo;
+    r->sum_sq[1] = all.sq_hi;
     double sd = isfinite(pooled.sd) ? pooled.sd : 0;
     for (size_t i = 0; i < kept; i++) {
         hln_stats_unit *v = &r->units[i].s;
@@ -69,7 +82,6 @@ int hln_bench_mean_fill(hln_store *s, hln_bench_result *r)
     r->has_stats = true;
 out:
     free(rec);
-    free(sums);
     return rc;
 }
 

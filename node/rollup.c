@@ -8,6 +8,7 @@
 
 #include "crypto/err.h"
 #include "node/bench.h"
+#include "node/means.h"
 #include "node/node.h"
 #include "node/trust.h"
 #include "node/util.h"
@@ -58,6 +59,8 @@ static int pool(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, ch
     memcpy(out->digest, r->digest, HLN_HASH_LEN);
     out->numerator = r->summary.sum_x;
     out->denominator = r->summary.sum_n;
+    out->sum_sq[0] = r->sum_sq[0];
+    out->sum_sq[1] = r->sum_sq[1];
     if (!r->has_stats) {
         hln_util_seterr(err, errlen,
                         "nothing to roll up: no organization in %s counted for %s %s (%zu "
@@ -107,6 +110,17 @@ static void first_problem(void *ctx, unsigned long line, const char *reason)
         hln_util_seterr(p->err, p->errlen, "%s", reason);
 }
 
+/* A mean's sum of squares as publish reads it (",N"); empty for the other
+ * kinds (their rows have no seventh field). */
+static void sumsq_field(const hln_indicator *ind, const uint64_t sq[2], char out[48])
+{
+    out[0] = '\0';
+    if (ind->kind != HLN_KIND_MEAN)
+        return;
+    out[0] = ',';
+    hln_means_sq_text(sq, out + 1);
+}
+
 /* The roll-up as the CSV that publish reads: the total, then every stratum
  * some unit qualified for (node/rollup_strata.c). *csv is malloc'd. */
 static int rollup_csv(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
@@ -136,18 +150,22 @@ static int rollup_csv(hln_bench_view *v, const hln_rollup_opts *o, const hln_rol
         free(st);
         return HLN_ENOMEM;
     }
+    char sq[48];
+    sumsq_field(o->indicator, out->sum_sq, sq);
     used = (size_t)snprintf(b, cap,
-                            "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,"
-                            "%llu\n",
-                            o->indicator->code, o->period, out->jurisdiction,
-                            (unsigned long long)out->numerator,
-                            (unsigned long long)out->denominator);
-    for (size_t i = 0; i < n && used < cap; i++) /* strata no unit qualified for: not published */
-        if (st[i].units && st[i].n)
-            used += (size_t)snprintf(b + used, cap - used, "%s,%s,%s,%s,%llu,%llu\n",
-                                     o->indicator->code, o->period, out->jurisdiction,
-                                     st[i].stratum, (unsigned long long)st[i].x,
-                                     (unsigned long long)st[i].n);
+                            "indicator,period,unit,stratum,numerator,denominator%s\n%s,%s,%s,,%llu,"
+                            "%llu%s\n",
+                            sq[0] ? ",sum_squares" : "", o->indicator->code, o->period,
+                            out->jurisdiction, (unsigned long long)out->numerator,
+                            (unsigned long long)out->denominator, sq);
+    for (size_t i = 0; i < n && used < cap; i++) { /* strata no unit qualified for: not published */
+        if (!st[i].units || !st[i].n)
+            continue;
+        sumsq_field(o->indicator, st[i].sq, sq);
+        used += (size_t)snprintf(b + used, cap - used, "%s,%s,%s,%s,%llu,%llu%s\n",
+                                 o->indicator->code, o->period, out->jurisdiction, st[i].stratum,
+                                 (unsigned long long)st[i].x, (unsigned long long)st[i].n, sq);
+    }
     free(st);
     *csv = b;
     return 0;
@@ -190,6 +208,10 @@ static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out,
         snprintf(c->stratum, sizeof c->stratum, "%s", it->obs.stratum);
         c->numerator = it->obs.numerator;
         c->denominator = it->obs.denominator;
+        if (it->obs.n_extra == 2 && it->kind == HLN_KIND_MEAN) {
+            c->sum_sq[0] = it->obs.extra[0];
+            c->sum_sq[1] = it->obs.extra[1];
+        }
         c->suppression = it->reason;
         snprintf(c->why, sizeof c->why, "%s", it->why);
     }
@@ -210,9 +232,8 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
-    if (o->indicator->kind == HLN_KIND_DSR || o->indicator->kind == HLN_KIND_MEAN) {
-        /* a dsr's band counts never leave the units; a mean's roll-up would
-         * need the sums of squares, not carried by rollup yet */
+    if (o->indicator->kind == HLN_KIND_DSR) {
+        /* a dsr's band counts never leave the units */
         hln_util_seterr(err, errlen, "%s is a %s: not rolled up (docs/BENCHMARKS.md)",
                         o->indicator->code, hln_bench_kind_name(o->indicator->kind));
         return HLN_EINVAL;
@@ -233,6 +254,8 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
         return rc;
     const hln_indicator *ind = o->indicator;
     double m = ind->kind == HLN_KIND_RATE && ind->multiplier ? ind->multiplier : 1;
+    if (ind->kind == HLN_KIND_MEAN) /* a mean's values are in 1/scale of the unit shown */
+        m = 1.0 / (ind->multiplier ? ind->multiplier : 1);
     out->value = (double)out->numerator / (double)out->denominator * m;
     if (o->scope) {
         snprintf(out->scope, sizeof out->scope, "%s", o->scope);

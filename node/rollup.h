@@ -27,7 +27,9 @@ typedef struct {
     size_t n_units, n_suppressed, n_excluded; /* of the benchmark pooled */
     uint8_t digest[HLN_HASH_LEN];             /* its evidence digest (= hlnctl bench --group J) */
     uint64_t numerator, denominator;          /* the pooled counts */
-    double value;                  /* numerator / denominator, times a rate's multiplier */
+    uint64_t sum_sq[2]; /* kind mean: the pooled sum of squares (lo, hi); else 0 */
+    double value; /* numerator / denominator, times a rate's multiplier (a mean's: divided by its
+                     scale) */
     char scope[HLN_SCOPE_MAX + 1]; /* the feed it goes (or went) in */
     uint32_t min_cell;             /* the minimum cell in force for it */
     hln_supp_reason suppression;   /* HLN_SUPP_NONE, or why it is withheld */
@@ -40,6 +42,7 @@ typedef struct {
     struct hln_rollup_cell {
         char stratum[HLN_CODE_MAX + 1];
         uint64_t numerator, denominator;
+        uint64_t sum_sq[2]; /* kind mean: its sum of squares (lo, hi) */
         hln_supp_reason suppression;
         char why[160];
     } *strata;

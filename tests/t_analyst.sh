@@ -241,6 +241,60 @@ run 1 1 publish "$T/m3.csv"
 grep -q "only a mean" "$T/err" || { cat "$T/err"; fail "sum_squares on a proportion accepted"; }
 ok "mean: area2 5678.96 (4625.79-6732.14) and all 26 values as phe_mean; area1 (n 8) suppressed by n"
 
+echo "# a mean over a quarter from its months, and rolled up: n, sums and sums of squares add"
+# values near 50,000.00000 (5e9 at scale 1e5): each square passes 2^64
+python3 - "$T/mq.csv" "$T/mq.py" "$MEAN" <<'PY'
+import sys
+out, keep, ind = sys.argv[1], sys.argv[2], sys.argv[3]
+vals = {("ward-a", m): [4000000000 + 37000000 * ((7 * i + m) % 13) for i in range(12)] for m in (4, 5, 6)}
+vals[("ward-b", "Q2")] = [5000000000 + 91000000 * i for i in range(15)]
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator,sum_squares\n")
+    for (unit, m), xs in vals.items():
+        p = "2026-Q2" if m == "Q2" else "2026-%02d" % m
+        f.write("%s,%s,%s,,%d,%d,%d\n" % (ind, p, unit, sum(xs), len(xs), sum(x * x for x in xs)))
+a = [x for (u, _), xs in vals.items() if u == "ward-a" for x in xs]
+b = vals[("ward-b", "Q2")]
+open(keep, "w").write("A=%r\nB=%r\n" % (a, b))
+PY
+ctl 1 publish "$T/mq.csv" >/dev/null || fail "publish mean months"
+mq_held() {
+    ctl 0 bench "$MEAN" --period 2026-Q2 --group CA --json >"$T/q" &&
+        python3 -c "import json; d=json.load(open('$T/q')); assert d['counts']['units']==2"
+}
+until_ok 30 "n0 holds the mean's months" mq_held
+run 0 1 bench "$MEAN" --period 2026-Q2 --group CA --json
+python3 - "$T/out" "$T/mq.py" <<'PY' || fail "mean over a quarter: $(cat "$T/out")"
+import json, sys, math
+from fractions import Fraction
+d = json.load(open(sys.argv[1]))
+g = {}
+exec(open(sys.argv[2]).read(), g)
+def mean_sd(xs):  # exact: fractions, then one rounding
+    n, s = len(xs), sum(xs)
+    var = Fraction(n * sum(x * x for x in xs) - s * s, n * (n - 1))
+    return float(Fraction(s, n) / 100000), math.sqrt(var) / 100000
+u = {x["unit"]: x for x in d["units"]}
+assert u["ward-a"]["n"] == 36 and u["ward-b"]["n"] == 15, u
+for k, xs in (("ward-a", g["A"]), ("ward-b", g["B"])):
+    m, sd = mean_sd(xs)
+    assert abs(u[k]["value"] - m) <= 1e-12 * m and abs(u[k]["sd"] - sd) <= 1e-9 * sd, (k, u[k], m, sd)
+m, sd = mean_sd(g["A"] + g["B"])
+assert d["pooled"]["n"] == 51 and abs(d["pooled"]["mean"] - m) <= 1e-12 * m and abs(d["pooled"]["sd"] - sd) <= 1e-9 * sd, d["pooled"]
+PY
+run 0 0 rollup "$MEAN" --period 2026-Q2 --json
+python3 - "$T/out" "$T/mq.py" <<'PY' || fail "mean roll-up: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = {}
+exec(open(sys.argv[2]).read(), g)
+xs = g["A"] + g["B"]
+assert (d["numerator"], d["denominator"]) == (sum(xs), len(xs)), d
+assert d["sum_squares"] == str(sum(x * x for x in xs)), d
+assert abs(d["value"] - sum(xs) / len(xs) / 100000) <= 1e-12 * d["value"], d
+PY
+ok "mean 2026-Q2: ward-a from three months (n 36), pooled mean and sd of all 51 values; rollup carries n, sum and sum of squares past 2^64"
+
 echo "# the report: downloads, trend, strata, dsr and mean pages"
 run 0 1 report --html "$T/site" --group CA --period 2026-Q2
 run 0 1 report --html "$T/site2" --group CA --period 2025
