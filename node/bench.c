@@ -31,7 +31,7 @@ const char *hln_bench_method_name(uint32_t m)
     return m == 1 ? "wilson" : "exact";
 }
 
-static const char *judgement_name(int j)
+const char *hln_bench_judgement_name(int j)
 {
     return j > 0 ? "better" : j < 0 ? "worse" : "as-expected";
 }
@@ -354,7 +354,7 @@ static void json_key_num(FILE *f, const char *k, double v, bool comma)
         fputc(',', f);
 }
 
-static void json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m)
+void hln_bench_json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m)
 {
     fprintf(f, "\"%s\":{", k);
     json_key_num(f, "lo998", l->lo998 * m, true);
@@ -475,14 +475,14 @@ static void json_unit(const hln_bench_result *r, const hln_bench_unit *u, double
     json_key_num(f, "apf", v->apf, true);
     fprintf(f, "\"in_abc\":%s,", v->in_abc ? "true" : "false");
     json_key_num(f, "gap_to_abc", hln_bench_gap_to_abc(r, v->value) * m, true);
-    json_limits(f, "limits", &v->limits, m);
+    hln_bench_json_limits(f, "limits", &v->limits, m);
     fputc(',', f);
-    json_limits(f, "adjusted_limits", &v->adjusted, m);
+    hln_bench_json_limits(f, "adjusted_limits", &v->adjusted, m);
     fprintf(f,
             ",\"place\":\"%s\",\"place_adjusted\":\"%s\",\"place_used\":\"%s\",\"compared\":\"%"
             "s\"}",
             hln_stats_place_name(v->place), hln_stats_place_name(v->place_adjusted),
-            hln_stats_place_name(v->place_used), judgement_name(v->judgement));
+            hln_stats_place_name(v->place_used), hln_bench_judgement_name(v->judgement));
 }
 
 int hln_bench_write_json(const hln_bench_result *r, FILE *f)
@@ -610,7 +610,7 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         snprintf(cnt, sizeof cnt, "%llu/%llu", (unsigned long long)v->x, (unsigned long long)v->n);
         fprintf(f, "%c %-7s %-20s %10s %10s  %-21s %-10s %-11s %s%s\n",
                 own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit, cnt, a, iv,
-                hln_stats_place_name(v->place_used), judgement_name(v->judgement), d,
+                hln_stats_place_name(v->place_used), hln_bench_judgement_name(v->judgement), d,
                 v->in_abc ? "  (ABC)" : "");
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
@@ -727,7 +727,7 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
             fprintf(f, ",%.17g", vals[k] * m);
         fprintf(f, ",%.17g,%s,%s,%s,%s,%d,%.17g", v->z, hln_stats_place_name(v->place),
                 hln_stats_place_name(v->place_adjusted), hln_stats_place_name(v->place_used),
-                judgement_name(v->judgement), v->in_abc ? 1 : 0,
+                hln_bench_judgement_name(v->judgement), v->in_abc ? 1 : 0,
                 hln_bench_gap_to_abc(r, v->value) * m);
         csv_query(r, f);
     }
@@ -866,7 +866,7 @@ int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_p
             fputc(',', f);
             hln_bench_json_num(f, p[i].hi95);
             fprintf(f, "],\"place_used\":\"%s\",\"compared\":\"%s\"},",
-                    hln_stats_place_name(p[i].place), judgement_name(p[i].judgement));
+                    hln_stats_place_name(p[i].place), hln_bench_judgement_name(p[i].judgement));
         }
         json_hex(f, "digest", p[i].digest, HLN_HASH_LEN);
         fputc('}', f);
@@ -905,7 +905,7 @@ int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_
         if (p[i].has_unit) {
             hln_bench_format_value(&fake, v[0], sizeof v[0], p[i].value / fake.multiplier);
             fprintf(f, "%s (%s, %s)\n", v[0], hln_stats_place_name(p[i].place),
-                    judgement_name(p[i].judgement));
+                    hln_bench_judgement_name(p[i].judgement));
         } else {
             fputs("-\n", f);
         }

@@ -9,6 +9,7 @@
 
 #include "proto/record.h"
 #include "store/store.h"
+#include "node/dsr.h"
 #include "node/stats.h"
 
 /* The engine's version string: part of every evidence digest, so it changes
@@ -86,6 +87,7 @@ typedef struct {
     size_t n_too_few;                 /* dsr: fewer than 10 events, no DSR: left out */
     char standard[HLN_CODE_MAX + 1];  /* dsr: the standard population's name */
     uint64_t sum_sq[2];               /* mean: the pooled sum of squares (lo, hi) */
+    hln_dsr_stats dsr_pool;           /* dsr: the group's pooled DSR (hln_dsr_pool) */
     hln_bench_incomplete *incomplete; /* sorted by (author, unit) */
     /* When units were added up from finer periods: every record used, the
      * counted ones first, then the suppressed ones; the digest covers these
@@ -151,6 +153,10 @@ void hln_bench_format_gap(const hln_bench_result *r, char *buf, size_t cap, doub
  * a number with 17 significant digits (null when not finite, never "-0"). */
 void hln_bench_json_str(FILE *f, const char *s);
 void hln_bench_json_num(FILE *f, double v);
+/* "K":{"lo998":..,"lo95":..,"hi95":..,"hi998":..}, each limit times m. */
+void hln_bench_json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m);
+/* "better" (+1), "worse" (-1), "as-expected" (0). */
+const char *hln_bench_judgement_name(int j);
 
 /* Write one CSV row per unit (and per suppressed unit), with a header. HLN_EIO. */
 int hln_bench_write_csv(const hln_bench_result *r, FILE *f);

@@ -85,11 +85,6 @@ out:
     return rc;
 }
 
-static const char *judged(int j)
-{
-    return j > 0 ? "better" : j < 0 ? "worse" : "as-expected";
-}
-
 int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
 {
     if (!r || !f)
@@ -143,16 +138,10 @@ int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
         hln_bench_json_num(f, v->ci998.lo);
         fputc(',', f);
         hln_bench_json_num(f, v->ci998.hi);
-        fputs("],\"limits\":{\"lo998\":", f);
-        hln_bench_json_num(f, v->limits.lo998);
-        fputs(",\"lo95\":", f);
-        hln_bench_json_num(f, v->limits.lo95);
-        fputs(",\"hi95\":", f);
-        hln_bench_json_num(f, v->limits.hi95);
-        fputs(",\"hi998\":", f);
-        hln_bench_json_num(f, v->limits.hi998);
-        fprintf(f, "},\"place\":\"%s\",\"compared\":\"%s\"}", hln_stats_place_name(v->place),
-                judged(v->judgement));
+        fputs("],", f);
+        hln_bench_json_limits(f, "limits", &v->limits, 1);
+        fprintf(f, ",\"place\":\"%s\",\"compared\":\"%s\"}", hln_stats_place_name(v->place),
+                hln_bench_judgement_name(v->judgement));
     }
     fputs("],\"suppressed\":[", f);
     for (size_t i = 0; i < r->n_suppressed; i++) {
@@ -189,7 +178,7 @@ int hln_bench_mean_write_csv(const hln_bench_result *r, FILE *f)
             if (isfinite(d[k]))
                 fprintf(f, "%.17g", d[k]);
         }
-        fprintf(f, ",%s,%s\n", hln_stats_place_name(v->place), judged(v->judgement));
+        fprintf(f, ",%s,%s\n", hln_stats_place_name(v->place), hln_bench_judgement_name(v->judgement));
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
         hln_id_to_text(r->suppressed[i].author, text);
@@ -220,7 +209,7 @@ int hln_bench_mean_write_table(const hln_bench_result *r, const uint8_t *own, FI
         fprintf(f, "%c %-7s %-20s %8llu %12.4g %12.4g  %-25s %-10s %s\n",
                 own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
                 (unsigned long long)v->n, v->value, v->z, iv, hln_stats_place_name(v->place),
-                judged(v->judgement));
+                hln_bench_judgement_name(v->judgement));
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
         char sid[HLN_ID_SHORT_LEN + 1], unit[24];

@@ -64,6 +64,65 @@ int hln_dsr_dobson(const hln_dsr_stats *s, double conf, double *lo, double *hi)
     return 0;
 }
 
+int hln_dsr_pool(const hln_dsr_stats *u, size_t k, hln_dsr_stats *out)
+{
+    if (!u || !out || k == 0)
+        return HLN_EINVAL;
+    uint64_t o = 0, p = 0;
+    for (size_t i = 0; i < k; i++) {
+        o += u[i].events;
+        p += u[i].population;
+        if (o > HLN_COUNT_MAX || p > HLN_COUNT_MAX)
+            return HLN_ERANGE;
+    }
+    if (p == 0)
+        return HLN_EINVAL;
+    double dsr = 0, var = 0, pt = (double)p;
+    for (size_t i = 0; i < k; i++) {
+        double a = (double)u[i].population / pt;
+        dsr += a * u[i].dsr;
+        var += a * a * u[i].var;
+    }
+    out->events = o;
+    out->population = p;
+    out->dsr = dsr;
+    out->var = var;
+    return 0;
+}
+
+int hln_dsr_funnel_target(const hln_dsr_stats *u, size_t k, double *target)
+{
+    if (!u || !target || k == 0)
+        return HLN_EINVAL;
+    double o = 0, d = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (u[i].events == 0 || !(u[i].dsr > 0))
+            return HLN_EINVAL;
+        o += (double)u[i].events;
+        d += (double)u[i].events / u[i].dsr;
+    }
+    *target = o / d;
+    return 0;
+}
+
+int hln_dsr_funnel(double target, uint64_t events, hln_stats_limits *out)
+{
+    if (!out || events == 0)
+        return HLN_EINVAL;
+    hln_stats_interval b95, b998;
+    int rc = hln_stats_interval_of(1, HLN_CI_WILSON, events, 1, 0.95, &b95);
+    if (!rc)
+        rc = hln_stats_interval_of(1, HLN_CI_WILSON, events, 1, 0.998, &b998);
+    if (rc)
+        return rc;
+    double o = (double)events;
+    out->lo998 = target * o / b998.hi;
+    out->lo95 = target * o / b95.hi;
+    out->hi95 = target * o / b95.lo;
+    out->hi998 = target * o / b998.lo;
+    return 0;
+}
+
 int hln_dsr_isr(size_t k, const uint64_t *x, const uint64_t *n, const uint64_t *refx,
                 const uint64_t *refn, double conf, hln_dsr_isr_out *out)
 {

@@ -61,6 +61,13 @@ static int pool(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, ch
     out->denominator = r->summary.sum_n;
     out->sum_sq[0] = r->sum_sq[0];
     out->sum_sq[1] = r->sum_sq[1];
+    out->n_too_few = r->n_too_few;
+    if (r->kind == HLN_KIND_DSR && r->has_stats) { /* only the units with a DSR */
+        out->numerator = r->dsr_pool.events;
+        out->denominator = r->dsr_pool.population;
+        out->dsr = r->dsr_pool.dsr;
+        out->dsr_var = r->dsr_pool.var;
+    }
     if (!r->has_stats) {
         hln_util_seterr(err, errlen,
                         "nothing to roll up: no organization in %s counted for %s %s (%zu "
@@ -180,6 +187,28 @@ void hln_rollup_free(hln_rollup *r)
     r->n_strata = 0;
 }
 
+/* A dsr's roll-up: one row, the group's O and P with its DSR and variance
+ * (per person, IEEE-754 bits) as a unit's dsr observation carries them. */
+static int publish_dsr(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
+                       const hln_publish_opts *po, hln_publish_result *res, char *err,
+                       size_t errlen)
+{
+    hln_csv_row row;
+    memset(&row, 0, sizeof row);
+    row.line = 1;
+    row.kind = HLN_KIND_DSR;
+    hln_observation *ob = &row.obs;
+    snprintf(ob->indicator, sizeof ob->indicator, "%s", o->indicator->code);
+    snprintf(ob->period, sizeof ob->period, "%s", o->period);
+    snprintf(ob->unit, sizeof ob->unit, "%s", out->jurisdiction);
+    ob->numerator = out->numerator;
+    ob->denominator = out->denominator;
+    ob->n_extra = 2;
+    memcpy(&ob->extra[0], &out->dsr, sizeof(double));
+    memcpy(&ob->extra[1], &out->dsr_var, sizeof(double));
+    return hln_node_publish_rows(v->node, &row, 1, po, res, err, errlen);
+}
+
 /* Through the publishing path: the same checks, the same disclosure
  * control (the strictest minimum cell in force for the jurisdiction). */
 static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, char *err,
@@ -187,17 +216,22 @@ static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out,
 {
     uint32_t floor = hln_disclosure_min_cell(hln_node_get_info(v->node)->min_cell, NULL, 0);
     uint32_t policy = hln_trust_policy_min_cell(v->trust, out->jurisdiction, floor);
-    char *csv = NULL;
-    int rc = rollup_csv(v, o, out, &csv);
-    if (rc < 0)
-        return rc;
     hln_publish_opts po = {
         .scope = out->scope, .min_cell = policy, .dry_run = !o->publish, .ts_ms = v->now_ms};
     hln_publish_result res;
     memset(&res, 0, sizeof res);
-    problem_ctx pc = {err, errlen};
-    rc = hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err, errlen);
-    free(csv);
+    char *csv = NULL;
+    int rc;
+    if (o->indicator->kind == HLN_KIND_DSR) {
+        rc = publish_dsr(v, o, out, &po, &res, err, errlen);
+    } else {
+        if ((rc = rollup_csv(v, o, out, &csv)) < 0)
+            return rc;
+        problem_ctx pc = {err, errlen};
+        rc = hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err,
+                                  errlen);
+        free(csv);
+    }
     if (rc == 0 && res.n < 1)
         rc = HLN_EINVAL;
     if (rc == 0 && res.n > 1 && !(out->strata = calloc(res.n - 1, sizeof *out->strata)))
@@ -232,12 +266,6 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
-    if (o->indicator->kind == HLN_KIND_DSR) {
-        /* a dsr's band counts never leave the units */
-        hln_util_seterr(err, errlen, "%s is a %s: not rolled up (docs/BENCHMARKS.md)",
-                        o->indicator->code, hln_bench_kind_name(o->indicator->kind));
-        return HLN_EINVAL;
-    }
     self_standing(view, &out->level, out->jurisdiction);
     const char *j = out->jurisdiction;
     if ((out->level != HLN_LEVEL_NATIONAL && out->level != HLN_LEVEL_SUBNATIONAL) || !j[0] ||
@@ -257,6 +285,8 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
     if (ind->kind == HLN_KIND_MEAN) /* a mean's values are in 1/scale of the unit shown */
         m = 1.0 / (ind->multiplier ? ind->multiplier : 1);
     out->value = (double)out->numerator / (double)out->denominator * m;
+    if (ind->kind == HLN_KIND_DSR) /* the group's DSR, not a crude rate */
+        out->value = out->dsr * (ind->multiplier ? ind->multiplier : 1);
     if (o->scope) {
         snprintf(out->scope, sizeof out->scope, "%s", o->scope);
     } else if (out->level == HLN_LEVEL_NATIONAL) {

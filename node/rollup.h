@@ -28,6 +28,12 @@ typedef struct {
     uint8_t digest[HLN_HASH_LEN];             /* its evidence digest (= hlnctl bench --group J) */
     uint64_t numerator, denominator;          /* the pooled counts */
     uint64_t sum_sq[2]; /* kind mean: the pooled sum of squares (lo, hi); else 0 */
+    /* kind dsr: the population-weighted DSR of the units with one (per
+     * person) and its variance (hln_dsr_pool); numerator and denominator are
+     * those units' events and population; n_too_few units had fewer than 10
+     * events, hence no DSR, and are left out */
+    double dsr, dsr_var;
+    size_t n_too_few;
     double value; /* numerator / denominator, times a rate's multiplier (a mean's: divided by its
                      scale) */
     char scope[HLN_SCOPE_MAX + 1]; /* the feed it goes (or went) in */

@@ -181,6 +181,64 @@ PY
 grep -q '"stratum":"age=' "$T/out" && fail "band counts in the output"
 run 0 1 bench "$DSR" --period 2025 --group CA
 out_has "directly standardised (esp2013) per 100000"
+echo "# dsr: the pooled DSR, PHE's funnel and a roll-up (unit variances from the band counts)"
+python3 - "$T/dsr.csv" >"$T/dsrvar.py" <<'PY'
+import csv, sys
+esp = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000]
+u = {}
+for r in list(csv.reader(open(sys.argv[1])))[1:]:
+    u.setdefault(r[2], []).append((int(r[4]), int(r[5])))
+for k, b in u.items():
+    W = sum(esp)
+    dsr = sum(w * x / n for w, (x, n) in zip(esp, b)) / W
+    var = sum(x * (w / n) ** 2 for w, (x, n) in zip(esp, b)) / W ** 2
+    print("U[%r] = (%d, %d, %r, %r)" % (k, sum(x for x, _ in b), sum(n for _, n in b), dsr, var))
+PY
+run 0 1 bench "$DSR" --period 2025 --group CA --json
+python3 - "$T/out" "$T/dsrvar.py" <<'PY' || fail "dsr pooled or funnel: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+U = {}
+exec(open(sys.argv[2]).read())
+O = sum(o for o, _, _, _ in U.values()); P = sum(p for _, p, _, _ in U.values())
+dsr = sum(p / P * r for _, p, r, _ in U.values()) * 1e5
+target = O / sum(o / r for o, _, r, _ in U.values()) * 1e5
+assert (d["pooled"]["events"], d["pooled"]["population"]) == (O, P) == (986, 17940), d["pooled"]
+assert abs(d["pooled"]["value"] - dsr) <= 1e-9 * dsr, (d["pooled"], dsr)
+assert d["funnel"]["method"] == "phe-dsr" and abs(d["funnel"]["target"] - target) <= 1e-9 * target, d["funnel"]
+got = {u["unit"]: (u["place"], u["compared"]) for u in d["units"]}
+assert got == {"testdata-big": ("high-99.8", "worse"), "testdata-small": ("low-99.8", "better")}, got
+PY
+run 0 1 bench "$DSR" --period 2025 --group CA --csv
+[ "$(head -1 "$T/out" | cut -d, -f12-17)" = "lo998,lo95,hi95,hi998,place,compared" ] || fail "dsr csv header: $(head -1 "$T/out")"
+run 0 0 rollup "$DSR" --period 2025 --json
+python3 - "$T/out" "$T/dsrvar.py" <<'PY' || fail "dsr roll-up: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+U = {}
+exec(open(sys.argv[2]).read())
+P = sum(p for _, p, _, _ in U.values())
+dsr = sum(p / P * r for _, p, r, _ in U.values()) * 1e5
+var = sum((p / P) ** 2 * v for _, p, _, v in U.values()) * 1e10
+assert (d["numerator"], d["denominator"], d["too_few_events"]) == (986, 17940, 0), d
+assert abs(d["value"] - dsr) <= 1e-9 * dsr and abs(d["variance"] - var) <= 1e-9 * var, (d, dsr, var)
+PY
+run 0 0 rollup "$DSR" --period 2025 --publish
+has_ca_dsr() { ctl 1 bench "$DSR" --period 2025 --group all --json | grep -q '"unit":"CA"'; }
+until_ok 30 "n1 receives the dsr roll-up" has_ca_dsr
+ctl 1 bench "$DSR" --period 2025 --group all --json >"$T/out"
+python3 - "$T/out" "$T/dsrvar.py" <<'PY' || fail "the published dsr roll-up, read back: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+U = {}
+exec(open(sys.argv[2]).read())
+P = sum(p for _, p, _, _ in U.values())
+dsr = sum(p / P * r for _, p, r, _ in U.values()) * 1e5
+u = d["units"][0]
+assert (u["unit"], u["events"], u["population"]) == ("CA", 986, 17940), u
+assert abs(u["value"] - dsr) <= 1e-9 * dsr, (u, dsr)
+PY
+ok "dsr: pooled 986 events, population-weighted DSR, PHE funnel (big high-99.8, small low-99.8); rollup publishes DSR and variance, read back in group all"
 # every band is needed
 sed '/testdata-small,age=90-plus/d; s/,2025,/,2024,/' "$T/dsr.csv" >"$T/dsr2.csv"
 run 1 1 publish "$T/dsr2.csv"

@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "node/bench.h"
 #include "node/dsr.h"
+#include "tests/bench_fixture.h"
 
 static void near(double got, double want, double rel, const char *what)
 {
@@ -183,6 +185,170 @@ static void refusals_and_standard_files(void **state)
                          HLN_EINVAL);
 }
 
+/* Byar's limits written out (PHEindicatormethods' byars_lower / byars_upper) */
+static double byar_lo(double o, double z)
+{
+    return o * pow(1 - 1 / (9 * o) - z / (3 * sqrt(o)), 3);
+}
+
+static double byar_hi(double o, double z)
+{
+    return (o + 1) * pow(1 - 1 / (9 * (o + 1)) + z / (3 * sqrt(o + 1)), 3);
+}
+
+static const char *phe_label(hln_stats_place p)
+{
+    return p == HLN_PLACE_HIGH998  ? "High (0.001)"
+           : p == HLN_PLACE_HIGH95 ? "High (0.025)"
+           : p == HLN_PLACE_LOW998 ? "Low (0.001)"
+           : p == HLN_PLACE_LOW95  ? "Low (0.025)"
+                                   : "Not significant";
+}
+
+/* PHEindicatormethods' own test of its DSR funnel (testdata_funnel_rate_dsr_inputs.csv,
+ * phe_funnel_significance(rate_type = "dsr"), per 100,000, the row of 0 events left
+ * out): every one of the 39 areas gets PHE's significance. */
+static void dsr_funnel_matches_phe_significance(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/data/phe/dsr_funnel.csv", "r");
+    assert_non_null(f);
+    char line[256], *fld[4], want[40][32];
+    hln_dsr_stats u[40];
+    size_t k = 0;
+    assert_non_null(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        assert_int_equal(split(line, fld, 4), 3);
+        assert_true(k < 40);
+        memset(&u[k], 0, sizeof u[k]);
+        u[k].events = strtoull(fld[0], NULL, 10);
+        u[k].dsr = strtod(fld[1], NULL) / 100000;
+        snprintf(want[k++], sizeof want[0], "%s", fld[2]);
+    }
+    fclose(f);
+    assert_int_equal(k, 39);
+    double target, o = 0, d = 0;
+    assert_int_equal(hln_dsr_funnel_target(u, k, &target), 0);
+    for (size_t i = 0; i < k; i++)
+        o += (double)u[i].events, d += (double)u[i].events / u[i].dsr;
+    near(target, o / d, 1e-15, "target");
+    near(target * 100000, 704.900470331713, 1e-12, "target per 100,000");
+    size_t flagged = 0;
+    for (size_t i = 0; i < k; i++) {
+        hln_stats_limits l;
+        assert_int_equal(hln_dsr_funnel(target, u[i].events, &l), 0);
+        double ev = (double)u[i].events;
+        near(l.hi95, target * ev / byar_lo(ev, HLN_STATS_Z95), 1e-13, "hi95");
+        near(l.lo998, target * ev / byar_hi(ev, HLN_STATS_Z998), 1e-13, "lo998");
+        const char *got = phe_label(hln_stats_place_of(u[i].dsr, &l));
+        if (strcmp(got, want[i]))
+            fail_msg("area %zu (%llu events): %s, PHE says %s", i, (unsigned long long)u[i].events,
+                     got, want[i]);
+        flagged += strcmp(got, "Not significant") != 0;
+    }
+    assert_int_equal(flagged, 32);
+    assert_int_equal(hln_dsr_funnel(target, 0, &(hln_stats_limits){0}), HLN_EINVAL);
+    u[0].dsr = 0;
+    assert_int_equal(hln_dsr_funnel_target(u, k, &target), HLN_EINVAL);
+}
+
+/* The group's DSR from the units' statistics equals the DSR of the pooled
+ * band counts when the age structures match; otherwise it approximates it. */
+static void dsr_pool_exact_with_one_age_structure(void **state)
+{
+    (void)state;
+    const double w[3] = {20, 50, 30};
+    const uint64_t xa[3] = {5, 12, 30}, na[3] = {1000, 2000, 3000};
+    const uint64_t xb[3] = {4, 3, 20}, nb[3] = {500, 1000, 1500};   /* A's structure, half */
+    const uint64_t xc[3] = {30, 12, 5}, nc[3] = {3000, 2000, 1000}; /* younger */
+    hln_dsr_stats u[2], pool, whole;
+    assert_int_equal(hln_dsr_compute(3, xa, na, w, &u[0]), 0);
+    assert_int_equal(hln_dsr_compute(3, xb, nb, w, &u[1]), 0);
+    assert_int_equal(hln_dsr_pool(u, 2, &pool), 0);
+    /* by hand: bands 9/1500, 15/3000, 50/4500;
+     * DSR = (20*9/1500 + 50*15/3000 + 30*50/4500) / 100 = 0.0070333...;
+     * var = (9*(20/1500)^2 + 15*(50/3000)^2 + 50*(30/4500)^2) / 100^2 = 7.98888...e-7 */
+    assert_int_equal(pool.events, 74);
+    assert_int_equal(pool.population, 9000);
+    near(pool.dsr, (0.12 + 0.25 + 1.0 / 3) / 100, 1e-14, "pooled DSR");
+    near(pool.var, (9 * pow(20.0 / 1500, 2) + 15 * pow(50.0 / 3000, 2) + 50 * pow(30.0 / 4500, 2)) /
+                       1e4, 1e-13, "pooled variance");
+    const uint64_t xs[3] = {9, 15, 50}, ns[3] = {1500, 3000, 4500};
+    assert_int_equal(hln_dsr_compute(3, xs, ns, w, &whole), 0);
+    near(pool.dsr, whole.dsr, 1e-14, "= DSR of the pooled bands");
+    /* another structure: an approximation, and a visibly different one */
+    assert_int_equal(hln_dsr_compute(3, xc, nc, w, &u[1]), 0);
+    assert_int_equal(hln_dsr_pool(u, 2, &pool), 0);
+    const uint64_t xs2[3] = {35, 24, 35}, ns2[3] = {4000, 4000, 4000};
+    assert_int_equal(hln_dsr_compute(3, xs2, ns2, w, &whole), 0);
+    /* by hand: A .007 and C (20 x .01 + 50 x .006 + 30 x .005) / 100 = .0065, half each:
+     * .00675; the pooled bands 35/4000, 24/4000, 35/4000 give .007375 */
+    near(pool.dsr, 0.00675, 1e-14, "population-weighted");
+    near(whole.dsr, 0.007375, 1e-14, "pooled bands");
+    assert_int_equal(hln_dsr_pool(u, 0, &pool), HLN_EINVAL);
+}
+
+static uint64_t bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+
+/* bench over signed DSR observations: the pooled DSR, PHE's funnel and places. */
+static void bench_places_dsrs_on_phe_funnel(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a;
+    fx_feed_open(&a, 7, "CA");
+    const struct {
+        const char *unit;
+        uint64_t o, p;
+        double dsr, var;
+    } us[] = {{"a", 100, 10000, 0.01, 1e-6}, {"b", 50, 10000, 0.005, 5e-7},
+              {"c", 400, 20000, 0.025, 1e-6}, {"d", 9, 5000, 0, 0}};
+    for (size_t i = 0; i < 4; i++) {
+        uint64_t ex[2] = {bits(us[i].dsr), bits(us[i].var)};
+        fx_obs_extra(s, &a, "phof.mortality", "2025", us[i].unit, "", us[i].o, us[i].p,
+                     us[i].o >= 10 ? 2 : 0, ex, NULL);
+    }
+    hln_indicator ind = fx_indicator("phof.mortality", HLN_KIND_DSR, 100000, 1);
+    hln_bench_query q = {.indicator = &ind, .period = "2025", .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 3);
+    assert_int_equal(r->n_too_few, 1);
+    assert_true(r->has_stats);
+    /* pooled: P = 40000; DSR = .25 x .01 + .25 x .005 + .5 x .025 = .01625;
+     * var = .0625 x 1e-6 + .0625 x 5e-7 + .25 x 1e-6 = 3.4375e-7 */
+    assert_int_equal(r->dsr_pool.events, 550);
+    assert_int_equal(r->dsr_pool.population, 40000);
+    near(r->dsr_pool.dsr, 0.01625, 1e-15, "pooled DSR");
+    near(r->dsr_pool.var, 3.4375e-7, 1e-14, "pooled var");
+    /* target: 550 / (100/.01 + 50/.005 + 400/.025) = 550 / 36000 */
+    double t = 550.0 / 36000;
+    near(r->summary.theta0, t, 1e-15, "target");
+    const hln_stats_unit *c = &r->units[2].s, *b = &r->units[1].s, *ua = &r->units[0].s;
+    near(c->limits.hi998, t * 400 / byar_lo(400, HLN_STATS_Z998), 1e-13, "c hi998");
+    assert_int_equal(c->place_used, HLN_PLACE_HIGH998); /* .025 > .0179 */
+    assert_int_equal(c->judgement, -1);                 /* lower is better */
+    assert_int_equal(b->place_used, HLN_PLACE_LOW998);  /* .005 < .01005 */
+    assert_int_equal(b->judgement, 1);
+    hln_stats_place pa = 0.01 < t * 100 / byar_hi(100, HLN_STATS_Z998)  ? HLN_PLACE_LOW998
+                         : 0.01 < t * 100 / byar_hi(100, HLN_STATS_Z95) ? HLN_PLACE_LOW95
+                                                                         : HLN_PLACE_WITHIN;
+    assert_int_equal(ua->place_used, pa);
+    char *js = fx_json(r);
+    assert_non_null(strstr(js, "\"pooled\":{\"events\":550,\"population\":40000,\"value\":1625,"));
+    assert_non_null(strstr(js, "\"funnel\":{\"method\":\"phe-dsr\",\"target\":"));
+    assert_non_null(strstr(js, "\"place\":\"high-99.8\",\"compared\":\"worse\""));
+    free(js);
+    hln_bench_result_destroy(&r);
+    hln_identity_destroy(&a.id);
+    hln_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +356,9 @@ int main(void)
         cmocka_unit_test(dsr_matches_calculate_dsr),
         cmocka_unit_test(isr_matches_calculate_isratio),
         cmocka_unit_test(refusals_and_standard_files),
+        cmocka_unit_test(dsr_funnel_matches_phe_significance),
+        cmocka_unit_test(dsr_pool_exact_with_one_age_structure),
+        cmocka_unit_test(bench_places_dsrs_on_phe_funnel),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -416,6 +416,11 @@ static void print_rollup_json(const hln_indicator *ind, const bopts *o, const hl
         hln_cli_jstr(x, "sum_squares", sq);
     }
     json_object_object_add(x, "value", json_object_new_double(u->value));
+    if (ind->kind == HLN_KIND_DSR) { /* per the multiplier, as bench --json */
+        double m = ind->multiplier ? ind->multiplier : 1;
+        json_object_object_add(x, "variance", json_object_new_double(u->dsr_var * m * m));
+        hln_cli_ju64(x, "too_few_events", u->n_too_few);
+    }
     hln_cli_ju64(x, "min_cell", u->min_cell);
     hln_cli_jbool(x, "suppressed", supp);
     hln_cli_jstr(x, "suppression",
@@ -452,11 +457,15 @@ static void print_rollup(const hln_indicator *ind, const bopts *o, const hln_rol
                          const char *hex)
 {
     const char *j = u->jurisdiction;
-    char v[64];
+    char v[160];
     if (ind->kind == HLN_KIND_RATE)
         snprintf(v, sizeof v, "%.3g per %u", u->value, ind->multiplier ? ind->multiplier : 1);
     else if (ind->kind == HLN_KIND_MEAN) /* sum of values / n: the pooled mean */
         snprintf(v, sizeof v, "mean %.6g", u->value);
+    else if (ind->kind == HLN_KIND_DSR)
+        snprintf(v, sizeof v, "DSR %.1f per %u (population-weighted; %zu unit%s under 10 events "
+                 "left out)", u->value, ind->multiplier ? ind->multiplier : 1, u->n_too_few,
+                 u->n_too_few == 1 ? "" : "s");
     else
         snprintf(v, sizeof v, "%.1f%%", u->value * 100);
     printf("rollup %s %s for %s (%s): %zu organization unit%s counted, %zu suppressed, %zu "
