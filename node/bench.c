@@ -4,6 +4,7 @@
 #include "node/periods.h"
 #include "node/bench_dsr.h"
 #include "node/bench_mean.h"
+#include "node/bench_isr.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ const char *hln_bench_kind_name(uint32_t kind)
     return kind == KIND_RATE       ? "rate"
            : kind == HLN_KIND_DSR  ? "dsr"
            : kind == HLN_KIND_MEAN ? "mean"
+           : kind == HLN_KIND_ISR  ? "isr"
                                    : "proportion";
 }
 const char *hln_bench_direction_name(uint32_t d)
@@ -245,7 +247,7 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
     hln_stats_unit *su = NULL;
     int rc = HLN_EINVAL;
     if (!s || !q || !out || !q->indicator || !q->period || q->method < -1 || q->method > 1 ||
-        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > HLN_KIND_MEAN ||
+        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > HLN_KIND_ISR ||
         q->indicator->direction > 1 || q->indicator->method > 1)
         return HLN_EINVAL;
     *out = NULL;
@@ -282,6 +284,9 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
             goto out;
     } else if (r->kind == HLN_KIND_MEAN) { /* node/bench_mean.c */
         if ((rc = hln_bench_mean_fill(s, r)))
+            goto out;
+    } else if (r->kind == HLN_KIND_ISR) { /* node/bench_isr.c: observed / expected */
+        if ((rc = hln_bench_isr_fill(r)))
             goto out;
     } else if (r->n_units) {
         if (!(su = malloc(r->n_units * sizeof *su))) {
@@ -493,6 +498,8 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         return hln_bench_dsr_write_json(r, f);
     if (r->kind == HLN_KIND_MEAN)
         return hln_bench_mean_write_json(r, f);
+    if (r->kind == HLN_KIND_ISR)
+        return hln_bench_isr_write_json(r, f);
     json_head(r, f);
     json_summary(r, f);
     fputs("\"units\":[", f);
@@ -578,6 +585,8 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         return hln_bench_dsr_write_table(r, own, f);
     if (r->kind == HLN_KIND_MEAN)
         return hln_bench_mean_write_table(r, own, f);
+    if (r->kind == HLN_KIND_ISR)
+        return hln_bench_isr_write_table(r, own, f);
     const hln_stats_summary *s = &r->summary;
     char a[64], b[64], c[64], d[64], e[64], name[HLN_CODE_MAX + 1];
     hln_util_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
@@ -703,6 +712,8 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
         return hln_bench_dsr_write_csv(r, f);
     if (r->kind == HLN_KIND_MEAN)
         return hln_bench_mean_write_csv(r, f);
+    if (r->kind == HLN_KIND_ISR)
+        return hln_bench_isr_write_csv(r, f);
     double m = r->multiplier;
     fputs("author,unit,record,suppressed,numerator,denominator,value,ci95_lo,ci95_hi,ci998_lo,"
           "ci998_hi,"

@@ -285,6 +285,27 @@ int hln_bench_dsr_write_table(const hln_bench_result *r, const uint8_t *own, FIL
 
 /* ---- publishing ---- */
 
+int hln_bench_isr_observation(const hln_indicator *ind, const uint64_t *x, const uint64_t *n,
+                              hln_observation *o)
+{
+    if (!ind || !x || !n || !o || ind->kind != HLN_KIND_ISR || ind->n_strata == 0 ||
+        ind->n_strata > HLN_STRATA_MAX)
+        return HLN_EINVAL;
+    uint64_t obs = 0, e = 0;
+    for (uint32_t i = 0; i < ind->n_strata; i++)
+        if ((obs += x[i]) > HLN_COUNT_MAX)
+            return HLN_ERANGE;
+    int rc = hln_dsr_isr_expected(ind->n_strata, n, ind->ref_events, ind->ref_pop, &e);
+    if (rc)
+        return rc;
+    o->numerator = obs;
+    o->denominator = e;
+    o->suppressed = false;
+    o->n_extra = 0;
+    memset(o->extra, 0, sizeof o->extra);
+    return 0;
+}
+
 static int band_of(const hln_indicator *d, const char *stratum)
 {
     for (uint32_t i = 0; i < d->n_strata && i < HLN_STRATA_MAX; i++)
@@ -314,7 +335,7 @@ int hln_bench_dsr_collapse(hln_csv_lookup_cb lookup, void *lookup_ctx, hln_csv_r
         if (done[i])
             continue;
         const hln_indicator *d = lookup(lookup_ctx, rows[i].obs.indicator);
-        if (!d || d->kind != HLN_KIND_DSR) {
+        if (!d || (d->kind != HLN_KIND_DSR && d->kind != HLN_KIND_ISR)) {
             rows[out++] = rows[i];
             continue;
         }
@@ -330,9 +351,9 @@ int hln_bench_dsr_collapse(hln_csv_lookup_cb lookup, void *lookup_ctx, hln_csv_r
             if (b < 0) {
                 if (cb) {
                     snprintf(why, sizeof why,
-                             "%s is directly standardised: one row per age band of %s, not the "
-                             "total",
-                             d->code, d->standard);
+                             "%s is %s standardised: one row per age band of %s, not the total",
+                             d->code, d->kind == HLN_KIND_DSR ? "directly" : "indirectly",
+                             d->standard);
                     cb(cb_ctx, rows[j].line, why);
                 }
                 ok = false;
@@ -353,9 +374,10 @@ int hln_bench_dsr_collapse(hln_csv_lookup_cb lookup, void *lookup_ctx, hln_csv_r
             }
         hln_csv_row r = rows[i];
         r.obs.stratum[0] = '\0';
-        r.kind = HLN_KIND_DSR;
+        r.kind = d->kind;
         if (ok) {
-            int rc = hln_bench_dsr_observation(d, x, p, &r.obs);
+            int rc = d->kind == HLN_KIND_DSR ? hln_bench_dsr_observation(d, x, p, &r.obs)
+                                             : hln_bench_isr_observation(d, x, p, &r.obs);
             if (rc == HLN_ERANGE || rc == HLN_EINVAL) {
                 if (cb)
                     cb(cb_ctx, rows[i].line, "the bands' totals cannot be standardised");

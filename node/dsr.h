@@ -79,4 +79,23 @@ int hln_dsr_isr(size_t k, const uint64_t *x, const uint64_t *n, const uint64_t *
 int hln_dsr_parse_standard(const char *text, size_t len, char strata[][65], uint32_t *weights,
                            size_t cap, size_t *count, char *err, size_t errlen);
 
+/* A reference for indirect standardisation from text: one band a line,
+ * "STRATUM,EVENTS,POPULATION" ("age=0-4,10303,50520"); '#' comments and
+ * blank lines skipped; at most cap bands, strata valid and distinct,
+ * events 0..2^53-1, populations 1..2^53-1. HLN_EINVAL with the line named
+ * in err. */
+int hln_dsr_parse_reference(const char *text, size_t len, char strata[][65], uint64_t *events,
+                            uint64_t *pops, size_t cap, size_t *count, char *err, size_t errlen);
+
+/* An isr observation's denominator: expected events in millionths. */
+#define HLN_ISR_SCALE 1e6
+
+/* The expected events of a unit with band populations n[i] at the
+ * reference's rates refx[i] / refn[i]: E = sum n_i refx_i / refn_i, as
+ * round(E * HLN_ISR_SCALE) (millionths of an event, so that E adds exactly
+ * over periods and units). HLN_EINVAL (k 0, a reference population 0),
+ * HLN_ERANGE (over 2^53 - 1 millionths). */
+int hln_dsr_isr_expected(size_t k, const uint64_t *n, const uint64_t *refx, const uint64_t *refn,
+                         uint64_t *e_micro);
+
 #endif

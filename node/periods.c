@@ -61,7 +61,7 @@ int hln_periods_coarsen(const char *p, char grain, char out[HLN_PERIOD_MAX + 1])
 
 bool hln_periods_additive(uint32_t kind)
 {
-    return kind == 0 || kind == KIND_RATE || kind == HLN_KIND_MEAN;
+    return kind == 0 || kind == KIND_RATE || kind == HLN_KIND_MEAN || kind == HLN_KIND_ISR;
 }
 
 bool hln_periods_applies(const hln_bench_query *q)

@@ -187,25 +187,29 @@ void hln_rollup_free(hln_rollup *r)
     r->n_strata = 0;
 }
 
-/* A dsr's roll-up: one row, the group's O and P with its DSR and variance
- * (per person, IEEE-754 bits) as a unit's dsr observation carries them. */
-static int publish_dsr(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
+/* A standardised roll-up, one row (a dsr's or an isr's strata are age
+ * bands, whose counts stay with the units): a dsr's O and P with its DSR
+ * and variance (per person, IEEE-754 bits) as a unit's dsr observation
+ * carries them; an isr's observed and expected events, summed. */
+static int publish_standardised(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
                        const hln_publish_opts *po, hln_publish_result *res, char *err,
                        size_t errlen)
 {
     hln_csv_row row;
     memset(&row, 0, sizeof row);
     row.line = 1;
-    row.kind = HLN_KIND_DSR;
+    row.kind = o->indicator->kind;
     hln_observation *ob = &row.obs;
     snprintf(ob->indicator, sizeof ob->indicator, "%s", o->indicator->code);
     snprintf(ob->period, sizeof ob->period, "%s", o->period);
     snprintf(ob->unit, sizeof ob->unit, "%s", out->jurisdiction);
     ob->numerator = out->numerator;
     ob->denominator = out->denominator;
-    ob->n_extra = 2;
-    memcpy(&ob->extra[0], &out->dsr, sizeof(double));
-    memcpy(&ob->extra[1], &out->dsr_var, sizeof(double));
+    if (row.kind == HLN_KIND_DSR) {
+        ob->n_extra = 2;
+        memcpy(&ob->extra[0], &out->dsr, sizeof(double));
+        memcpy(&ob->extra[1], &out->dsr_var, sizeof(double));
+    }
     return hln_node_publish_rows(v->node, &row, 1, po, res, err, errlen);
 }
 
@@ -222,8 +226,8 @@ static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out,
     memset(&res, 0, sizeof res);
     char *csv = NULL;
     int rc;
-    if (o->indicator->kind == HLN_KIND_DSR) {
-        rc = publish_dsr(v, o, out, &po, &res, err, errlen);
+    if (o->indicator->kind == HLN_KIND_DSR || o->indicator->kind == HLN_KIND_ISR) {
+        rc = publish_standardised(v, o, out, &po, &res, err, errlen);
     } else {
         if ((rc = rollup_csv(v, o, out, &csv)) < 0)
             return rc;
@@ -285,6 +289,9 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
     if (ind->kind == HLN_KIND_MEAN) /* a mean's values are in 1/scale of the unit shown */
         m = 1.0 / (ind->multiplier ? ind->multiplier : 1);
     out->value = (double)out->numerator / (double)out->denominator * m;
+    if (ind->kind == HLN_KIND_ISR) /* observed / expected (in millionths), times the multiplier */
+        out->value = (double)out->numerator / ((double)out->denominator / HLN_ISR_SCALE) *
+                     (ind->multiplier ? ind->multiplier : 1);
     if (ind->kind == HLN_KIND_DSR) /* the group's DSR, not a crude rate */
         out->value = out->dsr * (ind->multiplier ? ind->multiplier : 1);
     if (o->scope) {

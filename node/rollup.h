@@ -26,7 +26,8 @@ typedef struct {
     char jurisdiction[HLN_SCOPE_MAX + 1];     /* the one rolled up; also the record's unit */
     size_t n_units, n_suppressed, n_excluded; /* of the benchmark pooled */
     uint8_t digest[HLN_HASH_LEN];             /* its evidence digest (= hlnctl bench --group J) */
-    uint64_t numerator, denominator;          /* the pooled counts */
+    uint64_t numerator, denominator;          /* the pooled counts (an isr: observed events,
+                                                 expected events in millionths) */
     uint64_t sum_sq[2]; /* kind mean: the pooled sum of squares (lo, hi); else 0 */
     /* kind dsr: the population-weighted DSR of the units with one (per
      * person) and its variance (hln_dsr_pool); numerator and denominator are

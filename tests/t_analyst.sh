@@ -245,6 +245,69 @@ run 1 1 publish "$T/dsr2.csv"
 grep -q "no row for band age=90-plus" "$T/err" || { cat "$T/err"; fail "missing band not named"; }
 ok "dsr: testdata_big 10430.25 (9717.71-11178.94) and testdata_small 1103.21 per 100,000, as calculate_dsr"
 
+echo "# an indirectly standardised ratio: PHEindicatormethods' testdata_multiarea_isr"
+ISR=phof.smr-all
+python3 - "$T/isr-ref.csv" "$T/isr.csv" "$ISR" <<'PY'
+import csv, sys
+ref, out, ind = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = list(csv.reader(open("tests/data/phe/isr_multiarea.csv")))[1:]
+band = lambda b: "age=" + b.replace("+", "-plus")
+with open(ref, "w") as f:
+    f.write("# the reference's events and population by band\n")
+    for area, b, _, _, rx, rn in rows:
+        if area == "testdata_big":
+            f.write("%s,%s,%s\n" % (band(b), rx, rn))
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator\n")
+    for area, b, x, n, _, _ in rows:
+        # testdata_tiny has an empty band (NA) in PHE's data: every band needs a population
+        if area != "testdata_tiny":
+            f.write("%s,2025,%s,%s,%s,%s\n" % (ind, area.replace("_", "-"), band(b), x, n))
+PY
+cat >"$T/isr.ini" <<EOF
+[$ISR]
+title = Standardised mortality ratio, all causes
+version = 1
+domain = outcome
+kind = isr
+reference = phe-testdata
+reference_file = $T/isr-ref.csv
+direction = lower
+EOF
+ctl 0 indicator define "$T/isr.ini" --scope CA >/dev/null || fail "define isr"
+has_isr() { ctl 1 indicator list --json | grep -q "\"$ISR\""; }
+until_ok 30 "n1 receives the isr indicator" has_isr
+ctl 1 publish "$T/isr.csv" >/dev/null || fail "publish isr"
+run 0 1 bench "$ISR" --period 2025 --group CA --json
+python3 - "$T/out" <<'PY' || fail "ISRs differ from calculate_ISRatio's test results: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["kind"], d["reference"], d["multiplier"]) == ("isr", "phe-testdata", 100), d
+want = {"testdata-big": (895, 107.07232939020275, 100.17147712553987, 114.32332872498949, "high-95", "worse"),
+        "testdata-small": (91, 10.886683770400502, 8.7650401018294044, 13.366576328418912, "low-99.8", "better")}
+got = {u["unit"]: u for u in d["units"]}
+assert set(got) == set(want), got.keys()
+for k, (o, v, lo, hi, place, cmp) in want.items():
+    u = got[k]
+    assert u["observed"] == o and abs(u["expected"] - 835.88356123117433) < 1e-6, u
+    for a, b in ((u["value"], v), (u["ci95"][0], lo), (u["ci95"][1], hi)):
+        assert abs(a - b) <= 1e-9 * b, (k, a, b)
+    assert (u["place"], u["compared"]) == (place, cmp), u
+assert d["funnel"] == {"method": "phe-ratio", "target": 100}, d["funnel"]
+PY
+grep -q '"stratum":"age=' "$T/out" && fail "band counts in the isr output"
+run 0 1 bench "$ISR" --period 2025 --group CA
+out_has "indirectly standardised ratio (reference phe-testdata) x 100"
+run 0 0 rollup "$ISR" --period 2025 --json
+python3 - "$T/out" <<'PY' || fail "isr roll-up: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["numerator"], d["denominator"]) == (986, 2 * 835883561), d
+v = 986 / (2 * 835.883561) * 100
+assert abs(d["value"] - v) <= 1e-12 * v, (d["value"], v)
+PY
+ok "isr: testdata_big 107.07 (100.17-114.32) high-95, testdata_small 10.89 low-99.8 as calculate_ISRatio; rollup sums O and E"
+
 echo "# a mean: PHEindicatormethods' phe_mean test data (values with 5 decimals: scale 100000)"
 MEAN=cost.per-case
 cat >"$T/mean.ini" <<EOF

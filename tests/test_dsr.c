@@ -16,6 +16,7 @@
 
 #include "crypto/err.h"
 #include "node/bench.h"
+#include "node/bench_dsr.h"
 #include "node/dsr.h"
 #include "tests/bench_fixture.h"
 
@@ -349,6 +350,111 @@ static void bench_places_dsrs_on_phe_funnel(void **state)
     hln_store_close(&s);
 }
 
+/* An isr indicator over the reference of PHE's testdata_multiarea_isr. */
+static hln_indicator isr_def(const area *ref)
+{
+    hln_indicator d = fx_indicator("phof.smr-all", HLN_KIND_ISR, 100, 1);
+    snprintf(d.standard, sizeof d.standard, "custom");
+    d.n_strata = (uint32_t)ref->k;
+    for (size_t i = 0; i < ref->k; i++) {
+        snprintf(d.strata[i], sizeof d.strata[i], "age=b%02zu", i);
+        d.ref_events[i] = ref->rx[i];
+        d.ref_pop[i] = ref->rn[i];
+    }
+    return d;
+}
+
+/* kind isr end to end: each unit signs only O and E (from its band counts and
+ * the indicator's reference), bench gives calculate_ISRatio's ratio x 100 with
+ * its limits, a quarter adds O and E over its months. */
+static void isr_bench_matches_calculate_isratio(void **state)
+{
+    (void)state;
+    area a[4];
+    assert_int_equal(read_areas("tests/data/phe/isr_multiarea.csv", a, 4), 3);
+    hln_indicator ind = isr_def(&a[0]);
+    hln_store *s = fx_new_store();
+    fx_feed f;
+    fx_feed_open(&f, 8, "GB");
+    const char *units[3] = {"big", "small", "tiny"};
+    for (size_t i = 0; i < 3; i++) {
+        hln_observation o;
+        assert_int_equal(hln_bench_isr_observation(&ind, a[i].x, a[i].n, &o), 0);
+        assert_int_equal(o.denominator, 835883561); /* 835.88356123117433 expected, in millionths */
+        assert_int_equal(o.n_extra, 0);             /* no band count leaves the node */
+        fx_obs(s, &f, ind.code, "2025", units[i], "", o.numerator, o.denominator, false, NULL);
+        static const char *const q1[3] = {"2026-01", "2026-02", "2026-03"};
+        for (int m = 0; i == 0 && m < 3; m++) /* big: the same bands in each month of Q1 */
+            fx_obs(s, &f, ind.code, q1[m], units[i], "", o.numerator, o.denominator, false, NULL);
+    }
+    hln_bench_query q = {.indicator = &ind, .period = "2025", .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 3);
+    /* testresults_ISR, "indirectly standardised ratio x 100" */
+    const double want[3][5] = {
+        {107.07232939020275, 100.17147712553987, 114.32332872498949, 96.351556196144372,
+         118.60070415876287},
+        {10.886683770400502, 8.7650401018294044, 13.366576328418912, 7.6954255283921107,
+         14.897920510466744},
+        {1.0767049882813684, 0.49233808250957761, 2.043921455549973, 0.2933930655068262,
+         2.7105896514690211},
+    };
+    const hln_stats_place places[3] = {HLN_PLACE_HIGH95, HLN_PLACE_LOW998, HLN_PLACE_LOW998};
+    for (size_t i = 0; i < 3; i++) {
+        const hln_stats_unit *v = NULL;
+        for (size_t j = 0; j < r->n_units; j++)
+            if (!strcmp(r->units[j].unit, units[i]))
+                v = &r->units[j].s;
+        assert_non_null(v);
+        near(v->value * 100, want[i][0], 1e-9, "ratio x 100");
+        near(v->ci95.lo * 100, want[i][1], 1e-9, "lower 95");
+        near(v->ci95.hi * 100, want[i][2], 1e-9, "upper 95");
+        near(v->ci998.lo * 100, want[i][3], 1e-9, "lower 99.8");
+        near(v->ci998.hi * 100, want[i][4], 1e-9, "upper 99.8");
+        assert_int_equal(v->place_used, places[i]); /* PHE: the interval against 1 */
+    }
+    /* pooled: 995 observed over 3 x 835.883561 expected */
+    near(r->summary.theta0, 995 / (3 * 835.883561), 1e-15, "pooled ratio");
+    char *js = fx_json(r);
+    assert_non_null(strstr(js, "\"kind\":\"isr\""));
+    assert_non_null(strstr(js, "\"funnel\":{\"method\":\"phe-ratio\",\"target\":100}"));
+    free(js);
+    hln_bench_result_destroy(&r);
+    /* the quarter: O and E add over the months, so the ratio is big's */
+    q.period = "2026-Q1";
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 1);
+    assert_int_equal(r->units[0].parts, 3);
+    assert_int_equal(r->units[0].s.x, 3 * 895);
+    assert_int_equal(r->units[0].s.n, 3 * 835883561ull);
+    near(r->units[0].s.value * 100, 107.07232939020275, 1e-9, "quarter ratio");
+    hln_bench_result_destroy(&r);
+    /* refusals: a reference band without population; not an isr */
+    uint64_t e;
+    uint64_t zero[1] = {0}, one[1] = {1};
+    assert_int_equal(hln_dsr_isr_expected(1, one, one, zero, &e), HLN_EINVAL);
+    ind.kind = HLN_KIND_DSR;
+    hln_observation o;
+    assert_int_equal(hln_bench_isr_observation(&ind, a[0].x, a[0].n, &o), HLN_EINVAL);
+    char strata[24][65], err[160];
+    uint64_t ev[24], pop[24];
+    size_t cnt = 0;
+    const char *good = "age=0-4,10303,50520\nage=5-9,0,7\n";
+    assert_int_equal(hln_dsr_parse_reference(good, strlen(good), strata, ev, pop, 24, &cnt, err,
+                                             sizeof err),
+                     0);
+    assert_true(cnt == 2 && ev[0] == 10303 && pop[1] == 7);
+    const char *bad[] = {"age=0-4,1\n", "age=0-4,1,0\n", "age=0-4,1,2,3\n", "age=0-4,-1,2\n",
+                         "AGE,1,2\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(hln_dsr_parse_reference(bad[i], strlen(bad[i]), strata, ev, pop, 24,
+                                                 &cnt, err, sizeof err),
+                         HLN_EINVAL);
+    hln_identity_destroy(&f.id);
+    hln_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +465,7 @@ int main(void)
         cmocka_unit_test(dsr_funnel_matches_phe_significance),
         cmocka_unit_test(dsr_pool_exact_with_one_age_structure),
         cmocka_unit_test(bench_places_dsrs_on_phe_funnel),
+        cmocka_unit_test(isr_bench_matches_calculate_isratio),
     };
     return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

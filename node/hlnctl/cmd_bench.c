@@ -462,6 +462,8 @@ static void print_rollup(const hln_indicator *ind, const bopts *o, const hln_rol
         snprintf(v, sizeof v, "%.3g per %u", u->value, ind->multiplier ? ind->multiplier : 1);
     else if (ind->kind == HLN_KIND_MEAN) /* sum of values / n: the pooled mean */
         snprintf(v, sizeof v, "mean %.6g", u->value);
+    else if (ind->kind == HLN_KIND_ISR)
+        snprintf(v, sizeof v, "ratio %.1f (x %u)", u->value, ind->multiplier ? ind->multiplier : 1);
     else if (ind->kind == HLN_KIND_DSR)
         snprintf(v, sizeof v, "DSR %.1f per %u (population-weighted; %zu unit%s under 10 events "
                  "left out)", u->value, ind->multiplier ? ind->multiplier : 1, u->n_too_few,
