@@ -14,7 +14,7 @@
 
 /* The engine's version string: part of every evidence digest, so it changes
  * whenever a figure could change for the same evidence. */
-#define HLN_BENCH_VERSION "hln-bench/2"
+#define HLN_BENCH_VERSION "hln-bench/3"
 
 /* true if `author` passes (is in the group; or, for `excluded`, is flagged). */
 typedef bool (*hln_bench_author_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN]);
