@@ -427,7 +427,11 @@ grep -q '<svg class="strata"' "$T/site/$IND/2026-Q2_CA.html" || fail "no strata 
 grep -q "Directly standardised rates" "$T/site2/$DSR/2025_CA.html" || fail "no DSR table"
 grep -q "10430" "$T/site2/$DSR/2025_CA.html" || fail "DSR figure not on the page"
 grep -q "<h2 id=\"means\">Means</h2>" "$T/site2/$MEAN/2025_CA.html" || fail "no means table"
-ok "report: JSON download = bench --json, trend and strata charts, DSR and mean tables"
+grep -q "<h2 id=\"isr\">Indirectly standardised ratios</h2>" "$T/site2/$ISR/2025_CA.html" || fail "no isr table"
+grep -q "<td>107.1</td><td>100.2 - 114.3</td><td>high-95</td>" "$T/site2/$ISR/2025_CA.html" || fail "isr figures not on the page"
+[ "$(grep -c 'href="2026-Q2_CA.csv" download' "$T/site/$IND/2026-Q2_CA.html")" = 2 ] || fail "downloads not beside the funnel and the ranking"
+grep -q 'href="2025_CA.csv" download' "$T/site2/$DSR/2025_CA.html" || fail "no download beside the DSR table"
+ok "report: JSON download = bench --json beside the funnel and the ranking, trend and strata charts, DSR, ISR and mean tables with their downloads"
 
 for i in 0 1; do alive $i; done
 for i in 0 1; do stop_node $i; done
