@@ -811,7 +811,8 @@ int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *autho
         if ((rc = hln_bench_run(s, &pq, &r)))
             goto out;
         hln_bench_trend_point *p = &pts[i];
-        double m = r->multiplier;
+        /* a mean's figures are already in the unit shown (its multiplier is the scale) */
+        double m = r->kind == HLN_KIND_MEAN ? 1 : r->multiplier;
         memcpy(p->period, pc.periods[i], sizeof p->period);
         p->units = r->n_units;
         p->suppressed = r->n_suppressed;

@@ -304,6 +304,15 @@ static void a_mean_adds_up_its_months(void **state)
     assert_true(r->sum_sq[0] == 91 + 408 && r->sum_sq[1] == 0);
     assert_true(fabs(r->summary.theta0 - m) < 1e-15 && fabs(r->summary.tau2 - sd) < 1e-14);
     hln_bench_result_destroy(&r);
+    /* values in hundredths: the trend shows the quarter's mean in the unit shown, 0.061 */
+    ind.multiplier = 100;
+    q.per = 'Q';
+    hln_bench_trend_point *pts = NULL;
+    size_t np = 0;
+    assert_int_equal(hln_bench_trend(s, &q, hln_identity_pk(a.id), "alpha", &pts, &np), 0);
+    assert_int_equal(np, 1);
+    assert_true(fabs(pts[0].theta0 - 0.061) < 1e-15 && fabs(pts[0].value - 0.035) < 1e-15);
+    free(pts);
     hln_identity_destroy(&a.id);
     hln_store_close(&s);
 }
