@@ -241,6 +241,35 @@ static int copy_str(char *dst, size_t cap, const char *src)
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distribution of a dsr's, isr's or mean's unit values (type 7, as for
+ * the other kinds) for trends; such kinds have no ABC (NaN: null). */
+static int kind_distribution(hln_bench_result *r)
+{
+    hln_stats_summary *sm = &r->summary;
+    sm->abc = NAN;
+    if (!r->has_stats || r->n_units == 0)
+        return 0;
+    double *v = malloc(r->n_units * sizeof *v);
+    if (!v)
+        return HLN_ENOMEM;
+    for (size_t i = 0; i < r->n_units; i++)
+        v[i] = r->units[i].s.value;
+    qsort(v, r->n_units, sizeof *v, cmp_double);
+    sm->min = v[0];
+    sm->max = v[r->n_units - 1];
+    sm->q1 = hln_stats_quantile7(v, r->n_units, 0.25);
+    sm->median = hln_stats_quantile7(v, r->n_units, 0.5);
+    sm->q3 = hln_stats_quantile7(v, r->n_units, 0.75);
+    free(v);
+    return 0;
+}
+
 int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out)
 {
     hln_bench_result *r = NULL;
@@ -287,6 +316,10 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
             goto out;
     } else if (r->kind == HLN_KIND_ISR) { /* node/bench_isr.c: observed / expected */
         if ((rc = hln_bench_isr_fill(r)))
+            goto out;
+    }
+    if (r->kind >= HLN_KIND_DSR) {
+        if ((rc = kind_distribution(r)))
             goto out;
     } else if (r->n_units) {
         if (!(su = malloc(r->n_units * sizeof *su))) {
@@ -907,7 +940,7 @@ int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_
         char v[5][32];
         const double d[5] = {p[i].theta0, p[i].q1, p[i].median, p[i].q3, p[i].abc};
         for (int k = 0; k < 5; k++) {
-            if (!p[i].has_stats)
+            if (!p[i].has_stats || !isfinite(d[k])) /* no ABC for a dsr, isr or mean */
                 snprintf(v[k], sizeof v[k], "-");
             else
                 hln_bench_format_value(&fake, v[k], sizeof v[k], d[k] / fake.multiplier);

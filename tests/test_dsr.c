@@ -330,6 +330,11 @@ static void bench_places_dsrs_on_phe_funnel(void **state)
     /* target: 550 / (100/.01 + 50/.005 + 400/.025) = 550 / 36000 */
     double t = 550.0 / 36000;
     near(r->summary.theta0, t, 1e-15, "target");
+    /* the units' DSRs .005, .01, .025 by R's type 7 (for trends); no ABC */
+    near(r->summary.q1, 0.0075, 1e-15, "q1");
+    near(r->summary.median, 0.01, 1e-15, "median");
+    near(r->summary.q3, 0.0175, 1e-15, "q3");
+    assert_true(isnan(r->summary.abc));
     const hln_stats_unit *c = &r->units[2].s, *b = &r->units[1].s, *ua = &r->units[0].s;
     near(c->limits.hi998, t * 400 / byar_lo(400, HLN_STATS_Z998), 1e-13, "c hi998");
     assert_int_equal(c->place_used, HLN_PLACE_HIGH998); /* .025 > .0179 */
