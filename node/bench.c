@@ -4,6 +4,7 @@
 #include "node/periods.h"
 #include "node/bench_dsr.h"
 #include "node/bench_mean.h"
+#include "node/bench_isr.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ const char *hln_bench_kind_name(uint32_t kind)
     return kind == KIND_RATE       ? "rate"
            : kind == HLN_KIND_DSR  ? "dsr"
            : kind == HLN_KIND_MEAN ? "mean"
+           : kind == HLN_KIND_ISR  ? "isr"
                                    : "proportion";
 }
 const char *hln_bench_direction_name(uint32_t d)
@@ -31,7 +33,7 @@ const char *hln_bench_method_name(uint32_t m)
     return m == 1 ? "wilson" : "exact";
 }
 
-static const char *judgement_name(int j)
+const char *hln_bench_judgement_name(int j)
 {
     return j > 0 ? "better" : j < 0 ? "worse" : "as-expected";
 }
@@ -265,13 +267,42 @@ static void merge_rotated(const hln_bench_query *q, hln_bench_result *r)
     r->n_units = kept;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distribution of a dsr's, isr's or mean's unit values (type 7, as for
+ * the other kinds) for trends; such kinds have no ABC (NaN: null). */
+static int kind_distribution(hln_bench_result *r)
+{
+    hln_stats_summary *sm = &r->summary;
+    sm->abc = NAN;
+    if (!r->has_stats || r->n_units == 0)
+        return 0;
+    double *v = malloc(r->n_units * sizeof *v);
+    if (!v)
+        return HLN_ENOMEM;
+    for (size_t i = 0; i < r->n_units; i++)
+        v[i] = r->units[i].s.value;
+    qsort(v, r->n_units, sizeof *v, cmp_double);
+    sm->min = v[0];
+    sm->max = v[r->n_units - 1];
+    sm->q1 = hln_stats_quantile7(v, r->n_units, 0.25);
+    sm->median = hln_stats_quantile7(v, r->n_units, 0.5);
+    sm->q3 = hln_stats_quantile7(v, r->n_units, 0.75);
+    free(v);
+    return 0;
+}
+
 int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out)
 {
     hln_bench_result *r = NULL;
     hln_stats_unit *su = NULL;
     int rc = HLN_EINVAL;
     if (!s || !q || !out || !q->indicator || !q->period || q->method < -1 || q->method > 1 ||
-        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > HLN_KIND_MEAN ||
+        q->ci > HLN_CI_CLOPPER_PEARSON || q->indicator->kind > HLN_KIND_ISR ||
         q->indicator->direction > 1 || q->indicator->method > 1)
         return HLN_EINVAL;
     *out = NULL;
@@ -310,6 +341,13 @@ int hln_bench_run(hln_store *s, const hln_bench_query *q, hln_bench_result **out
             goto out;
     } else if (r->kind == HLN_KIND_MEAN) { /* node/bench_mean.c */
         if ((rc = hln_bench_mean_fill(s, r)))
+            goto out;
+    } else if (r->kind == HLN_KIND_ISR) { /* node/bench_isr.c: observed / expected */
+        if ((rc = hln_bench_isr_fill(r)))
+            goto out;
+    }
+    if (r->kind >= HLN_KIND_DSR) {
+        if ((rc = kind_distribution(r)))
             goto out;
     } else if (r->n_units) {
         if (!(su = malloc(r->n_units * sizeof *su))) {
@@ -382,7 +420,7 @@ static void json_key_num(FILE *f, const char *k, double v, bool comma)
         fputc(',', f);
 }
 
-static void json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m)
+void hln_bench_json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m)
 {
     fprintf(f, "\"%s\":{", k);
     json_key_num(f, "lo998", l->lo998 * m, true);
@@ -503,14 +541,14 @@ static void json_unit(const hln_bench_result *r, const hln_bench_unit *u, double
     json_key_num(f, "apf", v->apf, true);
     fprintf(f, "\"in_abc\":%s,", v->in_abc ? "true" : "false");
     json_key_num(f, "gap_to_abc", hln_bench_gap_to_abc(r, v->value) * m, true);
-    json_limits(f, "limits", &v->limits, m);
+    hln_bench_json_limits(f, "limits", &v->limits, m);
     fputc(',', f);
-    json_limits(f, "adjusted_limits", &v->adjusted, m);
+    hln_bench_json_limits(f, "adjusted_limits", &v->adjusted, m);
     fprintf(f,
             ",\"place\":\"%s\",\"place_adjusted\":\"%s\",\"place_used\":\"%s\",\"compared\":\"%"
             "s\"}",
             hln_stats_place_name(v->place), hln_stats_place_name(v->place_adjusted),
-            hln_stats_place_name(v->place_used), judgement_name(v->judgement));
+            hln_stats_place_name(v->place_used), hln_bench_judgement_name(v->judgement));
 }
 
 int hln_bench_write_json(const hln_bench_result *r, FILE *f)
@@ -521,6 +559,8 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
         return hln_bench_dsr_write_json(r, f);
     if (r->kind == HLN_KIND_MEAN)
         return hln_bench_mean_write_json(r, f);
+    if (r->kind == HLN_KIND_ISR)
+        return hln_bench_isr_write_json(r, f);
     json_head(r, f);
     json_summary(r, f);
     fputs("\"units\":[", f);
@@ -606,6 +646,8 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         return hln_bench_dsr_write_table(r, own, f);
     if (r->kind == HLN_KIND_MEAN)
         return hln_bench_mean_write_table(r, own, f);
+    if (r->kind == HLN_KIND_ISR)
+        return hln_bench_isr_write_table(r, own, f);
     const hln_stats_summary *s = &r->summary;
     char a[64], b[64], c[64], d[64], e[64], name[HLN_CODE_MAX + 1];
     hln_util_sanitize(name, sizeof name, r->indicator, SIZE_MAX, SIZE_MAX);
@@ -638,7 +680,7 @@ int hln_bench_write_table(const hln_bench_result *r, const uint8_t *own, FILE *f
         snprintf(cnt, sizeof cnt, "%llu/%llu", (unsigned long long)v->x, (unsigned long long)v->n);
         fprintf(f, "%c %-7s %-20s %10s %10s  %-21s %-10s %-11s %s%s\n",
                 own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit, cnt, a, iv,
-                hln_stats_place_name(v->place_used), judgement_name(v->judgement), d,
+                hln_stats_place_name(v->place_used), hln_bench_judgement_name(v->judgement), d,
                 v->in_abc ? "  (ABC)" : "");
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
@@ -731,6 +773,8 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
         return hln_bench_dsr_write_csv(r, f);
     if (r->kind == HLN_KIND_MEAN)
         return hln_bench_mean_write_csv(r, f);
+    if (r->kind == HLN_KIND_ISR)
+        return hln_bench_isr_write_csv(r, f);
     double m = r->multiplier;
     fputs("author,unit,record,suppressed,numerator,denominator,value,ci95_lo,ci95_hi,ci998_lo,"
           "ci998_hi,"
@@ -755,7 +799,7 @@ int hln_bench_write_csv(const hln_bench_result *r, FILE *f)
             fprintf(f, ",%.17g", vals[k] * m);
         fprintf(f, ",%.17g,%s,%s,%s,%s,%d,%.17g", v->z, hln_stats_place_name(v->place),
                 hln_stats_place_name(v->place_adjusted), hln_stats_place_name(v->place_used),
-                judgement_name(v->judgement), v->in_abc ? 1 : 0,
+                hln_bench_judgement_name(v->judgement), v->in_abc ? 1 : 0,
                 hln_bench_gap_to_abc(r, v->value) * m);
         csv_query(r, f);
     }
@@ -828,7 +872,8 @@ int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *autho
         if ((rc = hln_bench_run(s, &pq, &r)))
             goto out;
         hln_bench_trend_point *p = &pts[i];
-        double m = r->multiplier;
+        /* a mean's figures are already in the unit shown (its multiplier is the scale) */
+        double m = r->kind == HLN_KIND_MEAN ? 1 : r->multiplier;
         memcpy(p->period, pc.periods[i], sizeof p->period);
         p->units = r->n_units;
         p->suppressed = r->n_suppressed;
@@ -894,7 +939,7 @@ int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_p
             fputc(',', f);
             hln_bench_json_num(f, p[i].hi95);
             fprintf(f, "],\"place_used\":\"%s\",\"compared\":\"%s\"},",
-                    hln_stats_place_name(p[i].place), judgement_name(p[i].judgement));
+                    hln_stats_place_name(p[i].place), hln_bench_judgement_name(p[i].judgement));
         }
         json_hex(f, "digest", p[i].digest, HLN_HASH_LEN);
         fputc('}', f);
@@ -923,7 +968,7 @@ int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_
         char v[5][32];
         const double d[5] = {p[i].theta0, p[i].q1, p[i].median, p[i].q3, p[i].abc};
         for (int k = 0; k < 5; k++) {
-            if (!p[i].has_stats)
+            if (!p[i].has_stats || !isfinite(d[k])) /* no ABC for a dsr, isr or mean */
                 snprintf(v[k], sizeof v[k], "-");
             else
                 hln_bench_format_value(&fake, v[k], sizeof v[k], d[k] / fake.multiplier);
@@ -933,7 +978,7 @@ int hln_bench_write_trend_table(const hln_bench_query *q, const hln_bench_trend_
         if (p[i].has_unit) {
             hln_bench_format_value(&fake, v[0], sizeof v[0], p[i].value / fake.multiplier);
             fprintf(f, "%s (%s, %s)\n", v[0], hln_stats_place_name(p[i].place),
-                    judgement_name(p[i].judgement));
+                    hln_bench_judgement_name(p[i].judgement));
         } else {
             fputs("-\n", f);
         }

@@ -9,11 +9,12 @@
 
 #include "proto/record.h"
 #include "store/store.h"
+#include "node/dsr.h"
 #include "node/stats.h"
 
 /* The engine's version string: part of every evidence digest, so it changes
  * whenever a figure could change for the same evidence. */
-#define HLN_BENCH_VERSION "hln-bench/2"
+#define HLN_BENCH_VERSION "hln-bench/3"
 
 /* true if `author` passes (is in the group; or, for `excluded`, is flagged). */
 typedef bool (*hln_bench_author_fn)(void *ctx, const uint8_t author[HLN_KEY_LEN]);
@@ -52,6 +53,10 @@ typedef struct {
     uint64_t timestamp_ms;
     hln_stats_unit s; /* figures per one unit of exposure (rates: not multiplied) */
     uint32_t parts;   /* records added up (node/periods.h); 1 when reported for the period itself */
+    /* kind mean: the sum of squares of the values (lo, hi 64 bits), added
+     * over the parts; has_sq false until node/periods.c or bench_mean.c set it */
+    bool has_sq;
+    uint64_t sq[2];
 } hln_bench_unit;
 
 /* A unit left out of a coarser period because a finer one is missing
@@ -90,6 +95,8 @@ typedef struct {
     size_t n_incomplete;              /* units missing a part of a coarser period: left out */
     size_t n_too_few;                 /* dsr: fewer than 10 events, no DSR: left out */
     char standard[HLN_CODE_MAX + 1];  /* dsr: the standard population's name */
+    uint64_t sum_sq[2];               /* mean: the pooled sum of squares (lo, hi) */
+    hln_dsr_stats dsr_pool;           /* dsr: the group's pooled DSR (hln_dsr_pool) */
     hln_bench_incomplete *incomplete; /* sorted by (author, unit) */
     /* When units were added up from finer periods: every record used, the
      * counted ones first, then the suppressed ones; the digest covers these
@@ -155,6 +162,10 @@ void hln_bench_format_gap(const hln_bench_result *r, char *buf, size_t cap, doub
  * a number with 17 significant digits (null when not finite, never "-0"). */
 void hln_bench_json_str(FILE *f, const char *s);
 void hln_bench_json_num(FILE *f, double v);
+/* "K":{"lo998":..,"lo95":..,"hi95":..,"hi998":..}, each limit times m. */
+void hln_bench_json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m);
+/* "better" (+1), "worse" (-1), "as-expected" (0). */
+const char *hln_bench_judgement_name(int j);
 
 /* Write one CSV row per unit (and per suppressed unit), with a header. HLN_EIO. */
 int hln_bench_write_csv(const hln_bench_result *r, FILE *f);

@@ -33,9 +33,19 @@ int hln_bench_dsr_write_csv(const hln_bench_result *r, FILE *f);
 int hln_bench_dsr_observation(const hln_indicator *ind, const uint64_t *x, const uint64_t *n,
                               hln_observation *o);
 
-/* Publishing: replace, in place, the rows of dsr indicators (one per unit
+/* The observation a publishing node signs for one unit of an isr
+ * indicator from its band counts (x[i] events, n[i] population in
+ * strata[i]): numerator = observed events O, denominator = expected events
+ * E in millionths (hln_dsr_isr_expected, at the indicator's reference
+ * rates); nothing else: the band counts stay on the node. HLN_EINVAL,
+ * HLN_ERANGE. */
+int hln_bench_isr_observation(const hln_indicator *ind, const uint64_t *x, const uint64_t *n,
+                              hln_observation *o);
+
+/* Publishing: replace, in place, the rows of dsr and isr indicators (one per unit
  * and age band) by one row per (indicator, period, unit), stratum "", made
- * by hln_bench_dsr_observation; other rows stay as they are, in order.
+ * by hln_bench_dsr_observation (hln_bench_isr_observation for an isr);
+ * other rows stay as they are, in order.
  * Every band of the standard must be present once for each (indicator,
  * period, unit), with a population above 0; a row of a dsr indicator for
  * the total ("" stratum) is refused. Problems go to cb; HLN_EINVAL then. */

@@ -9,41 +9,52 @@
 #include "crypto/err.h"
 #include "node/util.h"
 
+int hln_bench_mean_sums_of(hln_store *s, const uint8_t id[HLN_HASH_LEN], hln_record *rec,
+                           hln_mean_sums *m)
+{
+    int rc = hln_store_get(s, id, rec);
+    if (rc)
+        return rc;
+    const hln_observation *o = &rec->body.observation;
+    if (!rec->has_body || rec->env.type != HLN_REC_OBSERVATION || o->n_extra != 2)
+        return HLN_EINVAL;
+    m->n = o->denominator;
+    m->sum = o->numerator;
+    m->sq_lo = o->extra[0];
+    m->sq_hi = o->extra[1];
+    return 0;
+}
+
 int hln_bench_mean_fill(hln_store *s, hln_bench_result *r)
 {
     hln_record *rec = malloc(sizeof *rec);
-    hln_mean_sums *sums = calloc(r->n_units ? r->n_units : 1, sizeof *sums);
     int rc = 0;
-    if (!rec || !sums) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
+    if (!rec)
+        return HLN_ENOMEM;
     size_t kept = 0;
     hln_mean_sums all = {0};
     for (size_t i = 0; i < r->n_units; i++) {
         hln_bench_unit u = r->units[i];
-        if ((rc = hln_store_get(s, u.id, rec)))
+        /* added up over periods (node/periods.c): the sums are the parts'; else the record's */
+        hln_mean_sums m = {.n = u.s.n, .sum = u.s.x, .sq_lo = u.sq[0], .sq_hi = u.sq[1]};
+        if (!u.has_sq && (rc = hln_bench_mean_sums_of(s, u.id, rec, &m)) && rc != HLN_EINVAL)
             goto out;
-        const hln_observation *o = &rec->body.observation;
-        hln_mean_sums m = {.n = u.s.n, .sum = u.s.x};
         hln_mean_unit mu;
-        bool ok = rec->has_body && rec->env.type == HLN_REC_OBSERVATION && o->n_extra == 2;
-        if (ok) {
-            m.sq_lo = o->extra[0];
-            m.sq_hi = o->extra[1];
-            ok = hln_means_unit(&m, r->multiplier, &mu) == 0;
-        }
-        if (!ok) {
+        if (rc == HLN_EINVAL || m.n != u.s.n || m.sum != u.s.x ||
+            hln_means_unit(&m, r->multiplier, &mu)) {
+            rc = 0;
             r->n_invalid++;
             continue;
         }
         if ((rc = hln_means_add(&all, &m)))
             goto out;
+        u.has_sq = true;
+        u.sq[0] = m.sq_lo;
+        u.sq[1] = m.sq_hi;
         u.s.value = mu.mean;
         u.s.ci95 = mu.ci95;
         u.s.ci998 = mu.ci998;
         u.s.z = mu.sd; /* the unit's standard deviation, for the writers */
-        sums[kept] = m;
         r->units[kept++] = u;
     }
     r->n_units = kept;
@@ -58,6 +69,8 @@ int hln_bench_mean_fill(hln_store *s, hln_bench_result *r)
     sm->sum_n = all.n;
     sm->theta0 = pooled.mean;
     sm->tau2 = pooled.sd; /* the pooled standard deviation (see the writers) */
+    r->sum_sq[0] = all.sq_lo;
+    r->sum_sq[1] = all.sq_hi;
     double sd = isfinite(pooled.sd) ? pooled.sd : 0;
     for (size_t i = 0; i < kept; i++) {
         hln_stats_unit *v = &r->units[i].s;
@@ -69,13 +82,7 @@ int hln_bench_mean_fill(hln_store *s, hln_bench_result *r)
     r->has_stats = true;
 out:
     free(rec);
-    free(sums);
     return rc;
-}
-
-static const char *judged(int j)
-{
-    return j > 0 ? "better" : j < 0 ? "worse" : "as-expected";
 }
 
 int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
@@ -131,16 +138,10 @@ int hln_bench_mean_write_json(const hln_bench_result *r, FILE *f)
         hln_bench_json_num(f, v->ci998.lo);
         fputc(',', f);
         hln_bench_json_num(f, v->ci998.hi);
-        fputs("],\"limits\":{\"lo998\":", f);
-        hln_bench_json_num(f, v->limits.lo998);
-        fputs(",\"lo95\":", f);
-        hln_bench_json_num(f, v->limits.lo95);
-        fputs(",\"hi95\":", f);
-        hln_bench_json_num(f, v->limits.hi95);
-        fputs(",\"hi998\":", f);
-        hln_bench_json_num(f, v->limits.hi998);
-        fprintf(f, "},\"place\":\"%s\",\"compared\":\"%s\"}", hln_stats_place_name(v->place),
-                judged(v->judgement));
+        fputs("],", f);
+        hln_bench_json_limits(f, "limits", &v->limits, 1);
+        fprintf(f, ",\"place\":\"%s\",\"compared\":\"%s\"}", hln_stats_place_name(v->place),
+                hln_bench_judgement_name(v->judgement));
     }
     fputs("],\"suppressed\":[", f);
     for (size_t i = 0; i < r->n_suppressed; i++) {
@@ -177,7 +178,7 @@ int hln_bench_mean_write_csv(const hln_bench_result *r, FILE *f)
             if (isfinite(d[k]))
                 fprintf(f, "%.17g", d[k]);
         }
-        fprintf(f, ",%s,%s\n", hln_stats_place_name(v->place), judged(v->judgement));
+        fprintf(f, ",%s,%s\n", hln_stats_place_name(v->place), hln_bench_judgement_name(v->judgement));
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
         hln_id_to_text(r->suppressed[i].author, text);
@@ -208,7 +209,7 @@ int hln_bench_mean_write_table(const hln_bench_result *r, const uint8_t *own, FI
         fprintf(f, "%c %-7s %-20s %8llu %12.4g %12.4g  %-25s %-10s %s\n",
                 own && !memcmp(own, u->author, HLN_KEY_LEN) ? '*' : ' ', sid, unit,
                 (unsigned long long)v->n, v->value, v->z, iv, hln_stats_place_name(v->place),
-                judged(v->judgement));
+                hln_bench_judgement_name(v->judgement));
     }
     for (size_t i = 0; i < r->n_suppressed; i++) {
         char sid[HLN_ID_SHORT_LEN + 1], unit[24];

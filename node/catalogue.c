@@ -29,13 +29,16 @@ enum {
     K_FHIR_MEASURE,
     K_STANDARD,
     K_STANDARD_FILE,
+    K_REFERENCE,
+    K_REFERENCE_FILE,
     K_COUNT
 };
 static const char *const key_names[K_COUNT] = {"title",  "version",    "domain",
                                                "kind",   "multiplier", "direction",
                                                "method", "strata",     "description",
                                                "fhir_measure",
-                                               "standard", "standard_file"};
+                                               "standard", "standard_file",
+                                               "reference", "reference_file"};
 
 #define REASON_MAX 200
 #define STRATA_TEXT_MAX 2048
@@ -90,6 +93,7 @@ const char *hln_kind_name(uint32_t kind)
            : kind == HLN_KIND_RATE     ? "rate"
            : kind == HLN_KIND_DSR      ? "dsr"
            : kind == HLN_KIND_MEAN     ? "mean"
+           : kind == HLN_KIND_ISR      ? "isr"
                                        : "unknown";
 }
 
@@ -275,7 +279,7 @@ static bool parse_enum(const char *v, const char *const *names, uint32_t count, 
 static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned long line)
 {
     static const char *const domains[] = {"process", "experience", "outcome", "cost"};
-    static const char *const kinds[] = {"proportion", "rate", "dsr", "mean"};
+    static const char *const kinds[] = {"proportion", "rate", "dsr", "mean", "isr"};
     static const char *const dirs[] = {"higher", "lower"};
     static const char *const methods[] = {"exact", "wilson"};
     char safe[64];
@@ -307,8 +311,8 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
             add_problem(c, line, "domain: '%s' is not process, experience, outcome or cost", safe);
         break;
     case K_KIND:
-        if (!parse_enum(value, kinds, 4, &d->kind))
-            add_problem(c, line, "kind: '%s' is not proportion, rate, dsr or mean", safe);
+        if (!parse_enum(value, kinds, 5, &d->kind))
+            add_problem(c, line, "kind: '%s' is not proportion, rate, dsr, mean or isr", safe);
         break;
     case K_MULTIPLIER:
         if (!parse_u32(value, 1, 1000000000u, &d->multiplier))
@@ -331,14 +335,17 @@ static void set_key(cat_ctx *c, section *s, int k, const char *value, unsigned l
         s->strata_len = vl;
         break;
     case K_STANDARD:
+    case K_REFERENCE: /* a dsr's standard or an isr's reference: the record's name for it */
         if (vl == 0 || vl > HLN_CODE_MAX || !hln_code_stratum(value, vl))
-            add_problem(c, line, "standard: '%s' is not a name ([a-z0-9][a-z0-9._=-]*)", safe);
+            add_problem(c, line, "%s: '%s' is not a name ([a-z0-9][a-z0-9._=-]*)", key_names[k],
+                        safe);
         else
             memcpy(d->standard, value, vl + 1);
         break;
     case K_STANDARD_FILE:
+    case K_REFERENCE_FILE:
         if (vl == 0 || vl >= sizeof s->standard_file)
-            add_problem(c, line, "standard_file: a path of 1 to %zu bytes",
+            add_problem(c, line, "%s: a path of 1 to %zu bytes", key_names[k],
                         sizeof s->standard_file - 1);
         else
             memcpy(s->standard_file, value, vl + 1);
@@ -509,6 +516,65 @@ static void finish_dsr(cat_ctx *c, section *s)
     }
 }
 
+/* An indirectly standardised ratio (docs/BENCHMARKS.md, "Indirectly
+ * standardised ratios"): its strata are the bands of reference_file
+ * (STRATUM,EVENTS,POPULATION lines, relative to the current directory),
+ * in byte order with the reference's counts; shown x 100 unless a
+ * multiplier is given (PHE's convention). */
+static void finish_isr(cat_ctx *c, section *s)
+{
+    hln_indicator *d = &s->def;
+    char strata[HLN_STRATA_MAX][65], err[160] = "";
+    uint64_t ev[HLN_STRATA_MAX], pop[HLN_STRATA_MAX];
+    size_t n = 0;
+    if (!s->key_line[K_MULTIPLIER])
+        d->multiplier = 100;
+    if (s->key_line[K_STRATA])
+        add_problem(c, s->key_line[K_STRATA],
+                    "strata: an isr's strata are the bands of its reference_file");
+    if (s->key_line[K_METHOD] && d->method != HLN_FUNNEL_EXACT)
+        add_problem(c, s->key_line[K_METHOD], "method: an isr has no funnel method");
+    if (s->key_line[K_STANDARD] || s->key_line[K_STANDARD_FILE])
+        add_problem(c, s->key_line[K_STANDARD] ? s->key_line[K_STANDARD]
+                                               : s->key_line[K_STANDARD_FILE],
+                    "standard: an isr has a reference (reference_file), not a standard");
+    if (!s->key_line[K_REFERENCE_FILE]) {
+        add_problem(c, s->line, "missing key 'reference_file' (STRATUM,EVENTS,POPULATION lines)");
+        return;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    if (hln_read_file(s->standard_file, 65536, &buf, &len) < 0) {
+        add_problem(c, s->key_line[K_REFERENCE_FILE], "reference_file: cannot read it");
+        return;
+    }
+    int rc = hln_dsr_parse_reference(buf, len, strata, ev, pop, HLN_STRATA_MAX, &n, err,
+                                     sizeof err);
+    free(buf);
+    if (rc) {
+        add_problem(c, s->key_line[K_REFERENCE_FILE], "reference_file: %s", err);
+        return;
+    }
+    if (!s->key_line[K_REFERENCE])
+        strcpy(d->standard, "custom");
+    for (size_t i = 1; i < n; i++) /* byte order, the counts alongside */
+        for (size_t j = i; j > 0 && strcmp(strata[j - 1], strata[j]) > 0; j--) {
+            char t[65];
+            memcpy(t, strata[j], sizeof t);
+            memcpy(strata[j], strata[j - 1], sizeof t);
+            memcpy(strata[j - 1], t, sizeof t);
+            uint64_t te = ev[j], tp = pop[j];
+            ev[j] = ev[j - 1], pop[j] = pop[j - 1];
+            ev[j - 1] = te, pop[j - 1] = tp;
+        }
+    d->n_strata = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(d->strata[i], strata[i], sizeof d->strata[i]);
+        d->ref_events[i] = ev[i];
+        d->ref_pop[i] = pop[i];
+    }
+}
+
 /* Checks that need the whole section: required keys, strata, cross-field rules. */
 static void finish_section(cat_ctx *c, section *s)
 {
@@ -547,6 +613,14 @@ static void finish_section(cat_ctx *c, section *s)
         finish_dsr(c, s);
         return;
     }
+    if (s->key_line[K_KIND] && d->kind == HLN_KIND_ISR) {
+        finish_isr(c, s);
+        return;
+    }
+    if (s->key_line[K_REFERENCE] || s->key_line[K_REFERENCE_FILE])
+        add_problem(c, s->key_line[K_REFERENCE] ? s->key_line[K_REFERENCE]
+                                                : s->key_line[K_REFERENCE_FILE],
+                    "reference: only an isr has a reference");
     if (s->key_line[K_STANDARD] || s->key_line[K_STANDARD_FILE])
         add_problem(c, s->key_line[K_STANDARD] ? s->key_line[K_STANDARD]
                                                : s->key_line[K_STANDARD_FILE],

@@ -35,7 +35,8 @@ int hln_disclosure_small(uint32_t kind, uint64_t numerator, uint64_t denominator
     /* The people without the event are counted too: 97 of 100 screened
      * tells that 3 were not. A rate's denominator is an exposure (bed-days),
      * so its difference counts nobody. */
-    if (kind != HLN_KIND_RATE && numerator <= denominator &&
+    /* An isr's denominator is expected events (in millionths): nobody either. */
+    if (kind != HLN_KIND_RATE && kind != HLN_KIND_ISR && numerator <= denominator &&
         is_small(denominator - numerator, min_cell))
         return 3;
     return 0;

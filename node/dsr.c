@@ -1,6 +1,7 @@
 /* dsr.c - directly standardised rates (Dobson) and indirectly standardised ratios (Byar's). */
 #include "node/dsr.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,65 @@ int hln_dsr_dobson(const hln_dsr_stats *s, double conf, double *lo, double *hi)
     return 0;
 }
 
+int hln_dsr_pool(const hln_dsr_stats *u, size_t k, hln_dsr_stats *out)
+{
+    if (!u || !out || k == 0)
+        return HLN_EINVAL;
+    uint64_t o = 0, p = 0;
+    for (size_t i = 0; i < k; i++) {
+        o += u[i].events;
+        p += u[i].population;
+        if (o > HLN_COUNT_MAX || p > HLN_COUNT_MAX)
+            return HLN_ERANGE;
+    }
+    if (p == 0)
+        return HLN_EINVAL;
+    double dsr = 0, var = 0, pt = (double)p;
+    for (size_t i = 0; i < k; i++) {
+        double a = (double)u[i].population / pt;
+        dsr += a * u[i].dsr;
+        var += a * a * u[i].var;
+    }
+    out->events = o;
+    out->population = p;
+    out->dsr = dsr;
+    out->var = var;
+    return 0;
+}
+
+int hln_dsr_funnel_target(const hln_dsr_stats *u, size_t k, double *target)
+{
+    if (!u || !target || k == 0)
+        return HLN_EINVAL;
+    double o = 0, d = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (u[i].events == 0 || !(u[i].dsr > 0))
+            return HLN_EINVAL;
+        o += (double)u[i].events;
+        d += (double)u[i].events / u[i].dsr;
+    }
+    *target = o / d;
+    return 0;
+}
+
+int hln_dsr_funnel(double target, uint64_t events, hln_stats_limits *out)
+{
+    if (!out || events == 0)
+        return HLN_EINVAL;
+    hln_stats_interval b95, b998;
+    int rc = hln_stats_interval_of(1, HLN_CI_WILSON, events, 1, 0.95, &b95);
+    if (!rc)
+        rc = hln_stats_interval_of(1, HLN_CI_WILSON, events, 1, 0.998, &b998);
+    if (rc)
+        return rc;
+    double o = (double)events;
+    out->lo998 = target * o / b998.hi;
+    out->lo95 = target * o / b95.hi;
+    out->hi95 = target * o / b95.lo;
+    out->hi998 = target * o / b998.lo;
+    return 0;
+}
+
 int hln_dsr_isr(size_t k, const uint64_t *x, const uint64_t *n, const uint64_t *refx,
                 const uint64_t *refn, double conf, hln_dsr_isr_out *out)
 {
@@ -93,11 +153,12 @@ int hln_dsr_isr(size_t k, const uint64_t *x, const uint64_t *n, const uint64_t *
     return 0;
 }
 
-int hln_dsr_parse_standard(const char *text, size_t len, char strata[][65], uint32_t *weights,
-                           size_t cap, size_t *count, char *err, size_t errlen)
+/* Lines "STRATUM,V1[,V2]" ('#' comments, blank lines skipped): nv values a
+ * line, value j a whole number in [lo[j], hi[j]]; strata valid, distinct. */
+static int parse_bands(const char *text, size_t len, size_t nv, const uint64_t *lo,
+                       const uint64_t *hi, const char *what, char strata[][65], uint64_t (*v)[2],
+                       size_t cap, size_t *count, char *err, size_t errlen)
 {
-    if (!text || !strata || !weights || !count)
-        return HLN_EINVAL;
     size_t n = 0, line = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
@@ -117,26 +178,32 @@ int hln_dsr_parse_standard(const char *text, size_t len, char strata[][65], uint
             buf[--l] = '\0';
         if (!buf[0] || buf[0] == '#')
             continue;
-        char *comma = strchr(buf, ',');
-        if (!comma) {
-            hln_util_seterr(err, errlen, "line %zu: STRATUM,WEIGHT expected", line);
+        char *f[3] = {buf, NULL, NULL};
+        size_t nf = 1;
+        for (char *c = strchr(buf, ','); c && nf < 3; c = strchr(c + 1, ','))
+            *c = '\0', f[nf++] = c + 1;
+        if (nf != nv + 1 || strchr(f[nf - 1], ',')) {
+            hln_util_seterr(err, errlen, "line %zu: %s expected", line, what);
             return HLN_EINVAL;
         }
-        *comma = '\0';
-        const char *st = buf, *wt = comma + 1;
-        size_t sl = strlen(st);
-        if (!sl || sl > HLN_CODE_MAX || !hln_code_stratum(st, sl)) {
+        size_t sl = strlen(f[0]);
+        if (!sl || sl > HLN_CODE_MAX || !hln_code_stratum(f[0], sl)) {
             hln_util_seterr(err, errlen, "line %zu: not a stratum", line);
             return HLN_EINVAL;
         }
-        char *e2 = NULL;
-        unsigned long long wv = strtoull(wt, &e2, 10);
-        if (!wt[0] || wt[0] == '-' || *e2 || wv < 1 || wv > 1000000000ull) {
-            hln_util_seterr(err, errlen, "line %zu: weight must be an integer 1..10^9", line);
-            return HLN_EINVAL;
+        for (size_t j = 0; j < nv; j++) {
+            char *e2 = NULL;
+            errno = 0;
+            unsigned long long x = strtoull(f[j + 1], &e2, 10);
+            if (!f[j + 1][0] || f[j + 1][0] == '-' || *e2 || errno || x < lo[j] || x > hi[j]) {
+                hln_util_seterr(err, errlen, "line %zu: value %zu must be a whole number %llu..%llu",
+                                line, j + 1, (unsigned long long)lo[j], (unsigned long long)hi[j]);
+                return HLN_EINVAL;
+            }
+            v[n < cap ? n : 0][j] = x;
         }
         for (size_t i = 0; i < n; i++)
-            if (!strcmp(strata[i], st)) {
+            if (!strcmp(strata[i], f[0])) {
                 hln_util_seterr(err, errlen, "line %zu: stratum repeated", line);
                 return HLN_EINVAL;
             }
@@ -144,13 +211,64 @@ int hln_dsr_parse_standard(const char *text, size_t len, char strata[][65], uint
             hln_util_seterr(err, errlen, "line %zu: more than %zu bands", line, cap);
             return HLN_EINVAL;
         }
-        memcpy(strata[n], st, sl + 1);
-        weights[n++] = (uint32_t)wv;
+        memcpy(strata[n++], f[0], sl + 1);
     }
     if (n == 0) {
         hln_util_seterr(err, errlen, "no band");
         return HLN_EINVAL;
     }
     *count = n;
+    return 0;
+}
+
+int hln_dsr_parse_standard(const char *text, size_t len, char strata[][65], uint32_t *weights,
+                           size_t cap, size_t *count, char *err, size_t errlen)
+{
+    if (!text || !strata || !weights || !count)
+        return HLN_EINVAL;
+    uint64_t (*v)[2] = calloc(cap ? cap : 1, sizeof *v);
+    if (!v)
+        return HLN_ENOMEM;
+    const uint64_t lo[1] = {1}, hi[1] = {1000000000ull};
+    int rc = parse_bands(text, len, 1, lo, hi, "STRATUM,WEIGHT", strata, v, cap, count, err,
+                         errlen);
+    for (size_t i = 0; rc == 0 && i < *count; i++)
+        weights[i] = (uint32_t)v[i][0];
+    free(v);
+    return rc;
+}
+
+int hln_dsr_parse_reference(const char *text, size_t len, char strata[][65], uint64_t *events,
+                            uint64_t *pops, size_t cap, size_t *count, char *err, size_t errlen)
+{
+    if (!text || !strata || !events || !pops || !count)
+        return HLN_EINVAL;
+    uint64_t (*v)[2] = calloc(cap ? cap : 1, sizeof *v);
+    if (!v)
+        return HLN_ENOMEM;
+    const uint64_t lo[2] = {0, 1}, hi[2] = {HLN_COUNT_MAX, HLN_COUNT_MAX};
+    int rc = parse_bands(text, len, 2, lo, hi, "STRATUM,EVENTS,POPULATION", strata, v, cap, count,
+                         err, errlen);
+    for (size_t i = 0; rc == 0 && i < *count; i++)
+        events[i] = v[i][0], pops[i] = v[i][1];
+    free(v);
+    return rc;
+}
+
+int hln_dsr_isr_expected(size_t k, const uint64_t *n, const uint64_t *refx, const uint64_t *refn,
+                         uint64_t *e_micro)
+{
+    if (k == 0 || !n || !refx || !refn || !e_micro)
+        return HLN_EINVAL;
+    double e = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (refn[i] == 0)
+            return HLN_EINVAL;
+        e += (double)n[i] * ((double)refx[i] / (double)refn[i]);
+    }
+    double m = nearbyint(e * HLN_ISR_SCALE);
+    if (!(m >= 0) || m > (double)HLN_COUNT_MAX)
+        return HLN_ERANGE;
+    *e_micro = (uint64_t)m;
     return 0;
 }

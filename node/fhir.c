@@ -646,7 +646,7 @@ int hln_fhir_write_bundle(FILE *f, const hln_indicator *def, const char *url,
         add_entry(entries, report(def, url, r->period, rid, disp, ident, u->s.x, u->s.n,
                                   u->s.value * mult));
     }
-    if (r && r->has_stats) {
+    if (r && r->has_stats && r->kind <= HLN_KIND_RATE) { /* a pooled value and ABC of counts */
         char rid[80], disp[96];
         fhir_id(rid, sizeof rid, "pooled-%s-%s", r->group, r->period);
         snprintf(disp, sizeof disp, "pooled value of group %s", r->group);

@@ -63,6 +63,20 @@ int hln_means_add(hln_mean_sums *a, const hln_mean_sums *b)
     return 0;
 }
 
+void hln_means_sq_text(const uint64_t sq[2], char out[HLN_MEANS_SQ_TEXT])
+{
+    u128 v = (u128)sq[1] << 64 | sq[0];
+    char rev[HLN_MEANS_SQ_TEXT];
+    size_t k = 0;
+    do {
+        rev[k++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < k; i++)
+        out[i] = rev[k - 1 - i];
+    out[k] = '\0';
+}
+
 void hln_means_funnel(double theta0, double sd, uint64_t n, hln_stats_limits *out)
 {
     double se = sd / sqrt((double)n);

@@ -21,6 +21,8 @@ typedef struct {
     hln_stats_interval ci95, ci998;    /* mean -+ t(n-1) sd / sqrt(n); NaN when n < 2 */
 } hln_mean_unit;
 
+#define HLN_MEANS_SQ_TEXT 40
+
 /* Student's t quantile at probability p (0.5 < p < 1) with df > 0 degrees of freedom. */
 double hln_means_t_quantile(double p, double df);
 
@@ -30,6 +32,10 @@ int hln_means_unit(const hln_mean_sums *s, uint32_t scale, hln_mean_unit *out);
 
 /* a += b; HLN_ERANGE when n or sum pass 2^53 - 1 or the squares 2^128 - 1. */
 int hln_means_add(hln_mean_sums *a, const hln_mean_sums *b);
+
+/* The sum of squares sq (lo, hi) as a decimal whole number, as publish's
+ * sum_squares column and --json carry it (2^128 - 1 has 39 digits). */
+void hln_means_sq_text(const uint64_t sq[2], char out[HLN_MEANS_SQ_TEXT]);
 
 /* Funnel limits for a unit of n values around the pooled mean theta0 with
  * the pooled standard deviation sd: theta0 -+ z sd / sqrt(n) (z95, z998). */

@@ -641,9 +641,9 @@ int hln_node_publish_items(hln_node *n, hln_publish_result *res, uint64_t ts_ms,
                         errlen);
 }
 
-int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_publish_opts *o,
-                         hln_csv_problem_cb cb, void *ctx, hln_publish_result *res, char *err,
-                         size_t errlen)
+/* The scope and the minimum cell asked for, checked for both publishing paths. */
+static int publish_begin(hln_node *n, const hln_publish_opts *o, hln_publish_result *res,
+                         char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     if (o->scope)
@@ -659,11 +659,65 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
         hln_util_seterr(err, errlen, "min-cell: at most %u", HLN_MIN_CELL_MAX);
         return HLN_EINVAL;
     }
+    return 0;
+}
+
+/* Rows already checked: disclosure control, then (unless a dry run) one batch. */
+static int publish_checked(hln_node *n, hln_csv_row *rows, size_t nrows, const hln_publish_opts *o,
+                           hln_publish_result *res, char *err, size_t errlen)
+{
+    int rc;
+    if ((rc = hln_node_min_cell(n, o->min_cell, &res->min_cell)) < 0) {
+        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
+        return rc;
+    }
+    res->items = calloc(nrows ? nrows : 1, sizeof *res->items);
+    res->lines = calloc(nrows ? nrows : 1, sizeof *res->lines);
+    if (!res->items || !res->lines)
+        return HLN_ENOMEM;
+    res->n = nrows;
+    for (size_t i = 0; i < nrows; i++) {
+        if (rows[i].kind == HLN_KIND_MEAN) { /* n, sum and the sum of squares (128 bits) */
+            rows[i].obs.n_extra = 2;
+            rows[i].obs.extra[0] = rows[i].sumsq_lo;
+            rows[i].obs.extra[1] = rows[i].sumsq_hi;
+        }
+        res->items[i].obs = rows[i].obs;
+        res->items[i].kind = rows[i].kind;
+        res->lines[i] = rows[i].line;
+    }
+    if ((rc = hln_disclosure_apply(res->items, res->n, res->min_cell)) < 0)
+        return rc;
+    for (size_t i = 0; i < res->n; i++)
+        res->n_suppressed += res->items[i].reason != HLN_SUPP_NONE;
+    if (o->dry_run)
+        return 0;
+    return hln_node_publish_items(n, res, o->ts_ms, err, errlen);
+}
+
+int hln_node_publish_rows(hln_node *n, hln_csv_row *rows, size_t nrows, const hln_publish_opts *o,
+                          hln_publish_result *res, char *err, size_t errlen)
+{
+    int rc = publish_begin(n, o, res, err, errlen);
+    if (rc == 0)
+        rc = publish_checked(n, rows, nrows, o, res, err, errlen);
+    if (rc < 0)
+        hln_publish_result_free(res);
+    return rc;
+}
+
+int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_publish_opts *o,
+                         hln_csv_problem_cb cb, void *ctx, hln_publish_result *res, char *err,
+                         size_t errlen)
+{
+    int rc = publish_begin(n, o, res, err, errlen);
+    if (rc < 0)
+        return rc;
     hln_node_def *defs = NULL;
     size_t ndefs = 0;
     hln_csv_row *rows = NULL;
     size_t nrows = 0;
-    int rc = hln_node_definitions(n, &defs, &ndefs);
+    rc = hln_node_definitions(n, &defs, &ndefs);
     if (rc < 0) {
         hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
         goto out;
@@ -678,34 +732,7 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
             hln_util_seterr(err, errlen, "file larger than %u bytes", HLN_CSV_FILE_MAX);
         goto out;
     }
-    if ((rc = hln_node_min_cell(n, o->min_cell, &res->min_cell)) < 0) {
-        hln_util_seterr(err, errlen, "store: %s", hln_strerror(rc));
-        goto out;
-    }
-    res->items = calloc(nrows, sizeof *res->items);
-    res->lines = calloc(nrows, sizeof *res->lines);
-    if (!res->items || !res->lines) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
-    res->n = nrows;
-    for (size_t i = 0; i < nrows; i++) {
-        if (rows[i].kind == HLN_KIND_MEAN) { /* n, sum and the sum of squares (128 bits) */
-            rows[i].obs.n_extra = 2;
-            rows[i].obs.extra[0] = rows[i].sumsq_lo;
-            rows[i].obs.extra[1] = rows[i].sumsq_hi;
-        }
-        res->items[i].obs = rows[i].obs;
-        res->items[i].kind = rows[i].kind;
-        res->lines[i] = rows[i].line;
-    }
-    if ((rc = hln_disclosure_apply(res->items, res->n, res->min_cell)) < 0)
-        goto out;
-    for (size_t i = 0; i < res->n; i++)
-        res->n_suppressed += res->items[i].reason != HLN_SUPP_NONE;
-    if (o->dry_run)
-        goto out;
-    rc = hln_node_publish_items(n, res, o->ts_ms, err, errlen);
+    rc = publish_checked(n, rows, nrows, o, res, err, errlen);
 out:
     if (rc < 0)
         hln_publish_result_free(res);

@@ -142,6 +142,14 @@ int hln_node_publish_csv(hln_node *n, const char *buf, size_t len, const hln_pub
                          size_t errlen);
 void hln_publish_result_free(hln_publish_result *res);
 
+/* As hln_node_publish_csv for rows built by the caller (an authority's
+ * roll-up of a dsr, whose one row carries its DSR and variance in
+ * obs.extra): the same scope check, disclosure control and batch. The
+ * rows' kinds must be set; a mean's sums of squares are taken from
+ * sumsq_lo/hi. */
+int hln_node_publish_rows(hln_node *n, hln_csv_row *rows, size_t nrows, const hln_publish_opts *o,
+                          hln_publish_result *res, char *err, size_t errlen);
+
 /* Append the checked, disclosure-controlled rows of `res` (res->scope,
  * suppressed rows without counts) as one batch, as hln_node_publish_csv
  * does after its checks; sets res->first_seq. Errors as hln_node_append. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "node/bench_mean.h"
 #include "node/util.h"
 
 #define KIND_RATE 1u
@@ -60,7 +61,7 @@ int hln_periods_coarsen(const char *p, char grain, char out[HLN_PERIOD_MAX + 1])
 
 bool hln_periods_additive(uint32_t kind)
 {
-    return kind == 0 || kind == KIND_RATE;
+    return kind == 0 || kind == KIND_RATE || kind == HLN_KIND_MEAN || kind == HLN_KIND_ISR;
 }
 
 bool hln_periods_applies(const hln_bench_query *q)
@@ -213,7 +214,29 @@ typedef struct {
     size_t units, supp, inc;
 } caps;
 
-static int one_unit(const hln_bench_query *q, hln_bench_result *r, resolve_ctx *c, caps *cap,
+/* A mean's sums of squares added over its parts (n and the sums are added
+ * by the caller). HLN_EINVAL when a part lacks them: the unit is invalid. */
+static int mean_parts(hln_store *s, const resolve_ctx *c, hln_bench_unit *u)
+{
+    hln_record *rec = malloc(sizeof *rec);
+    if (!rec)
+        return HLN_ENOMEM;
+    hln_mean_sums all = {0}, m;
+    int rc = 0;
+    for (size_t i = 0; i < c->nuse && !rc; i++)
+        if (!(rc = hln_bench_mean_sums_of(s, c->use[i]->id, rec, &m)))
+            rc = hln_means_add(&all, &m);
+    free(rec);
+    if (rc)
+        return rc;
+    u->has_sq = true;
+    u->sq[0] = all.sq_lo;
+    u->sq[1] = all.sq_hi;
+    return 0;
+}
+
+static int one_unit(hln_store *st, const hln_bench_query *q, hln_bench_result *r, resolve_ctx *c,
+                    caps *cap,
                     id_list *counted, id_list *supp, const uint8_t **vauthor, bool *vin,
                     bool *vexcl)
 {
@@ -258,7 +281,7 @@ static int one_unit(const hln_bench_query *q, hln_bench_result *r, resolve_ctx *
         if (p->ts > latest->ts)
             latest = p;
         suppressed = suppressed || p->suppressed;
-        invalid = invalid || (r->kind != KIND_RATE && p->x > p->n);
+        invalid = invalid || (r->kind == 0 && p->x > p->n); /* a proportion's */
         x += p->x;
         n += p->n;
         if (x > HLN_COUNT_MAX || n > HLN_COUNT_MAX)
@@ -293,6 +316,16 @@ static int one_unit(const hln_bench_query *q, hln_bench_result *r, resolve_ctx *
     u->s.x = x;
     u->s.n = n;
     u->parts = (uint32_t)c->nuse;
+    if (r->kind == HLN_KIND_MEAN) {
+        int rc = mean_parts(st, c, u);
+        if (rc == HLN_EINVAL) { /* a part without its statistics: the sum is not known */
+            r->n_units--;
+            r->n_invalid++;
+            return 0;
+        }
+        if (rc)
+            return rc;
+    }
     return add_ids(counted, c);
 }
 
@@ -315,7 +348,7 @@ int hln_periods_collect(hln_store *s, const hln_bench_query *q, const char *stra
                !strcmp(w.parts[j].unit, w.parts[i].unit))
             j++;
         resolve_ctx c = {.g = &w.parts[i], .ng = j - i};
-        if ((rc = one_unit(q, r, &c, &cap, &counted, &supp, &vauthor, &vin, &vexcl)))
+        if ((rc = one_unit(s, q, r, &c, &cap, &counted, &supp, &vauthor, &vin, &vexcl)))
             goto out;
         i = j;
     }

@@ -8,6 +8,7 @@
 
 #include "crypto/err.h"
 #include "node/bench.h"
+#include "node/means.h"
 #include "node/node.h"
 #include "node/trust.h"
 #include "node/util.h"
@@ -60,6 +61,15 @@ static int pool(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, ch
     memcpy(out->digest, r->digest, HLN_HASH_LEN);
     out->numerator = r->summary.sum_x;
     out->denominator = r->summary.sum_n;
+    out->sum_sq[0] = r->sum_sq[0];
+    out->sum_sq[1] = r->sum_sq[1];
+    out->n_too_few = r->n_too_few;
+    if (r->kind == HLN_KIND_DSR && r->has_stats) { /* only the units with a DSR */
+        out->numerator = r->dsr_pool.events;
+        out->denominator = r->dsr_pool.population;
+        out->dsr = r->dsr_pool.dsr;
+        out->dsr_var = r->dsr_pool.var;
+    }
     if (!r->has_stats) {
         hln_util_seterr(err, errlen,
                         "nothing to roll up: no organization in %s counted for %s %s (%zu "
@@ -109,6 +119,17 @@ static void first_problem(void *ctx, unsigned long line, const char *reason)
         hln_util_seterr(p->err, p->errlen, "%s", reason);
 }
 
+/* A mean's sum of squares as publish reads it (",N"); empty for the other
+ * kinds (their rows have no seventh field). */
+static void sumsq_field(const hln_indicator *ind, const uint64_t sq[2], char out[48])
+{
+    out[0] = '\0';
+    if (ind->kind != HLN_KIND_MEAN)
+        return;
+    out[0] = ',';
+    hln_means_sq_text(sq, out + 1);
+}
+
 /* The roll-up as the CSV that publish reads: the total, then every stratum
  * some unit qualified for (node/rollup_strata.c). *csv is malloc'd. */
 static int rollup_csv(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
@@ -140,18 +161,22 @@ static int rollup_csv(hln_bench_view *v, const hln_rollup_opts *o, const hln_rol
         free(st);
         return HLN_ENOMEM;
     }
+    char sq[48];
+    sumsq_field(o->indicator, out->sum_sq, sq);
     used = (size_t)snprintf(b, cap,
-                            "indicator,period,unit,stratum,numerator,denominator\n%s,%s,%s,,%llu,"
-                            "%llu\n",
-                            o->indicator->code, o->period, out->jurisdiction,
-                            (unsigned long long)out->numerator,
-                            (unsigned long long)out->denominator);
-    for (size_t i = 0; i < n && used < cap; i++) /* strata no unit qualified for: not published */
-        if (st[i].units && st[i].n)
-            used += (size_t)snprintf(b + used, cap - used, "%s,%s,%s,%s,%llu,%llu\n",
-                                     o->indicator->code, o->period, out->jurisdiction,
-                                     st[i].stratum, (unsigned long long)st[i].x,
-                                     (unsigned long long)st[i].n);
+                            "indicator,period,unit,stratum,numerator,denominator%s\n%s,%s,%s,,%llu,"
+                            "%llu%s\n",
+                            sq[0] ? ",sum_squares" : "", o->indicator->code, o->period,
+                            out->jurisdiction, (unsigned long long)out->numerator,
+                            (unsigned long long)out->denominator, sq);
+    for (size_t i = 0; i < n && used < cap; i++) { /* strata no unit qualified for: not published */
+        if (!st[i].units || !st[i].n)
+            continue;
+        sumsq_field(o->indicator, st[i].sq, sq);
+        used += (size_t)snprintf(b + used, cap - used, "%s,%s,%s,%s,%llu,%llu%s\n",
+                                 o->indicator->code, o->period, out->jurisdiction, st[i].stratum,
+                                 (unsigned long long)st[i].x, (unsigned long long)st[i].n, sq);
+    }
     free(st);
     *csv = b;
     return 0;
@@ -166,6 +191,32 @@ void hln_rollup_free(hln_rollup *r)
     r->n_strata = 0;
 }
 
+/* A standardised roll-up, one row (a dsr's or an isr's strata are age
+ * bands, whose counts stay with the units): a dsr's O and P with its DSR
+ * and variance (per person, IEEE-754 bits) as a unit's dsr observation
+ * carries them; an isr's observed and expected events, summed. */
+static int publish_standardised(hln_bench_view *v, const hln_rollup_opts *o, const hln_rollup *out,
+                       const hln_publish_opts *po, hln_publish_result *res, char *err,
+                       size_t errlen)
+{
+    hln_csv_row row;
+    memset(&row, 0, sizeof row);
+    row.line = 1;
+    row.kind = o->indicator->kind;
+    hln_observation *ob = &row.obs;
+    snprintf(ob->indicator, sizeof ob->indicator, "%s", o->indicator->code);
+    snprintf(ob->period, sizeof ob->period, "%s", o->period);
+    snprintf(ob->unit, sizeof ob->unit, "%s", out->jurisdiction);
+    ob->numerator = out->numerator;
+    ob->denominator = out->denominator;
+    if (row.kind == HLN_KIND_DSR) {
+        ob->n_extra = 2;
+        memcpy(&ob->extra[0], &out->dsr, sizeof(double));
+        memcpy(&ob->extra[1], &out->dsr_var, sizeof(double));
+    }
+    return hln_node_publish_rows(v->node, &row, 1, po, res, err, errlen);
+}
+
 /* Through the publishing path: the same checks, the same disclosure
  * control (the strictest minimum cell in force for the jurisdiction). */
 static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out, char *err,
@@ -173,17 +224,22 @@ static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out,
 {
     uint32_t floor = hln_disclosure_min_cell(hln_node_get_info(v->node)->min_cell, NULL, 0);
     uint32_t policy = hln_trust_policy_min_cell(v->trust, out->jurisdiction, floor);
-    char *csv = NULL;
-    int rc = rollup_csv(v, o, out, &csv);
-    if (rc < 0)
-        return rc;
     hln_publish_opts po = {
         .scope = out->scope, .min_cell = policy, .dry_run = !o->publish, .ts_ms = v->now_ms};
     hln_publish_result res;
     memset(&res, 0, sizeof res);
-    problem_ctx pc = {err, errlen};
-    rc = hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err, errlen);
-    free(csv);
+    char *csv = NULL;
+    int rc;
+    if (o->indicator->kind == HLN_KIND_DSR || o->indicator->kind == HLN_KIND_ISR) {
+        rc = publish_standardised(v, o, out, &po, &res, err, errlen);
+    } else {
+        if ((rc = rollup_csv(v, o, out, &csv)) < 0)
+            return rc;
+        problem_ctx pc = {err, errlen};
+        rc = hln_node_publish_csv(v->node, csv, strlen(csv), &po, first_problem, &pc, &res, err,
+                                  errlen);
+        free(csv);
+    }
     if (rc == 0 && res.n < 1)
         rc = HLN_EINVAL;
     if (rc == 0 && res.n > 1 && !(out->strata = calloc(res.n - 1, sizeof *out->strata)))
@@ -194,6 +250,10 @@ static int publish(hln_bench_view *v, const hln_rollup_opts *o, hln_rollup *out,
         snprintf(c->stratum, sizeof c->stratum, "%s", it->obs.stratum);
         c->numerator = it->obs.numerator;
         c->denominator = it->obs.denominator;
+        if (it->obs.n_extra == 2 && it->kind == HLN_KIND_MEAN) {
+            c->sum_sq[0] = it->obs.extra[0];
+            c->sum_sq[1] = it->obs.extra[1];
+        }
         c->suppression = it->reason;
         snprintf(c->why, sizeof c->why, "%s", it->why);
     }
@@ -214,13 +274,6 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
-    if (o->indicator->kind == HLN_KIND_DSR || o->indicator->kind == HLN_KIND_MEAN) {
-        /* a dsr's band counts never leave the units; a mean's roll-up would
-         * need the sums of squares, not carried by rollup yet */
-        hln_util_seterr(err, errlen, "%s is a %s: not rolled up (docs/BENCHMARKS.md)",
-                        o->indicator->code, hln_bench_kind_name(o->indicator->kind));
-        return HLN_EINVAL;
-    }
     self_standing(view, &out->level, out->jurisdiction);
     const char *j = out->jurisdiction;
     if ((out->level != HLN_LEVEL_NATIONAL && out->level != HLN_LEVEL_SUBNATIONAL) || !j[0] ||
@@ -237,7 +290,14 @@ int hln_rollup_compute(hln_bench_view *view, const hln_rollup_opts *o, hln_rollu
         return rc;
     const hln_indicator *ind = o->indicator;
     double m = ind->kind == HLN_KIND_RATE && ind->multiplier ? ind->multiplier : 1;
+    if (ind->kind == HLN_KIND_MEAN) /* a mean's values are in 1/scale of the unit shown */
+        m = 1.0 / (ind->multiplier ? ind->multiplier : 1);
     out->value = (double)out->numerator / (double)out->denominator * m;
+    if (ind->kind == HLN_KIND_ISR) /* observed / expected (in millionths), times the multiplier */
+        out->value = (double)out->numerator / ((double)out->denominator / HLN_ISR_SCALE) *
+                     (ind->multiplier ? ind->multiplier : 1);
+    if (ind->kind == HLN_KIND_DSR) /* the group's DSR, not a crude rate */
+        out->value = out->dsr * (ind->multiplier ? ind->multiplier : 1);
     if (o->scope) {
         snprintf(out->scope, sizeof out->scope, "%s", o->scope);
     } else if (out->level == HLN_LEVEL_NATIONAL) {

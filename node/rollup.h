@@ -26,8 +26,17 @@ typedef struct {
     char jurisdiction[HLN_SCOPE_MAX + 1];     /* the one rolled up; also the record's unit */
     size_t n_units, n_suppressed, n_excluded; /* of the benchmark pooled */
     uint8_t digest[HLN_HASH_LEN];             /* its evidence digest (= hlnctl bench --group J) */
-    uint64_t numerator, denominator;          /* the pooled counts */
-    double value;                  /* numerator / denominator, times a rate's multiplier */
+    uint64_t numerator, denominator;          /* the pooled counts (an isr: observed events,
+                                                 expected events in millionths) */
+    uint64_t sum_sq[2]; /* kind mean: the pooled sum of squares (lo, hi); else 0 */
+    /* kind dsr: the population-weighted DSR of the units with one (per
+     * person) and its variance (hln_dsr_pool); numerator and denominator are
+     * those units' events and population; n_too_few units had fewer than 10
+     * events, hence no DSR, and are left out */
+    double dsr, dsr_var;
+    size_t n_too_few;
+    double value; /* numerator / denominator, times a rate's multiplier (a mean's: divided by its
+                     scale) */
     char scope[HLN_SCOPE_MAX + 1]; /* the feed it goes (or went) in */
     uint32_t min_cell;             /* the minimum cell in force for it */
     hln_supp_reason suppression;   /* HLN_SUPP_NONE, or why it is withheld */
@@ -40,6 +49,7 @@ typedef struct {
     struct hln_rollup_cell {
         char stratum[HLN_CODE_MAX + 1];
         uint64_t numerator, denominator;
+        uint64_t sum_sq[2]; /* kind mean: its sum of squares (lo, hi) */
         hln_supp_reason suppression;
         char why[160];
     } *strata;

@@ -64,7 +64,11 @@ int hln_rollup_strata(hln_store *s, const hln_bench_query *q, hln_rollup_stratum
             c->x += bu->s.x;
             c->n += bu->s.n;
             c->units++;
-            if (c->x > HLN_COUNT_MAX || c->n > HLN_COUNT_MAX) {
+            unsigned __int128 sq = ((unsigned __int128)c->sq[1] << 64 | c->sq[0]),
+                              add = ((unsigned __int128)bu->sq[1] << 64 | bu->sq[0]);
+            c->sq[0] = (uint64_t)(sq + add);
+            c->sq[1] = (uint64_t)((sq + add) >> 64);
+            if (c->x > HLN_COUNT_MAX || c->n > HLN_COUNT_MAX || sq + add < sq) {
                 rc = HLN_ERANGE;
                 goto out;
             }

@@ -13,6 +13,7 @@
 typedef struct {
     char stratum[HLN_CODE_MAX + 1];
     uint64_t x, n;
+    uint64_t sq[2];  /* kind mean: the sum of squares (lo, hi), else 0 */
     size_t units;    /* units added */
     size_t left_out; /* units of the group left out: a stratum of the dimension missing or suppressed */
 } hln_rollup_stratum;

@@ -158,9 +158,26 @@ static int values_indicator(ectx *e, const hln_indicator *d)
         return fail_at(e, "version", HLN_EDECODE, "must be at least 1");
     if (d->domain > HLN_DOMAIN_COST)
         return fail_at(e, "domain", HLN_EDECODE, "not a domain");
-    if (d->kind > HLN_KIND_MEAN)
+    if (d->kind > HLN_KIND_ISR)
         return fail_at(e, "kind", HLN_EDECODE, "not a kind");
-    if (d->kind == HLN_KIND_DSR) {
+    for (uint32_t i = 0; i < HLN_STRATA_MAX; i++) {
+        bool in = d->kind == HLN_KIND_ISR && i < d->n_strata;
+        if (!in && (d->ref_events[i] || d->ref_pop[i]))
+            return fail_at(e, "reference", HLN_EDECODE, "only an isr has a reference");
+        if (in && (d->ref_pop[i] == 0 || d->ref_pop[i] > HLN_COUNT_MAX ||
+                   d->ref_events[i] > HLN_COUNT_MAX))
+            return fail_at(e, "reference", HLN_EDECODE,
+                           "a band of the reference has no population (or over 2^53 - 1)");
+    }
+    if (d->kind == HLN_KIND_ISR) {
+        if (!d->standard[0])
+            return fail_at(e, "standard", HLN_EDECODE, "an isr names its reference");
+        if (d->n_strata == 0)
+            return fail_at(e, "strata", HLN_EDECODE, "an isr has its age bands as strata");
+        for (uint32_t i = 0; i < HLN_STRATA_MAX; i++)
+            if (d->weights[i])
+                return fail_at(e, "weights", HLN_EDECODE, "only a dsr has weights");
+    } else if (d->kind == HLN_KIND_DSR) {
         if (!d->standard[0])
             return fail_at(e, "standard", HLN_EDECODE, "a dsr names its standard population");
         if (d->n_strata == 0)
@@ -396,6 +413,8 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
     uint32_t nkeys = body_keys[type];
     if (type == HLN_REC_INDICATOR && b->indicator.kind == HLN_KIND_DSR)
         nkeys += 2; /* standard, weights */
+    if (type == HLN_REC_INDICATOR && b->indicator.kind == HLN_KIND_ISR)
+        nkeys += 3; /* reference name, events, populations */
     if (type == HLN_REC_OBSERVATION && b->observation.n_extra)
         nkeys += 1; /* extra */
     if (type == HLN_REC_REVOKE && b->revoke.rotate)
@@ -446,6 +465,14 @@ static int encode_body(uint32_t type, const hln_body *b, uint8_t *out, size_t *l
             put_key(&w, 11), hln_mp_put_array(&w, d->n_strata);
             for (uint32_t i = 0; i < d->n_strata; i++)
                 hln_mp_put_uint(&w, d->weights[i]);
+        } else if (d->kind == HLN_KIND_ISR) {
+            put_key(&w, 10), hln_mp_put_cstr(&w, d->standard);
+            put_key(&w, 11), hln_mp_put_array(&w, d->n_strata);
+            for (uint32_t i = 0; i < d->n_strata; i++)
+                hln_mp_put_uint(&w, d->ref_events[i]);
+            put_key(&w, 12), hln_mp_put_array(&w, d->n_strata);
+            for (uint32_t i = 0; i < d->n_strata; i++)
+                hln_mp_put_uint(&w, d->ref_pop[i]);
         }
         break;
     }
@@ -679,17 +706,18 @@ static int d_map(dctx *d, uint32_t nkeys)
     return 0;
 }
 
-/* A map of `base` entries, or `base + more` (the optional keys of a dsr
- * indicator or of an observation with extra statistics). */
-static int d_map_or(dctx *d, uint32_t base, uint32_t more)
+/* A map of `base` entries, or `base + more` or `base + more2` (the
+ * optional keys of a dsr or isr indicator, or of an observation with extra
+ * statistics; more <= more2). */
+static int d_map_or(dctx *d, uint32_t base, uint32_t more, uint32_t more2)
 {
     uint32_t n;
     int rc = hln_mp_get_map(&d->rd, UINT32_MAX, &n);
     if (rc)
         return d_fail(d, NULL, rc);
-    if (n != base && n != base + more)
+    if (n != base && n != base + more && n != base + more2)
         return fail_at(&d->e, NULL, HLN_EDECODE,
-                       n > base + more ? "unknown map key" : "missing map key");
+                       n > base + more2 ? "unknown map key" : "missing map key");
     d->nkeys = n;
     return 0;
 }
@@ -764,6 +792,30 @@ static int d_array(dctx *d, uint32_t k, const char *field, uint32_t max, uint32_
         return d_fail(d, field, rc);
     return rc;
 }
+/* An isr indicator's keys 10 (reference name), 11 (events) and 12
+ * (populations), one per stratum: `more` keys beyond the base must be 3. */
+static int d_isr_reference(dctx *d, hln_indicator *x, uint32_t more)
+{
+    uint32_t n;
+    int rc;
+    if (more != 3)
+        return fail_at(&d->e, "standard", HLN_EDECODE, "an isr names its reference");
+    if ((rc = d_str(d, 10, "standard", &R_STRATUM, x->standard)))
+        return rc;
+    for (uint32_t key = 11; key <= 12; key++) {
+        const char *f = key == 11 ? "ref_events" : "ref_pop";
+        uint64_t *dst = key == 11 ? x->ref_events : x->ref_pop;
+        if ((rc = d_array(d, key, f, HLN_STRATA_MAX, &n)))
+            return rc;
+        if (n != x->n_strata)
+            return fail_at(&d->e, f, HLN_EDECODE, "not one per stratum");
+        for (uint32_t i = 0; i < n; i++)
+            if ((rc = hln_mp_get_uint_max(&d->rd, HLN_COUNT_MAX, &dst[i])))
+                return d_fail(d, f, rc);
+    }
+    return 0;
+}
+
 
 /* One change idea: a map {0: title, 1: text} inside the ideas array. */
 static int decode_idea(dctx *d, hln_idea *idea)
@@ -859,9 +911,9 @@ static int decode_envelope(dctx *d, hln_envelope *v)
 
 static int decode_body(dctx *d, uint32_t type, hln_body *b)
 {
-    int rc = type == HLN_REC_INDICATOR     ? d_map_or(d, body_keys[type], 2)
-             : type == HLN_REC_OBSERVATION ? d_map_or(d, body_keys[type], 1)
-             : type == HLN_REC_REVOKE      ? d_map_or(d, body_keys[type], 2)
+    int rc = type == HLN_REC_INDICATOR     ? d_map_or(d, body_keys[type], 2, 3)
+             : type == HLN_REC_OBSERVATION ? d_map_or(d, body_keys[type], 1, 1)
+             : type == HLN_REC_REVOKE      ? d_map_or(d, body_keys[type], 2, 2)
                                            : d_map(d, body_keys[type]);
     if (rc)
         return rc;
@@ -904,9 +956,12 @@ static int decode_body(dctx *d, uint32_t type, hln_body *b)
                 return rc;
         if ((rc = d_str(d, 9, "description", &R_DESC, x->description)))
             return rc;
-        if (d->nkeys > body_keys[type]) {
+        if (x->kind == HLN_KIND_ISR) {
+            if ((rc = d_isr_reference(d, x, d->nkeys - body_keys[type])))
+                return rc;
+        } else if (d->nkeys > body_keys[type]) {
             uint32_t nw;
-            if (x->kind != HLN_KIND_DSR)
+            if (x->kind != HLN_KIND_DSR || d->nkeys != body_keys[type] + 2)
                 return fail_at(&d->e, "standard", HLN_EDECODE, "only a dsr has a standard");
             if ((rc = d_str(d, 10, "standard", &R_STRATUM, x->standard))
                 || (rc = d_array(d, 11, "weights", HLN_STRATA_MAX, &nw)))

@@ -65,7 +65,8 @@ typedef enum {
     HLN_KIND_PROPORTION = 0,
     HLN_KIND_RATE = 1,
     HLN_KIND_DSR = 2,
-    HLN_KIND_MEAN = 3
+    HLN_KIND_MEAN = 3,
+    HLN_KIND_ISR = 4 /* an indirectly standardised ratio: observed / expected */
 } hln_kind;
 typedef enum { HLN_DIR_HIGHER = 0, HLN_DIR_LOWER = 1 } hln_direction;
 typedef enum { HLN_FUNNEL_EXACT = 0, HLN_FUNNEL_WILSON = 1 } hln_funnel_method;
@@ -144,6 +145,12 @@ typedef struct {
      * population of strata[i]. */
     char standard[HLN_CODE_MAX + 1];
     uint32_t weights[HLN_STRATA_MAX];
+    /* kind isr only (body keys 10, 11 and 12, absent otherwise): `standard`
+     * names the reference ("custom"), ref_events[i] and ref_pop[i] (> 0) are
+     * the reference's events and population in strata[i], so every publisher
+     * computes the same expected counts (docs/BENCHMARKS.md, "Indirectly
+     * standardised ratios"). */
+    uint64_t ref_events[HLN_STRATA_MAX], ref_pop[HLN_STRATA_MAX];
 } hln_indicator;
 
 typedef struct {

@@ -42,6 +42,31 @@ static inline void fx_append(hln_store *s, fx_feed *f, hln_record *r)
     memcpy(f->prev, r->id, HLN_HASH_LEN);
 }
 
+/* An observation with extra statistics (a mean's sum of squares, a dsr's
+ * DSR and variance bits); n_extra 0 is a plain one. */
+static inline void fx_obs_extra(hln_store *s, fx_feed *f, const char *ind, const char *period,
+                                const char *unit, const char *stratum, uint64_t x, uint64_t n,
+                                uint32_t n_extra, const uint64_t *extra, uint8_t *id)
+{
+    hln_record r;
+    f->seq++;
+    hln_record_init(&r, HLN_REC_OBSERVATION, hln_identity_pk(f->id), f->scope, f->seq,
+                    f->seq > 1 ? f->prev : NULL, 1700000000000ull + f->seq * 1000);
+    hln_observation *o = &r.body.observation;
+    snprintf(o->indicator, sizeof o->indicator, "%s", ind);
+    snprintf(o->period, sizeof o->period, "%s", period);
+    snprintf(o->unit, sizeof o->unit, "%s", unit);
+    snprintf(o->stratum, sizeof o->stratum, "%s", stratum);
+    o->numerator = x;
+    o->denominator = n;
+    o->n_extra = n_extra;
+    for (uint32_t i = 0; i < n_extra; i++)
+        o->extra[i] = extra[i];
+    fx_append(s, f, &r);
+    if (id)
+        memcpy(id, r.id, HLN_HASH_LEN);
+}
+
 static inline void fx_obs(hln_store *s, fx_feed *f, const char *ind, const char *period,
                    const char *unit, const char *stratum, uint64_t x, uint64_t n,
                    bool suppressed, uint8_t *id)

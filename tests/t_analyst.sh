@@ -181,11 +181,132 @@ PY
 grep -q '"stratum":"age=' "$T/out" && fail "band counts in the output"
 run 0 1 bench "$DSR" --period 2025 --group CA
 out_has "directly standardised (esp2013) per 100000"
+echo "# dsr: the pooled DSR, PHE's funnel and a roll-up (unit variances from the band counts)"
+python3 - "$T/dsr.csv" >"$T/dsrvar.py" <<'PY'
+import csv, sys
+esp = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000]
+u = {}
+for r in list(csv.reader(open(sys.argv[1])))[1:]:
+    u.setdefault(r[2], []).append((int(r[4]), int(r[5])))
+for k, b in u.items():
+    W = sum(esp)
+    dsr = sum(w * x / n for w, (x, n) in zip(esp, b)) / W
+    var = sum(x * (w / n) ** 2 for w, (x, n) in zip(esp, b)) / W ** 2
+    print("U[%r] = (%d, %d, %r, %r)" % (k, sum(x for x, _ in b), sum(n for _, n in b), dsr, var))
+PY
+run 0 1 bench "$DSR" --period 2025 --group CA --json
+python3 - "$T/out" "$T/dsrvar.py" <<'PY' || fail "dsr pooled or funnel: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+U = {}
+exec(open(sys.argv[2]).read())
+O = sum(o for o, _, _, _ in U.values()); P = sum(p for _, p, _, _ in U.values())
+dsr = sum(p / P * r for _, p, r, _ in U.values()) * 1e5
+target = O / sum(o / r for o, _, r, _ in U.values()) * 1e5
+assert (d["pooled"]["events"], d["pooled"]["population"]) == (O, P) == (986, 17940), d["pooled"]
+assert abs(d["pooled"]["value"] - dsr) <= 1e-9 * dsr, (d["pooled"], dsr)
+assert d["funnel"]["method"] == "phe-dsr" and abs(d["funnel"]["target"] - target) <= 1e-9 * target, d["funnel"]
+got = {u["unit"]: (u["place"], u["compared"]) for u in d["units"]}
+assert got == {"testdata-big": ("high-99.8", "worse"), "testdata-small": ("low-99.8", "better")}, got
+PY
+run 0 1 bench "$DSR" --period 2025 --group CA --csv
+[ "$(head -1 "$T/out" | cut -d, -f12-17)" = "lo998,lo95,hi95,hi998,place,compared" ] || fail "dsr csv header: $(head -1 "$T/out")"
+run 0 0 rollup "$DSR" --period 2025 --json
+python3 - "$T/out" "$T/dsrvar.py" <<'PY' || fail "dsr roll-up: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+U = {}
+exec(open(sys.argv[2]).read())
+P = sum(p for _, p, _, _ in U.values())
+dsr = sum(p / P * r for _, p, r, _ in U.values()) * 1e5
+var = sum((p / P) ** 2 * v for _, p, _, v in U.values()) * 1e10
+assert (d["numerator"], d["denominator"], d["too_few_events"]) == (986, 17940, 0), d
+assert abs(d["value"] - dsr) <= 1e-9 * dsr and abs(d["variance"] - var) <= 1e-9 * var, (d, dsr, var)
+PY
+run 0 0 rollup "$DSR" --period 2025 --publish
+has_ca_dsr() { ctl 1 bench "$DSR" --period 2025 --group all --json | grep -q '"unit":"CA"'; }
+until_ok 30 "n1 receives the dsr roll-up" has_ca_dsr
+ctl 1 bench "$DSR" --period 2025 --group all --json >"$T/out"
+python3 - "$T/out" "$T/dsrvar.py" <<'PY' || fail "the published dsr roll-up, read back: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+U = {}
+exec(open(sys.argv[2]).read())
+P = sum(p for _, p, _, _ in U.values())
+dsr = sum(p / P * r for _, p, r, _ in U.values()) * 1e5
+u = d["units"][0]
+assert (u["unit"], u["events"], u["population"]) == ("CA", 986, 17940), u
+assert abs(u["value"] - dsr) <= 1e-9 * dsr, (u, dsr)
+PY
+ok "dsr: pooled 986 events, population-weighted DSR, PHE funnel (big high-99.8, small low-99.8); rollup publishes DSR and variance, read back in group all"
 # every band is needed
 sed '/testdata-small,age=90-plus/d; s/,2025,/,2024,/' "$T/dsr.csv" >"$T/dsr2.csv"
 run 1 1 publish "$T/dsr2.csv"
 grep -q "no row for band age=90-plus" "$T/err" || { cat "$T/err"; fail "missing band not named"; }
 ok "dsr: testdata_big 10430.25 (9717.71-11178.94) and testdata_small 1103.21 per 100,000, as calculate_dsr"
+
+echo "# an indirectly standardised ratio: PHEindicatormethods' testdata_multiarea_isr"
+ISR=phof.smr-all
+python3 - "$T/isr-ref.csv" "$T/isr.csv" "$ISR" <<'PY'
+import csv, sys
+ref, out, ind = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = list(csv.reader(open("tests/data/phe/isr_multiarea.csv")))[1:]
+band = lambda b: "age=" + b.replace("+", "-plus")
+with open(ref, "w") as f:
+    f.write("# the reference's events and population by band\n")
+    for area, b, _, _, rx, rn in rows:
+        if area == "testdata_big":
+            f.write("%s,%s,%s\n" % (band(b), rx, rn))
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator\n")
+    for area, b, x, n, _, _ in rows:
+        # testdata_tiny has an empty band (NA) in PHE's data: every band needs a population
+        if area != "testdata_tiny":
+            f.write("%s,2025,%s,%s,%s,%s\n" % (ind, area.replace("_", "-"), band(b), x, n))
+PY
+cat >"$T/isr.ini" <<EOF
+[$ISR]
+title = Standardised mortality ratio, all causes
+version = 1
+domain = outcome
+kind = isr
+reference = phe-testdata
+reference_file = $T/isr-ref.csv
+direction = lower
+EOF
+ctl 0 indicator define "$T/isr.ini" --scope CA >/dev/null || fail "define isr"
+has_isr() { ctl 1 indicator list --json | grep -q "\"$ISR\""; }
+until_ok 30 "n1 receives the isr indicator" has_isr
+ctl 1 publish "$T/isr.csv" >/dev/null || fail "publish isr"
+run 0 1 bench "$ISR" --period 2025 --group CA --json
+python3 - "$T/out" <<'PY' || fail "ISRs differ from calculate_ISRatio's test results: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["kind"], d["reference"], d["multiplier"]) == ("isr", "phe-testdata", 100), d
+want = {"testdata-big": (895, 107.07232939020275, 100.17147712553987, 114.32332872498949, "high-95", "worse"),
+        "testdata-small": (91, 10.886683770400502, 8.7650401018294044, 13.366576328418912, "low-99.8", "better")}
+got = {u["unit"]: u for u in d["units"]}
+assert set(got) == set(want), got.keys()
+for k, (o, v, lo, hi, place, cmp) in want.items():
+    u = got[k]
+    assert u["observed"] == o and abs(u["expected"] - 835.88356123117433) < 1e-6, u
+    for a, b in ((u["value"], v), (u["ci95"][0], lo), (u["ci95"][1], hi)):
+        assert abs(a - b) <= 1e-9 * b, (k, a, b)
+    assert (u["place"], u["compared"]) == (place, cmp), u
+assert d["funnel"] == {"method": "phe-ratio", "target": 100}, d["funnel"]
+PY
+grep -q '"stratum":"age=' "$T/out" && fail "band counts in the isr output"
+run 0 1 bench "$ISR" --period 2025 --group CA
+out_has "indirectly standardised ratio (reference phe-testdata) x 100"
+run 0 0 rollup "$ISR" --period 2025 --json
+python3 - "$T/out" <<'PY' || fail "isr roll-up: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["numerator"], d["denominator"]) == (986, 2 * 835883561), d
+v = 986 / (2 * 835.883561) * 100
+assert abs(d["value"] - v) <= 1e-12 * v, (d["value"], v)
+PY
+ok "isr: testdata_big 107.07 (100.17-114.32) high-95, testdata_small 10.89 low-99.8 as calculate_ISRatio; rollup sums O and E"
 
 echo "# a mean: PHEindicatormethods' phe_mean test data (values with 5 decimals: scale 100000)"
 MEAN=cost.per-case
@@ -241,6 +362,60 @@ run 1 1 publish "$T/m3.csv"
 grep -q "only a mean" "$T/err" || { cat "$T/err"; fail "sum_squares on a proportion accepted"; }
 ok "mean: area2 5678.96 (4625.79-6732.14) and all 26 values as phe_mean; area1 (n 8) suppressed by n"
 
+echo "# a mean over a quarter from its months, and rolled up: n, sums and sums of squares add"
+# values near 50,000.00000 (5e9 at scale 1e5): each square passes 2^64
+python3 - "$T/mq.csv" "$T/mq.py" "$MEAN" <<'PY'
+import sys
+out, keep, ind = sys.argv[1], sys.argv[2], sys.argv[3]
+vals = {("ward-a", m): [4000000000 + 37000000 * ((7 * i + m) % 13) for i in range(12)] for m in (4, 5, 6)}
+vals[("ward-b", "Q2")] = [5000000000 + 91000000 * i for i in range(15)]
+with open(out, "w") as f:
+    f.write("indicator,period,unit,stratum,numerator,denominator,sum_squares\n")
+    for (unit, m), xs in vals.items():
+        p = "2026-Q2" if m == "Q2" else "2026-%02d" % m
+        f.write("%s,%s,%s,,%d,%d,%d\n" % (ind, p, unit, sum(xs), len(xs), sum(x * x for x in xs)))
+a = [x for (u, _), xs in vals.items() if u == "ward-a" for x in xs]
+b = vals[("ward-b", "Q2")]
+open(keep, "w").write("A=%r\nB=%r\n" % (a, b))
+PY
+ctl 1 publish "$T/mq.csv" >/dev/null || fail "publish mean months"
+mq_held() {
+    ctl 0 bench "$MEAN" --period 2026-Q2 --group CA --json >"$T/q" &&
+        python3 -c "import json; d=json.load(open('$T/q')); assert d['counts']['units']==2"
+}
+until_ok 30 "n0 holds the mean's months" mq_held
+run 0 1 bench "$MEAN" --period 2026-Q2 --group CA --json
+python3 - "$T/out" "$T/mq.py" <<'PY' || fail "mean over a quarter: $(cat "$T/out")"
+import json, sys, math
+from fractions import Fraction
+d = json.load(open(sys.argv[1]))
+g = {}
+exec(open(sys.argv[2]).read(), g)
+def mean_sd(xs):  # exact: fractions, then one rounding
+    n, s = len(xs), sum(xs)
+    var = Fraction(n * sum(x * x for x in xs) - s * s, n * (n - 1))
+    return float(Fraction(s, n) / 100000), math.sqrt(var) / 100000
+u = {x["unit"]: x for x in d["units"]}
+assert u["ward-a"]["n"] == 36 and u["ward-b"]["n"] == 15, u
+for k, xs in (("ward-a", g["A"]), ("ward-b", g["B"])):
+    m, sd = mean_sd(xs)
+    assert abs(u[k]["value"] - m) <= 1e-12 * m and abs(u[k]["sd"] - sd) <= 1e-9 * sd, (k, u[k], m, sd)
+m, sd = mean_sd(g["A"] + g["B"])
+assert d["pooled"]["n"] == 51 and abs(d["pooled"]["mean"] - m) <= 1e-12 * m and abs(d["pooled"]["sd"] - sd) <= 1e-9 * sd, d["pooled"]
+PY
+run 0 0 rollup "$MEAN" --period 2026-Q2 --json
+python3 - "$T/out" "$T/mq.py" <<'PY' || fail "mean roll-up: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = {}
+exec(open(sys.argv[2]).read(), g)
+xs = g["A"] + g["B"]
+assert (d["numerator"], d["denominator"]) == (sum(xs), len(xs)), d
+assert d["sum_squares"] == str(sum(x * x for x in xs)), d
+assert abs(d["value"] - sum(xs) / len(xs) / 100000) <= 1e-12 * d["value"], d
+PY
+ok "mean 2026-Q2: ward-a from three months (n 36), pooled mean and sd of all 51 values; rollup carries n, sum and sum of squares past 2^64"
+
 echo "# the report: downloads, trend, strata, dsr and mean pages"
 run 0 1 report --html "$T/site" --group CA --period 2026-Q2
 run 0 1 report --html "$T/site2" --group CA --period 2025
@@ -252,7 +427,11 @@ grep -q '<svg class="strata"' "$T/site/$IND/2026-Q2_CA.html" || fail "no strata 
 grep -q "Directly standardised rates" "$T/site2/$DSR/2025_CA.html" || fail "no DSR table"
 grep -q "10430" "$T/site2/$DSR/2025_CA.html" || fail "DSR figure not on the page"
 grep -q "<h2 id=\"means\">Means</h2>" "$T/site2/$MEAN/2025_CA.html" || fail "no means table"
-ok "report: JSON download = bench --json, trend and strata charts, DSR and mean tables"
+grep -q "<h2 id=\"isr\">Indirectly standardised ratios</h2>" "$T/site2/$ISR/2025_CA.html" || fail "no isr table"
+grep -q "<td>107.1</td><td>100.2 - 114.3</td><td>high-95</td>" "$T/site2/$ISR/2025_CA.html" || fail "isr figures not on the page"
+[ "$(grep -c 'href="2026-Q2_CA.csv" download' "$T/site/$IND/2026-Q2_CA.html")" = 2 ] || fail "downloads not beside the funnel and the ranking"
+grep -q 'href="2025_CA.csv" download' "$T/site2/$DSR/2025_CA.html" || fail "no download beside the DSR table"
+ok "report: JSON download = bench --json beside the funnel and the ranking, trend and strata charts, DSR, ISR and mean tables with their downloads"
 
 for i in 0 1; do alive $i; done
 for i in 0 1; do stop_node $i; done

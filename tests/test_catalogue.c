@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/err.h"
 #include "node/catalogue.h"
@@ -346,9 +348,49 @@ static void control_characters_never_reach_the_message(void **state)
     assert_null(strchr(p.reason[0], '\x1b'));
 }
 
+/* kind isr: its strata and counts come from reference_file (byte order), x 100 by default. */
+static void an_isr_reads_its_reference_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/hln-ref-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *ref = "# STRATUM,EVENTS,POPULATION\nage=5-9,2824,57173\nage=0-4,10303,50520\n";
+    assert_int_equal(write(fd, ref, strlen(ref)), (ssize_t)strlen(ref));
+    close(fd);
+    char text[512];
+    snprintf(text, sizeof text, HEAD "kind = isr\ndirection = lower\nreference_file = %s\n", path);
+    problems p;
+    hln_indicator *defs = NULL;
+    size_t n = 0;
+    assert_int_equal(parse(text, &p, &defs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(defs[0].kind, HLN_KIND_ISR);
+    assert_int_equal(defs[0].multiplier, 100);
+    assert_string_equal(defs[0].standard, "custom");
+    assert_int_equal(defs[0].n_strata, 2);
+    assert_string_equal(defs[0].strata[0], "age=0-4");
+    assert_int_equal(defs[0].ref_events[0], 10303);
+    assert_int_equal(defs[0].ref_pop[1], 57173);
+    free(defs);
+    /* refused: no reference_file, an unreadable one, a bad line, a reference elsewhere */
+    expect_one(HEAD "kind = isr\ndirection = lower\n", 1, "missing key 'reference_file'");
+    expect_one(HEAD "kind = isr\ndirection = lower\nreference_file = /nonexistent/r.csv\n", 7,
+               "reference_file: cannot read it");
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "age=0-4,1,0\n", 12), 12);
+    close(fd);
+    expect_one(text, 7, "reference_file: line 1: value 2 must be a whole number");
+    expect_one(HEAD "kind = rate\nmultiplier = 10\ndirection = lower\nreference = x\n", 8,
+               "reference: only an isr has a reference");
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_isr_reads_its_reference_file),
         cmocka_unit_test(a_good_file_gives_every_definition),
         cmocka_unit_test(strata_are_a_set_in_byte_order),
         cmocka_unit_test(a_description_continues_on_indented_lines),

@@ -117,8 +117,11 @@ static void global_pages_carry_downloads_trend_strata_and_missing_countries(void
     assert_string_equal(got, want);
     free(want), free(got);
     hln_bench_result_destroy(&r);
-    assert_non_null(strstr(page, "href=\"2026-Q3_all.csv\" download"));
-    assert_non_null(strstr(page, "href=\"2026-Q3_all.json\" download"));
+    /* beside the funnel plot and beside the ranking, not in a section of their own */
+    assert_int_equal(count(page, "href=\"2026-Q3_all.csv\" download"), 2);
+    assert_int_equal(count(page, "href=\"2026-Q3_all.json\" download"), 2);
+    assert_null(strstr(page, "This page's figures"));
+    assert_true(strstr(page, "id=\"funnel\"") < strstr(page, "href=\"2026-Q3_all.csv\""));
     /* the trend: two periods, this node's unit in orange at each */
     assert_int_equal(count(page, "<svg class=\"trend\""), 1);
     assert_int_equal(count(page, "this node's unit"), 2);
@@ -173,9 +176,45 @@ static void a_quarter_of_months_has_its_page(void **state)
     hln_store_close(&s);
 }
 
+/* An isr page: each unit's ratio x 100 with its limits and place, the
+ * downloads beside the table. */
+static void an_isr_page_shows_ratios_and_downloads(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed_open(&ca, 25, "global");
+    hln_indicator ind = fx_indicator("phof.smr-all", HLN_KIND_ISR, 100, 1);
+    snprintf(ind.title, sizeof ind.title, "SMR");
+    snprintf(ind.standard, sizeof ind.standard, "england");
+    ind.n_strata = 1;
+    snprintf(ind.strata[0], sizeof ind.strata[0], "age=all");
+    ind.ref_events[0] = 1, ind.ref_pop[0] = 100;
+    /* 125 observed over 100 expected: 125.0, Byar 95% 104.0 - 148.9 by hand
+     * (125 (1 - 1/1125 - 1.96/(3 sqrt 125))^3 and 126 (1 - 1/1134 + 1.96/(3 sqrt 126))^3);
+     * 99.8%: 93.3 from below, so high-95 on PHE's funnel around 100 */
+    fx_obs(s, &ca, ind.code, "2025", "CA", "", 125, 100000000, false, NULL);
+    hln_report_opts o = {.indicators = &ind, .n_indicators = 1, .method = -1,
+                         .ci = HLN_CI_WILSON};
+    char out[128], err[256] = "";
+    snprintf(out, sizeof out, "%s/siteisr", fx_tmpdir);
+    assert_int_equal(hln_report_write_html(s, &o, out, NULL, err, sizeof err), 0);
+    char *page = slurp(out, "phof.smr-all/2025_all.html");
+    assert_non_null(strstr(page, "<h2 id=\"isr\">Indirectly standardised ratios</h2>"));
+    assert_non_null(strstr(page, "<td>125 / 100.00</td><td>125.0</td><td>104.0 - 148.9</td>"
+                                 "<td>high-95</td>"));
+    assert_int_equal(count(page, "href=\"2025_all.csv\" download"), 1);
+    char *j = slurp(out, "phof.smr-all/2025_all.json");
+    assert_non_null(strstr(j, "\"kind\":\"isr\""));
+    free(j);
+    free(page);
+    hln_identity_destroy(&ca.id);
+    hln_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_isr_page_shows_ratios_and_downloads),
         cmocka_unit_test(global_pages_carry_downloads_trend_strata_and_missing_countries),
         cmocka_unit_test(a_quarter_of_months_has_its_page),
     };

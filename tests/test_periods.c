@@ -10,6 +10,7 @@
 
 #include "node/bench.h"
 #include "node/periods.h"
+#include "node/rollup_strata.h"
 
 #include <math.h>
 #include "tests/bench_fixture.h"
@@ -39,6 +40,8 @@ static void grains_and_containing_periods(void **state)
     assert_int_equal(hln_periods_coarsen("2026", 'Q', out), HLN_EINVAL);
     assert_int_equal(hln_periods_coarsen("2026-Q3", 'M', out), HLN_EINVAL);
     assert_true(hln_periods_additive(0) && hln_periods_additive(1));
+    assert_true(hln_periods_additive(HLN_KIND_MEAN)); /* n, sum and sum of squares add */
+    assert_false(hln_periods_additive(HLN_KIND_DSR)); /* a population is not a count */
 }
 
 static const hln_bench_unit *find_unit(const hln_bench_result *r, const char *unit)
@@ -230,6 +233,121 @@ static void a_trend_reads_at_a_coarser_grain(void **state)
     hln_store_close(&s);
 }
 
+/* A mean's observation of whole values: n, their sum, their sum of squares. */
+static void mean_obs(hln_store *s, fx_feed *f, const char *period, const char *unit,
+                     const char *stratum, const uint64_t *v, size_t k)
+{
+    uint64_t sum = 0, sq[2] = {0, 0};
+    for (size_t i = 0; i < k; i++) {
+        sum += v[i];
+        sq[0] += v[i] * v[i]; /* small values: no carry into the high word */
+    }
+    fx_obs_extra(s, f, "cost.per-case", period, unit, stratum, sum, k, 2, sq, NULL);
+}
+
+/* mean and sample sd of the values, the textbook way (two passes) */
+static void mean_sd(const double *v, size_t k, double *mean, double *sd)
+{
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < k; i++)
+        m += v[i];
+    m /= (double)k;
+    for (size_t i = 0; i < k; i++)
+        ss += (v[i] - m) * (v[i] - m);
+    *mean = m;
+    *sd = sqrt(ss / (double)(k - 1));
+}
+
+/* A mean's quarter is its months' values pooled: n, sums and sums of
+ * squares add exactly, and the figures are those of all the values. */
+static void a_mean_adds_up_its_months(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a;
+    fx_feed_open(&a, 5, "CA");
+    const uint64_t apr[] = {2, 4}, may[] = {3}, jun[] = {1, 5, 6}, q2[] = {10, 10, 12, 8};
+    mean_obs(s, &a, "2026-04", "alpha", "", apr, 2);
+    mean_obs(s, &a, "2026-05", "alpha", "", may, 1);
+    mean_obs(s, &a, "2026-06", "alpha", "", jun, 3);
+    mean_obs(s, &a, "2026-Q2", "beta", "", q2, 4);
+    mean_obs(s, &a, "2026-04", "gamma", "", apr, 2); /* May and June missing */
+    /* delta: a month signed without its sum of squares (a peer could send it) */
+    mean_obs(s, &a, "2026-04", "delta", "", apr, 2);
+    mean_obs(s, &a, "2026-05", "delta", "", may, 1);
+    fx_obs(s, &a, "cost.per-case", "2026-06", "delta", "", 12, 3, false, NULL);
+    hln_indicator ind = fx_indicator("cost.per-case", HLN_KIND_MEAN, 1, 1);
+    hln_bench_query q = {.indicator = &ind, .period = "2026-Q2", .method = -1};
+    hln_bench_result *r = NULL;
+    assert_int_equal(hln_bench_run(s, &q, &r), 0);
+    assert_int_equal(r->n_units, 2);
+    assert_int_equal(r->n_incomplete, 1);
+    assert_int_equal(r->n_invalid, 1);
+    assert_int_equal(r->n_used_counted, 4); /* alpha's three months and beta's quarter */
+    const hln_bench_unit *u = find_unit(r, "alpha");
+    assert_int_equal(u->s.n, 6);
+    assert_int_equal(u->s.x, 21);
+    assert_int_equal(u->parts, 3);
+    assert_true(u->has_sq && u->sq[0] == 4 + 16 + 9 + 1 + 25 + 36 && u->sq[1] == 0);
+    const double va[] = {2, 4, 3, 1, 5, 6};
+    double m, sd;
+    mean_sd(va, 6, &m, &sd); /* 3.5 and sqrt(3.5) */
+    assert_true(fabs(u->s.value - m) < 1e-15 && fabs(u->s.z - sd) < 1e-14);
+    /* Student's t(0.975; 5) = 2.5705818366147395 (R: qt(0.975, 5)) */
+    double half = 2.5705818366147395 * sd / sqrt(6.0);
+    assert_true(fabs(u->s.ci95.lo - (m - half)) < 1e-8 && fabs(u->s.ci95.hi - (m + half)) < 1e-8);
+    /* pooled: all ten values of alpha and beta */
+    const double all[] = {2, 4, 3, 1, 5, 6, 10, 10, 12, 8};
+    mean_sd(all, 10, &m, &sd);
+    assert_int_equal(r->summary.sum_n, 10);
+    assert_int_equal(r->summary.sum_x, 61);
+    assert_true(r->sum_sq[0] == 91 + 408 && r->sum_sq[1] == 0);
+    assert_true(fabs(r->summary.theta0 - m) < 1e-15 && fabs(r->summary.tau2 - sd) < 1e-14);
+    hln_bench_result_destroy(&r);
+    /* values in hundredths: the trend shows the quarter's mean in the unit shown, 0.061 */
+    ind.multiplier = 100;
+    q.per = 'Q';
+    hln_bench_trend_point *pts = NULL;
+    size_t np = 0;
+    assert_int_equal(hln_bench_trend(s, &q, hln_identity_pk(a.id), "alpha", &pts, &np), 0);
+    assert_int_equal(np, 1);
+    assert_true(fabs(pts[0].theta0 - 0.061) < 1e-15 && fabs(pts[0].value - 0.035) < 1e-15);
+    free(pts);
+    hln_identity_destroy(&a.id);
+    hln_store_close(&s);
+}
+
+/* A mean's roll-up by stratum adds the units' n, sums and sums of squares. */
+static void a_mean_rolls_up_by_stratum(void **state)
+{
+    (void)state;
+    hln_store *s = fx_new_store();
+    fx_feed a;
+    fx_feed_open(&a, 6, "CA");
+    const uint64_t f1[] = {3, 5}, m1[] = {7}, f2[] = {1, 1, 4}, m2[] = {2, 9};
+    mean_obs(s, &a, "2026-04", "east", "sex=female", f1, 2);
+    mean_obs(s, &a, "2026-05", "east", "sex=female", m1, 1);
+    mean_obs(s, &a, "2026-06", "east", "sex=female", f2, 3);
+    mean_obs(s, &a, "2026-Q2", "east", "sex=male", m2, 2);
+    mean_obs(s, &a, "2026-Q2", "west", "sex=male", f1, 2); /* no female cell: left out */
+    hln_indicator ind = fx_indicator("cost.per-case", HLN_KIND_MEAN, 1, 1);
+    ind.n_strata = 2;
+    snprintf(ind.strata[0], sizeof ind.strata[0], "sex=female");
+    snprintf(ind.strata[1], sizeof ind.strata[1], "sex=male");
+    hln_bench_query q = {.indicator = &ind, .period = "2026-Q2", .method = -1};
+    hln_rollup_stratum *st = NULL;
+    size_t n = 0;
+    assert_int_equal(hln_rollup_strata(s, &q, &st, &n), 0);
+    assert_int_equal(n, 2);
+    /* female: 3 5 7 1 1 4: n 6, sum 21, squares 9+25+49+1+1+16 = 101 */
+    assert_true(st[0].n == 6 && st[0].x == 21 && st[0].sq[0] == 101 && st[0].sq[1] == 0);
+    /* male: east only (2, 9): n 2, sum 11, squares 85; west left out */
+    assert_true(st[1].n == 2 && st[1].x == 11 && st[1].sq[0] == 85 && st[1].left_out == 1);
+    free(st);
+    hln_identity_destroy(&a.id);
+    hln_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +355,8 @@ int main(void)
         cmocka_unit_test(a_quarter_adds_up_its_months),
         cmocka_unit_test(a_year_adds_up_quarters_and_months),
         cmocka_unit_test(a_trend_reads_at_a_coarser_grain),
+        cmocka_unit_test(a_mean_adds_up_its_months),
+        cmocka_unit_test(a_mean_rolls_up_by_stratum),
     };
     return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -338,6 +338,81 @@ static void malformed_rotations_do_not_decode(void **state)
     assert_int_equal(decode_rotation(6, succ, closes_ok), HLN_EDECODE);
 }
 
+
+/* An isr indicator: the reference's events and population per band (keys
+ * 10, 11, 12), here PHEindicatormethods' testdata_multiarea_isr reference,
+ * first three bands. */
+static void isr_indicator(hln_record *r, hln_identity *id)
+{
+    hln_record_init(r, HLN_REC_INDICATOR, hln_identity_pk(id), "GB", 1, NULL, 1700000000000ull);
+    hln_indicator *d = &r->body.indicator;
+    strcpy(d->code, "phof.smr-all");
+    d->version = 1;
+    strcpy(d->title, "Standardised mortality ratio");
+    d->domain = HLN_DOMAIN_OUTCOME;
+    d->kind = HLN_KIND_ISR;
+    d->multiplier = 100;
+    d->direction = HLN_DIR_LOWER;
+    strcpy(d->standard, "england-2023");
+    const char *bands[3] = {"age=0-4", "age=10-14", "age=5-9"}; /* byte order */
+    const uint64_t ev[3] = {10303, 0, 2824}, pop[3] = {50520, 60213, 57173};
+    d->n_strata = 3;
+    for (int i = 0; i < 3; i++) {
+        strcpy(d->strata[i], bands[i]);
+        d->ref_events[i] = ev[i];
+        d->ref_pop[i] = pop[i];
+    }
+}
+
+static void an_isr_indicator_carries_its_reference(void **state)
+{
+    (void)state;
+    hln_identity *id = ident(7);
+    isr_indicator(&rec, id);
+    round_trip(id);
+    const hln_indicator *d = &back.body.indicator;
+    assert_int_equal(d->kind, HLN_KIND_ISR);
+    assert_string_equal(d->standard, "england-2023");
+    assert_int_equal(d->n_strata, 3);
+    assert_int_equal(d->ref_events[0], 10303);
+    assert_int_equal(d->ref_pop[1], 60213);
+    assert_int_equal(d->ref_events[2], 2824);
+    assert_int_equal(back.raw[back.body_off], 0x8d); /* 10 keys + 3 */
+    /* refused: no reference name, a band without population, a reference on a rate,
+     * weights on an isr */
+    isr_indicator(&rec, id);
+    rec.body.indicator.standard[0] = '\0';
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_string_equal(err, "indicator.standard: an isr names its reference");
+    isr_indicator(&rec, id);
+    rec.body.indicator.ref_pop[2] = 0;
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_string_equal(err, "indicator.reference: a band of the reference has no population (or "
+                             "over 2^53 - 1)");
+    isr_indicator(&rec, id);
+    rec.body.indicator.kind = HLN_KIND_RATE;
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    assert_string_equal(err, "indicator.reference: only an isr has a reference");
+    isr_indicator(&rec, id);
+    rec.body.indicator.weights[0] = 5;
+    assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), HLN_EINVAL);
+    /* the bytes of an isr relabelled as a dsr (or as kind 5) do not decode */
+    for (uint8_t k = HLN_KIND_DSR; k <= 5; k += 3) {
+        isr_indicator(&rec, id);
+        assert_int_equal(hln_record_seal(&rec, id, err, sizeof err), 0);
+        size_t at = 0;
+        for (size_t i = rec.body_off; i + 1 < rec.body_off + rec.body_len; i++)
+            if (rec.raw[i] == 0x04 && rec.raw[i + 1] == HLN_KIND_ISR) {
+                at = i + 1;
+                break;
+            }
+        assert_true(at > 0);
+        rec.raw[at] = k;
+        assert_int_not_equal(hln_record_decode(rec.raw, rec.raw_len, &back, err, sizeof err), 0);
+    }
+    hln_identity_destroy(&id);
+}
+
 int main(void)
 {
     if (hln_crypto_init())
@@ -347,6 +422,8 @@ int main(void)
         cmocka_unit_test(an_observation_carries_extra_statistics),
         cmocka_unit_test(a_rotation_names_its_successor_and_the_feeds_it_closes),
         cmocka_unit_test(malformed_rotations_do_not_decode),
+
+        cmocka_unit_test(an_isr_indicator_carries_its_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

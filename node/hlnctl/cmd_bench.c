@@ -14,6 +14,7 @@
 #include "node/control.h"
 #include "node/disclosure.h"
 #include "node/gov.h"
+#include "node/means.h"
 #include "node/hlnctl/cli.h"
 #include "node/hlnctl/cmd_verify.h"
 #include "node/hlnctl/csvout.h"
@@ -411,7 +412,17 @@ static void print_rollup_json(const hln_indicator *ind, const bopts *o, const hl
     hln_cli_ju64(x, "excluded", u->n_excluded);
     hln_cli_ju64(x, "numerator", u->numerator);
     hln_cli_ju64(x, "denominator", u->denominator);
+    char sq[HLN_MEANS_SQ_TEXT];
+    if (ind->kind == HLN_KIND_MEAN) { /* 128 bits: a decimal string, not a JSON number */
+        hln_means_sq_text(u->sum_sq, sq);
+        hln_cli_jstr(x, "sum_squares", sq);
+    }
     json_object_object_add(x, "value", json_object_new_double(u->value));
+    if (ind->kind == HLN_KIND_DSR) { /* per the multiplier, as bench --json */
+        double m = ind->multiplier ? ind->multiplier : 1;
+        json_object_object_add(x, "variance", json_object_new_double(u->dsr_var * m * m));
+        hln_cli_ju64(x, "too_few_events", u->n_too_few);
+    }
     hln_cli_ju64(x, "min_cell", u->min_cell);
     hln_cli_jbool(x, "suppressed", supp);
     hln_cli_jstr(x, "suppression",
@@ -427,6 +438,10 @@ static void print_rollup_json(const hln_indicator *ind, const bopts *o, const hl
         hln_cli_jstr(so, "stratum", c->stratum);
         hln_cli_ju64(so, "numerator", c->numerator);
         hln_cli_ju64(so, "denominator", c->denominator);
+        if (ind->kind == HLN_KIND_MEAN) {
+            hln_means_sq_text(c->sum_sq, sq);
+            hln_cli_jstr(so, "sum_squares", sq);
+        }
         hln_cli_jbool(so, "suppressed", c->suppression != HLN_SUPP_NONE);
         hln_cli_jstr(so, "reason", c->suppression != HLN_SUPP_NONE ? c->why : NULL);
         json_object_array_add(sa, so);
@@ -444,9 +459,17 @@ static void print_rollup(const hln_indicator *ind, const bopts *o, const hln_rol
                          const char *hex)
 {
     const char *j = u->jurisdiction;
-    char v[64];
+    char v[160];
     if (ind->kind == HLN_KIND_RATE)
         snprintf(v, sizeof v, "%.3g per %u", u->value, ind->multiplier ? ind->multiplier : 1);
+    else if (ind->kind == HLN_KIND_MEAN) /* sum of values / n: the pooled mean */
+        snprintf(v, sizeof v, "mean %.6g", u->value);
+    else if (ind->kind == HLN_KIND_ISR)
+        snprintf(v, sizeof v, "ratio %.1f (x %u)", u->value, ind->multiplier ? ind->multiplier : 1);
+    else if (ind->kind == HLN_KIND_DSR)
+        snprintf(v, sizeof v, "DSR %.1f per %u (population-weighted; %zu unit%s under 10 events "
+                 "left out)", u->value, ind->multiplier ? ind->multiplier : 1, u->n_too_few,
+                 u->n_too_few == 1 ? "" : "s");
     else
         snprintf(v, sizeof v, "%.1f%%", u->value * 100);
     printf("rollup %s %s for %s (%s): %zu organization unit%s counted, %zu suppressed, %zu "

@@ -200,7 +200,8 @@ static int add_unit_values(dvals *d, const esession *s, const hln_map *m,
 static int add_summary_values(dvals *d, const hln_map_indicator *mi, const char *coc,
                               const char *self_ou, const hln_bench_result *r)
 {
-    if (!r->has_stats || (!mi->pooled_de[0] && !mi->abc_de[0]))
+    /* dsr, isr and mean results have no ABC, and their pooled figure is not x / n */
+    if (!r->has_stats || r->kind > HLN_KIND_RATE || (!mi->pooled_de[0] && !mi->abc_de[0]))
         return 0;
     if (!self_ou) {
         hln_warnx("export: the pooled value and the ABC need an orgUnit: [export] org_unit, "

@@ -1148,7 +1148,9 @@ static int write_page(FILE *f, const hln_report_opts *o, const hln_indicator *in
                   "shown in orange.</p>\n",
                   f);
         fputs("<h2 id=\"funnel\">Funnel plot</h2>\n", f);
-        if ((rc = write_funnel(f, r, ind, o)) != 0 || (rc = write_ranked(f, r, o)) != 0)
+        /* each chart and table with its figures' downloads beside it */
+        if ((rc = write_funnel(f, r, ind, o)) != 0 || (ax && (rc = hln_report_analyst_links(f, ax))) ||
+            (rc = write_ranked(f, r, o)) != 0 || (ax && (rc = hln_report_analyst_links(f, ax))))
             return rc;
         write_abc(f, r);
     } else if (r->kind <= HLN_KIND_RATE) {

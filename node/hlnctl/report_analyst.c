@@ -24,19 +24,27 @@ typedef int (*writer_fn)(const void *what, FILE *f);
 
 /* Write outdir/base+suffix through a temporary file; the page links to it
  * by its name alone (it sits in the page's directory). */
+/* The name of the file beside the page: the page's stem + suffix. */
+static int beside_name(const hln_report_analyst_page *p, const char *suffix, char *name, size_t cap,
+                       const char **file)
+{
+    const char *slash = strrchr(p->rel, '/');
+    *file = slash ? slash + 1 : p->rel;
+    size_t stem = strlen(*file);
+    if (stem > 5 && !strcmp(*file + stem - 5, ".html"))
+        stem -= 5;
+    int n = snprintf(name, cap, "%.*s%s", (int)stem, *file, suffix);
+    return n < 0 || (size_t)n >= cap ? HLN_ETOOBIG : 0;
+}
+
 static int write_beside(const hln_report_analyst_page *p, const char *suffix, writer_fn w,
                         const void *what, char *name, size_t cap, char *err, size_t errlen)
 {
     char path[4200], tmp[4300];
-    const char *slash = strrchr(p->rel, '/');
-    const char *file = slash ? slash + 1 : p->rel;
-    size_t stem = strlen(file);
-    if (stem > 5 && !strcmp(file + stem - 5, ".html"))
-        stem -= 5;
-    int n = snprintf(name, cap, "%.*s%s", (int)stem, file, suffix);
-    if (n < 0 || (size_t)n >= cap)
+    const char *file;
+    if (beside_name(p, suffix, name, cap, &file))
         return HLN_ETOOBIG;
-    n = snprintf(path, sizeof path, "%s/%.*s%s", p->outdir, (int)(file - p->rel), p->rel, name);
+    int n = snprintf(path, sizeof path, "%s/%.*s%s", p->outdir, (int)(file - p->rel), p->rel, name);
     if (n < 0 || (size_t)n >= sizeof path)
         return HLN_ETOOBIG;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -76,6 +84,22 @@ static int w_trend_json(const void *t, FILE *f)
     return hln_bench_write_trend_json(w->q, w->pts, w->n, f);
 }
 
+/* "Download: CSV · JSON" (CSV only when csv is not NULL). */
+static void links_html(FILE *f, const char *csv, const char *json, const char *cmd)
+{
+    fputs("<p class=\"downloads\">Download: ", f);
+    if (csv) {
+        fputs("<a href=\"", f);
+        ESC(f, csv);
+        fputs("\" download>CSV</a> · ", f);
+    }
+    fputs("<a href=\"", f);
+    ESC(f, json);
+    fputs("\" download>JSON</a> <span class=\"note\">(the bytes of <code>", f);
+    ESC(f, cmd);
+    fputs("</code>)</span></p>\n", f);
+}
+
 /* "Download: CSV · JSON", both written beside the page. */
 static int downloads(FILE *f, const hln_report_analyst_page *p, const char *suffix, writer_fn wcsv,
                      writer_fn wjson, const void *what, const char *cmd, char *err, size_t errlen)
@@ -89,18 +113,27 @@ static int downloads(FILE *f, const hln_report_analyst_page *p, const char *suff
         return rc;
     if ((rc = write_beside(p, sj, wjson, what, j, sizeof j, err, errlen)))
         return rc;
-    fputs("<p class=\"downloads\">Download: ", f);
-    if (wcsv) {
-        fputs("<a href=\"", f);
-        ESC(f, c);
-        fputs("\" download>CSV</a> · ", f);
-    }
-    fputs("<a href=\"", f);
-    ESC(f, j);
-    fputs("\" download>JSON</a> <span class=\"note\">(the bytes of <code>", f);
-    ESC(f, cmd);
-    fputs("</code>)</span></p>\n", f);
+    links_html(f, wcsv ? c : NULL, j, cmd);
     return 0;
+}
+
+/* The command whose bytes the page's own downloads are. */
+static void page_cmd(const hln_bench_result *r, char *cmd, size_t cap)
+{
+    snprintf(cmd, cap, "hlnctl bench %s --period %s --group %s%s%s --json", r->indicator,
+             r->period, r->group, r->stratum[0] ? " --stratum " : "", r->stratum);
+}
+
+int hln_report_analyst_links(FILE *f, const hln_report_analyst_page *p)
+{
+    char c[2400], j[2400], cmd[256];
+    const char *file;
+    if (!f || !p || !p->rel || !p->r || beside_name(p, ".csv", c, sizeof c, &file) ||
+        beside_name(p, ".json", j, sizeof j, &file))
+        return HLN_EINVAL;
+    page_cmd(p->r, cmd, sizeof cmd);
+    links_html(f, c, j, cmd);
+    return ferror(f) ? HLN_EIO : 0;
 }
 
 /* ---- numbers for people ---- */
@@ -399,15 +432,31 @@ static int write_strata(FILE *f, const hln_report_analyst_page *p, char *err, si
 static void write_kind_table(FILE *f, const hln_report_analyst_page *p)
 {
     const hln_bench_result *r = p->r;
-    if (r->kind != HLN_KIND_DSR && r->kind != HLN_KIND_MEAN)
+    if (r->kind != HLN_KIND_DSR && r->kind != HLN_KIND_MEAN && r->kind != HLN_KIND_ISR)
         return;
-    bool dsr = r->kind == HLN_KIND_DSR;
-    if (dsr) {
+    bool dsr = r->kind == HLN_KIND_DSR, isr = r->kind == HLN_KIND_ISR;
+    if (isr) {
+        fputs("<h2 id=\"isr\">Indirectly standardised ratios</h2>\n<p>Reference <code>", f);
+        ESC(f, r->standard);
+        fprintf(f, "</code>; observed / expected events x %u, 95%% limits by Byar's method "
+                   "(exact below 10 events); places on PHE's funnel around %u",
+                r->multiplier, r->multiplier);
+        if (r->has_stats)
+            fprintf(f, "; pooled ratio %.1f (%llu observed / %.2f expected)",
+                    r->summary.theta0 * r->multiplier, (unsigned long long)r->summary.sum_x,
+                    (double)r->summary.sum_n / HLN_ISR_SCALE);
+        fputs(".</p>\n", f);
+    } else if (dsr) {
         fputs("<h2 id=\"dsr\">Directly standardised rates</h2>\n<p>Standard population <code>", f);
         ESC(f, r->standard);
         fprintf(f, "</code>, per %u; 95%% limits by Dobson's method. Units with fewer than 10 "
-                   "events have no rate (%zu).</p>\n",
+                   "events have no rate (%zu).",
                 r->multiplier, r->n_too_few);
+        if (r->has_stats)
+            fprintf(f, " Pooled DSR %.1f (population-weighted, as a roll-up); places on PHE's "
+                       "DSR funnel around %.1f.",
+                    r->dsr_pool.dsr * r->multiplier, r->summary.theta0 * r->multiplier);
+        fputs("</p>\n", f);
     } else {
         fputs("<h2 id=\"means\">Means</h2>\n<p>95% limits by Student's t; places against normal "
               "funnel limits around the pooled mean",
@@ -418,10 +467,11 @@ static void write_kind_table(FILE *f, const hln_report_analyst_page *p)
         fputs(".</p>\n", f);
     }
     fprintf(f, "<table><thead><tr><th scope=\"col\">Unit</th><th scope=\"col\">%s</th><th "
-               "scope=\"col\">%s</th><th scope=\"col\">95%% interval</th>%s</tr></thead><tbody>\n",
-            dsr ? "Events / population" : "n", dsr ? "Rate" : "Mean",
-            dsr ? "" : "<th scope=\"col\">Place</th>");
-    double m = dsr ? r->multiplier : 1;
+               "scope=\"col\">%s</th><th scope=\"col\">95%% interval</th><th "
+               "scope=\"col\">Place</th></tr></thead><tbody>\n",
+            isr ? "Observed / expected" : dsr ? "Events / population" : "n",
+            isr ? "Ratio" : dsr ? "Rate" : "Mean");
+    double m = dsr || isr ? r->multiplier : 1;
     for (size_t i = 0; i < r->n_units; i++) {
         const hln_bench_unit *u = &r->units[i];
         char name[160] = "";
@@ -434,18 +484,19 @@ static void write_kind_table(FILE *f, const hln_report_analyst_page *p)
             ESC(f, name);
             fputs(")", f);
         }
-        if (dsr)
+        if (isr)
+            fprintf(f, "</td><td>%llu / %.2f", (unsigned long long)u->s.x,
+                    (double)u->s.n / HLN_ISR_SCALE);
+        else if (dsr)
             fprintf(f, "</td><td>%llu / %llu", (unsigned long long)u->s.x,
                     (unsigned long long)u->s.n);
         else
             fprintf(f, "</td><td>%llu", (unsigned long long)u->s.n);
-        fprintf(f, "</td><td>%.1f</td><td>%.1f - %.1f</td>", u->s.value * m, u->s.ci95.lo * m,
-                u->s.ci95.hi * m);
-        if (!dsr)
-            fprintf(f, "<td>%s</td>", hln_stats_place_name(u->s.place_used));
-        fputs("</tr>\n", f);
+        fprintf(f, "</td><td>%.1f</td><td>%.1f - %.1f</td><td>%s</td></tr>\n", u->s.value * m,
+                u->s.ci95.lo * m, u->s.ci95.hi * m, hln_stats_place_name(u->s.place_used));
     }
     fputs("</tbody></table>\n", f);
+    hln_report_analyst_links(f, p);
 }
 
 /* ---- countries missing from a global page ---- */
@@ -535,9 +586,8 @@ int hln_report_analyst_write(FILE *f, const hln_report_analyst_page *p, char *er
 {
     if (!f || !p || !p->s || !p->o || !p->outdir || !p->rel || !p->q || !p->r)
         return HLN_EINVAL;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "hlnctl bench %s --period %s --group %s%s%s --json", p->r->indicator,
-             p->r->period, p->r->group, p->r->stratum[0] ? " --stratum " : "", p->r->stratum);
+    char cmd[256], name[2400];
+    page_cmd(p->r, cmd, sizeof cmd);
     const hln_stats_summary *sm = &p->r->summary;
     if (p->r->has_stats && p->r->kind <= HLN_KIND_RATE && sm->od_too_few)
         fprintf(f, "<p class=\"note\">Only %zu unit%s: the funnel limits are not widened for "
@@ -545,8 +595,16 @@ int hln_report_analyst_write(FILE *f, const hln_report_analyst_page *p, char *er
                    "places are read against the plain limits.</p>\n",
                 sm->units, sm->units == 1 ? "" : "s", HLN_STATS_OD_MIN_UNITS, sm->phi,
                 sm->p_value);
-    fputs("<h2 id=\"downloads\">This page's figures</h2>\n", f);
-    int rc = downloads(f, p, "", w_csv, w_json, p->r, cmd, err, errlen);
+    /* The page's figures beside each table and chart that shows them (the
+     * funnel plot, the ranking, the kind's table: hln_report_analyst_links);
+     * a section of their own only when no unit counted. */
+    int rc = write_beside(p, ".csv", w_csv, p->r, name, sizeof name, err, errlen);
+    if (rc == 0)
+        rc = write_beside(p, ".json", w_json, p->r, name, sizeof name, err, errlen);
+    if (rc == 0 && !p->r->has_stats) {
+        fputs("<h2 id=\"downloads\">This page's figures</h2>\n", f);
+        rc = hln_report_analyst_links(f, p);
+    }
     if (rc == 0)
         write_kind_table(f, p);
     if (rc == 0)

@@ -25,6 +25,10 @@ typedef struct {
  * the page. HLN_EIO (with err) when a file cannot be written. */
 int hln_report_analyst_write(FILE *f, const hln_report_analyst_page *p, char *err, size_t errlen);
 
+/* The page's downloads (its bench --csv and --json, written beside it by
+ * hln_report_analyst_write) as a line to put under a table or chart. */
+int hln_report_analyst_links(FILE *f, const hln_report_analyst_page *p);
+
 /* Add to the held periods `v` (n of them) every period asked for in
  * o->periods that is a year or quarter holding one of them, so that a
  * report of 2026-Q2 on monthly data has its page (node/periods.c adds the
