@@ -110,6 +110,7 @@ struct hln_sync {
     /* With host->store_begin: the answers held before, handed to the host
      * and not yet durable (host->store_end), so not yet claimed to anyone. */
     hln_record *flight;
+    int *flight_res; /* store_batch results */
     uint32_t nflight, flight_fi, flight_peer;
     hln_sync_stats st;
 };
@@ -966,17 +967,24 @@ static void settle(hln_sync *e)
         return;
     uint32_t n = e->nflight, fi = e->flight_fi, pi = e->flight_peer;
     uint64_t last = e->flight[n - 1].env.seq;
+    int *results = e->flight_res;
     e->nflight = 0;
-    int *results = malloc(n * sizeof *results);
-    for (size_t i = 0; results && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         results[i] = HLN_ESTORE;
-    /* Always ended, even without memory for the results: the host's batch
-     * must not outlive the records it points to. */
-    int rc = e->h.store_end(e->h.ctx, e->peers[pi].handle, e->flight, n, results);
-    if (rc == 0 && results)
+    if (e->h.store_end(e->h.ctx, e->peers[pi].handle, e->flight, n, results) == 0)
         apply_results(e, pi, e->flight, NULL, fi, n, true, results);
-    free(results);
     hold_stored(e, pi, fi, last);
+}
+
+/* Room for a second batch, the one being stored (hold and flight swap). */
+static bool flight_ready(hln_sync *e)
+{
+    size_t cap = e->cfg.store_batch;
+    if (!e->flight_res)
+        e->flight_res = malloc(cap * sizeof *e->flight_res);
+    if (e->flight_res && !e->flight)
+        e->flight = malloc(cap * sizeof *e->flight);
+    return e->flight_res && e->flight;
 }
 
 /* Store the answers held back: in one call, or with host->store_begin
@@ -990,8 +998,7 @@ static void flush_hold(hln_sync *e)
     uint32_t n = e->nhold, fi = e->hold_fi, pi = e->hold_peer;
     uint64_t last = e->hold[n - 1].env.seq;
     e->nhold = 0;
-    if (e->h.store_begin && (e->flight || (e->flight = malloc((size_t)e->cfg.store_batch *
-                                                              sizeof *e->flight)))) {
+    if (e->h.store_begin && flight_ready(e)) {
         hln_record *t = e->flight;
         e->flight = e->hold;
         e->hold = t;
@@ -1388,6 +1395,7 @@ void hln_sync_destroy(hln_sync **ep)
     free(e->scratch);
     free(e->hold);
     free(e->flight);
+    free(e->flight_res);
     hln_wire_buf_free(&e->out);
     free(e);
     *ep = NULL;

@@ -42,7 +42,8 @@ int hln_sync_store_prepare(hln_sync_store *ss, const hln_record *recs, size_t n)
 void hln_sync_store_commit(hln_sync_store *ss);
 int hln_sync_store_finish(hln_sync_store *ss, const hln_record *recs, int *results);
 
-/* Re-read the trust anchors (after `hlnctl trust add/remove`). */
+/* Re-read the trust anchors (after `hlnctl trust add/remove`); not
+ * between prepare and finish (settle the engine first). */
 int hln_sync_store_reload(hln_sync_store *ss);
 
 /* The trust object (borrowed). */
