@@ -1550,7 +1550,8 @@ int hlnd_run(const hlnd_args *a)
             unsigned char b[64];
             while (read(hlnd_writer_fd(d.writer), b, sizeof b) > 0)
                 ;
-            hln_sync_settle(d.sync, hln_util_mono_ms());
+            if (!hlnd_writer_busy(d.writer))
+                hln_sync_settle(d.sync, hln_util_mono_ms());
         }
         hln_transport_process(d.tr, items, (size_t)n, 512);
         if (items[n].revents & ZMQ_POLLIN)

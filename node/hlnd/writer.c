@@ -98,6 +98,14 @@ int hlnd_writer_fd(const hlnd_writer *w)
     return w->pipe[0];
 }
 
+bool hlnd_writer_busy(hlnd_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool busy = w->busy;
+    pthread_mutex_unlock(&w->mu);
+    return busy;
+}
+
 int hlnd_writer_begin(hlnd_writer *w, const hln_record *recs, size_t n)
 {
     int rc = hln_sync_store_prepare(w->ss, recs, n);

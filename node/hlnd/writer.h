@@ -2,6 +2,7 @@
 #ifndef HLND_WRITER_H
 #define HLND_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "node/sync_store.h"
@@ -17,6 +18,10 @@ void hlnd_writer_destroy(hlnd_writer **w);
 /* Readable (a byte per batch, to drain) once a batch begun is durable:
  * the event loop then calls hln_sync_settle. */
 int hlnd_writer_fd(const hlnd_writer *w);
+
+/* Is a batch begun still being committed? (A byte in the pipe may be left
+ * from a batch the engine ended already: then settling would wait.) */
+bool hlnd_writer_busy(hlnd_writer *w);
 
 /* The engine's store_begin and store_end (node/sync.h): begin checks trust
  * and policy on the caller's thread (hln_sync_store_prepare) and hands the
