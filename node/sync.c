@@ -107,11 +107,17 @@ struct hln_sync {
      * call (store_batch records at most): verified, in feed order. */
     hln_record *hold;
     uint32_t nhold, hold_fi, hold_peer;
+    /* With host->store_begin: the answers held before, handed to the host
+     * and not yet durable (host->store_end), so not yet claimed to anyone. */
+    hln_record *flight;
+    int *flight_res; /* store_batch results */
+    uint32_t nflight, flight_fi, flight_peer;
     hln_sync_stats st;
 };
 
 static uint64_t held_head(const hln_sync *e, uint32_t fi);
 static void flush_hold(hln_sync *e);
+static void settle(hln_sync *e);
 
 /* ---- Small helpers --------------------------------------------------- */
 
@@ -833,25 +839,24 @@ static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
     return 0;
 }
 
-/* The feed's head counting the answers held back to be stored together. */
+/* The feed's head counting the answers held back to be stored together
+ * and those being stored. */
 static uint64_t held_head(const hln_sync *e, uint32_t fi)
 {
-    return e->nhold && e->hold_fi == fi ? e->hold[e->nhold - 1].env.seq : e->feeds[fi].seq;
+    if (e->nhold && e->hold_fi == fi)
+        return e->hold[e->nhold - 1].env.seq;
+    if (e->nflight && e->flight_fi == fi)
+        return e->flight[e->nflight - 1].env.seq;
+    return e->feeds[fi].seq;
 }
 
-/* Hand `n` verified records from peer pi to the store in one call and act
- * on what it says of each. fis[i] is record i's feed (NULL: all `fi`). */
-static int store_apply(hln_sync *e, uint32_t pi, const hln_record *recs, const uint32_t *fis,
-                       uint32_t one_fi, size_t n, bool reply)
+/* Act on what the store said of each of `n` records from peer pi.
+ * fis[i] is record i's feed (NULL: all `one_fi`). */
+static void apply_results(hln_sync *e, uint32_t pi, const hln_record *recs, const uint32_t *fis,
+                          uint32_t one_fi, size_t n, bool reply, const int *results)
 {
     peer *p = &e->peers[pi];
-    int *results = malloc(n * sizeof *results);
-    if (!results)
-        return HLN_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        results[i] = HLN_ESTORE;
-    int rc = e->h.store(e->h.ctx, p->handle, recs, n, results);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         const hln_record *r = &recs[i];
         uint32_t fi = fis ? fis[i] : one_fi;
         feed *f = &e->feeds[fi];
@@ -921,26 +926,90 @@ static int store_apply(hln_sync *e, uint32_t pi, const hln_record *recs, const u
             break;
         }
     }
+}
+
+/* Hand `n` verified records from peer pi to the store in one call (after
+ * the batch being stored, if any) and act on what it says of each. */
+static int store_apply(hln_sync *e, uint32_t pi, const hln_record *recs, const uint32_t *fis,
+                       uint32_t one_fi, size_t n, bool reply)
+{
+    settle(e);
+    int *results = malloc(n * sizeof *results);
+    if (!results)
+        return HLN_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        results[i] = HLN_ESTORE;
+    int rc = e->h.store(e->h.ctx, e->peers[pi].handle, recs, n, results);
+    if (rc == 0)
+        apply_results(e, pi, recs, fis, one_fi, n, reply, results);
     free(results);
     return rc;
 }
 
-/* Store the answers held back. If the store refused some, the ranges
- * still in flight are ahead of a gap: the pipeline drains and asks again. */
-static void flush_hold(hln_sync *e)
+/* Held answers up to `last` were stored: if the store refused some, the
+ * ranges still in flight are ahead of a gap: the pipeline drains and asks
+ * again. */
+static void hold_stored(hln_sync *e, uint32_t pi, uint32_t fi, uint64_t last)
 {
-    if (!e->nhold)
-        return;
-    uint32_t n = e->nhold, fi = e->hold_fi, pi = e->hold_peer;
-    uint64_t last = e->hold[n - 1].env.seq;
-    e->nhold = 0;
-    (void)store_apply(e, pi, e->hold, NULL, fi, n, true);
     feed *f = &e->feeds[fi];
     if (f->seq < last) {
         f->failed_peer = pi;
         if (f->req_peer != NONE)
             f->draining = true;
     }
+}
+
+/* The batch handed to host->store_begin: wait until it is durable, then
+ * act on the results (claim the records, push them on). */
+static void settle(hln_sync *e)
+{
+    if (!e->nflight)
+        return;
+    uint32_t n = e->nflight, fi = e->flight_fi, pi = e->flight_peer;
+    uint64_t last = e->flight[n - 1].env.seq;
+    int *results = e->flight_res;
+    e->nflight = 0;
+    for (size_t i = 0; i < n; i++)
+        results[i] = HLN_ESTORE;
+    if (e->h.store_end(e->h.ctx, e->peers[pi].handle, e->flight, n, results) == 0)
+        apply_results(e, pi, e->flight, NULL, fi, n, true, results);
+    hold_stored(e, pi, fi, last);
+}
+
+/* Room for a second batch, the one being stored (hold and flight swap). */
+static bool flight_ready(hln_sync *e)
+{
+    size_t cap = e->cfg.store_batch;
+    if (!e->flight_res)
+        e->flight_res = malloc(cap * sizeof *e->flight_res);
+    if (e->flight_res && !e->flight)
+        e->flight = malloc(cap * sizeof *e->flight);
+    return e->flight_res && e->flight;
+}
+
+/* Store the answers held back: in one call, or with host->store_begin
+ * handed over to be stored while the engine goes on (one batch at a time:
+ * the one before is settled first). */
+static void flush_hold(hln_sync *e)
+{
+    if (!e->nhold)
+        return;
+    settle(e);
+    uint32_t n = e->nhold, fi = e->hold_fi, pi = e->hold_peer;
+    uint64_t last = e->hold[n - 1].env.seq;
+    e->nhold = 0;
+    if (e->h.store_begin && flight_ready(e)) {
+        hln_record *t = e->flight;
+        e->flight = e->hold;
+        e->hold = t;
+        if (e->h.store_begin(e->h.ctx, e->peers[pi].handle, e->flight, n) == 0) {
+            e->nflight = n, e->flight_fi = fi, e->flight_peer = pi;
+            return;
+        }
+    } else {
+        (void)store_apply(e, pi, e->hold, NULL, fi, n, true);
+    }
+    hold_stored(e, pi, fi, last);
 }
 
 /* A reply to our request for feed fi starting at `from` arrived from peer
@@ -1219,6 +1288,7 @@ static int on_fork(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
         e->feeds[fi].in_vector = true;
         mark_changed(e, fi);
     }
+    settle(e);
     if (e->h.fork(e->h.ctx, p->handle, a, b) != 0)
         goto out; /* known already (or refused): it stops here */
     e->st.forks_learned++;
@@ -1274,6 +1344,7 @@ int hln_sync_new(const hln_sync_config *cfg, const hln_sync_host *host, uint64_t
                  hln_sync **out)
 {
     if (!cfg || !host || !out || !host->send || !host->heads || !host->read || !host->store ||
+        !host->store_begin != !host->store_end ||
         !host->wants || !host->fork)
         return HLN_EINVAL;
     if (cfg->batch_records < 1 || cfg->batch_records > HLN_WIRE_BATCH_MAX ||
@@ -1309,6 +1380,7 @@ void hln_sync_destroy(hln_sync **ep)
     hln_sync *e = ep ? *ep : NULL;
     if (!e)
         return;
+    settle(e); /* the host's writer must be done with e->flight */
     for (uint32_t i = 0; i < e->npeers; i++) {
         free(e->peers[i].pf);
         free(e->peers[i].dirty);
@@ -1322,6 +1394,8 @@ void hln_sync_destroy(hln_sync **ep)
     free(e->centries);
     free(e->scratch);
     free(e->hold);
+    free(e->flight);
+    free(e->flight_res);
     hln_wire_buf_free(&e->out);
     free(e);
     *ep = NULL;
@@ -1449,11 +1523,21 @@ int hln_sync_receive(hln_sync *e, uint64_t now_ms, uint32_t handle, const uint8_
     return rc;
 }
 
+int hln_sync_settle(hln_sync *e, uint64_t now_ms)
+{
+    if (!e)
+        return HLN_EINVAL;
+    e->now = now_ms;
+    settle(e);
+    return 0;
+}
+
 int hln_sync_tick(hln_sync *e, uint64_t now_ms)
 {
     if (!e)
         return HLN_EINVAL;
     e->now = now_ms;
+    settle(e);
     flush_hold(e);
     /* A request unanswered too long leaves a gap in its feed's pipeline:
      * the rest drains and the feed asks again, avoiding that peer if

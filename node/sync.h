@@ -80,6 +80,19 @@ typedef struct {
      * hln_record_verify(recs[i]), in any order or on other threads, all
      * done on return. The daemon spreads them over its cores. */
     void (*verify)(void *ctx, const hln_record *const *recs, size_t n, int *results);
+    /* Optional, both or neither (NULL: every batch goes to store): store
+     * in two steps, so that the host may commit on another thread while
+     * the engine verifies what comes next. store_begin takes a batch of
+     * answers as store would (recs stay valid until store_end) and returns
+     * 0, or an error when nothing will be stored; store_end waits until
+     * that batch is durable and fills results as store does. One batch at
+     * a time: the engine ends it before its next store, store_begin or
+     * fork call, in hln_sync_settle, hln_sync_tick and hln_sync_destroy.
+     * Until it ends, its records are neither claimed in clocks nor pushed
+     * on, so a crash meanwhile loses nothing anyone was told we hold. */
+    int (*store_begin)(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n);
+    int (*store_end)(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n,
+                     int *results);
 } hln_sync_host;
 
 typedef struct {
@@ -146,6 +159,10 @@ int hln_sync_receive(hln_sync *e, uint64_t now_ms, uint32_t peer, const uint8_t 
 /* The timer: retries, requests for what is missing, clock changes, and
  * anti-entropy rounds. Call it every 50-200 ms. */
 int hln_sync_tick(hln_sync *e, uint64_t now_ms);
+
+/* The batch given to host->store_begin is durable (the host's writer says
+ * so): end it now and act on it. Harmless when there is none. HLN_EINVAL. */
+int hln_sync_settle(hln_sync *e, uint64_t now_ms);
 
 /* The host appended `r` to the store itself (a local publication, an
  * import): update the clock and push it to peers that lack it. */

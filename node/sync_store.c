@@ -16,9 +16,15 @@ struct hln_sync_store {
     hln_store *store;
     hln_trust *trust;
     hln_record *scratch; /* records accepted in one batch (HLN_WIRE_BATCH_MAX) */
-    int *res;
+    int *res, *pre;      /* the store's word on each accepted record; the checks' on each */
     size_t *idx;
-    size_t scratch_cap, res_cap, idx_cap;
+    size_t scratch_cap, res_cap, idx_cap, pre_cap;
+    /* The batch between prepare and finish: m records accepted of n,
+     * batch[] (recs itself when all were), commit's return. */
+    const hln_record *batch;
+    size_t n, m;
+    bool learned;
+    int commit_rc;
     hln_sync_store_stats st;
 };
 
@@ -60,6 +66,7 @@ void hln_sync_store_destroy(hln_sync_store **ssp)
     hln_trust_destroy(&ss->trust);
     free(ss->scratch);
     free(ss->res);
+    free(ss->pre);
     free(ss->idx);
     free(ss);
     *ssp = NULL;
@@ -153,32 +160,35 @@ static int grow(hln_sync_store *ss, size_t n)
         rc = hln_util_grow((void **)&ss->res, &ss->res_cap, n, sizeof *ss->res);
     if (rc == 0)
         rc = hln_util_grow((void **)&ss->idx, &ss->idx_cap, n, sizeof *ss->idx);
+    if (rc == 0)
+        rc = hln_util_grow((void **)&ss->pre, &ss->pre_cap, n, sizeof *ss->pre);
     return rc;
 }
 
-static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
+int hln_sync_store_prepare(hln_sync_store *ss, const hln_record *recs, size_t n)
 {
-    (void)from_peer;
-    hln_sync_store *ss = ctx;
     int rc = grow(ss, n);
+    ss->n = ss->m = 0;
+    ss->learned = false;
+    ss->commit_rc = 0;
     if (rc != 0)
         return rc;
     size_t m = 0;
-    bool learned = false;
     for (size_t i = 0; i < n; i++) {
         const hln_record *r = &recs[i];
         /* This node's own records coming back from a peer (its store was
          * restored from a backup: the catch-up rule, node/node.h): it signed them, so they
          * are its to hold whatever the trust graph says of its own key. */
         bool own = memcmp(r->env.author, hln_node_pk(ss->node), HLN_KEY_LEN) == 0;
-        results[i] = own           ? 0
-                     : r->has_body ? hln_trust_may_author(ss->trust, r, NULL, 0)
-                                   : hln_trust_may_author_env(ss->trust, &r->env, NULL, 0);
-        if (results[i] != 0) {
+        int *pre = &ss->pre[i];
+        *pre = own           ? 0
+               : r->has_body ? hln_trust_may_author(ss->trust, r, NULL, 0)
+                             : hln_trust_may_author_env(ss->trust, &r->env, NULL, 0);
+        if (*pre != 0) {
             ss->st.refused_trust++;
             continue;
         }
-        if (!own && (results[i] = policy_check(ss, r)) != 0) {
+        if (!own && (*pre = policy_check(ss, r)) != 0) {
             ss->st.refused_policy++;
             hln_trust_flag(ss->trust, r->env.author, "policy");
             /* Kept in the FLAGS table, so that it outlives a restart and a
@@ -190,27 +200,42 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
          * records after it in this same batch. */
         if (governance(r->env.type) && r->has_body) {
             hln_trust_add_record(ss->trust, r);
-            learned = true;
+            ss->learned = true;
         }
         ss->idx[m++] = i;
     }
-    if (m == 0)
-        return 0;
-    const hln_record *batch = recs;
+    ss->batch = recs;
     if (m != n) {
         for (size_t k = 0; k < m; k++)
             ss->scratch[k] = recs[ss->idx[k]];
-        batch = ss->scratch;
+        ss->batch = ss->scratch;
     }
+    ss->n = n;
+    ss->m = m;
+    return 0;
+}
+
+void hln_sync_store_commit(hln_sync_store *ss)
+{
     /* One transaction: committed (durable) before the engine tells anyone. */
-    if ((rc = hln_store_append_batch(ss->store, batch, m, ss->res)) != 0) {
+    ss->commit_rc = ss->m ? hln_store_append_batch(ss->store, ss->batch, ss->m, ss->res) : 0;
+}
+
+int hln_sync_store_finish(hln_sync_store *ss, const hln_record *recs, int *results)
+{
+    size_t n = ss->n, m = ss->m;
+    int rc = ss->commit_rc;
+    memcpy(results, ss->pre, n * sizeof *results);
+    ss->n = ss->m = 0;
+    if (rc != 0) {
         /* Nothing was written, but governance records of this batch were
          * taught to the trust view above: rebuild it from what is held. */
-        if (learned)
+        if (ss->learned)
             (void)hln_sync_store_reload(ss);
         return rc;
     }
-    ss->st.batches++;
+    if (m)
+        ss->st.batches++;
     for (size_t k = 0; k < m; k++) {
         size_t i = m == n ? k : ss->idx[k];
         results[i] = ss->res[k];
@@ -222,6 +247,17 @@ static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_
         }
     }
     return 0;
+}
+
+static int cb_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
+{
+    (void)from_peer;
+    hln_sync_store *ss = ctx;
+    int rc = hln_sync_store_prepare(ss, recs, n);
+    if (rc != 0)
+        return rc;
+    hln_sync_store_commit(ss);
+    return hln_sync_store_finish(ss, recs, results);
 }
 
 /* What cb_store asks of a peer's record before storing it: an entitled

@@ -29,7 +29,21 @@ void hln_sync_store_destroy(hln_sync_store **ss);
  * caller, who wraps these when it needs its own ctx. */
 void hln_sync_store_host(hln_sync_store *ss, hln_sync_host *host);
 
-/* Re-read the trust anchors (after `hlnctl trust add/remove`). */
+/* The store callback in three steps, for a host that commits on another
+ * thread while its engine goes on: prepare checks trust and policy (on the
+ * engine's thread; it may teach the trust object and write the FLAGS
+ * table); commit runs the one LMDB transaction and touches nothing else,
+ * so it may run on another thread; finish, back on the engine's thread,
+ * fills results[n] as the store callback does and returns what it would.
+ * One batch at a time: nothing else of ss is called between prepare and
+ * finish, and recs stays valid until finish. HLN_ENOMEM from prepare:
+ * nothing to commit or finish. */
+int hln_sync_store_prepare(hln_sync_store *ss, const hln_record *recs, size_t n);
+void hln_sync_store_commit(hln_sync_store *ss);
+int hln_sync_store_finish(hln_sync_store *ss, const hln_record *recs, int *results);
+
+/* Re-read the trust anchors (after `hlnctl trust add/remove`); not
+ * between prepare and finish (settle the engine first). */
 int hln_sync_store_reload(hln_sync_store *ss);
 
 /* The trust object (borrowed). */

@@ -25,14 +25,18 @@
  * never touches someone else's record. meta holds the reserved keys
  * "store.schema" (uint32) and "store.incarnation" (16 random bytes).
  *
- * Threads: one hln_store is used by one thread at a time. Read functions
- * use short read transactions (MDB_NOTLS, so callbacks may read again);
- * callbacks must not write.
+ * Threads: a read, or one write, may run on any thread while another
+ * thread writes (hlnd commits on a writer thread): LMDB serialises the
+ * write transactions, and the map is resized only with no transaction of
+ * this process open (txn_enter, remap). Read functions use short read
+ * transactions (MDB_NOTLS, so callbacks may read again); callbacks must
+ * not write.
  */
 #include "store.h"
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +80,10 @@ struct hln_store {
     bool gov_ready;  /* the gov index is complete (an old read-only store may lack it) */
     MDB_dbi kv[4]; /* by hln_table */
     unsigned flags;
-    int readers;         /* read transactions open: the map must not grow meanwhile */
+    pthread_mutex_t mu;  /* guards active and remapping */
+    pthread_cond_t cv;
+    int active;          /* transactions open, on any thread: the map must not grow meanwhile */
+    bool remapping;      /* a thread waits for active == 0 to resize the map */
     hln_record *scratch; /* for the write path: one decode at a time */
     uint64_t obs_skipped; /* index entries that disagreed with their record */
     uint8_t incarnation[HLN_INCARNATION_LEN];
@@ -237,17 +244,74 @@ static int obs_split(const uint8_t *k, size_t len, obs_parts *p)
 
 /* ---- transactions ---- */
 
+/* The transactions a thread holds open on one store (the last it opened
+ * one on): a walk's callback that reads again must not wait for a resize
+ * that waits for the walk. */
+static _Thread_local const hln_store *tl_store;
+static _Thread_local int tl_open;
+
+/* Count a transaction about to open; waits while another thread resizes
+ * the map, unless this thread holds one open already. */
+static void txn_enter(hln_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool nested = tl_store == s && tl_open > 0;
+    while (s->remapping && !nested)
+        pthread_cond_wait(&s->cv, &s->mu);
+    s->active++;
+    if (tl_open == 0 || tl_store == s) {
+        tl_store = s;
+        tl_open++;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void txn_leave(hln_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->active--;
+    if (tl_store == s && tl_open > 0)
+        tl_open--;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Resize the map (0: adopt the size another process set) once no
+ * transaction of this process is open: waits for other threads' to end.
+ * HLN_ESTATE if this thread holds one. */
+static int remap(hln_store *s, size_t size)
+{
+    int rc = 0;
+    pthread_mutex_lock(&s->mu);
+    if (tl_store == s && tl_open > 0) {
+        rc = HLN_ESTATE;
+    } else {
+        while (s->remapping)
+            pthread_cond_wait(&s->cv, &s->mu);
+        s->remapping = true;
+        while (s->active > 0)
+            pthread_cond_wait(&s->cv, &s->mu);
+        rc = xlate(mdb_env_set_mapsize(s->env, size));
+        s->remapping = false;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Begin a transaction; on success it is counted until txn_end. */
 static int txn_begin(hln_store *s, unsigned flags, MDB_txn **txn)
 {
     int rc = 0;
     for (int tries = 0; tries < 8; tries++) {
+        txn_enter(s);
         rc = xlate(mdb_txn_begin(s->env, NULL, flags, txn));
+        if (rc == 0)
+            return 0;
+        txn_leave(s);
         if (rc == ST_ERESIZED) {
-            /* Another process grew the map: adopt its size and retry. Only
-             * safe with no transaction of ours open. */
-            if (s->readers > 0)
-                break;
-            if (mdb_env_set_mapsize(s->env, 0) != 0)
+            /* Another process grew the map: adopt its size and retry. */
+            if (remap(s, 0) != 0)
                 break;
             continue;
         }
@@ -264,39 +328,38 @@ static int txn_begin(hln_store *s, unsigned flags, MDB_txn **txn)
     return rc;
 }
 
+/* Commit (commit true) or abort a transaction from txn_begin. */
+static int txn_end(hln_store *s, MDB_txn **txn, bool commit)
+{
+    int rc = 0;
+    if (!*txn)
+        return 0;
+    if (commit)
+        rc = xlate(mdb_txn_commit(*txn));
+    else
+        mdb_txn_abort(*txn);
+    *txn = NULL;
+    txn_leave(s);
+    return rc;
+}
+
 static int read_begin(hln_store *s, MDB_txn **txn)
 {
-    int rc = txn_begin(s, MDB_RDONLY, txn);
-    if (rc == 0)
-        s->readers++;
-    return rc;
+    return txn_begin(s, MDB_RDONLY, txn);
 }
 
 static void read_end(hln_store *s, MDB_txn **txn)
 {
-    if (*txn) {
-        mdb_txn_abort(*txn);
-        *txn = NULL;
-        s->readers--;
-    }
+    (void)txn_end(s, txn, false);
 }
 
 static int grow(hln_store *s)
 {
     MDB_envinfo info;
-    int rc = 0;
-    if (s->readers > 0) {
-        rc = HLN_ESTATE;
-        goto out;
-    }
     mdb_env_info(s->env, &info);
-    if (info.me_mapsize >= MAP_LIMIT) {
-        rc = HLN_EFULL;
-        goto out;
-    }
-    rc = xlate(mdb_env_set_mapsize(s->env, info.me_mapsize * 2));
-out:
-    return rc;
+    if (info.me_mapsize >= MAP_LIMIT)
+        return HLN_EFULL;
+    return remap(s, info.me_mapsize * 2);
 }
 
 typedef int (*write_fn)(hln_store *s, MDB_txn *txn, void *ctx);
@@ -314,13 +377,10 @@ static int run_write(hln_store *s, write_fn fn, void *ctx)
         if (rc)
             break;
         rc = fn(s, txn, ctx);
-        if (rc == 0) {
-            rc = xlate(mdb_txn_commit(txn));
-            txn = NULL;
-        } else {
-            mdb_txn_abort(txn);
-            txn = NULL;
-        }
+        if (rc == 0)
+            rc = txn_end(s, &txn, true);
+        else
+            (void)txn_end(s, &txn, false);
         if (rc == ST_EMAPFULL) {
             rc = grow(s);
             if (rc == 0)
@@ -468,7 +528,13 @@ int hln_store_open(const char *dir, unsigned flags, hln_store **out)
         rc = errno == EACCES ? HLN_EPERM : HLN_EIO;
         goto out;
     }
-    if (!(s = calloc(1, sizeof *s)) || !(s->scratch = malloc(sizeof *s->scratch))) {
+    if (!(s = calloc(1, sizeof *s))) {
+        rc = HLN_ENOMEM;
+        goto out;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (!(s->scratch = malloc(sizeof *s->scratch))) {
         rc = HLN_ENOMEM;
         goto out;
     }
@@ -491,12 +557,10 @@ int hln_store_open(const char *dir, unsigned flags, hln_store **out)
             goto out;
         if ((rc = open_dbs(s, txn, rdonly ? 0 : MDB_CREATE)) ||
             (rc = init_meta(s, txn, !rdonly)) || (!rdonly && (rc = gov_fill(s, txn)))) {
-            mdb_txn_abort(txn);
-            txn = NULL;
+            (void)txn_end(s, &txn, false);
         } else {
             s->gov_ready = gov_complete(s, txn);
-            rc = xlate(mdb_txn_commit(txn));
-            txn = NULL;
+            rc = txn_end(s, &txn, true);
         }
         if (rc == ST_EMAPFULL && (rc = grow(s)) == 0)
             continue;
@@ -519,6 +583,8 @@ void hln_store_close(hln_store **sp)
     hln_store *s = *sp;
     if (s->env)
         mdb_env_close(s->env); /* also closes the DB handles */
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     free(s->scratch);
     free(s);
     *sp = NULL;

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,6 +473,29 @@ static void a_batch_reports_each_record(void **state)
 
 /* Big records (indicator definitions near the body limit) fill the 64 MiB
  * initial map quickly; the store must grow it and keep every record. */
+/* Another thread reads the store while the map grows under its writes
+ * (hlnd reads on its event loop while its writer thread commits). */
+typedef struct {
+    hln_store *s;
+    atomic_bool stop;
+    uint64_t reads, last;
+    int rc;
+} reader_arg;
+
+static void *reader_main(void *vp)
+{
+    reader_arg *a = vp;
+    while (!atomic_load(&a->stop)) {
+        uint64_t nr = 0;
+        int rc = hln_store_counts(a->s, NULL, &nr);
+        if (rc != 0 || nr < a->last)
+            a->rc = rc ? rc : -1; /* a count never steps back */
+        a->last = nr;
+        a->reads++;
+    }
+    return NULL;
+}
+
 static void a_full_map_grows_and_the_batch_lands(void **state)
 {
     (void)state;
@@ -480,6 +505,9 @@ static void a_full_map_grows_and_the_batch_lands(void **state)
     int res[B];
     writer_init(&w, 3, "CA");
     hln_store *s = open_store();
+    reader_arg ra = {.s = s};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, reader_main, &ra), 0);
     for (int done = 0; done < N; done += B) {
         for (int i = 0; i < B; i++) {
             hln_record *r = &batch[i];
@@ -501,6 +529,10 @@ static void a_full_map_grows_and_the_batch_lands(void **state)
         for (int i = 0; i < B; i++)
             assert_int_equal(res[i], 0);
     }
+    atomic_store(&ra.stop, true);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(ra.rc, 0);
+    assert_true(ra.reads > 0);
     uint64_t nr = 0;
     assert_int_equal(hln_store_counts(s, NULL, &nr), 0);
     assert_int_equal(nr, N);

@@ -44,9 +44,16 @@ typedef struct {
     uint8_t last[2048];         /* the start of the last message sent */
     const hln_record *proof[2]; /* the first fork proof held */
     bool own_proof[2];
+    /* A batch given to store_begin and not yet ended (the two-step run). */
+    const hln_record *begun;
+    size_t nbegun;
+    uint32_t begun_from;
 } thost;
 
 static thost H[NH];
+/* The second run of every test: odd nodes store in two steps (store_begin,
+ * store_end), as hlnd does with its writer thread. */
+static bool two_step;
 
 typedef struct qm {
     struct qm *next;
@@ -185,6 +192,7 @@ static int t_store(void *ctx, uint32_t from, const hln_record *recs, size_t n, i
     (void)from;
     h->store_calls++;
     h->stored_in += n;
+    assert_null(h->begun); /* the engine ends a batch before its next store */
     for (size_t i = 0; i < n; i++) {
         int a = author_of(recs[i].env.author);
         uint64_t s = recs[i].env.seq;
@@ -215,6 +223,26 @@ static int t_store(void *ctx, uint32_t from, const hln_record *recs, size_t n, i
         }
     }
     return 0;
+}
+
+static int t_store_begin(void *ctx, uint32_t from, const hln_record *recs, size_t n)
+{
+    thost *h = ctx;
+    assert_null(h->begun); /* one batch at a time */
+    assert_true(n > 0);
+    h->begun = recs, h->nbegun = n, h->begun_from = from;
+    return 0;
+}
+
+/* The store happens only now, from the records the engine kept valid. */
+static int t_store_end(void *ctx, uint32_t from, const hln_record *recs, size_t n, int *res)
+{
+    thost *h = ctx;
+    assert_ptr_equal(h->begun, recs);
+    assert_int_equal(h->nbegun, n);
+    assert_int_equal(h->begun_from, from);
+    h->begun = NULL;
+    return t_store(ctx, from, recs, n, res);
 }
 
 static bool t_wants(void *ctx, const hln_feed_id *f)
@@ -286,9 +314,12 @@ static void t_verify(void *ctx, const hln_record *const *recs, size_t n, int *re
 
 static hln_sync_host host_of(thost *h)
 {
+    bool odd = (h - H) % 2;
     return (hln_sync_host){h,       t_send, t_heads, t_read,  t_store,   t_wants,
                            t_fork,  t_forks, t_peers, t_penalty, t_may_send, t_held,
-                           (h - H) % 2 ? t_verify : NULL};
+                           odd ? t_verify : NULL,
+                           odd && two_step ? t_store_begin : NULL,
+                           odd && two_step ? t_store_end : NULL};
 }
 
 static void start_at(int k, uint64_t now, uint32_t batch)
@@ -1288,5 +1319,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_record_dated_before_its_feed_head_is_penalised, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    two_step = true;
+    return failed + cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -26,6 +26,7 @@
 #include "node/hlnd/log.h"
 #include "node/hlnd/transport.h"
 #include "node/hlnd/verify_pool.h"
+#include "node/hlnd/writer.h"
 #include "node/metrics.h"
 #include "node/node.h"
 #include "node/peers.h"
@@ -164,6 +165,7 @@ typedef struct hlnd {
     hln_sync_host host;  /* what the engine gets, ctx = this daemon */
     hln_sync *sync;
     hlnd_verify_pool *vpool; /* signature checks on every core */
+    hlnd_writer *writer;     /* commits held answers while the loop verifies the next */
     hln_transport *tr;
     hln_control *ctl;
     int lock_fd;
@@ -319,10 +321,10 @@ static void w_verify(void *ctx, const hln_record *const *recs, size_t n, int *re
     hlnd_verify_pool_run(((hlnd *)ctx)->vpool, recs, n, results);
 }
 
-static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
+/* What the daemon does with a store's results (w_store, w_store_end). */
+static int after_store(hlnd *d, uint32_t from_peer, const hln_record *recs, size_t n,
+                       const int *results, int rc)
 {
-    hlnd *d = ctx;
-    int rc = d->inner.store(d->inner.ctx, from_peer, recs, n, results);
     if (rc == 0)
         account_stored(d, from_peer, recs, n, results);
     if (rc == 0 && from_peer < d->n_peers)
@@ -351,6 +353,27 @@ static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t
             break;
         }
     return rc;
+}
+
+static int w_store(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n, int *results)
+{
+    hlnd *d = ctx;
+    int rc = d->inner.store(d->inner.ctx, from_peer, recs, n, results);
+    return after_store(d, from_peer, recs, n, results, rc);
+}
+
+static int w_store_begin(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n)
+{
+    (void)from_peer;
+    return hlnd_writer_begin(((hlnd *)ctx)->writer, recs, n);
+}
+
+static int w_store_end(void *ctx, uint32_t from_peer, const hln_record *recs, size_t n,
+                       int *results)
+{
+    hlnd *d = ctx;
+    int rc = hlnd_writer_end(d->writer, recs, results);
+    return after_store(d, from_peer, recs, n, results, rc);
 }
 
 static bool w_wants(void *ctx, const hln_feed_id *feed)
@@ -1248,7 +1271,9 @@ static int on_control(void *ctx, const char *cmd, json_object *req, json_object 
         return ctl_explain(d, reply);
     if (strcmp(cmd, "reload") == 0) {
         /* hlnctl trust add/remove and peer add/remove: anchors may have
-         * changed, so the trust graph is rebuilt as on SIGHUP. */
+         * changed, so the trust graph is rebuilt as on SIGHUP (after
+         * the batch being committed, whose records it must include). */
+        hln_sync_settle(d->sync, hln_util_mono_ms());
         int rc = hln_sync_store_reload(d->ss);
         if (rc != 0)
             hlnd_log(3, "node", "event=trust-reload-failed reason=%s", hln_errname(rc));
@@ -1287,6 +1312,7 @@ static void reload_all(hlnd *d)
         hlnd_log_set_level(c.log_level);
         hlnd_log(6, "config", "event=reloaded");
     }
+    hln_sync_settle(d->sync, hln_util_mono_ms()); /* as for "reload" */
     if (d->ss && hln_sync_store_reload(d->ss) == 0)
         d->trust_dirty = true;
     reload_peers(d);
@@ -1370,6 +1396,10 @@ static int start(hlnd *d, char *err, size_t errlen)
         .held = w_held,
         .verify = hlnd_verify_pool_new(0, &d->vpool) == 0 ? w_verify : NULL,
     };
+    if (hlnd_writer_new(d->ss, &d->writer) == 0) {
+        d->host.store_begin = w_store_begin;
+        d->host.store_end = w_store_end;
+    }
 
     hln_sync_config sc;
     hln_sync_config_default(&sc);
@@ -1422,7 +1452,8 @@ static void stop(hlnd *d)
 {
     hln_control_close(&d->ctl);
     hln_bench_verify_destroy(&d->bverify);
-    hln_sync_destroy(&d->sync);
+    hln_sync_destroy(&d->sync); /* ends the batch the writer holds */
+    hlnd_writer_destroy(&d->writer);
     hlnd_verify_pool_destroy(&d->vpool);
     hln_transport_destroy(&d->tr);
     hln_sync_store_destroy(&d->ss);
@@ -1498,16 +1529,20 @@ int hlnd_run(const hlnd_args *a)
     d.next_status_ms = d.next_tick_ms + 10000;
     zmq_pollitem_t items[1024];
     while (running) {
-        int n = hln_transport_pollitems(d.tr, items, sizeof items / sizeof items[0] - 2);
+        int n = hln_transport_pollitems(d.tr, items, sizeof items / sizeof items[0] - 3);
         /* More peers than slots: the transport fills the ZAP handler and
          * the server first, so admission and inbound peers keep working. */
         items[n] = (zmq_pollitem_t){.socket = hln_control_socket(d.ctl), .events = ZMQ_POLLIN};
         items[n + 1] = (zmq_pollitem_t){.fd = sig_pipe[0], .events = ZMQ_POLLIN};
+        /* The writer's word that a batch is durable (a pipe never readable
+         * without a writer: the signal pipe again). */
+        items[n + 2] = (zmq_pollitem_t){.fd = d.writer ? hlnd_writer_fd(d.writer) : sig_pipe[0],
+                                        .events = ZMQ_POLLIN};
         uint64_t now = hln_util_mono_ms();
         long timeout = d.next_tick_ms > now ? (long)(d.next_tick_ms - now) : 0;
         if (hln_transport_pending(d.tr))
             timeout = 0; /* messages read and waiting their turn */
-        if (zmq_poll(items, n + 2, timeout) < 0 && zmq_errno() != EINTR) {
+        if (zmq_poll(items, n + 3, timeout) < 0 && zmq_errno() != EINTR) {
             hlnd_log(2, "net", "event=poll-failed reason=%s", zmq_strerror(zmq_errno()));
             rc = HLN_ENET;
             break;
@@ -1524,6 +1559,13 @@ int hlnd_run(const hlnd_args *a)
         }
         if (!running)
             break;
+        if (d.writer && (items[n + 2].revents & ZMQ_POLLIN)) {
+            unsigned char b[64];
+            while (read(hlnd_writer_fd(d.writer), b, sizeof b) > 0)
+                ;
+            if (!hlnd_writer_busy(d.writer))
+                hln_sync_settle(d.sync, hln_util_mono_ms());
+        }
         hln_transport_process(d.tr, items, (size_t)n, 512);
         if (items[n].revents & ZMQ_POLLIN)
             hln_control_process(d.ctl);

@@ -730,7 +730,8 @@ int hln_sim_start(hln_sim *s, uint32_t node)
     memcpy(ec.incarnation, inc, 16);
     ec.seed = derive64(s, "engine", node, nd->restarts++);
     hln_sync_host h = {nd,      h_send, h_heads, h_read, h_store,
-                       h_wants, h_fork, h_forks, NULL,   h_penalty, NULL, NULL, NULL};
+                       h_wants, h_fork, h_forks, NULL,   h_penalty, NULL, NULL, NULL,
+                       NULL,    NULL};
     int rc = hln_sync_new(&ec, &h, s->now, &nd->eng);
     if (rc)
         return rc;
