@@ -850,6 +850,13 @@ static int cmp_period(const void *a, const void *b)
 int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *author, const char *unit,
                     hln_bench_trend_point **out, size_t *count)
 {
+    return hln_bench_trend_ex(s, q, author, unit, out, count, NULL, NULL);
+}
+
+int hln_bench_trend_ex(hln_store *s, const hln_bench_query *q, const uint8_t *author,
+                       const char *unit, hln_bench_trend_point **out, size_t *count,
+                       hln_bench_trend_each each, void *ctx)
+{
     if (!s || !q || !q->indicator || !out || !count)
         return HLN_EINVAL;
     *out = NULL;
@@ -895,6 +902,10 @@ int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *autho
             p->hi95 = u->s.ci95.hi * m;
             p->place = u->s.place_used;
             p->judgement = u->s.judgement;
+        }
+        if (each && (rc = each(ctx, i, pc.n, r))) {
+            hln_bench_result_destroy(&r);
+            goto out;
         }
         hln_bench_result_destroy(&r);
     }

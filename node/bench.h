@@ -191,6 +191,14 @@ typedef struct {
  * Errors as hln_bench_run. */
 int hln_bench_trend(hln_store *s, const hln_bench_query *q, const uint8_t *author, const char *unit,
                     hln_bench_trend_point **out, size_t *count);
+/* The same, handing each period's whole result (point i of n) to `each`
+ * (may be NULL) before it is freed: a report draws its chart from the runs
+ * that make the points, instead of running every period twice. A non-zero
+ * return from `each` stops the trend and is returned. */
+typedef int (*hln_bench_trend_each)(void *ctx, size_t i, size_t n, const hln_bench_result *r);
+int hln_bench_trend_ex(hln_store *s, const hln_bench_query *q, const uint8_t *author,
+                       const char *unit, hln_bench_trend_point **out, size_t *count,
+                       hln_bench_trend_each each, void *ctx);
 
 /* A trend as JSON (one object) or as a table. HLN_EIO. */
 int hln_bench_write_trend_json(const hln_bench_query *q, const hln_bench_trend_point *p,

@@ -73,6 +73,28 @@ static const char META_RESERVED[] = "store.";
  * before the index is filled once, by its first writable open. */
 static const char META_GOV_INDEX[] = "store.gov_index";
 
+/* The answers of obs_entry_agrees for one snapshot of the store (LMDB's
+ * txn id): a record's bytes never change within a snapshot, so a report
+ * that walks the same observations for five groups and twenty periods
+ * reads and decodes each record once. Open-addressed by the record id (a
+ * hash already); bounded, then simply not filled further. */
+typedef struct {
+    uint8_t id[HLN_HASH_LEN];
+    uint64_t key_hash; /* the index key it was checked under */
+    uint64_t numerator, denominator;
+    uint8_t flags; /* MEMO_USED, MEMO_AGREES, MEMO_SUPPRESSED, MEMO_RETRACTED */
+} memo_ent;
+
+enum { MEMO_USED = 1, MEMO_AGREES = 2, MEMO_SUPPRESSED = 4, MEMO_RETRACTED = 8 };
+#define MEMO_MAX (1u << 20) /* slots: 56 MB at most; when half full it starts again */
+
+typedef struct {
+    pthread_mutex_t mu;
+    memo_ent *tab;
+    size_t cap, n;
+    size_t txnid; /* the snapshot the entries belong to */
+} obs_memo;
+
 struct hln_store {
     MDB_env *env;
     MDB_dbi records, feeds, heads, obs, retracted, forks;
@@ -86,6 +108,7 @@ struct hln_store {
     bool remapping;      /* a thread waits for active == 0 to resize the map */
     hln_record *scratch; /* for the write path: one decode at a time */
     uint64_t obs_skipped; /* index entries that disagreed with their record */
+    obs_memo memo;        /* what obs_entry_agrees found, for one snapshot */
     uint8_t incarnation[HLN_INCARNATION_LEN];
 };
 
@@ -533,6 +556,7 @@ int hln_store_open(const char *dir, unsigned flags, hln_store **out)
         goto out;
     }
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->memo.mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (!(s->scratch = malloc(sizeof *s->scratch))) {
         rc = HLN_ENOMEM;
@@ -585,6 +609,8 @@ void hln_store_close(hln_store **sp)
         mdb_env_close(s->env); /* also closes the DB handles */
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->memo.mu);
+    free(s->memo.tab);
     free(s->scratch);
     free(s);
     *sp = NULL;
@@ -1137,6 +1163,95 @@ out:
     return ok;
 }
 
+static uint64_t memo_hash(const void *key, size_t klen, const void *val, size_t vlen)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < klen; i++)
+        h = (h ^ ((const uint8_t *)key)[i]) * 1099511628211ull;
+    for (size_t i = 0; i < vlen; i++)
+        h = (h ^ ((const uint8_t *)val)[i]) * 1099511628211ull;
+    return h;
+}
+
+static memo_ent *memo_slot(obs_memo *m, const uint8_t id[HLN_HASH_LEN])
+{
+    uint64_t h;
+    memcpy(&h, id, sizeof h);
+    for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+        if (!(m->tab[i].flags & MEMO_USED) || memcmp(m->tab[i].id, id, HLN_HASH_LEN) == 0)
+            return &m->tab[i];
+}
+
+/* Room for one more entry of snapshot txnid: a new snapshot or a full
+ * table starts again; false when no memory (the memo is then not used). */
+static bool memo_room(obs_memo *m, size_t txnid)
+{
+    if (m->tab && m->txnid != txnid) {
+        free(m->tab);
+        m->tab = NULL;
+    }
+    m->txnid = txnid;
+    if (m->tab && (m->n + 1) * 2 <= m->cap)
+        return true;
+    if (m->tab && m->cap >= MEMO_MAX) {
+        memset(m->tab, 0, m->cap * sizeof *m->tab);
+        m->n = 0;
+        return true;
+    }
+    size_t cap = m->tab ? m->cap * 2 : 4096;
+    memo_ent *old = m->tab, *t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    size_t oldcap = m->cap;
+    m->tab = t, m->cap = cap, m->n = 0;
+    for (size_t i = 0; old && i < oldcap; i++)
+        if (old[i].flags & MEMO_USED) {
+            *memo_slot(m, old[i].id) = old[i];
+            m->n++;
+        }
+    free(old);
+    return true;
+}
+
+/* obs_entry_agrees, remembered for the snapshot of txn: the record is read
+ * and decoded once however many walks pass over its entry. */
+static bool obs_entry_agrees_memo(hln_store *s, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                                  hln_obs_entry *e)
+{
+    obs_memo *m = &s->memo;
+    size_t txnid = mdb_txn_id(txn);
+    uint64_t kh = memo_hash(k->mv_data, k->mv_size, v->mv_data, v->mv_size);
+    pthread_mutex_lock(&m->mu);
+    if (m->tab && m->txnid == txnid) {
+        const memo_ent *me = memo_slot(m, e->id);
+        if ((me->flags & MEMO_USED) && me->key_hash == kh) {
+            e->numerator = me->numerator;
+            e->denominator = me->denominator;
+            e->suppressed = me->flags & MEMO_SUPPRESSED;
+            e->retracted = me->flags & MEMO_RETRACTED;
+            bool ok = me->flags & MEMO_AGREES;
+            pthread_mutex_unlock(&m->mu);
+            return ok;
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    bool ok = obs_entry_agrees(s, txn, k->mv_data, k->mv_size, e);
+    pthread_mutex_lock(&m->mu);
+    if (memo_room(m, txnid)) {
+        memo_ent *me = memo_slot(m, e->id);
+        if (!(me->flags & MEMO_USED))
+            m->n++;
+        memcpy(me->id, e->id, HLN_HASH_LEN);
+        me->key_hash = kh;
+        me->numerator = e->numerator;
+        me->denominator = e->denominator;
+        me->flags = MEMO_USED | (ok ? MEMO_AGREES : 0) | (e->suppressed ? MEMO_SUPPRESSED : 0) |
+                    (e->retracted ? MEMO_RETRACTED : 0);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return ok;
+}
+
 typedef struct {
     hln_record_cb cb;
     void *ctx;
@@ -1252,7 +1367,7 @@ int hln_store_foreach_obs(hln_store *s, const char *indicator, const char *perio
         /* The index is a cache of the records: what counts is the record
          * (issue 17). An entry whose record is not held, does not match
          * its id or is indexed under another key is skipped. */
-        if (!obs_entry_agrees(s, txn, k.mv_data, k.mv_size, &e)) {
+        if (!obs_entry_agrees_memo(s, txn, &k, &v, &e)) {
             s->obs_skipped++;
             continue;
         }

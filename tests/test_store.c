@@ -760,6 +760,51 @@ static void a_retraction_marks_the_index_entry(void **state)
     writer_free(&w);
 }
 
+/* The store remembers what each index entry's record said for one snapshot
+ * (a report walks the same entries many times); an append, a retraction or
+ * an erasure starts a new snapshot, and the walk sees it at once. */
+static void a_walk_after_a_change_sees_the_change(void **state)
+{
+    (void)state;
+    writer w;
+    hln_record *r = rec_alloc(4);
+    writer_init(&w, 1, "CA");
+    known_authors[0] = hln_identity_pk(w.id);
+    obs(&w, &r[0], "2026-09", "u1", "", 5, 10, 1000);
+    obs(&w, &r[1], "2026-09", "u2", "", 7, 10, 1000);
+    retract(&w, &r[2], r[0].id, false, 2000);
+    retract(&w, &r[3], r[1].id, true, 3000);
+    hln_store *s = open_store();
+    assert_int_equal(hln_store_append(s, &r[0]), 0);
+    obs_list l = {0};
+    for (int pass = 0; pass < 3; pass++) {
+        memset(&l, 0, sizeof l);
+        assert_int_equal(hln_store_foreach_obs(s, "mhpc.dep-screen", NULL, NULL, collect_obs, &l), 0);
+        assert_int_equal(l.n, 1);
+        assert_string_equal(l.line[0], "mhpc.dep-screen|2026-09||A|u1|1000|5/10");
+    }
+    assert_int_equal(hln_store_append(s, &r[1]), 0);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(hln_store_foreach_obs(s, "mhpc.dep-screen", NULL, NULL, collect_obs, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.line[0], "mhpc.dep-screen|2026-09||A|u1|1000|5/10");
+    assert_string_equal(l.line[1], "mhpc.dep-screen|2026-09||A|u2|1000|7/10");
+    assert_int_equal(hln_store_append(s, &r[2]), 0);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(hln_store_foreach_obs(s, "mhpc.dep-screen", NULL, NULL, collect_obs, &l), 0);
+    assert_string_equal(l.line[0], "mhpc.dep-screen|2026-09||A|u1|1000|5/10 R");
+    assert_string_equal(l.line[1], "mhpc.dep-screen|2026-09||A|u2|1000|7/10");
+    assert_int_equal(hln_store_append(s, &r[3]), 0);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(hln_store_foreach_obs(s, "mhpc.dep-screen", NULL, NULL, collect_obs, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.line[1], "mhpc.dep-screen|2026-09||A|u2|1000|0/0 R");
+    assert_int_equal(hln_store_obs_skipped(s), 0);
+    hln_store_close(&s);
+    free(r);
+    writer_free(&w);
+}
+
 static void an_erasing_retraction_drops_the_body_and_verifies(void **state)
 {
     (void)state;
@@ -1094,6 +1139,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(heads_walk_gives_every_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(obs_index_walks_in_key_order_with_the_latest_last, setup, teardown),
         cmocka_unit_test_setup_teardown(a_retraction_marks_the_index_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_walk_after_a_change_sees_the_change, setup, teardown),
         cmocka_unit_test_setup_teardown(an_erasing_retraction_drops_the_body_and_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(a_retraction_that_comes_first_applies_on_arrival, setup, teardown),
         cmocka_unit_test_setup_teardown(a_strangers_retraction_changes_nothing, setup, teardown),

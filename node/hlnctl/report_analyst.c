@@ -162,37 +162,38 @@ typedef struct {
     double own[8];      /* the node's own units' values */
 } trend_row;
 
-static int trend_rows(const hln_report_analyst_page *p, const hln_bench_trend_point *pts, size_t n,
-                      trend_row *rows)
+typedef struct {
+    const hln_report_analyst_page *p;
+    trend_row *rows; /* TREND_MAX: the latest periods */
+} trend_ctx;
+
+/* Row of period i of n (the latest TREND_MAX are shown), from its run. */
+static int trend_row_of(void *ctx, size_t i, size_t n, const hln_bench_result *r)
 {
-    for (size_t i = 0; i < n; i++) {
-        trend_row *t = &rows[i];
-        memset(t, 0, sizeof *t);
-        memcpy(t->period, pts[i].period, sizeof t->period);
-        hln_bench_query q = *p->q;
-        q.period = pts[i].period;
-        hln_bench_result *r = NULL;
-        int rc = hln_bench_run(p->s, &q, &r);
-        if (rc)
-            return rc;
-        if (r->has_stats && r->kind <= HLN_KIND_RATE) {
-            hln_stats_interval iv;
-            if (hln_stats_interval_of(r->kind, (hln_stats_ci)r->ci, r->summary.sum_x,
-                                      r->summary.sum_n, 0.95, &iv) == 0) {
-                t->has = true;
-                t->v = shown(r, r->summary.theta0);
-                t->lo = shown(r, iv.lo);
-                t->hi = shown(r, iv.hi);
-            }
-        } else if (r->has_stats && r->kind == HLN_KIND_MEAN) {
+    trend_ctx *c = ctx;
+    size_t first = n > TREND_MAX ? n - TREND_MAX : 0;
+    if (i < first)
+        return 0;
+    trend_row *t = &c->rows[i - first];
+    memset(t, 0, sizeof *t);
+    memcpy(t->period, r->period, sizeof t->period);
+    if (r->has_stats && r->kind <= HLN_KIND_RATE) {
+        hln_stats_interval iv;
+        if (hln_stats_interval_of(r->kind, (hln_stats_ci)r->ci, r->summary.sum_x,
+                                  r->summary.sum_n, 0.95, &iv) == 0) {
             t->has = true;
-            t->v = t->lo = t->hi = r->summary.theta0;
+            t->v = shown(r, r->summary.theta0);
+            t->lo = shown(r, iv.lo);
+            t->hi = shown(r, iv.hi);
         }
-        for (size_t k = 0; p->o->own && k < r->n_units && t->n_own < 8; k++)
-            if (!memcmp(r->units[k].author, p->o->own, HLN_KEY_LEN))
-                t->own[t->n_own++] = shown(r, r->units[k].s.value);
-        hln_bench_result_destroy(&r);
+    } else if (r->has_stats && r->kind == HLN_KIND_MEAN) {
+        t->has = true;
+        t->v = t->lo = t->hi = r->summary.theta0;
     }
+    const uint8_t *own = c->p->o->own;
+    for (size_t k = 0; own && k < r->n_units && t->n_own < 8; k++)
+        if (!memcmp(r->units[k].author, own, HLN_KEY_LEN))
+            t->own[t->n_own++] = shown(r, r->units[k].s.value);
     return 0;
 }
 
@@ -271,22 +272,15 @@ static int write_trend(FILE *f, const hln_report_analyst_page *p, char *err, siz
     q.period = NULL;
     hln_bench_trend_point *pts = NULL;
     size_t n = 0;
-    int rc = hln_bench_trend(p->s, &q, NULL, NULL, &pts, &n);
+    trend_ctx tc = {p, calloc(TREND_MAX, sizeof(trend_row))};
+    if (!tc.rows)
+        return HLN_ENOMEM;
+    trend_row *rows = tc.rows;
+    int rc = hln_bench_trend_ex(p->s, &q, NULL, NULL, &pts, &n, trend_row_of, &tc);
     if (rc)
-        return rc;
-    trend_row *rows = NULL;
+        goto out;
     fputs("<h2 id=\"trend\">Trend</h2>\n", f);
-    const hln_bench_trend_point *from = pts;
-    size_t shown_n = n;
-    if (n > TREND_MAX)
-        from = pts + (n - TREND_MAX), shown_n = TREND_MAX;
-    if (!(rows = calloc(shown_n ? shown_n : 1, sizeof *rows))) {
-        rc = HLN_ENOMEM;
-        goto out;
-    }
-    if ((rc = trend_rows(p, from, shown_n, rows)))
-        goto out;
-    trend_svg(f, p->r, rows, shown_n);
+    trend_svg(f, p->r, rows, n > TREND_MAX ? TREND_MAX : n);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "hlnctl bench %s --trend --group %s%s%s --json", p->r->indicator,
              p->r->group, p->r->stratum[0] ? " --stratum " : "", p->r->stratum);
