@@ -444,6 +444,22 @@ static void json_author(FILE *f, const uint8_t *pk)
     fprintf(f, "\"author\":\"%s\"", text);
 }
 
+void hln_bench_json_suppressed(FILE *f, const hln_bench_result *r)
+{
+    fputs(",\"suppressed\":[", f);
+    for (size_t i = 0; i < r->n_suppressed; i++) {
+        const hln_bench_suppressed *u = &r->suppressed[i];
+        fputs(i ? ",{" : "{", f);
+        json_author(f, u->author);
+        fputs(",\"unit\":", f);
+        hln_bench_json_str(f, u->unit);
+        fputc(',', f);
+        json_hex(f, "record", u->id, HLN_HASH_LEN);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 double hln_bench_gap_to_abc(const hln_bench_result *r, double value)
 {
     return r->direction == 1 ? value - r->summary.abc : r->summary.abc - value;
@@ -569,18 +585,9 @@ int hln_bench_write_json(const hln_bench_result *r, FILE *f)
             fputc(',', f);
         json_unit(r, &r->units[i], r->multiplier, f);
     }
-    fputs("],\"suppressed\":[", f);
-    for (size_t i = 0; i < r->n_suppressed; i++) {
-        const hln_bench_suppressed *u = &r->suppressed[i];
-        fputs(i ? ",{" : "{", f);
-        json_author(f, u->author);
-        fputs(",\"unit\":", f);
-        hln_bench_json_str(f, u->unit);
-        fputc(',', f);
-        json_hex(f, "record", u->id, HLN_HASH_LEN);
-        fputc('}', f);
-    }
-    fputs("],\"incomplete\":[", f);
+    fputc(']', f);
+    hln_bench_json_suppressed(f, r);
+    fputs(",\"incomplete\":[", f);
     for (size_t i = 0; i < r->n_incomplete; i++) {
         const hln_bench_incomplete *u = &r->incomplete[i];
         fputs(i ? ",{" : "{", f);

@@ -164,6 +164,8 @@ void hln_bench_json_str(FILE *f, const char *s);
 void hln_bench_json_num(FILE *f, double v);
 /* "K":{"lo998":..,"lo95":..,"hi95":..,"hi998":..}, each limit times m. */
 void hln_bench_json_limits(FILE *f, const char *k, const hln_stats_limits *l, double m);
+/* ,"suppressed":[{author, unit, record}...] of a result, as every kind writes it. */
+void hln_bench_json_suppressed(FILE *f, const hln_bench_result *r);
 /* "better" (+1), "worse" (-1), "as-expected" (0). */
 const char *hln_bench_judgement_name(int j);
 

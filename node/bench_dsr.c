@@ -197,15 +197,9 @@ int hln_bench_dsr_write_json(const hln_bench_result *r, FILE *f)
         fprintf(f, ",\"place\":\"%s\",\"compared\":\"%s\"}", hln_stats_place_name(u->s.place),
                 hln_bench_judgement_name(u->s.judgement));
     }
-    fputs("],\"suppressed\":[", f);
-    for (size_t i = 0; i < r->n_suppressed; i++) {
-        hln_id_to_text(r->suppressed[i].author, text);
-        hln_hex(r->suppressed[i].id, HLN_HASH_LEN, hex);
-        fprintf(f, "%s{\"author\":\"%s\",\"unit\":", i ? "," : "", text);
-        hln_bench_json_str(f, r->suppressed[i].unit);
-        fprintf(f, ",\"record\":\"%s\"}", hex);
-    }
-    fputs("]}\n", f);
+    fputc(']', f);
+    hln_bench_json_suppressed(f, r);
+    fputs("}\n", f);
     return ferror(f) ? HLN_EIO : 0;
 }
 
