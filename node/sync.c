@@ -2,6 +2,7 @@
  * push, anti-entropy, fork proofs. */
 #include "node/sync.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,11 @@ struct hln_sync {
     hln_record *flight;
     int *flight_res; /* store_batch results */
     uint32_t nflight, flight_fi, flight_peer;
+    /* Where a records message is decoded when it cannot go straight into
+     * the hold (kept between messages: no allocation and no fresh pages per
+     * message). */
+    hln_record *dec;
+    size_t dec_cap;
     hln_sync_stats st;
 };
 
@@ -1100,6 +1106,34 @@ static int cheap_checks(hln_sync *e, uint32_t fi, const hln_feed_id *fid, const 
     return 0;
 }
 
+/* A decoded record is most of its size in unused room (the largest body,
+ * the largest raw form): copy what is used. */
+static void rec_copy(hln_record *dst, const hln_record *src)
+{
+    memcpy(dst, src, offsetof(hln_record, raw) + src->raw_len);
+}
+
+/* Where the `count` records of a message are decoded: straight into the
+ * hold, after what it holds, when the message is an answer that may join
+ * it (the common case of a feed streaming in: no copy later); otherwise
+ * into the engine's decode buffer. NULL when memory is short. */
+static hln_record *decode_room(hln_sync *e, uint32_t pi, bool reply, size_t count)
+{
+    if (reply && e->nhold + count <= e->cfg.store_batch && (!e->nhold || e->hold_peer == pi)) {
+        if (!e->hold)
+            e->hold = malloc((size_t)e->cfg.store_batch * sizeof *e->hold);
+        if (e->hold)
+            return e->hold + e->nhold;
+    }
+    if (e->dec_cap < count) {
+        hln_record *d = realloc(e->dec, count * sizeof *d);
+        if (!d)
+            return NULL;
+        e->dec = d, e->dec_cap = count;
+    }
+    return e->dec;
+}
+
 static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
 {
     peer *p = &e->peers[pi];
@@ -1111,7 +1145,7 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
         flush_hold(e);
     if (m->count == 0)
         return 0;
-    hln_record *recs = malloc((size_t)m->count * sizeof *recs);
+    hln_record *recs = decode_room(e, pi, reply, m->count);
     uint32_t *fis = malloc((size_t)m->count * sizeof *fis);
     size_t n = 0;
     uint32_t ans_fi = NONE, last_fi = NONE; /* an answer is about one feed */
@@ -1220,7 +1254,7 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
             last_fi = fi;
             last_seq = r->env.seq;
             if (n != i)
-                recs[n] = *r; /* compact: the stored ones first, in order */
+                rec_copy(&recs[n], r); /* compact: the stored ones first, in order */
             fis[n++] = fi;
         }
         free(drcs), free(vres), free(vp), free(vidx);
@@ -1231,15 +1265,29 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
                   e->nhold + n <= e->cfg.store_batch;
     for (size_t i = 0; contig && i < n; i++)
         contig = fis[i] == ans_fi && recs[i].env.seq == before + 1 + i;
-    if (e->nhold && !contig)
+    bool in_hold = e->hold && recs == e->hold + e->nhold;
+    if (e->nhold && !contig) {
+        if (in_hold) { /* the hold goes to be stored: take these out first */
+            hln_record *d = decode_room(e, pi, false, n);
+            if (!d) {
+                rc = HLN_ENOMEM;
+                goto out;
+            }
+            for (size_t i = 0; i < n; i++)
+                rec_copy(&d[i], &recs[i]);
+            recs = d, in_hold = false;
+        }
         flush_hold(e);
+    }
     if (contig && (e->nhold || hold_back(e, pi, ans_fi, ans_from, recs[n - 1].env.seq, n))) {
         /* Answers stream in: store several in one call (one commit). */
         if (!e->hold && !(e->hold = malloc((size_t)e->cfg.store_batch * sizeof *e->hold))) {
             rc = HLN_ENOMEM;
             goto out;
         }
-        memcpy(e->hold + e->nhold, recs, n * sizeof *recs);
+        if (!in_hold)
+            for (size_t i = 0; i < n; i++)
+                rec_copy(&e->hold[e->nhold + i], &recs[i]);
         e->nhold += (uint32_t)n;
         e->hold_fi = ans_fi;
         e->hold_peer = pi;
@@ -1250,7 +1298,6 @@ static int on_records(hln_sync *e, uint32_t pi, hln_wire_msg *m)
     if (ans_fi != NONE)
         on_answer(e, pi, ans_fi, ans_from, before, held_head(e, ans_fi));
 out:
-    free(recs);
     free(fis);
     return rc;
 }
@@ -1396,6 +1443,7 @@ void hln_sync_destroy(hln_sync **ep)
     free(e->hold);
     free(e->flight);
     free(e->flight_res);
+    free(e->dec);
     hln_wire_buf_free(&e->out);
     free(e);
     *ep = NULL;
