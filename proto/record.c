@@ -1107,7 +1107,11 @@ int hln_record_peek_type(const uint8_t *buf, size_t len, uint32_t *type)
     return 0;
 }
 
-int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, size_t errlen)
+/* known_id: the id the store recorded when it took the record in, checked
+ * then (the body against its hash, the envelope hashed into the id); NULL
+ * for bytes from anywhere else, which are hashed here. */
+static int decode(const uint8_t *buf, size_t len, const uint8_t *known_id, hln_record *r,
+                  char *err, size_t errlen)
 {
     dctx d = {.e = {err, errlen, "record"}};
     int rc;
@@ -1158,6 +1162,10 @@ int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, 
             return rc;
     }
 
+    if (known_id) {
+        memcpy(r->id, known_id, HLN_HASH_LEN);
+        return 0;
+    }
     /* 4. The body against the hash the signature covers. */
     if (body) {
         uint8_t h[HLN_HASH_LEN];
@@ -1170,6 +1178,19 @@ int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, 
     }
     hln_hash(env, env_len, r->id);
     return 0;
+}
+
+int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, size_t errlen)
+{
+    return decode(buf, len, NULL, r, err, errlen);
+}
+
+int hln_record_decode_stored(const uint8_t *buf, size_t len, const uint8_t id[HLN_HASH_LEN],
+                             hln_record *r, char *err, size_t errlen)
+{
+    if (!id)
+        return HLN_EINVAL;
+    return decode(buf, len, id, r, err, errlen);
 }
 
 int hln_record_verify(const hln_record *r)

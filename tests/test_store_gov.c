@@ -118,6 +118,7 @@ typedef struct {
     size_t n;
     uint32_t types[64];
     uint64_t seqs[64];
+    uint8_t ids[64][HLN_HASH_LEN];
 } seen;
 
 static int collect(void *ctx, const hln_record *r)
@@ -126,6 +127,12 @@ static int collect(void *ctx, const hln_record *r)
     if (s->n < 64) {
         s->types[s->n] = r->env.type;
         s->seqs[s->n] = r->env.seq;
+        /* The index's walk takes the id `feeds` recorded; it must be the
+         * envelope's hash, as the whole walk computes it. */
+        uint8_t h[HLN_HASH_LEN];
+        hln_hash(r->raw + r->env_off, r->env_len, h);
+        assert_memory_equal(h, r->id, HLN_HASH_LEN);
+        memcpy(s->ids[s->n], r->id, HLN_HASH_LEN);
     }
     s->n++;
     return 0;
@@ -149,6 +156,7 @@ static void assert_same_as_full_walk(hln_store *s, size_t expect)
     assert_int_equal(a.n, b.n);
     assert_memory_equal(a.types, b.types, sizeof a.types);
     assert_memory_equal(a.seqs, b.seqs, sizeof a.seqs);
+    assert_memory_equal(a.ids, b.ids, sizeof a.ids);
     for (size_t i = 0; i < a.n && i < 64; i++)
         assert_true(a.types[i] != HLN_REC_OBSERVATION && a.types[i] != HLN_REC_RETRACT);
     /* Of some types only: exactly those of the whole walk, in its order. */

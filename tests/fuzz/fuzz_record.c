@@ -9,7 +9,7 @@
 #include "proto/record.h"
 
 /* Records are large (raw is inline): static, not on the fuzzer's stack. */
-static hln_record r, again, erased;
+static hln_record r, again, erased, stored;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,6 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = hln_record_decode(data, size, &r, err, sizeof err);
     /* What the decoder accepts, the peek reads alike (the store's typed walk relies on it). */
     if (rc == 0 && (peek != 0 || peeked != r.env.type))
+        abort();
+    /* The store's decode of its own copies (no hashes, the id given) judges
+     * everything else alike: it accepts what the decoder accepts, with the
+     * same fields, and refuses what it refuses but for the hashes. */
+    static const uint8_t given[HLN_HASH_LEN] = {7};
+    int src = hln_record_decode_stored(data, size, rc == 0 ? r.id : given, &stored, NULL, 0);
+    if (rc == 0 && (src != 0 || memcmp(&stored.env, &r.env, sizeof r.env) != 0 ||
+                    memcmp(stored.id, r.id, HLN_HASH_LEN) != 0 || stored.raw_len != r.raw_len))
+        abort();
+    if (rc != 0 && rc != HLN_EHASH && src != rc)
+        abort();
+    if (rc == HLN_EHASH && (src != 0 || memcmp(stored.id, given, HLN_HASH_LEN) != 0))
         abort();
     if (rc) {
         /* Refusals come with a known code and a message naming a part. */
