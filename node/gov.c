@@ -272,6 +272,240 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out)
     return 0;
 }
 
+/* ---- the part of the trust graph that judges policy records ---- */
+
+/* What is kept of each member record while the walk finds which are
+ * needed, and of each revocation (rotations pass standing to a successor). */
+typedef struct {
+    uint8_t subject[HLN_KEY_LEN], author[HLN_KEY_LEN], id[HLN_HASH_LEN];
+} mem_ref;
+
+typedef struct {
+    uint8_t subject[HLN_KEY_LEN], author[HLN_KEY_LEN], successor[HLN_KEY_LEN];
+    bool rotate;
+} rev_ref;
+
+/* A set of keys, open addressing (keys are public keys: their first bytes
+ * are as good as a hash), with the order they came in as a work list. */
+typedef struct {
+    uint8_t (*keys)[HLN_KEY_LEN]; /* in order of arrival */
+    size_t n, cap_keys;
+    uint32_t *slot; /* index + 1 into keys, 0 when free */
+    size_t nslot;   /* a power of two, more than twice n */
+} key_set;
+
+static size_t key_hash(const uint8_t *k, size_t mask)
+{
+    uint64_t h;
+    memcpy(&h, k, sizeof h);
+    return (size_t)(h * UINT64_C(0x9E3779B97F4A7C15) >> 17) & mask;
+}
+
+static int key_set_add(key_set *ks, const uint8_t *k)
+{
+    if (ks->nslot) {
+        for (size_t i = key_hash(k, ks->nslot - 1);; i = (i + 1) & (ks->nslot - 1)) {
+            if (!ks->slot[i])
+                break;
+            if (memcmp(ks->keys[ks->slot[i] - 1], k, HLN_KEY_LEN) == 0)
+                return 0;
+        }
+    }
+    if (ks->n >= UINT32_MAX - 1)
+        return HLN_ETOOBIG;
+    if (2 * (ks->n + 1) >= ks->nslot) { /* grow and rehash */
+        size_t ns = ks->nslot ? 2 * ks->nslot : 64;
+        uint32_t *sl = calloc(ns, sizeof *sl);
+        if (!sl)
+            return HLN_ENOMEM;
+        for (size_t j = 0; j < ks->n; j++) {
+            size_t i = key_hash(ks->keys[j], ns - 1);
+            while (sl[i])
+                i = (i + 1) & (ns - 1);
+            sl[i] = (uint32_t)j + 1;
+        }
+        free(ks->slot);
+        ks->slot = sl, ks->nslot = ns;
+    }
+    int rc = hln_util_grow((void **)&ks->keys, &ks->cap_keys, ks->n + 1, HLN_KEY_LEN);
+    if (rc)
+        return rc;
+    memcpy(ks->keys[ks->n], k, HLN_KEY_LEN);
+    size_t i = key_hash(k, ks->nslot - 1);
+    while (ks->slot[i])
+        i = (i + 1) & (ks->nslot - 1);
+    ks->slot[i] = (uint32_t)++ks->n;
+    return 0;
+}
+
+typedef struct {
+    hln_trust *t;
+    mem_ref *mems;
+    size_t n_mems, cap_mems;
+    rev_ref *revs;
+    size_t n_revs, cap_revs;
+    rev_ref *rots; /* the rotations among revs, by successor */
+    size_t n_rots;
+    key_set want; /* keys whose standing the judgement of a policy can reach */
+} policy_walk;
+
+static int policy_one(void *ctx, const hln_record *r)
+{
+    policy_walk *w = ctx;
+    int rc;
+    if (r->env.type == HLN_REC_MEMBER) {
+        if ((rc = hln_util_grow((void **)&w->mems, &w->cap_mems, w->n_mems + 1, sizeof *w->mems)))
+            return rc;
+        mem_ref *m = &w->mems[w->n_mems++];
+        memcpy(m->subject, r->body.member.subject, HLN_KEY_LEN);
+        memcpy(m->author, r->env.author, HLN_KEY_LEN);
+        memcpy(m->id, r->id, HLN_HASH_LEN);
+        return 0;
+    }
+    if (r->env.type == HLN_REC_REVOKE) {
+        if ((rc = hln_util_grow((void **)&w->revs, &w->cap_revs, w->n_revs + 1, sizeof *w->revs)))
+            return rc;
+        rev_ref *v = &w->revs[w->n_revs++];
+        memcpy(v->subject, r->body.revoke.subject, HLN_KEY_LEN);
+        memcpy(v->author, r->env.author, HLN_KEY_LEN);
+        memcpy(v->successor, r->body.revoke.successor, HLN_KEY_LEN);
+        v->rotate = r->body.revoke.rotate;
+    } else if ((rc = key_set_add(&w->want, r->env.author))) { /* a policy */
+        return rc;
+    }
+    return load_record(w->t, r);
+}
+
+static int cmp_mem_subject(const void *a, const void *b)
+{
+    return memcmp(((const mem_ref *)a)->subject, ((const mem_ref *)b)->subject, HLN_KEY_LEN);
+}
+
+static int cmp_rev_subject(const void *a, const void *b)
+{
+    return memcmp(((const rev_ref *)a)->subject, ((const rev_ref *)b)->subject, HLN_KEY_LEN);
+}
+
+static int cmp_rev_successor(const void *a, const void *b)
+{
+    return memcmp(((const rev_ref *)a)->successor, ((const rev_ref *)b)->successor, HLN_KEY_LEN);
+}
+
+/* The keys a standing of `k` rests on, added to the set: the issuers of
+ * its memberships (marked needed), the authors of revocations about it,
+ * and where it succeeds another key by rotation, that key and the
+ * rotation's author. */
+static int reach(policy_walk *w, const uint8_t *k, bool *needed)
+{
+    mem_ref probe;
+    memcpy(probe.subject, k, HLN_KEY_LEN);
+    const mem_ref *hit =
+        w->n_mems ? bsearch(&probe, w->mems, w->n_mems, sizeof *w->mems, cmp_mem_subject) : NULL;
+    int rc = 0;
+    if (hit) {
+        size_t i = (size_t)(hit - w->mems);
+        while (i > 0 && memcmp(w->mems[i - 1].subject, k, HLN_KEY_LEN) == 0)
+            i--;
+        for (; i < w->n_mems && memcmp(w->mems[i].subject, k, HLN_KEY_LEN) == 0 && !rc; i++) {
+            needed[i] = true;
+            rc = key_set_add(&w->want, w->mems[i].author);
+        }
+    }
+    /* Revocations about k (sorted by subject), then rotations to k (the
+     * same records, sorted by successor). */
+    rev_ref rp;
+    memcpy(rp.subject, k, HLN_KEY_LEN);
+    memcpy(rp.successor, k, HLN_KEY_LEN);
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        const rev_ref *base = pass ? w->rots : w->revs;
+        size_t nb = pass ? w->n_rots : w->n_revs;
+        int (*cmp)(const void *, const void *) = pass ? cmp_rev_successor : cmp_rev_subject;
+        const rev_ref *v = nb ? bsearch(&rp, base, nb, sizeof *base, cmp) : NULL;
+        if (!v)
+            continue;
+        while (v > base && cmp(v - 1, &rp) == 0)
+            v--;
+        for (; v < base + nb && cmp(v, &rp) == 0 && !rc; v++)
+            if (!(rc = key_set_add(&w->want, v->author)) && pass)
+                rc = key_set_add(&w->want, v->subject);
+    }
+    return rc;
+}
+
+int hln_gov_trust_load_policy(hln_node *n, hln_trust **out)
+{
+    *out = NULL;
+    hln_trust *t = hln_trust_new();
+    if (!t)
+        return HLN_ENOMEM;
+    const hln_node_info *info = hln_node_get_info(n);
+    const char *j = hln_gov_self_jurisdiction(info);
+    if (j)
+        hln_trust_set_self(t, hln_node_pk(n), info->level, j);
+    hln_store *s = hln_node_store(n);
+    policy_walk w;
+    memset(&w, 0, sizeof w);
+    w.t = t;
+    bool *needed = NULL;
+    hln_record *r = NULL;
+    int rc = hln_gov_anchor_foreach(s, load_anchor, t, NULL);
+    if (!rc)
+        rc = hln_store_foreach_gov_of(s,
+                                      HLN_STORE_GOV_TYPE(HLN_REC_MEMBER) |
+                                          HLN_STORE_GOV_TYPE(HLN_REC_REVOKE) |
+                                          HLN_STORE_GOV_TYPE(HLN_REC_POLICY),
+                                      policy_one, &w);
+    if (!rc && w.n_mems && !(needed = calloc(w.n_mems, sizeof *needed)))
+        rc = HLN_ENOMEM;
+    if (!rc) {
+        if (w.n_mems > 1)
+            qsort(w.mems, w.n_mems, sizeof *w.mems, cmp_mem_subject);
+        if (w.n_revs > 1)
+            qsort(w.revs, w.n_revs, sizeof *w.revs, cmp_rev_subject);
+        if (w.n_revs && !(w.rots = malloc(w.n_revs * sizeof *w.rots)))
+            rc = HLN_ENOMEM;
+        for (size_t i = 0; i < w.n_revs && !rc; i++)
+            if (w.revs[i].rotate)
+                w.rots[w.n_rots++] = w.revs[i];
+        if (w.n_rots > 1)
+            qsort(w.rots, w.n_rots, sizeof *w.rots, cmp_rev_successor);
+        /* The set grows while it is walked: every key it takes in is a
+         * key some standing already in it rests on. */
+        for (size_t i = 0; i < w.want.n && !rc; i++) {
+            uint8_t k[HLN_KEY_LEN];
+            memcpy(k, w.want.keys[i], HLN_KEY_LEN); /* keys may move as the set grows */
+            rc = reach(&w, k, needed);
+        }
+    }
+    if (!rc && w.n_mems && !(r = malloc(sizeof *r)))
+        rc = HLN_ENOMEM;
+    for (size_t i = 0; i < w.n_mems && !rc; i++) {
+        if (!needed[i])
+            continue;
+        if ((rc = hln_store_get(s, w.mems[i].id, r)) == 0)
+            rc = load_record(t, r);
+        else if (rc == HLN_ENOTFOUND || rc == HLN_EDECODE || rc == HLN_EHASH)
+            rc = HLN_ESTORE; /* the governance index names a record the store lacks */
+    }
+    if (!rc)
+        rc = hln_store_foreach_fork(s, load_fork, t);
+    if (!rc)
+        rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, load_flag, t);
+    free(r);
+    free(needed);
+    free(w.mems);
+    free(w.revs);
+    free(w.rots);
+    free(w.want.keys);
+    free(w.want.slot);
+    if (rc) {
+        hln_trust_destroy(&t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
 /* ---- forks and flags, for status ---- */
 
 typedef struct {

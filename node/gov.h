@@ -57,6 +57,17 @@ int hln_gov_flag_put(hln_store *s, const uint8_t key[HLN_KEY_LEN], const char *r
  * HLN_ENOMEM, HLN_ESTORE. */
 int hln_gov_trust_load(hln_node *n, hln_trust **out);
 
+/* As hln_gov_trust_load, but only the part of the graph that judges
+ * policy records: anchors, forks, flags, every policy and revocation, and
+ * of the member records those that a policy author's standing rests on
+ * (its memberships, their issuers' and so on up to the anchors, through
+ * rotations and the authors of revocations). hln_trust_policy_min_cell
+ * answers on it exactly as on the whole graph, for any jurisdiction and
+ * floor; nothing else should be asked of it. What `policy show` costs then
+ * follows the authorities, not the organizations (tests/test_gov.c checks
+ * both graphs agree on random governance). HLN_ENOMEM, HLN_ESTORE. */
+int hln_gov_trust_load_policy(hln_node *n, hln_trust **out);
+
 /* What `hlnctl status` shows of misbehaviour (docs/CLI.md, status), from
  * the store of the open node `n`: adds to the JSON object `into`
  *   "fork_proofs": N        fork proofs held

@@ -819,7 +819,7 @@ static int policy_set(const char *datadir, int argc, char **argv, bool json)
         rc = write_governance(datadir, n, HLN_REC_POLICY, &body, scope, o.json);
     }
     hln_trust *t = NULL;
-    if (!rc && hln_gov_trust_load(n, &t) == 0) {
+    if (!rc && hln_gov_trust_load_policy(n, &t) == 0) {
         /* Another authority's stricter rule (or this node's own floor)
          * still wins: the strictest applies (§8). */
         uint32_t own = info->min_cell > HLN_MIN_CELL_DEFAULT ? info->min_cell
@@ -860,8 +860,10 @@ static int policy_show(const char *datadir, int argc, char **argv, bool json)
     char j[HLN_SCOPE_MAX + 1];
     snprintf(j, sizeof j, "%s", arg);
     uint32_t floor = hln_disclosure_min_cell(info->min_cell, NULL, 0);
+    /* The part of the graph that judges policies: what it costs follows
+     * the authorities, not the organizations they admit. */
     hln_trust *t = NULL;
-    int rc = hln_gov_trust_load(n, &t);
+    int rc = hln_gov_trust_load_policy(n, &t);
     uint32_t mc = rc ? 0 : hln_trust_policy_min_cell(t, j, floor);
     hln_trust_destroy(&t);
     hln_node_close(&n);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,19 @@
  *     one indicator and period, backup (compacting copy), verify, each with
  *     its time per record it covers;
  *   - bytes per record on disk (the compacted backup, and data.mdb).
+ * HLN_PERF_PERIODS=P (1..20) publishes P periods per organization instead
+ * of 20, and HLN_PERF_ANSWERS_ONLY=1 stops each stage after status,
+ * indicator list and policy show: together they build a store of many
+ * organizations (their member records) quickly, for the answers whose cost
+ * follows the governance records rather than the observations.
  * Timings are wall and the child's CPU (user + sys): on a shared machine
  * the CPU figure is the one other programs disturb least. The growth of
  * each measure between the first and the last stage is printed. */
 
 #define IND 50
-#define PER 20
+#define PER_MAX 20
+static int PER = PER_MAX; /* HLN_PERF_PERIODS: fewer periods, for a store of many organizations built quickly */
+static bool answers_only; /* HLN_PERF_ANSWERS_ONLY: status, indicator list, policy show and no more */
 #define BATCH 4096
 #define PUB_ROWS 10000
 
@@ -127,6 +135,7 @@ static void ind_code(char *out, size_t cap, int i)
 
 static void period_code(char *out, size_t cap, int p)
 {
+    p &= 255; /* PER_MAX at most: four digits of year */
     snprintf(out, cap, "%04d-%02d", 2026 + p / 12, 1 + p % 12);
 }
 
@@ -160,6 +169,15 @@ static hln_node *make_national(const char *dir)
     }
     if ((rc = hln_node_append(n, "CA", it, IND, 0, NULL, err, sizeof err))) {
         fprintf(stderr, "perf_country: definitions: %s\n", err);
+        exit(1);
+    }
+    /* The national minimum cell, as a country sets it (hlnctl policy set). */
+    memset(it, 0, sizeof *it);
+    it[0].type = HLN_REC_POLICY;
+    snprintf(it[0].body.policy.jurisdiction, sizeof it[0].body.policy.jurisdiction, "CA");
+    it[0].body.policy.min_cell = 11;
+    if ((rc = hln_node_append(n, "CA", it, 1, 0, NULL, err, sizeof err))) {
+        fprintf(stderr, "perf_country: policy: %s\n", err);
         exit(1);
     }
     free(it);
@@ -344,7 +362,7 @@ static void measure(stage *st, const char *big, const char *empty, int orgs, int
         free(defs);
         double t2 = now_s();
         hln_trust *t = NULL;
-        if ((rc = hln_gov_trust_load(n, &t)))
+        if ((rc = hln_gov_trust_load_policy(n, &t))) /* as hlnctl policy show */
             die("trust", rc);
         (void)hln_trust_policy_min_cell(t, "CA", 11);
         hln_trust_destroy(&t);
@@ -371,6 +389,10 @@ static void measure(stage *st, const char *big, const char *empty, int orgs, int
     print_cost("policy show", st->pol_show, 0);
     cost base = median_ctl(empty, s_status, 5);
     print_cost("status (empty node)", base, 0);
+    if (answers_only) {
+        fflush(stdout);
+        return;
+    }
 
     const char *s_bench[] = {"bench", "ctry.ind-07", "--period", "2026-05", "--group", "CA", NULL};
     st->bench = median_ctl(big, s_bench, 3);
@@ -426,6 +448,12 @@ int main(int argc, char **argv)
     else
         snprintf(hlnctl, sizeof hlnctl, "%s/../hlnctl", dirname(self));
     (void)argv;
+    if (getenv("HLN_PERF_PERIODS")) {
+        PER = atoi(getenv("HLN_PERF_PERIODS"));
+        if (PER < 1 || PER > PER_MAX)
+            die("HLN_PERF_PERIODS: 1 to 20", HLN_EINVAL);
+    }
+    answers_only = getenv("HLN_PERF_ANSWERS_ONLY") != NULL;
     if (access(hlnctl, X_OK) != 0)
         die(hlnctl, 0);
     if (hln_crypto_init() || !mkdtemp(top))
