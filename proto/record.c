@@ -645,7 +645,7 @@ void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_
     r->has_body = true;
 }
 
-int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t errlen)
+int hln_record_seal_unsigned(hln_record *r, const hln_identity *id, char *err, size_t errlen)
 {
     ectx e = {err, errlen, "envelope"};
     uint8_t env[HLN_ENV_MAX], body[HLN_BODY_MAX];
@@ -656,12 +656,28 @@ int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t err
         return fail_at(&e, "author", HLN_EINVAL, "not the signing key");
     if (encode_parts(r, env, &env_len, body, &body_len, &e))
         return HLN_EINVAL; /* the message is in err already */
-    hln_identity_sign(id, env, env_len, r->sig);
+    memset(r->sig, 0, HLN_SIG_LEN);
     hln_hash(env, env_len, r->id);
     e.sect = "record";
     if (assemble(r, env, env_len, body, body_len))
         return fail_at(&e, NULL, HLN_EINVAL, "over the size limit");
     return 0;
+}
+
+void hln_record_sign(hln_record *r, const hln_identity *id)
+{
+    hln_identity_sign(id, r->raw + r->env_off, r->env_len, r->sig);
+    /* In the transport form the signature follows the envelope as a bin 8
+     * of 64 bytes: two bytes of header (assemble). */
+    memcpy(r->raw + r->env_off + r->env_len + 2, r->sig, HLN_SIG_LEN);
+}
+
+int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t errlen)
+{
+    int rc = hln_record_seal_unsigned(r, id, err, errlen);
+    if (rc == 0)
+        hln_record_sign(r, id);
+    return rc;
 }
 
 int hln_record_encode(hln_record *r, char *err, size_t errlen)

@@ -276,6 +276,15 @@ void hln_record_init(hln_record *r, hln_rec_type type, const uint8_t author[HLN_
  * message naming the field in `err` (may be NULL) when a field is invalid. */
 int hln_record_seal(hln_record *r, const hln_identity *id, char *err, size_t errlen);
 
+/* hln_record_seal in two halves, so that the signatures of a batch can be
+ * made on several cores: a record's id is the hash of its envelope, which
+ * names the previous record's id but not its signature, so a feed's chain
+ * is built in order by hln_record_seal_unsigned (everything but the
+ * signature, which is left zero) and hln_record_sign then signs each
+ * record, in any order, on any thread (it reads `id` only). */
+int hln_record_seal_unsigned(hln_record *r, const hln_identity *id, char *err, size_t errlen);
+void hln_record_sign(hln_record *r, const hln_identity *id);
+
 /* Re-create the canonical bytes of `r` from its fields and its present
  * signature, without signing: validates every field as seal does, encodes
  * body (if present: body_hash and body_len are recomputed) and envelope, and

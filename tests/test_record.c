@@ -691,6 +691,32 @@ static void seal_fills_id_as_hash_of_envelope(void **state)
     assert_int_equal(r->env.body_len, r->body_len);
 }
 
+/* Sealing in two halves (the chain first, the signatures after, on any
+ * thread) makes exactly the record hln_record_seal makes: ed25519 is
+ * deterministic. Before it is signed, a record does not verify. */
+static void sealing_in_two_halves_makes_the_same_record(void **state)
+{
+    (void)state;
+    hln_identity *who = ident(3);
+    rec = vecs[3];
+    memset(rec.raw, 0, sizeof rec.raw);
+    rec.raw_len = 0;
+    assert_int_equal(hln_record_seal_unsigned(&rec, who, err, sizeof err), 0);
+    assert_memory_equal(rec.id, vecs[3].id, HLN_HASH_LEN);
+    assert_int_equal(rec.raw_len, vecs[3].raw_len);
+    assert_int_equal(hln_record_verify(&rec), HLN_ESIG);
+    hln_record_sign(&rec, who);
+    assert_memory_equal(rec.raw, vecs[3].raw, vecs[3].raw_len);
+    assert_memory_equal(rec.sig, vecs[3].sig, HLN_SIG_LEN);
+    assert_int_equal(hln_record_verify(&rec), 0);
+    /* Another key is refused before anything is encoded. */
+    hln_identity *other = ident(2);
+    rec = vecs[3];
+    assert_int_equal(hln_record_seal_unsigned(&rec, other, err, sizeof err), HLN_EINVAL);
+    hln_identity_destroy(&who);
+    hln_identity_destroy(&other);
+}
+
 static void tampered_signature_fails_verify(void **state)
 {
     (void)state;
@@ -1902,6 +1928,7 @@ int main(int argc, char **argv)
         T_(decoded_record_encodes_back_to_its_bytes),
         T_(decoding_in_place_works),
         T_(seal_fills_id_as_hash_of_envelope),
+        T_(sealing_in_two_halves_makes_the_same_record),
         T_(tampered_signature_fails_verify),
         T_(another_authors_key_fails_verify),
         T_(erased_body_keeps_id_and_signature),
