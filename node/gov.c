@@ -246,7 +246,11 @@ const char *hln_gov_self_jurisdiction(const hln_node_info *info)
     return info->jurisdiction[0] ? info->jurisdiction : NULL;
 }
 
-int hln_gov_trust_load(hln_node *n, hln_trust **out)
+/* The node's trust graph: itself, its anchors, the governance records
+ * `fill` puts in, then the flags of forked and flagged authors. */
+typedef int (*gov_fill_fn)(hln_trust *t, hln_store *s);
+
+static int trust_load(hln_node *n, gov_fill_fn fill, hln_trust **out)
 {
     *out = NULL;
     hln_trust *t = hln_trust_new();
@@ -259,7 +263,7 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out)
     hln_store *s = hln_node_store(n);
     int rc = hln_gov_anchor_foreach(s, load_anchor, t, NULL);
     if (!rc)
-        rc = hln_store_foreach_gov(s, load_record, t);
+        rc = fill(t, s);
     if (!rc)
         rc = hln_store_foreach_fork(s, load_fork, t);
     if (!rc)
@@ -270,6 +274,16 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out)
     }
     *out = t;
     return 0;
+}
+
+static int fill_all(hln_trust *t, hln_store *s)
+{
+    return hln_store_foreach_gov(s, load_record, t);
+}
+
+int hln_gov_trust_load(hln_node *n, hln_trust **out)
+{
+    return trust_load(n, fill_all, out);
 }
 
 /* ---- the part of the trust graph that judges policy records ---- */
@@ -432,25 +446,16 @@ static int reach(policy_walk *w, const uint8_t *k, bool *needed)
     return rc;
 }
 
-int hln_gov_trust_load_policy(hln_node *n, hln_trust **out)
+/* The policies and revocations, and of the member records those that a
+ * policy author's standing rests on. */
+static int fill_policy(hln_trust *t, hln_store *s)
 {
-    *out = NULL;
-    hln_trust *t = hln_trust_new();
-    if (!t)
-        return HLN_ENOMEM;
-    const hln_node_info *info = hln_node_get_info(n);
-    const char *j = hln_gov_self_jurisdiction(info);
-    if (j)
-        hln_trust_set_self(t, hln_node_pk(n), info->level, j);
-    hln_store *s = hln_node_store(n);
     policy_walk w;
     memset(&w, 0, sizeof w);
     w.t = t;
     bool *needed = NULL;
     hln_record *r = NULL;
-    int rc = hln_gov_anchor_foreach(s, load_anchor, t, NULL);
-    if (!rc)
-        rc = hln_store_foreach_gov_of(s,
+    int rc = hln_store_foreach_gov_of(s,
                                       HLN_STORE_GOV_TYPE(HLN_REC_MEMBER) |
                                           HLN_STORE_GOV_TYPE(HLN_REC_REVOKE) |
                                           HLN_STORE_GOV_TYPE(HLN_REC_POLICY),
@@ -487,10 +492,6 @@ int hln_gov_trust_load_policy(hln_node *n, hln_trust **out)
         else if (rc == HLN_ENOTFOUND || rc == HLN_EDECODE || rc == HLN_EHASH)
             rc = HLN_ESTORE; /* the governance index names a record the store lacks */
     }
-    if (!rc)
-        rc = hln_store_foreach_fork(s, load_fork, t);
-    if (!rc)
-        rc = hln_store_kv_foreach(s, HLN_TABLE_FLAGS, load_flag, t);
     free(r);
     free(needed);
     free(w.mems);
@@ -498,12 +499,12 @@ int hln_gov_trust_load_policy(hln_node *n, hln_trust **out)
     free(w.rots);
     free(w.want.keys);
     free(w.want.slot);
-    if (rc) {
-        hln_trust_destroy(&t);
-        return rc;
-    }
-    *out = t;
-    return 0;
+    return rc;
+}
+
+int hln_gov_trust_load_policy(hln_node *n, hln_trust **out)
+{
+    return trust_load(n, fill_policy, out);
 }
 
 /* ---- forks and flags, for status ---- */

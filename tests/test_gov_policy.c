@@ -48,6 +48,36 @@ static int group_setup(void **state)
     return hln_crypto_init();
 }
 
+/* A fresh node under root/name. */
+static hln_node *new_node(const char *name, uint32_t level, const char *j)
+{
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/%s", root, name);
+    hln_node_info info;
+    memset(&info, 0, sizeof info);
+    snprintf(info.name, sizeof info.name, "%s", name);
+    info.level = level;
+    snprintf(info.jurisdiction, sizeof info.jurisdiction, "%s", j);
+    hln_node *n = NULL;
+    char err[256];
+    assert_int_equal(hln_node_create(dir, &info, &n, err, sizeof err), 0);
+    return n;
+}
+
+/* An anchor entry for `key`. */
+static void anchor_put(hln_store *s, const uint8_t *key, int level, const char *j)
+{
+    hln_gov_anchor a;
+    memset(&a, 0, sizeof a);
+    memcpy(a.id, key, HLN_KEY_LEN);
+    snprintf(a.name, sizeof a.name, "anchor");
+    a.level = level;
+    if (level != HLN_TRUST_LEVEL_ANY)
+        snprintf(a.jurisdiction, sizeof a.jurisdiction, "%s", j);
+    a.added_ms = TS2020;
+    assert_int_equal(hln_gov_anchor_put(s, &a), 0);
+}
+
 /* A small deterministic generator, so that a failing world can be rebuilt. */
 static uint64_t rnd_state;
 static uint32_t rnd(uint32_t n)
@@ -115,16 +145,9 @@ static size_t standings(hln_trust *t, uint64_t at)
  * not all empty ones. *fewer: the policy graph held fewer standings. */
 static int one_world(int k, bool *fewer)
 {
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/w%d", root, k);
-    hln_node_info info;
-    memset(&info, 0, sizeof info);
-    snprintf(info.name, sizeof info.name, "World %d", k);
-    info.level = HLN_LEVEL_NATIONAL;
-    snprintf(info.jurisdiction, sizeof info.jurisdiction, "CA");
-    hln_node *n = NULL;
-    char err[256];
-    assert_int_equal(hln_node_create(dir, &info, &n, err, sizeof err), 0);
+    char name[32];
+    snprintf(name, sizeof name, "world-%d", k);
+    hln_node *n = new_node(name, HLN_LEVEL_NATIONAL, "CA");
     hln_store *s = hln_node_store(n);
 
     world w;
@@ -149,21 +172,14 @@ static int one_world(int k, bool *fewer)
     memset(known, 0, sizeof known);
     int na = 1 + (int)rnd(3);
     for (int i = 0; i < na; i++) {
-        hln_gov_anchor a;
-        memset(&a, 0, sizeof a);
-        memcpy(a.id, hln_identity_pk(w.id[i]), HLN_KEY_LEN);
-        snprintf(a.name, sizeof a.name, "Anchor %d", i);
         if (rnd(5) == 0) {
-            a.level = HLN_TRUST_LEVEL_ANY;
             lvl[i] = HLN_LEVEL_GLOBAL;
+            anchor_put(s, hln_identity_pk(w.id[i]), HLN_TRUST_LEVEL_ANY, NULL);
         } else {
             lvl[i] = rnd(4) ? HLN_LEVEL_NATIONAL : LEVELS[rnd(3)];
-            a.level = (int)lvl[i];
-            snprintf(a.jurisdiction, sizeof a.jurisdiction, "%s", jur_for(lvl[i]));
+            anchor_put(s, hln_identity_pk(w.id[i]), (int)lvl[i], jur_for(lvl[i]));
         }
         known[i] = true;
-        a.added_ms = TS2020;
-        assert_int_equal(hln_gov_anchor_put(s, &a), 0);
     }
     int nrec = 10 + (int)rnd(50);
     for (int i = 0; i < nrec; i++) {
@@ -310,16 +326,7 @@ static hln_body policy_of(const char *j, uint32_t min_cell)
 static void the_policy_graph_follows_issuers_revocations_and_rotations(void **state)
 {
     (void)state;
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/chain", root);
-    hln_node_info info;
-    memset(&info, 0, sizeof info);
-    snprintf(info.name, sizeof info.name, "Observer");
-    info.level = HLN_LEVEL_ORGANIZATION;
-    snprintf(info.jurisdiction, sizeof info.jurisdiction, "CA-ON");
-    hln_node *n = NULL;
-    char err[256];
-    assert_int_equal(hln_node_create(dir, &info, &n, err, sizeof err), 0);
+    hln_node *n = new_node("observer", HLN_LEVEL_ORGANIZATION, "CA-ON");
     hln_store *s = hln_node_store(n);
     enum { G, N, M, R, Q, Q2, NK };
     /* prev: each key's feed head, as put_at moves it */
@@ -331,14 +338,7 @@ static void the_policy_graph_follows_issuers_revocations_and_rotations(void **st
         id[i] = hln_identity_from_seed(seed);
         assert_non_null(id[i]);
     }
-    hln_gov_anchor a;
-    memset(&a, 0, sizeof a);
-    memcpy(a.id, hln_identity_pk(id[G]), HLN_KEY_LEN);
-    snprintf(a.name, sizeof a.name, "Global");
-    a.level = HLN_LEVEL_GLOBAL;
-    snprintf(a.jurisdiction, sizeof a.jurisdiction, "global");
-    a.added_ms = TS2020;
-    assert_int_equal(hln_gov_anchor_put(s, &a), 0);
+    anchor_put(s, hln_identity_pk(id[G]), HLN_LEVEL_GLOBAL, "global");
 
     hln_body b = member_of(id[N], HLN_LEVEL_NATIONAL, "CA");
     put_at(s, id[G], 1, prev[G], TS2020 + 1 * DAY, HLN_REC_MEMBER, &b);
@@ -391,23 +391,9 @@ static void the_policy_graph_follows_issuers_revocations_and_rotations(void **st
 static void the_policy_graph_of_a_country_leaves_the_organizations_out(void **state)
 {
     (void)state;
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/country", root);
-    hln_node_info info;
-    memset(&info, 0, sizeof info);
-    snprintf(info.name, sizeof info.name, "Canada");
-    info.level = HLN_LEVEL_NATIONAL;
-    snprintf(info.jurisdiction, sizeof info.jurisdiction, "CA");
-    hln_node *n = NULL;
+    hln_node *n = new_node("canada", HLN_LEVEL_NATIONAL, "CA");
+    anchor_put(hln_node_store(n), hln_node_pk(n), HLN_LEVEL_NATIONAL, "CA");
     char err[256];
-    assert_int_equal(hln_node_create(dir, &info, &n, err, sizeof err), 0);
-    hln_gov_anchor a;
-    memset(&a, 0, sizeof a);
-    memcpy(a.id, hln_node_pk(n), HLN_KEY_LEN);
-    snprintf(a.name, sizeof a.name, "self");
-    a.level = HLN_LEVEL_NATIONAL;
-    snprintf(a.jurisdiction, sizeof a.jurisdiction, "CA");
-    assert_int_equal(hln_gov_anchor_put(hln_node_store(n), &a), 0);
     enum { ORGS = 200 };
     hln_node_item *it = calloc(ORGS + 1, sizeof *it);
     assert_non_null(it);
