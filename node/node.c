@@ -2,10 +2,10 @@
 #include "node/util.h"
 #include "node/node.h"
 #include "node/bench_dsr.h"
+#include "node/pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -376,52 +376,23 @@ static const hln_node_item *array_get(void *ctx, size_t i, hln_node_item *scratc
     return &((const hln_node_item *)ctx)[i];
 }
 
-/* Records sealed ahead and signed together, on every core, when a batch
- * is long enough for the threads to pay: the signature is most of a
- * record's sealing (ed25519, about 20 us), and a feed's chain runs through
- * the envelopes' hashes, not the signatures (hln_record_seal_unsigned). */
+/* Records sealed ahead and signed together, on every core (node/pool.c),
+ * when a batch is long enough for the threads to pay: the signature is
+ * most of a record's sealing (ed25519, about 20 us), and a feed's chain
+ * runs through the envelopes' hashes, not the signatures
+ * (hln_record_seal_unsigned). */
 #define SIGN_AHEAD 128
 #define SIGN_MIN 32
-#define SIGN_THREADS_MAX 8
 
 typedef struct {
     hln_record *r;
-    size_t n;
     const hln_identity *id;
 } sign_job;
 
-static void *sign_run(void *arg)
+static void sign_one(void *ctx, size_t i)
 {
-    sign_job *j = arg;
-    for (size_t k = 0; k < j->n; k++)
-        hln_record_sign(&j->r[k], j->id);
-    return NULL;
-}
-
-/* Sign r[0..n) on up to `threads` threads, this one included; a thread
- * that cannot be started leaves its share to this one. */
-static void sign_all(hln_record *r, size_t n, const hln_identity *id, size_t threads)
-{
-    if (threads > SIGN_THREADS_MAX)
-        threads = SIGN_THREADS_MAX;
-    if (threads < 1 || n < SIGN_MIN)
-        threads = 1;
-    size_t per = (n + threads - 1) / threads;
-    pthread_t th[SIGN_THREADS_MAX];
-    sign_job jobs[SIGN_THREADS_MAX];
-    bool started[SIGN_THREADS_MAX] = {false};
-    for (size_t t = 0; t < threads; t++) {
-        size_t from = t * per;
-        jobs[t] = (sign_job){r + from, from < n ? (n - from < per ? n - from : per) : 0, id};
-        if (t > 0 && jobs[t].n)
-            started[t] = pthread_create(&th[t], NULL, sign_run, &jobs[t]) == 0;
-    }
-    for (size_t t = 0; t < threads; t++)
-        if (!started[t])
-            sign_run(&jobs[t]);
-    for (size_t t = 1; t < threads; t++)
-        if (started[t])
-            pthread_join(th[t], NULL);
+    sign_job *j = ctx;
+    hln_record_sign(&j->r[i], j->id);
 }
 
 typedef struct {
@@ -439,7 +410,8 @@ typedef struct {
     bool failed;
     /* Sealed ahead: records [ahead_from, ahead_from + n_ahead), signed. */
     hln_record *ahead;
-    size_t ahead_from, n_ahead, threads;
+    size_t ahead_from, n_ahead;
+    hln_pool *pool; /* NULL: one record at a time */
 } seal_ctx;
 
 /* Build and seal record i (unsigned when `sign` is false) into r. */
@@ -469,7 +441,7 @@ static int seal_one(void *ctx, size_t i, hln_record *r)
         memcpy(c->prev, c->head_id, HLN_HASH_LEN);
         c->n_ahead = 0;
     }
-    if (c->threads < 2 || c->count < SIGN_MIN)
+    if (!c->pool)
         return seal_at(c, i, r, true);
     if (i < c->ahead_from || i >= c->ahead_from + c->n_ahead) {
         /* The store asks in order: seal the next records ahead. */
@@ -482,7 +454,8 @@ static int seal_one(void *ctx, size_t i, hln_record *r)
             if (rc < 0)
                 return rc;
         }
-        sign_all(c->ahead, k, c->n->id, c->threads);
+        sign_job job = {c->ahead, c->n->id};
+        hln_pool_run(c->pool, k, sign_one, &job);
         c->n_ahead = k;
     }
     const hln_record *a = &c->ahead[i - c->ahead_from];
@@ -568,20 +541,23 @@ static int append_items(hln_node *n, const char *scope, size_t count, item_get_f
     /* Each record is sealed inside the store's transaction: a bad field
      * anywhere aborts it, so the store keeps nothing of the batch. A batch
      * of any length takes the memory of SIGN_AHEAD records (1.4 MB), sealed
-     * ahead and signed on every core, or of one on a single core. */
+     * ahead and signed on every core by a pool that lives as long as the
+     * batch, or of one record on a single core. */
     seal_ctx *sc = malloc(sizeof *sc);
     if (!sc) {
         rc = HLN_ENOMEM;
         goto out;
     }
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *sc = (seal_ctx){.n = n, .get = get, .gctx = gctx, .scope = scope, .head = head,
-                     .ts_ms = ts_ms, .count = count, .err = err, .errlen = errlen,
-                     .threads = cpus > 1 ? (size_t)cpus : 1};
+                     .ts_ms = ts_ms, .count = count, .err = err, .errlen = errlen};
     if (head)
         memcpy(sc->head_id, prev, HLN_HASH_LEN);
+    /* No pool (short of memory, or one core): one record at a time. */
+    if (count >= SIGN_MIN && hln_pool_new(0, &sc->pool) == 0 && hln_pool_threads(sc->pool) < 2)
+        hln_pool_destroy(&sc->pool);
     rc = hln_store_append_fill(n->store, count, seal_one, sc, results);
     bool failed = sc->failed;
+    hln_pool_destroy(&sc->pool);
     free(sc->ahead);
     free(sc);
     if (rc < 0) {

@@ -25,11 +25,11 @@
 #include "node/hlnd/expiry.h"
 #include "node/hlnd/log.h"
 #include "node/hlnd/transport.h"
-#include "node/hlnd/verify_pool.h"
 #include "node/hlnd/writer.h"
 #include "node/metrics.h"
 #include "node/node.h"
 #include "node/peers.h"
+#include "node/pool.h"
 #include "node/sync.h"
 #include "node/sync_store.h"
 #include "node/util.h"
@@ -164,7 +164,7 @@ typedef struct hlnd {
     hln_sync_host inner; /* the store side, ctx = ss */
     hln_sync_host host;  /* what the engine gets, ctx = this daemon */
     hln_sync *sync;
-    hlnd_verify_pool *vpool; /* signature checks on every core */
+    hln_pool *vpool; /* signature checks on every core */
     hlnd_writer *writer;     /* commits held answers while the loop verifies the next */
     hln_transport *tr;
     hln_control *ctl;
@@ -316,9 +316,21 @@ static void account_stored(hlnd *d, uint32_t from_peer, const hln_record *recs, 
     }
 }
 
+typedef struct {
+    const hln_record *const *recs;
+    int *results;
+} verify_job;
+
+static void verify_one(void *ctx, size_t i)
+{
+    verify_job *j = ctx;
+    j->results[i] = hln_record_verify(j->recs[i]);
+}
+
 static void w_verify(void *ctx, const hln_record *const *recs, size_t n, int *results)
 {
-    hlnd_verify_pool_run(((hlnd *)ctx)->vpool, recs, n, results);
+    verify_job j = {recs, results};
+    hln_pool_run(((hlnd *)ctx)->vpool, n, verify_one, &j);
 }
 
 /* What the daemon does with a store's results (w_store, w_store_end). */
@@ -1394,7 +1406,7 @@ static int start(hlnd *d, char *err, size_t errlen)
         .penalty = host_penalty,
         .may_send = w_may_send,
         .held = w_held,
-        .verify = hlnd_verify_pool_new(0, &d->vpool) == 0 ? w_verify : NULL,
+        .verify = hln_pool_new(0, &d->vpool) == 0 ? w_verify : NULL,
     };
     if (hlnd_writer_new(d->ss, &d->writer) == 0) {
         d->host.store_begin = w_store_begin;
@@ -1454,7 +1466,7 @@ static void stop(hlnd *d)
     hln_bench_verify_destroy(&d->bverify);
     hln_sync_destroy(&d->sync); /* ends the batch the writer holds */
     hlnd_writer_destroy(&d->writer);
-    hlnd_verify_pool_destroy(&d->vpool);
+    hln_pool_destroy(&d->vpool);
     hln_transport_destroy(&d->tr);
     hln_sync_store_destroy(&d->ss);
     hln_disc_destroy(&d->disc);

@@ -1,5 +1,5 @@
-/* verify_pool.c - hlnd's signature checks on every core: a worker thread per extra core shares each message's records. */
-#include "node/hlnd/verify_pool.h"
+/* pool.c - work on every core: a worker thread per extra core shares the items of each call (hlnd's signature checks, publish's signatures). */
+#include "node/pool.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -15,14 +15,14 @@
 /* One call's work: records are taken a chunk at a time from `next`, so a
  * worker slowed by other programs on the machine takes fewer. */
 typedef struct {
-    const hln_record *const *recs;
-    int *results;
+    hln_pool_fn fn;
+    void *ctx;
     size_t n, next;
     unsigned busy; /* threads holding a chunk of this job */
     unsigned long gen;
 } job;
 
-struct hlnd_verify_pool {
+struct hln_pool {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     pthread_t th[MAX_WORKERS];
@@ -33,21 +33,21 @@ struct hlnd_verify_pool {
 
 enum { CHUNK = 4 };
 
-/* Check chunks until none is left. Called with the lock held; returns
+/* Run chunks until none is left. Called with the lock held; returns
  * with it held. A thread that wakes after the job is done finds nothing
  * to take, so the caller never waits for a thread the machine has not
  * scheduled yet, only for chunks in progress. */
-static void drain(hlnd_verify_pool *p)
+static void drain(hln_pool *p)
 {
     while (p->j.next < p->j.n) {
         size_t a = p->j.next, b = a + CHUNK < p->j.n ? a + CHUNK : p->j.n;
-        const hln_record *const *recs = p->j.recs;
-        int *results = p->j.results;
+        hln_pool_fn fn = p->j.fn;
+        void *ctx = p->j.ctx;
         p->j.next = b;
         p->j.busy++;
         pthread_mutex_unlock(&p->mu);
         for (size_t i = a; i < b; i++)
-            results[i] = hln_record_verify(recs[i]);
+            fn(ctx, i);
         pthread_mutex_lock(&p->mu);
         if (--p->j.busy == 0 && p->j.next >= p->j.n)
             pthread_cond_signal(&p->done);
@@ -56,7 +56,7 @@ static void drain(hlnd_verify_pool *p)
 
 static void *worker(void *arg)
 {
-    hlnd_verify_pool *p = arg;
+    hln_pool *p = arg;
     unsigned long seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
@@ -71,7 +71,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int hlnd_verify_pool_new(unsigned workers, hlnd_verify_pool **out)
+int hln_pool_new(unsigned workers, hln_pool **out)
 {
     *out = NULL;
     if (!workers) {
@@ -80,7 +80,7 @@ int hlnd_verify_pool_new(unsigned workers, hlnd_verify_pool **out)
     }
     if (workers > MAX_WORKERS)
         workers = MAX_WORKERS;
-    hlnd_verify_pool *p = calloc(1, sizeof *p);
+    hln_pool *p = calloc(1, sizeof *p);
     if (!p)
         return HLN_ENOMEM;
     pthread_mutex_init(&p->mu, NULL);
@@ -101,9 +101,9 @@ int hlnd_verify_pool_new(unsigned workers, hlnd_verify_pool **out)
     return 0;
 }
 
-void hlnd_verify_pool_destroy(hlnd_verify_pool **pp)
+void hln_pool_destroy(hln_pool **pp)
 {
-    hlnd_verify_pool *p = pp ? *pp : NULL;
+    hln_pool *p = pp ? *pp : NULL;
     if (!p)
         return;
     pthread_mutex_lock(&p->mu);
@@ -119,17 +119,21 @@ void hlnd_verify_pool_destroy(hlnd_verify_pool **pp)
     *pp = NULL;
 }
 
-void hlnd_verify_pool_run(hlnd_verify_pool *p, const hln_record *const *recs, size_t n,
-                          int *results)
+unsigned hln_pool_threads(const hln_pool *p)
+{
+    return p ? p->nth + 1 : 1;
+}
+
+void hln_pool_run(hln_pool *p, size_t n, hln_pool_fn fn, void *ctx)
 {
     if (!p || p->nth == 0 || n < MIN_SPLIT) {
         for (size_t i = 0; i < n; i++)
-            results[i] = hln_record_verify(recs[i]);
+            fn(ctx, i);
         return;
     }
     pthread_mutex_lock(&p->mu);
-    p->j.recs = recs;
-    p->j.results = results;
+    p->j.fn = fn;
+    p->j.ctx = ctx;
     p->j.n = n;
     p->j.next = 0;
     p->j.busy = 0;
