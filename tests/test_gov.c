@@ -318,8 +318,9 @@ static void an_anchor_may_be_keyed_by_the_text_form_of_its_id(void **state)
     assert_int_equal(hln_gov_anchor_decode(idt, HLN_ID_TEXT_LEN, "", 0, &back), 0);
     assert_memory_equal(back.id, pks[ON], HLN_KEY_LEN);
     assert_int_equal(back.level, HLN_TRUST_LEVEL_ANY);
-    /* A mistyped id (its checksum fails) is not an anchor. */
-    idt[10] = idt[10] == 'a' ? 'b' : 'a';
+    /* A mistyped id (its checksum fails) is not an anchor. The text form
+     * is read without regard to case: the typo must be another letter. */
+    idt[10] = idt[10] == 'A' ? 'B' : 'A';
     assert_int_equal(hln_gov_anchor_decode(idt, HLN_ID_TEXT_LEN, "", 0, &back), HLN_EDECODE);
 }
 
