@@ -299,8 +299,10 @@ typedef struct {
     bool rotate;
 } rev_ref;
 
-/* A set of keys, open addressing (keys are public keys: their first bytes
- * are as good as a hash), with the order they came in as a work list. */
+/* A set of keys, open addressing, with the order they came in as a work
+ * list. Subjects are any 32 bytes a record names, so slots are chosen by
+ * a hash of the whole key that no record can aim at; the set holds the
+ * keys a policy's judgement reaches, a few dozen in a country. */
 typedef struct {
     uint8_t (*keys)[HLN_KEY_LEN]; /* in order of arrival */
     size_t n, cap_keys;
@@ -310,9 +312,11 @@ typedef struct {
 
 static size_t key_hash(const uint8_t *k, size_t mask)
 {
+    uint8_t d[HLN_HASH_LEN];
     uint64_t h;
-    memcpy(&h, k, sizeof h);
-    return (size_t)(h * UINT64_C(0x9E3779B97F4A7C15) >> 17) & mask;
+    hln_hash(k, HLN_KEY_LEN, d);
+    memcpy(&h, d, sizeof h);
+    return (size_t)h & mask;
 }
 
 static int key_set_add(key_set *ks, const uint8_t *k)
@@ -367,6 +371,8 @@ static int policy_one(void *ctx, const hln_record *r)
 {
     policy_walk *w = ctx;
     int rc;
+    if (!r->has_body)
+        return 0; /* erased: it decides nothing, as hln_trust_add_record has it */
     if (r->env.type == HLN_REC_MEMBER) {
         if ((rc = hln_util_grow((void **)&w->mems, &w->cap_mems, w->n_mems + 1, sizeof *w->mems)))
             return rc;

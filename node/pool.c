@@ -12,7 +12,7 @@
 #define MAX_WORKERS 7
 #define MIN_SPLIT 8 /* below this a hand-off costs more than it saves */
 
-/* One call's work: records are taken a chunk at a time from `next`, so a
+/* One call's work: items are taken a chunk at a time from `next`, so a
  * worker slowed by other programs on the machine takes fewer. */
 typedef struct {
     hln_pool_fn fn;

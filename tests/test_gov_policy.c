@@ -428,6 +428,50 @@ static void the_policy_graph_of_a_country_leaves_the_organizations_out(void **st
     hln_node_close(&n);
 }
 
+/* Many authorities, each with a policy: every one of them is reached (the
+ * set of keys grows well past its first size) and stands in the policy
+ * graph; the answers are the whole graph's. */
+static void many_policy_authors_are_all_followed(void **state)
+{
+    (void)state;
+    enum { AUTH = 150 };
+    hln_node *n = new_node("many", HLN_LEVEL_NATIONAL, "CA");
+    hln_store *s = hln_node_store(n);
+    uint8_t seed[32];
+    memset(seed, 0x21, sizeof seed);
+    hln_identity *top = hln_identity_from_seed(seed);
+    assert_non_null(top);
+    anchor_put(s, hln_identity_pk(top), HLN_LEVEL_NATIONAL, "CA");
+    uint8_t prev_top[HLN_HASH_LEN];
+    for (int i = 0; i < AUTH; i++) {
+        memset(seed, 0, sizeof seed);
+        seed[0] = (uint8_t)i;
+        seed[1] = 0x99;
+        hln_identity *a = hln_identity_from_seed(seed);
+        assert_non_null(a);
+        hln_body b = member_of(a, HLN_LEVEL_SUBNATIONAL, i % 2 ? "CA-ON" : "CA-QC");
+        put_at(s, top, (uint64_t)i + 1, prev_top, TS2020 + DAY + (uint64_t)i, HLN_REC_MEMBER, &b);
+        uint8_t prev_a[HLN_HASH_LEN];
+        b = policy_of(i % 2 ? "CA-ON" : "CA-QC", 11 + (uint32_t)i % 40);
+        put_at(s, a, 1, prev_a, TS2020 + 200 * DAY, HLN_REC_POLICY, &b);
+        hln_identity_destroy(&a);
+    }
+    hln_identity_destroy(&top);
+    hln_trust *full = NULL, *pol = NULL;
+    assert_int_equal(hln_gov_trust_load(n, &full), 0);
+    assert_int_equal(hln_gov_trust_load_policy(n, &pol), 0);
+    uint64_t at = TS2020 + 300 * DAY;
+    assert_int_equal(standings(full, at), AUTH + 1);
+    assert_int_equal(standings(pol, at), AUTH + 1);
+    for (size_t j = 0; j < NJUR; j++)
+        assert_int_equal(hln_trust_policy_min_cell(pol, JUR[j], 5),
+                         hln_trust_policy_min_cell(full, JUR[j], 5));
+    assert_int_equal(hln_trust_policy_min_cell(pol, "CA-ON", 5), 11 + 39);
+    hln_trust_destroy(&full);
+    hln_trust_destroy(&pol);
+    hln_node_close(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +481,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(the_policy_graph_of_a_country_leaves_the_organizations_out,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(many_policy_authors_are_all_followed, setup, teardown),
     };
     return cmocka_run_group_tests_name("gov_policy", tests, group_setup, NULL);
 }
