@@ -41,6 +41,14 @@ typedef struct {
     uint8_t state; /* 0 empty, 1 used, 2 deleted */
 } unw_slot;
 
+/* A request from a peer that waits for the next tick's allowance. */
+typedef struct {
+    hln_feed_id feed;
+    uint64_t from, to;
+} later_req;
+
+#define LATER_MAX 32
+
 typedef struct {
     uint32_t handle;
     bool up, hello, have_id;
@@ -56,6 +64,12 @@ typedef struct {
     size_t dirty_cap;
     req_slot *reqs; /* requests in flight to it, oldest first (requests_per_peer) */
     uint32_t nreqs, served;
+    /* Its requests beyond serve_per_tick, served first at the next tick, in
+     * the order they came (its replies must come in request order); at
+     * most LATER_MAX, beyond which a request is dropped (and times out
+     * there): more than a peer keeps in flight. */
+    later_req *later;
+    uint32_t nlater;
     unw_slot *unw; /* declined feeds it announced (open addressing) */
     uint32_t unw_cap, unw_n, unw_del;
     bool unw_lost; /* since its last full vector it announced a declined feed not kept */
@@ -808,31 +822,30 @@ static int serve_cb(void *cbctx, const hln_record *r)
     return 0;
 }
 
-static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
+/* Answer one request of peer pi: the records of feed `fid` from `from` to
+ * `to` that we hold, at most a batch. */
+static int serve_request(hln_sync *e, uint32_t pi, const hln_feed_id *fid, uint64_t from,
+                         uint64_t to)
 {
     peer *p = &e->peers[pi];
-    /* A peer gets a bounded share of our reads between two ticks. */
-    if (p->served >= e->cfg.serve_per_tick)
-        return 0;
     p->served++;
-    uint32_t fi = feed_find(e, &m->feed);
-    if (fi == NONE || !e->feeds[fi].in_vector || e->feeds[fi].seq < m->from_seq)
+    uint32_t fi = feed_find(e, fid);
+    if (fi == NONE || !e->feeds[fi].in_vector || e->feeds[fi].seq < from)
         return 0;
     /* Not the peer's fault: it may have heard of the feed elsewhere. */
     if (!may_send(e, p, &e->feeds[fi].id))
         return 0;
-    uint64_t to = m->to_seq;
     if (to > e->feeds[fi].seq)
         to = e->feeds[fi].seq;
-    if (to - m->from_seq >= e->cfg.batch_records)
-        to = m->from_seq + e->cfg.batch_records - 1;
+    if (to - from >= e->cfg.batch_records)
+        to = from + e->cfg.batch_records - 1;
     /* Sized once for a whole message, and only on engines that ever serve. */
     if (!e->scratch && !(e->scratch = malloc(HLN_WIRE_MAX)))
         return HLN_ENOMEM;
     e->scratch_len = 0;
     e->nslices = 0;
     serve_ctx sc = {e, 0};
-    e->h.read(e->h.ctx, &e->feeds[fi].id, m->from_seq, to, serve_cb, &sc);
+    e->h.read(e->h.ctx, &e->feeds[fi].id, from, to, serve_cb, &sc);
     if (e->nslices == 0)
         return 0;
     if (hln_wire_records(&e->out, HLN_RECORDS_REPLY, e->slices, e->nslices) == 0) {
@@ -843,6 +856,39 @@ static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
             pf->sent = sc.last;
     }
     return 0;
+}
+
+/* A peer gets a bounded share of our reads between two ticks: what it
+ * asks beyond waits for the next tick rather than being dropped, which
+ * would leave its request to time out (seconds) on a fast link where it
+ * asks more than serve_per_tick in one tick. */
+static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
+{
+    peer *p = &e->peers[pi];
+    if (p->served < e->cfg.serve_per_tick && p->nlater == 0)
+        return serve_request(e, pi, &m->feed, m->from_seq, m->to_seq);
+    if (p->nlater >= LATER_MAX)
+        return 0;
+    if (!p->later && !(p->later = malloc(LATER_MAX * sizeof *p->later)))
+        return 0; /* short of memory: as a drop */
+    p->later[p->nlater++] = (later_req){m->feed, m->from_seq, m->to_seq};
+    return 0;
+}
+
+/* At a tick: the requests that waited, oldest first, within the new
+ * allowance. */
+static void serve_later(hln_sync *e, uint32_t pi)
+{
+    peer *p = &e->peers[pi];
+    uint32_t k = 0;
+    while (k < p->nlater && p->served < e->cfg.serve_per_tick && p->up) {
+        later_req q = p->later[k++];
+        (void)serve_request(e, pi, &q.feed, q.from, q.to);
+    }
+    if (!p->up)
+        k = p->nlater;
+    memmove(p->later, p->later + k, (p->nlater - k) * sizeof *p->later);
+    p->nlater -= k;
 }
 
 /* The feed's head counting the answers held back to be stored together
@@ -1432,6 +1478,7 @@ void hln_sync_destroy(hln_sync **ep)
         free(e->peers[i].pf);
         free(e->peers[i].dirty);
         free(e->peers[i].reqs);
+        free(e->peers[i].later);
         free(e->peers[i].unw);
     }
     free(e->peers);
@@ -1488,6 +1535,7 @@ int hln_sync_peer_down(hln_sync *e, uint64_t now_ms, uint32_t handle)
     flush_hold(e);
     peer *p = &e->peers[pi];
     p->up = p->hello = p->hello_sent = false;
+    p->nlater = 0; /* what it asked is asked again when it comes back */
     /* Its requests in flight are retried elsewhere (or from it, later). */
     for (uint32_t k = 0; k < p->nreqs; k++) {
         feed *f = &e->feeds[p->reqs[k].fi];
@@ -1645,6 +1693,8 @@ int hln_sync_tick(hln_sync *e, uint64_t now_ms)
             send_hello(e, p);
         flush_peer(e, i, FLUSH_DELTA, force);
         p->served = 0;
+        if (p->nlater)
+            serve_later(e, i);
     }
     for (uint32_t k = 0; k < e->nchanged; k++)
         e->feeds[e->changed[k]].changed = false;

@@ -982,7 +982,43 @@ static void requests_served_per_tick_are_bounded(void **state)
         hln_sync_receive(H[0].e, 10, 1, b.p, b.len);
     hln_sync_stats_get(H[0].e, &st);
     assert_int_equal(st.requests_served - before, 32);
+    /* What came beyond the allowance waits for the next tick, up to 32
+     * requests; the rest of the flood is dropped. */
+    hln_sync_tick(H[0].e, 15);
+    hln_sync_stats_get(H[0].e, &st);
+    assert_int_equal(st.requests_served - before, 64);
+    hln_sync_tick(H[0].e, 20);
+    hln_sync_stats_get(H[0].e, &st);
+    assert_int_equal(st.requests_served - before, 64);
     hln_wire_buf_free(&b);
+}
+
+/* A receiver on a fast link asks more in one tick than the sender serves
+ * (serve_per_tick): the rest is served at the next ticks, in order, and no
+ * request is left to time out. */
+static void requests_beyond_a_ticks_allowance_wait_for_the_next(void **state)
+{
+    (void)state;
+    give(0, 0, 192); /* 3 requests of 64, asked at once */
+    hln_sync_config c;
+    hln_sync_config_default(&c);
+    c.node_id[0] = 1;
+    c.incarnation[0] = 1;
+    c.seed = 7;
+    c.serve_per_tick = 1;
+    hln_sync_host h = host_of(&H[0]);
+    assert_int_equal(hln_sync_new(&c, &h, 0, &H[0].e), 0);
+    start(1);
+    connect(0, 1, 0);
+    run(100, 1500); /* ticks every 100 ms, before any request times out (2 s) */
+    assert_int_equal(H[1].n[0], 192);
+    hln_sync_stats st;
+    hln_sync_stats_get(H[1].e, &st);
+    assert_int_equal(st.requests_timed_out, 0);
+    assert_int_equal(st.records_dup, 0);
+    assert_int_equal(H[1].stored_in, 192);
+    hln_sync_stats_get(H[0].e, &st);
+    assert_int_equal(st.requests_served, 3);
 }
 
 static void a_declined_feed_is_fetched_once_it_is_wanted(void **state)
@@ -1306,6 +1342,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_fork_is_detected_and_its_proof_spreads, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fork_message_without_a_fork_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(requests_served_per_tick_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(requests_beyond_a_ticks_allowance_wait_for_the_next, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(shared_addresses_reach_the_host, setup, teardown),
         cmocka_unit_test_setup_teardown(a_declined_feed_is_fetched_once_it_is_wanted, setup,
                                         teardown),
