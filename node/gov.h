@@ -64,8 +64,8 @@ int hln_gov_trust_load(hln_node *n, hln_trust **out);
  * rotations and the authors of revocations). hln_trust_policy_min_cell
  * answers on it exactly as on the whole graph, for any jurisdiction and
  * floor; nothing else should be asked of it. What `policy show` costs then
- * follows the authorities, not the organizations (tests/test_gov.c checks
- * both graphs agree on random governance). HLN_ENOMEM, HLN_ESTORE. */
+ * follows the authorities, not the organizations (tests/test_gov_policy.c
+ * checks both graphs agree on random governance). HLN_ENOMEM, HLN_ESTORE. */
 int hln_gov_trust_load_policy(hln_node *n, hln_trust **out);
 
 /* What `hlnctl status` shows of misbehaviour (docs/CLI.md, status), from

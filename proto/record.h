@@ -304,8 +304,8 @@ int hln_record_decode(const uint8_t *buf, size_t len, hln_record *r, char *err, 
  * from it with the id it recorded then: every structural and field check
  * as above, but neither hash (the body against envelope.body_hash, the
  * envelope into the id), which the store checked when the record came in
- * and `hlnctl verify` checks again. Two thirds of the cost of a decode of a
- * small record are those hashes; the governance walk every command starts
+ * and `hlnctl verify` checks again. Those hashes are about half the cost
+ * of decoding a small record; the governance walk every command starts
  * with uses this. Never for bytes from a peer or a file. HLN_EINVAL when
  * id is NULL. */
 int hln_record_decode_stored(const uint8_t *buf, size_t len, const uint8_t id[HLN_HASH_LEN],
