@@ -151,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The engine, greeted by peer 1, then handed the input as its next message. */
     hln_sync_config c;
     hln_sync_config_default(&c);
+    c.serve_per_tick = 1; /* a request beyond it waits for the next tick: that path too */
     hln_sync_host h = {NULL, f_send, f_heads, f_read, f_store, f_wants, f_fork, NULL, NULL, NULL, NULL, NULL, NULL};
     hln_sync *e = NULL;
     if (hln_sync_new(&c, &h, 0, &e))
@@ -161,8 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (hln_wire_hello(&hb, id, inc, 0, d) == 0) {
         hln_sync_receive(e, 1, 1, hb.p, hb.len);
         hln_sync_receive(e, 2, 1, data, size);
+        hln_sync_receive(e, 3, 1, data, size); /* a second request waits */
         hln_sync_tick(e, 100);
-        hln_sync_receive(e, 150, 1, data, size); /* twice: duplicates and state */
+        hln_sync_receive(e, 150, 1, data, size); /* again: duplicates and state */
         hln_sync_tick(e, 5000);
     }
     hln_wire_buf_free(&hb);
