@@ -876,17 +876,15 @@ static int on_request(hln_sync *e, uint32_t pi, const hln_wire_msg *m)
 }
 
 /* At a tick: the requests that waited, oldest first, within the new
- * allowance. */
+ * allowance (a peer that went down has none: hln_sync_peer_down). */
 static void serve_later(hln_sync *e, uint32_t pi)
 {
     peer *p = &e->peers[pi];
     uint32_t k = 0;
-    while (k < p->nlater && p->served < e->cfg.serve_per_tick && p->up) {
+    while (k < p->nlater && p->served < e->cfg.serve_per_tick) {
         later_req q = p->later[k++];
         (void)serve_request(e, pi, &q.feed, q.from, q.to);
     }
-    if (!p->up)
-        k = p->nlater;
     memmove(p->later, p->later + k, (p->nlater - k) * sizeof *p->later);
     p->nlater -= k;
 }

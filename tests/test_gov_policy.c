@@ -318,6 +318,22 @@ static hln_body policy_of(const char *j, uint32_t min_cell)
     return b;
 }
 
+/* A revocation of `sub` from `from_ms`; a rotation to `succ` when it is
+ * not NULL. */
+static hln_body revoke_of(const hln_identity *sub, uint64_t from_ms, const hln_identity *succ)
+{
+    hln_body b;
+    memset(&b, 0, sizeof b);
+    memcpy(b.revoke.subject, hln_identity_pk(sub), HLN_KEY_LEN);
+    b.revoke.from_ms = from_ms;
+    snprintf(b.revoke.reason, sizeof b.revoke.reason, "%s", succ ? "rotation" : "compromised");
+    if (succ) {
+        b.revoke.rotate = true;
+        memcpy(b.revoke.successor, hln_identity_pk(succ), HLN_KEY_LEN);
+    }
+    return b;
+}
+
 /* Each thing a policy author's standing rests on, once: an issuer two
  * levels up (G -> N -> R), a revocation by another authority than the
  * issuer (M revokes R, so R's later policy is void), and a rotation (Q's
@@ -351,21 +367,13 @@ static void the_policy_graph_follows_issuers_revocations_and_rotations(void **st
     b = policy_of("CA-ON", 20);
     put_at(s, id[R], 1, prev[R], TS2020 + 10 * DAY, HLN_REC_POLICY, &b);
     /* M revokes R from day 20; R's stricter policy of day 30 is void. */
-    memset(&b, 0, sizeof b);
-    memcpy(b.revoke.subject, hln_identity_pk(id[R]), HLN_KEY_LEN);
-    b.revoke.from_ms = TS2020 + 20 * DAY;
-    snprintf(b.revoke.reason, sizeof b.revoke.reason, "compromised");
+    b = revoke_of(id[R], TS2020 + 20 * DAY, NULL);
     put_at(s, id[M], 1, prev[M], TS2020 + 20 * DAY, HLN_REC_REVOKE, &b);
     b = policy_of("CA-ON", 30);
     put_at(s, id[R], 2, prev[R], TS2020 + 30 * DAY, HLN_REC_POLICY, &b);
     /* N, which admitted Q, rotates Q to Q2 from day 40 (docs/GOVERNANCE.md
      * §5a); Q2's policy of day 50 stands. */
-    memset(&b, 0, sizeof b);
-    memcpy(b.revoke.subject, hln_identity_pk(id[Q]), HLN_KEY_LEN);
-    b.revoke.from_ms = TS2020 + 40 * DAY;
-    snprintf(b.revoke.reason, sizeof b.revoke.reason, "rotation");
-    b.revoke.rotate = true;
-    memcpy(b.revoke.successor, hln_identity_pk(id[Q2]), HLN_KEY_LEN);
+    b = revoke_of(id[Q], TS2020 + 40 * DAY, id[Q2]);
     put_at(s, id[N], 3, prev[N], TS2020 + 40 * DAY, HLN_REC_REVOKE, &b);
     b = policy_of("CA-QC", 25);
     put_at(s, id[Q2], 1, prev[Q2], TS2020 + 50 * DAY, HLN_REC_POLICY, &b);
